@@ -1,0 +1,30 @@
+#pragma once
+// `nmfkit fit`: load the input, factorize it, write components.png, W.npy, H.npy, summary.json.
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+namespace nmfkit::cli {
+
+struct FitArgs {
+  std::string input;
+  int k = 0;
+  std::string outdir;
+  std::string solver = "hals";
+  std::string init = "nndsvda";
+  int max_iter = 200;
+  double tol = 1e-4;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  long long limit = 0;
+  std::string cmap = "viridis";
+  bool quiet = false;
+};
+
+/// Declares the `fit` subcommand and its options on `app`.
+CLI::App* add_fit_command(CLI::App& app, FitArgs& args);
+
+/// Runs `nmfkit fit`; returns the process exit code. Throws nmfkit errors for the caller to map.
+int run_fit(const FitArgs& args);
+
+}  // namespace nmfkit::cli

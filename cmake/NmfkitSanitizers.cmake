@@ -1,0 +1,15 @@
+# NMFKIT_SANITIZE=address,undefined turns on the named sanitizers for every nmfkit target.
+function(nmfkit_set_sanitizers target)
+  if(NMFKIT_SANITIZE)
+    string(REPLACE "," ";" _list "${NMFKIT_SANITIZE}")
+    foreach(s IN LISTS _list)
+      target_compile_options(${target} PRIVATE -fsanitize=${s} -fno-omit-frame-pointer)
+      target_link_options(${target} PRIVATE -fsanitize=${s})
+    endforeach()
+  endif()
+endfunction()
+
+function(nmfkit_target_defaults target)
+  nmfkit_set_warnings(${target})
+  nmfkit_set_sanitizers(${target})
+endfunction()

@@ -1,0 +1,9 @@
+#pragma once
+/// Umbrella header of nmfkit's numeric core.
+#include "nmfkit/errors.hpp"
+#include "nmfkit/fit.hpp"
+#include "nmfkit/matrix.hpp"
+#include "nmfkit/options.hpp"
+#include "nmfkit/result.hpp"
+#include "nmfkit/solver.hpp"
+#include "nmfkit/version.hpp"

@@ -1,0 +1,75 @@
+#pragma once
+/// FitOptions: every knob of fit(), with its default, and validate().
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "nmfkit/matrix.hpp"
+
+namespace nmfkit {
+
+/// How W and H are initialised.
+enum class Init {
+  kRandom,    ///< scikit-learn's 'random': |N(0,1)|·sqrt(mean(X)/k), seeded (numpy's RandomState
+              ///< stream)
+  kNndsvd,    ///< NNDSVD (Boutsidis & Gallopoulos 2008) from a randomized truncated SVD; zeros stay
+              ///< zero
+  kNndsvda,   ///< NNDSVD with zeros filled by mean(X) (scikit-learn's default)
+  kNndsvdar,  ///< NNDSVD with zeros filled by small random values, mean(X)/100·|N(0,1)|
+};
+
+/// Name of an initialisation as used on the command line ("random", "nndsvda", ...).
+std::string_view init_name(Init init);
+/// Parses an initialisation name; throws InvalidArgument listing the valid names.
+Init parse_init(std::string_view name);
+/// Every initialisation name, in declaration order.
+std::span<const std::string_view> init_names();
+
+/// What the progress callback receives after every iteration.
+struct Progress {
+  int iteration = 0;          ///< iterations done so far (1-based)
+  int max_iter = 0;           ///< the iteration limit
+  double loss = 0;            ///< objective: ½‖X−WH‖²_F for the Frobenius loss
+  double error = 0;           ///< reconstruction error sqrt(2·loss) = ‖X−WH‖_F
+  double relative_error = 0;  ///< error / ‖X‖_F
+  double seconds = 0;         ///< wall time since the fit started
+};
+
+/// Called after every iteration; return false to stop the fit early (it then reports
+/// converged=false).
+using ProgressCallback = std::function<bool(const Progress&)>;
+
+/// Every knob of fit(). Defaults follow scikit-learn where it has the same knob.
+struct FitOptions {
+  /// Number of components k; 1 <= k <= min(n_samples, n_features). No default: must be set.
+  int k = 0;
+  /// Update rule, by registered name (see solvers() in solver.hpp). Default "hals".
+  std::string solver = "hals";
+  /// Initialisation of W and H. Default nndsvda, as scikit-learn's init=None for k <= min(n, m).
+  Init init = Init::kNndsvda;
+  /// Maximum number of outer iterations (one update of W and one of H each). Default 200.
+  int max_iter = 200;
+  /// Stopping tolerance: the fit stops (converged) once the last 10 iterations together lowered
+  /// the error ‖X−WH‖_F by at most tol times its value 10 iterations earlier. 0 runs all max_iter.
+  double tol = 1e-4;
+  /// Seed of every random choice (initialisation, randomized SVD). Default 0.
+  std::uint64_t seed = 0;
+  /// Worker threads; 0 uses every core OpenMP reports. Results do not depend on this number.
+  int threads = 0;
+  /// HALS: most inner sweeps over a row's coordinates per half-iteration. Default 50.
+  int hals_max_sweeps = 50;
+  /// HALS: a row's sweeps stop once a sweep changes it by less than this fraction of the first
+  /// sweep's change (Gillis & Glineur 2012 use 0.1). Default 0.1.
+  double hals_sweep_tol = 0.1;
+  /// Called after every iteration (may be empty).
+  ProgressCallback progress;
+
+  /// Checks the options alone; throws InvalidArgument naming the first bad one.
+  void validate() const;
+  /// Checks the options against the data shape (k against min(n_samples, n_features)).
+  void validate(Index n_samples, Index n_features) const;
+};
+
+}  // namespace nmfkit

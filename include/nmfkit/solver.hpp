@@ -1,0 +1,21 @@
+#pragma once
+/// The registry of update rules: every rule's name and a one-line description, in one place.
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace nmfkit {
+
+struct SolverInfo {
+  std::string_view name;         ///< what --solver and FitOptions::solver take
+  std::string_view description;  ///< one line for --help
+};
+
+/// Every registered update rule, the default ("hals") first.
+std::span<const SolverInfo> solvers();
+/// True if `name` is a registered update rule.
+bool has_solver(std::string_view name);
+/// "hals, mu": the registered names joined for messages.
+std::string solver_names();
+
+}  // namespace nmfkit

@@ -1,0 +1,7 @@
+#pragma once
+#include <string_view>
+
+namespace nmfkit {
+/// The library version, "major.minor.patch".
+std::string_view version();
+}  // namespace nmfkit

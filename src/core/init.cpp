@@ -1,0 +1,92 @@
+#include "core/init.hpp"
+
+#include <cmath>
+
+#include "core/random.hpp"
+#include "core/randomized_svd.hpp"
+
+namespace nmfkit::core {
+
+namespace {
+
+// scikit-learn: avg = sqrt(mean(X) / k); H = avg·|N(0,1)| (k × m) drawn first, then W (n × k).
+template <typename T>
+Factors<T> random_init(const Data<T>& x, int k, std::uint32_t seed) {
+  const double avg = std::sqrt(x.mean() / k);
+  NumpyRandom rng(seed);
+  Factors<T> f{Matrix<T>(x.rows(), k), Matrix<T>(x.cols(), k)};
+  for (Index j = 0; j < k; ++j)
+    for (Index c = 0; c < x.cols(); ++c) f.ht(c, j) = static_cast<T>(std::abs(avg * rng.normal()));
+  for (T& v : f.w.values) v = static_cast<T>(std::abs(avg * rng.normal()));
+  return f;
+}
+
+struct SignedParts {
+  Eigen::VectorXd positive, negative;
+};
+
+SignedParts split(const Eigen::VectorXd& v) {
+  return {v.cwiseMax(0.0), (-v).cwiseMax(0.0)};
+}
+
+// NNDSVD (Boutsidis & Gallopoulos 2008), as scikit-learn computes it.
+template <typename T>
+Factors<T> nndsvd_init(const Data<T>& x, const FitOptions& o) {
+  const int k = o.k;
+  const int power_iterations = (k < 0.1 * double(std::min(x.rows(), x.cols()))) ? 7 : 4;
+  const TruncatedSvd svd =
+      randomized_svd(x, k, 10, power_iterations, static_cast<std::uint32_t>(o.seed));
+  Eigen::MatrixXd w = Eigen::MatrixXd::Zero(x.rows(), k);
+  Eigen::MatrixXd h = Eigen::MatrixXd::Zero(x.cols(), k);
+  const Index rank = svd.s.size();
+  if (rank > 0) {
+    w.col(0) = std::sqrt(svd.s(0)) * svd.u.col(0).cwiseAbs();
+    h.col(0) = std::sqrt(svd.s(0)) * svd.v.col(0).cwiseAbs();
+  }
+  for (Index j = 1; j < rank; ++j) {
+    const SignedParts a = split(svd.u.col(j)), b = split(svd.v.col(j));
+    const double ap = a.positive.norm(), bp = b.positive.norm();
+    const double an = a.negative.norm(), bn = b.negative.norm();
+    const bool use_positive = ap * bp > an * bn;
+    const double sigma = use_positive ? ap * bp : an * bn;
+    if (sigma <= 0) continue;
+    const double lambda = std::sqrt(svd.s(j) * sigma);
+    w.col(j) = lambda / (use_positive ? ap : an) * (use_positive ? a.positive : a.negative);
+    h.col(j) = lambda / (use_positive ? bp : bn) * (use_positive ? b.positive : b.negative);
+  }
+  constexpr double kZero = 1e-6;
+  w = (w.array() < kZero).select(0.0, w);
+  h = (h.array() < kZero).select(0.0, h);
+
+  const double avg = x.mean();
+  if (o.init == Init::kNndsvda) {
+    w = (w.array() == 0.0).select(avg, w);
+    h = (h.array() == 0.0).select(avg, h);
+  } else if (o.init == Init::kNndsvdar) {
+    NumpyRandom rng(static_cast<std::uint32_t>(o.seed));
+    for (Eigen::MatrixXd* m : {&w, &h})
+      for (Index i = 0; i < m->rows(); ++i)
+        for (Index j = 0; j < k; ++j)
+          if ((*m)(i, j) == 0.0) (*m)(i, j) = std::abs(avg * rng.normal() / 100.0);
+  }
+  Factors<T> f{Matrix<T>(x.rows(), k), Matrix<T>(x.cols(), k)};
+  for (Index i = 0; i < x.rows(); ++i)
+    for (Index j = 0; j < k; ++j) f.w(i, j) = static_cast<T>(w(i, j));
+  for (Index i = 0; i < x.cols(); ++i)
+    for (Index j = 0; j < k; ++j) f.ht(i, j) = static_cast<T>(h(i, j));
+  return f;
+}
+
+}  // namespace
+
+template <typename T>
+Factors<T> initialize(const Data<T>& x, const FitOptions& options) {
+  if (options.init == Init::kRandom)
+    return random_init(x, options.k, static_cast<std::uint32_t>(options.seed));
+  return nndsvd_init(x, options);
+}
+
+template Factors<float> initialize<float>(const Data<float>&, const FitOptions&);
+template Factors<double> initialize<double>(const Data<double>&, const FitOptions&);
+
+}  // namespace nmfkit::core

@@ -1,0 +1,23 @@
+#pragma once
+// Truncated SVD of the data by randomized range finding with power iterations
+// (Halko, Martinsson & Tropp 2011), the way scikit-learn's randomized_svd does it.
+#include <Eigen/Dense>
+#include <cstdint>
+
+#include "core/data.hpp"
+
+namespace nmfkit::core {
+
+struct TruncatedSvd {
+  Eigen::MatrixXd u;  ///< rows × rank, orthonormal columns
+  Eigen::VectorXd s;  ///< rank singular values, descending
+  Eigen::MatrixXd v;  ///< cols × rank, orthonormal columns
+};
+
+/// The leading `rank` singular triplets of X, with `oversamples` extra directions and
+/// `power_iterations` QR-normalised power iterations.
+template <typename T>
+TruncatedSvd randomized_svd(const Data<T>& x, Index rank, Index oversamples, int power_iterations,
+                            std::uint32_t seed);
+
+}  // namespace nmfkit::core

@@ -1,0 +1,101 @@
+#include "io/array.hpp"
+
+#include <cstring>
+#include <string>
+
+#include "nmfkit/errors.hpp"
+
+namespace nmfkit::io {
+
+std::size_t dtype_size(DType dtype) {
+  switch (dtype) {
+    case DType::kUint8:
+    case DType::kInt8:
+      return 1;
+    case DType::kInt16:
+      return 2;
+    case DType::kInt32:
+    case DType::kFloat32:
+      return 4;
+    case DType::kFloat64:
+      return 8;
+  }
+  return 0;
+}
+
+std::string_view dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::kUint8:
+      return "uint8";
+    case DType::kInt8:
+      return "int8";
+    case DType::kInt16:
+      return "int16";
+    case DType::kInt32:
+      return "int32";
+    case DType::kFloat32:
+      return "float32";
+    case DType::kFloat64:
+      return "float64";
+  }
+  return "unknown";
+}
+
+std::int64_t Array::size() const {
+  if (shape.empty()) return 0;
+  std::int64_t n = 1;
+  for (std::int64_t d : shape) n *= d;
+  return n;
+}
+
+namespace {
+
+// Converts n elements of type S starting at src (any alignment) to T, times scale.
+template <typename S, typename T>
+void convert(const std::uint8_t* src, std::size_t n, double scale, T* out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    S v;
+    std::memcpy(&v, src + i * sizeof(S), sizeof(S));
+    out[i] = static_cast<T>(static_cast<double>(v) * scale);
+  }
+}
+
+}  // namespace
+
+template <typename T>
+std::vector<T> to_vector(const Array& a, double scale) {
+  const auto n = static_cast<std::size_t>(a.size());
+  if (a.bytes.size() != n * dtype_size(a.dtype)) {
+    throw DataError("array of " + std::to_string(n) + " " + std::string(dtype_name(a.dtype)) +
+                    " elements holds " + std::to_string(a.bytes.size()) + " bytes, expected " +
+                    std::to_string(n * dtype_size(a.dtype)));
+  }
+  std::vector<T> out(n);
+  const std::uint8_t* src = a.bytes.data();
+  switch (a.dtype) {
+    case DType::kUint8:
+      convert<std::uint8_t>(src, n, scale, out.data());
+      break;
+    case DType::kInt8:
+      convert<std::int8_t>(src, n, scale, out.data());
+      break;
+    case DType::kInt16:
+      convert<std::int16_t>(src, n, scale, out.data());
+      break;
+    case DType::kInt32:
+      convert<std::int32_t>(src, n, scale, out.data());
+      break;
+    case DType::kFloat32:
+      convert<float>(src, n, scale, out.data());
+      break;
+    case DType::kFloat64:
+      convert<double>(src, n, scale, out.data());
+      break;
+  }
+  return out;
+}
+
+template std::vector<float> to_vector<float>(const Array&, double);
+template std::vector<double> to_vector<double>(const Array&, double);
+
+}  // namespace nmfkit::io

@@ -1,0 +1,158 @@
+#include "kernels/dense.hpp"
+
+#include <omp.h>
+
+#include <cmath>
+#include <mutex>
+#include <vector>
+
+#include "kernels/blas.hpp"
+#include "kernels/chunks.hpp"
+
+namespace nmfkit::kernels {
+
+void use_single_threaded_blas() {
+  static std::once_flag once;
+  std::call_once(once, [] { openblas_set_num_threads(1); });
+}
+
+template <typename T>
+void times(const DenseView<T>& x, const T* right, Index p, T* out, int threads) {
+  const RowChunks chunks = row_chunks(x.rows);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    const Index r0 = chunks.begin(c), r1 = chunks.end(c);
+    if (r1 > r0) gemm(false, r1 - r0, p, x.cols, x.row(r0), x.stride, right, p, out + r0 * p, p);
+  }
+}
+
+template <typename T>
+void transpose_times(const DenseView<T>& x, const T* right, Index p, T* out, int threads) {
+  const RowChunks chunks = row_chunks(x.rows);
+  const Index size = x.cols * p;
+  if (chunks.count == 1) {
+    gemm(true, x.cols, p, x.rows, x.data, x.stride, right, p, out, p);
+    return;
+  }
+  std::vector<T> partial(static_cast<std::size_t>(chunks.count * size));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    const Index r0 = chunks.begin(c), r1 = chunks.end(c);
+    T* dst = partial.data() + c * size;
+    gemm(true, x.cols, p, r1 - r0, x.row(r0), x.stride, right + r0 * p, p, dst, p);
+  }
+  // Sum the partials in chunk order, each output entry by one thread.
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (Index i = 0; i < size; ++i) {
+    T s = partial[static_cast<std::size_t>(i)];
+    for (Index c = 1; c < chunks.count; ++c) s += partial[static_cast<std::size_t>(c * size + i)];
+    out[i] = s;
+  }
+}
+
+template <typename T>
+void gram(const T* f, Index rows, Index k, T* g, int threads) {
+  const RowChunks chunks = row_chunks(rows);
+  const Index size = k * k;
+  std::vector<double> partial(static_cast<std::size_t>(chunks.count * size), 0.0);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    double* dst = partial.data() + c * size;
+    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
+      const T* row = f + r * k;
+      for (Index a = 0; a < k; ++a) {
+        const double va = row[a];
+        for (Index b = a; b < k; ++b) dst[a * k + b] += va * row[b];
+      }
+    }
+  }
+  for (Index a = 0; a < k; ++a) {
+    for (Index b = a; b < k; ++b) {
+      double s = 0;
+      for (Index c = 0; c < chunks.count; ++c)
+        s += partial[static_cast<std::size_t>(c * size + a * k + b)];
+      g[a * k + b] = g[b * k + a] = static_cast<T>(s);
+    }
+  }
+}
+
+template <typename T>
+double dot(const T* a, const T* b, Index count, int threads) {
+  const RowChunks chunks = row_chunks(count);
+  std::vector<double> partial(static_cast<std::size_t>(chunks.count), 0.0);
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    double s = 0;
+    for (Index i = chunks.begin(c); i < chunks.end(c); ++i) s += double(a[i]) * double(b[i]);
+    partial[static_cast<std::size_t>(c)] = s;
+  }
+  double total = 0;
+  for (double s : partial) total += s;
+  return total;
+}
+
+template <typename T>
+NormAndSum norm_and_sum(const DenseView<T>& x, int threads) {
+  const RowChunks chunks = row_chunks(x.rows);
+  std::vector<NormAndSum> partial(static_cast<std::size_t>(chunks.count));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    NormAndSum s;
+    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
+      const T* row = x.row(r);
+      double sq = 0, sum = 0;
+      for (Index j = 0; j < x.cols; ++j) {
+        const double v = row[j];
+        sq += v * v;
+        sum += v;
+      }
+      s.squared_norm += sq;
+      s.sum += sum;
+    }
+    partial[static_cast<std::size_t>(c)] = s;
+  }
+  NormAndSum total;
+  for (const NormAndSum& s : partial) {
+    total.squared_norm += s.squared_norm;
+    total.sum += s.sum;
+  }
+  return total;
+}
+
+template <typename T>
+std::optional<BadEntry> first_invalid(const DenseView<T>& x, int threads) {
+  const RowChunks chunks = row_chunks(x.rows);
+  std::vector<Index> first_row(static_cast<std::size_t>(chunks.count), -1);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
+      const T* row = x.row(r);
+      bool bad = false;
+      for (Index j = 0; j < x.cols; ++j) bad |= !(row[j] >= T(0)) || std::isinf(row[j]);
+      if (bad) {
+        first_row[static_cast<std::size_t>(c)] = r;
+        break;
+      }
+    }
+  }
+  for (Index r : first_row) {
+    if (r < 0) continue;
+    const T* row = x.row(r);
+    for (Index j = 0; j < x.cols; ++j)
+      if (!(row[j] >= T(0)) || std::isinf(row[j])) return BadEntry{r, j, double(row[j])};
+  }
+  return std::nullopt;
+}
+
+#define NMFKIT_INSTANTIATE(T)                                                      \
+  template void times<T>(const DenseView<T>&, const T*, Index, T*, int);           \
+  template void transpose_times<T>(const DenseView<T>&, const T*, Index, T*, int); \
+  template void gram<T>(const T*, Index, Index, T*, int);                          \
+  template double dot<T>(const T*, const T*, Index, int);                          \
+  template NormAndSum norm_and_sum<T>(const DenseView<T>&, int);                   \
+  template std::optional<BadEntry> first_invalid<T>(const DenseView<T>&, int);
+NMFKIT_INSTANTIATE(float)
+NMFKIT_INSTANTIATE(double)
+#undef NMFKIT_INSTANTIATE
+
+}  // namespace nmfkit::kernels

@@ -1,0 +1,51 @@
+// Multiplicative updates for the Frobenius loss (Lee & Seung 2001), as scikit-learn applies them:
+//     F ← F ⊙ P / (F·G),  with zero denominators replaced by float32's machine epsilon.
+// Each row's update uses that row's old values only, so rows are independent.
+#include <omp.h>
+
+#include <limits>
+#include <vector>
+
+#include "solvers/update_rule.hpp"
+
+namespace nmfkit::rules {
+
+namespace {
+
+template <typename T>
+class MultiplicativeUpdate final : public UpdateRule<T> {
+ public:
+  void update(Matrix<T>& f, const Matrix<T>& p, const Matrix<T>& g, int threads) override {
+    constexpr double kEpsilon = std::numeric_limits<float>::epsilon();
+    const Index k = f.cols;
+    std::vector<double> gd(g.values.begin(), g.values.end());
+#pragma omp parallel num_threads(threads)
+    {
+      std::vector<double> denominator(static_cast<std::size_t>(k));
+#pragma omp for schedule(static)
+      for (Index i = 0; i < f.rows; ++i) {
+        T* fi = f.row(i);
+        const T* pi = p.row(i);
+        for (Index j = 0; j < k; ++j) {
+          double s = 0;
+          for (Index l = 0; l < k; ++l) s += double(fi[l]) * gd[l * k + j];
+          denominator[j] = s == 0 ? kEpsilon : s;
+        }
+        for (Index j = 0; j < k; ++j)
+          fi[j] = static_cast<T>(double(fi[j]) * double(pi[j]) / denominator[j]);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+template <typename T>
+std::unique_ptr<UpdateRule<T>> make_mu(const FitOptions&) {
+  return std::make_unique<MultiplicativeUpdate<T>>();
+}
+
+template std::unique_ptr<UpdateRule<float>> make_mu<float>(const FitOptions&);
+template std::unique_ptr<UpdateRule<double>> make_mu<double>(const FitOptions&);
+
+}  // namespace nmfkit::rules

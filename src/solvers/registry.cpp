@@ -1,0 +1,76 @@
+// Every update rule nmfkit has, in one place: name, one-line description, factories.
+#include <array>
+#include <string>
+
+#include "nmfkit/errors.hpp"
+#include "nmfkit/solver.hpp"
+#include "solvers/update_rule.hpp"
+
+namespace nmfkit {
+
+namespace {
+
+struct Entry {
+  SolverInfo info;
+  rules::RuleFactory<float> make_float;
+  rules::RuleFactory<double> make_double;
+};
+
+constexpr std::array kEntries = {
+    Entry{{"hals",
+           "HALS: exact non-negative coordinate updates, several sweeps per half-iteration "
+           "(Cichocki & Phan 2009; Gillis & Glineur 2012)"},
+          &rules::make_hals<float>,
+          &rules::make_hals<double>},
+    Entry{{"mu", "multiplicative updates for the Frobenius loss (Lee & Seung 2001)"},
+          &rules::make_mu<float>,
+          &rules::make_mu<double>},
+};
+
+constexpr std::array<SolverInfo, kEntries.size()> make_infos() {
+  std::array<SolverInfo, kEntries.size()> infos{};
+  for (std::size_t i = 0; i < kEntries.size(); ++i) infos[i] = kEntries[i].info;
+  return infos;
+}
+constexpr std::array kInfos = make_infos();
+
+const Entry& find(std::string_view name) {
+  for (const Entry& e : kEntries)
+    if (e.info.name == name) return e;
+  throw InvalidArgument("unknown solver '" + std::string(name) + "' (choose one of " +
+                        solver_names() + ")");
+}
+
+}  // namespace
+
+std::span<const SolverInfo> solvers() {
+  return kInfos;
+}
+
+bool has_solver(std::string_view name) {
+  for (const Entry& e : kEntries)
+    if (e.info.name == name) return true;
+  return false;
+}
+
+std::string solver_names() {
+  std::string names;
+  for (const Entry& e : kEntries) names += (names.empty() ? "" : ", ") + std::string(e.info.name);
+  return names;
+}
+
+namespace rules {
+
+template <>
+std::unique_ptr<UpdateRule<float>> make_update_rule<float>(std::string_view name,
+                                                           const FitOptions& options) {
+  return find(name).make_float(options);
+}
+template <>
+std::unique_ptr<UpdateRule<double>> make_update_rule<double>(std::string_view name,
+                                                             const FitOptions& options) {
+  return find(name).make_double(options);
+}
+
+}  // namespace rules
+}  // namespace nmfkit

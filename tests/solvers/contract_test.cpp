@@ -1,0 +1,154 @@
+// The contract every registered update rule must meet, run over the whole registry: exact
+// low-rank data is recovered, the loss never increases, W and H stay non-negative, the same seed
+// gives the same bytes whatever the thread count, and the reported error is the true one.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "nmfkit/nmfkit.hpp"
+#include "solvers/update_rule.hpp"
+#include "test_data.hpp"
+
+namespace nmfkit {
+namespace {
+
+using testing::direct_error;
+using testing::frobenius;
+using testing::low_rank;
+
+FitOptions options_for(const std::string& solver, int k) {
+  FitOptions o;
+  o.k = k;
+  o.solver = solver;
+  o.threads = 1;
+  return o;
+}
+
+template <typename T>
+bool all_non_negative(const Matrix<T>& m) {
+  for (T v : m.values)
+    if (!(v >= 0)) return false;
+  return true;
+}
+
+std::vector<std::string> registered() {
+  std::vector<std::string> names;
+  for (const SolverInfo& s : solvers()) names.emplace_back(s.name);
+  return names;
+}
+
+class EveryRule : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EveryRule, RecoversExactLowRankMatrix) {
+  const auto d = low_rank<double>(40, 30, 3, 7);
+  FitOptions o = options_for(GetParam(), 3);
+  o.max_iter = 20000;
+  o.tol = 0;
+  o.init = Init::kNndsvda;
+  const FitResult<double> r = fit(d.x.view(), o);
+  EXPECT_LT(r.relative_error, 1e-3) << GetParam();
+  EXPECT_NEAR(direct_error(d.x, r.W, r.H) / frobenius(d.x), r.relative_error, 1e-6);
+}
+
+TEST_P(EveryRule, LossNeverIncreasesAndFactorsStayNonNegative) {
+  const auto d = low_rank<double>(60, 25, 4, 11);
+  for (Init init : {Init::kRandom, Init::kNndsvd, Init::kNndsvda}) {
+    FitOptions o = options_for(GetParam(), 5);
+    o.init = init;
+    o.max_iter = 150;
+    o.tol = 0;
+    const FitResult<double> r = fit(d.x.view(), o);
+    ASSERT_EQ(r.loss_history.size(), 151u);
+    for (std::size_t i = 1; i < r.loss_history.size(); ++i)
+      EXPECT_LE(r.loss_history[i], r.loss_history[i - 1] * (1 + 1e-12) + 1e-12)
+          << GetParam() << " init " << init_name(init) << " iteration " << i;
+    EXPECT_TRUE(all_non_negative(r.W));
+    EXPECT_TRUE(all_non_negative(r.H));
+  }
+}
+
+TEST_P(EveryRule, SameSeedGivesIdenticalBytesWithOneAndTwoThreads) {
+  // More rows than one chunk so the products and Grams really are split.
+  const auto d = low_rank<float>(5000, 40, 6, 3);
+  for (Init init : {Init::kRandom, Init::kNndsvda}) {
+    FitOptions o = options_for(GetParam(), 6);
+    o.init = init;
+    o.max_iter = 15;
+    o.seed = 42;
+    const FitResult<float> one = fit(d.x.view(), o);
+    o.threads = 2;
+    const FitResult<float> two = fit(d.x.view(), o);
+    ASSERT_EQ(one.W.values.size(), two.W.values.size());
+    EXPECT_EQ(0, std::memcmp(one.W.data(), two.W.data(), one.W.values.size() * sizeof(float)));
+    EXPECT_EQ(0, std::memcmp(one.H.data(), two.H.data(), one.H.values.size() * sizeof(float)));
+    EXPECT_EQ(one.loss_history, two.loss_history);
+  }
+}
+
+TEST_P(EveryRule, ReportedErrorMatchesDirectComputationInSinglePrecision) {
+  const auto d = low_rank<float>(300, 50, 8, 5);
+  FitOptions o = options_for(GetParam(), 4);
+  o.max_iter = 30;
+  const FitResult<float> r = fit(d.x.view(), o);
+  const double direct = direct_error(d.x, r.W, r.H);
+  EXPECT_NEAR(r.error, direct, 1e-4 * frobenius(d.x));
+  EXPECT_NEAR(r.relative_error, direct / frobenius(d.x), 1e-4);
+  EXPECT_NEAR(r.x_norm, frobenius(d.x), 1e-6 * frobenius(d.x));
+}
+
+TEST_P(EveryRule, OneUpdateLowersItsSubproblem) {
+  // f ← rule(f; P, G) must not raise ½ tr(F G Fᵀ) − tr(Pᵀ F) and must keep F ≥ 0.
+  const auto d = low_rank<double>(30, 20, 4, 13);
+  const auto o = low_rank<double>(20, 4, 4, 14).x;  // the other factor, 20 × 4
+  Matrix<double> p(30, 4), g(4, 4);
+  for (Index i = 0; i < 30; ++i)
+    for (Index j = 0; j < 4; ++j)
+      for (Index c = 0; c < 20; ++c) p(i, j) += d.x(i, c) * o(c, j);
+  for (Index a = 0; a < 4; ++a)
+    for (Index b = 0; b < 4; ++b)
+      for (Index c = 0; c < 20; ++c) g(a, b) += o(c, a) * o(c, b);
+  Matrix<double> f(30, 4, 0.5);
+  auto objective = [&] {
+    double v = 0;
+    for (Index i = 0; i < 30; ++i)
+      for (Index a = 0; a < 4; ++a) {
+        v -= p(i, a) * f(i, a);
+        for (Index b = 0; b < 4; ++b) v += 0.5 * f(i, a) * g(a, b) * f(i, b);
+      }
+    return v;
+  };
+  auto rule = rules::make_update_rule<double>(GetParam(), options_for(GetParam(), 4));
+  double before = objective();
+  for (int step = 0; step < 5; ++step) {
+    rule->update(f, p, g, 1);
+    const double after = objective();
+    EXPECT_LE(after, before + 1e-12 * std::abs(before)) << GetParam() << " step " << step;
+    EXPECT_TRUE(all_non_negative(f));
+    before = after;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, EveryRule, ::testing::ValuesIn(registered()),
+                         [](const auto& param_info) { return param_info.param; });
+
+TEST(Registry, NamesAreUniqueAndDescribed) {
+  const std::vector<std::string> names = registered();
+  ASSERT_FALSE(names.empty());
+  EXPECT_EQ(names.front(), "hals") << "the default comes first";
+  for (std::size_t i = 0; i < names.size(); ++i)
+    for (std::size_t j = i + 1; j < names.size(); ++j) EXPECT_NE(names[i], names[j]);
+  for (const SolverInfo& s : solvers()) {
+    EXPECT_FALSE(s.description.empty()) << s.name;
+    EXPECT_EQ(s.description.find('\n'), std::string_view::npos) << s.name;
+    EXPECT_TRUE(has_solver(s.name));
+  }
+  EXPECT_FALSE(has_solver("cd"));
+  EXPECT_EQ(solver_names(), "hals, mu");
+  EXPECT_THROW(rules::make_update_rule<float>("nope", FitOptions{}), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace nmfkit

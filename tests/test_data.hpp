@@ -1,0 +1,56 @@
+#pragma once
+// Small synthetic data for the tests: exact low-rank non-negative matrices and their factors.
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "nmfkit/matrix.hpp"
+
+namespace nmfkit::testing {
+
+template <typename T>
+struct LowRank {
+  Matrix<T> x, w, h;
+};
+
+/// X = W·H with W (n × r) and H (r × m) drawn uniform in [0, 1), about a third of them zeroed so
+/// the factorization is essentially unique.
+template <typename T>
+LowRank<T> low_rank(Index n, Index m, Index r, std::uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  LowRank<T> d{Matrix<T>(n, m), Matrix<T>(n, r), Matrix<T>(r, m)};
+  for (T& v : d.w.values) v = static_cast<T>(u(gen) < 0.3 ? 0.0 : u(gen));
+  for (T& v : d.h.values) v = static_cast<T>(u(gen) < 0.3 ? 0.0 : u(gen));
+  for (Index i = 0; i < n; ++i)
+    for (Index j = 0; j < m; ++j) {
+      double s = 0;
+      for (Index l = 0; l < r; ++l) s += double(d.w(i, l)) * double(d.h(l, j));
+      d.x(i, j) = static_cast<T>(s);
+    }
+  return d;
+}
+
+/// ‖X − W·H‖_F computed directly (the reference for the Gram-trick loss).
+template <typename T>
+double direct_error(const Matrix<T>& x, const Matrix<T>& w, const Matrix<T>& h) {
+  double s = 0;
+  for (Index i = 0; i < x.rows; ++i)
+    for (Index j = 0; j < x.cols; ++j) {
+      double wh = 0;
+      for (Index l = 0; l < w.cols; ++l) wh += double(w(i, l)) * double(h(l, j));
+      const double d = double(x(i, j)) - wh;
+      s += d * d;
+    }
+  return std::sqrt(s);
+}
+
+template <typename T>
+double frobenius(const Matrix<T>& x) {
+  double s = 0;
+  for (T v : x.values) s += double(v) * double(v);
+  return std::sqrt(s);
+}
+
+}  // namespace nmfkit::testing
