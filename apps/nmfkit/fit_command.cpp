@@ -106,6 +106,9 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
       "--cmap", a.cmap,
       "Colormap of components.png: " + join(viz::colormap_names(), ", ") + " (default viridis)");
   fit->add_flag("-q,--quiet", a.quiet, "Print no progress, only errors and the summary");
+  fit->footer(
+      "Example: nmfkit fit mnist -k 10 -o out/mnist-k10\n"
+      "Exit codes: 0 success, 1 data or runtime error, 2 usage error, 130 interrupted.");
   return fit;
 }
 
