@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -95,13 +96,18 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   fit->add_option("--solver", a.solver, solver_help());
   fit->add_option("--init", a.init,
                   "Initialisation: " + join(init_names(), ", ") + " (default nndsvda)");
-  fit->add_option("--max-iter", a.max_iter, "Maximum number of iterations (default 200)");
+  fit->add_option("--max-iter", a.max_iter, "Maximum number of iterations (default 200)")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
   fit->add_option("--tol", a.tol,
                   "Stop once 10 iterations lower the error by at most this fraction "
-                  "(default 1e-4; 0 = run max-iter iterations)");
-  fit->add_option("--seed", a.seed, "Random seed (default 0)");
-  fit->add_option("--threads", a.threads, "Threads (default 0 = all cores)");
-  fit->add_option("--limit", a.limit, "Use only the first N samples (default: all)");
+                  "(default 1e-4; 0 = run max-iter iterations)")
+      ->check(CLI::NonNegativeNumber);
+  fit->add_option("--seed", a.seed, "Random seed, 0 to 4294967295 (default 0)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{4294967295}));
+  fit->add_option("--threads", a.threads, "Threads (default 0 = all cores)")
+      ->check(CLI::NonNegativeNumber);
+  fit->add_option("--limit", a.limit, "Use only the first N samples (default 0 = all)")
+      ->check(CLI::NonNegativeNumber);
   fit->add_option(
       "--cmap", a.cmap,
       "Colormap of components.png: " + join(viz::colormap_names(), ", ") + " (default viridis)");
@@ -119,24 +125,23 @@ int run_fit(const FitArgs& args) {
   options.init = parse_init(args.init);
   options.max_iter = args.max_iter;
   options.tol = args.tol;
-  options.seed = args.seed;
+  options.seed = static_cast<std::uint64_t>(args.seed);
   options.threads = args.threads;
   options.validate();  // fail fast, before reading any data
-  if (args.limit < 0)
-    throw InvalidArgument("--limit must be >= 1 (or 0 for all samples), got " +
-                          std::to_string(args.limit));
   viz::ComponentsStyle style;
   style.colormap = viz::parse_colormap(args.cmap);
 
   OutputDir out(args.outdir);
   const Input in = load_input(args.input, args.limit);
   options.validate(in.rows, in.cols);
-  if (!args.quiet)
-    std::cerr << "nmfkit: " << in.description << ", " << in.rows << " x " << in.cols
-              << "; k = " << options.k << ", solver " << options.solver << ", init " << args.init
-              << "\n";
-  options.progress = [&args](const Progress& p) {
+  // The heading is printed with the first iteration, once fit() has accepted the data, so a
+  // data error stays the only line on stderr.
+  const std::string heading = "nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
+                              std::to_string(in.cols) + "; k = " + std::to_string(options.k) +
+                              ", solver " + options.solver + ", init " + args.init;
+  options.progress = [&args, &heading](const Progress& p) {
     if (interrupted()) return false;
+    if (!args.quiet && p.iteration == 1) std::cerr << heading << "\n";
     if (!args.quiet && (p.iteration == 1 || p.iteration % 10 == 0))
       std::cerr << "  iteration " << p.iteration << "/" << p.max_iter << "  relative error "
                 << fixed(p.relative_error, 6) << "  " << fixed(p.seconds, 1) << " s\n";

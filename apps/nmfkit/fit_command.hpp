@@ -14,7 +14,7 @@ struct FitArgs {
   std::string init = "nndsvda";
   int max_iter = 200;
   double tol = 1e-4;
-  std::uint64_t seed = 0;
+  std::int64_t seed = 0;
   int threads = 0;
   long long limit = 0;
   std::string cmap = "viridis";

@@ -18,9 +18,22 @@ namespace {
   throw DataError("cannot write to output folder '" + dir.string() + "': " + why);
 }
 
+// Linux allows 255 bytes per name; keep the staging name within it whatever OUTDIR is called.
+constexpr std::size_t kMaxName = 255;
+constexpr std::size_t kMaxStagingStem = 200;
+
 }  // namespace
 
 OutputDir::OutputDir(const fs::path& target) : target_(target) {
+  try {
+    prepare();
+  } catch (...) {
+    discard();
+    throw;
+  }
+}
+
+void OutputDir::prepare() {
   if (target_.empty()) fail(target_, "empty path");
   fs::path absolute = fs::absolute(target_).lexically_normal();
   if (!absolute.has_filename()) absolute = absolute.parent_path();
@@ -39,20 +52,25 @@ OutputDir::OutputDir(const fs::path& target) : target_(target) {
   }
   const fs::path parent = absolute.parent_path();
   if (!fs::is_directory(parent, ec)) fail(target_, "its parent is not a folder");
-  staging_ =
-      parent / ("." + absolute.filename().string() + ".partial-" + std::to_string(::getpid()));
+  if (absolute.filename().string().size() > kMaxName)
+    fail(target_, "its name is longer than " + std::to_string(kMaxName) + " bytes");
+  const std::string stem = absolute.filename().string().substr(0, kMaxStagingStem);
+  staging_ = parent / ("." + stem + ".partial-" + std::to_string(::getpid()));
   fs::remove_all(staging_, ec);
   if (!fs::create_directory(staging_, ec))
     fail(target_, ec ? ec.message() : "cannot create " + staging_.string());
   target_ = absolute;
 }
 
-OutputDir::~OutputDir() {
-  if (committed_) return;
+void OutputDir::discard() {
   std::error_code ec;
-  fs::remove_all(staging_, ec);
+  if (!staging_.empty()) fs::remove_all(staging_, ec);
   for (auto it = created_parents_.rbegin(); it != created_parents_.rend(); ++it)
     fs::remove(*it, ec);
+}
+
+OutputDir::~OutputDir() {
+  if (!committed_) discard();
 }
 
 std::string OutputDir::stage(const std::string& name) {
@@ -65,13 +83,22 @@ void OutputDir::commit() {
   if (!fs::exists(target_, ec)) {
     fs::rename(staging_, target_, ec);
     if (ec) fail(target_, ec.message());
-  } else {
-    for (const std::string& name : names_) {
-      fs::rename(staging_ / name, target_ / name, ec);
-      if (ec) fail(target_, "moving " + name + " into place: " + ec.message());
-    }
-    fs::remove_all(staging_, ec);
+    committed_ = true;
+    return;
   }
+  // Refuse before moving anything if something other than a file stands where a file goes, so a
+  // failed run never leaves the folder half replaced. Each rename over a file is atomic.
+  for (const std::string& name : names_) {
+    const fs::path dest = target_ / name;
+    if (fs::exists(fs::symlink_status(dest, ec)) &&
+        !fs::is_regular_file(fs::symlink_status(dest, ec)))
+      fail(target_, name + " exists there and is not a regular file; not replacing it");
+  }
+  for (const std::string& name : names_) {
+    fs::rename(staging_ / name, target_ / name, ec);
+    if (ec) fail(target_, "moving " + name + " into place: " + ec.message());
+  }
+  fs::remove_all(staging_, ec);
   committed_ = true;
 }
 

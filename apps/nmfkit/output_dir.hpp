@@ -25,6 +25,9 @@ class OutputDir {
   const std::filesystem::path& target() const { return target_; }
 
  private:
+  void prepare();
+  void discard();
+
   std::filesystem::path target_;
   std::filesystem::path staging_;
   std::vector<std::filesystem::path> created_parents_;  // deepest last

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string>
 
+#include "kernels/blas.hpp"
+
 namespace nmfkit::core {
 
 namespace {
@@ -16,11 +18,16 @@ std::string describe(double value) {
 }  // namespace
 
 template <typename T>
-DenseData<T>::DenseData(const DenseView<T>& x, int threads) : x_(x), threads_(threads) {
+DenseData<T>::DenseData(const DenseView<T>& x, int threads, bool normalize)
+    : x_(x), threads_(threads) {
   if (x.rows <= 0 || x.cols <= 0)
     throw DataError("X is empty (" + std::to_string(x.rows) + " x " + std::to_string(x.cols) +
                     "); it needs at least one sample and one feature");
   if (x.data == nullptr) throw InvalidArgument("X has no data pointer");
+  if (x.rows > kernels::kMaxBlasIndex || x.stride > kernels::kMaxBlasIndex)
+    throw InvalidArgument("X is " + std::to_string(x.rows) + " x " + std::to_string(x.cols) +
+                          " with row stride " + std::to_string(x.stride) +
+                          "; rows, columns and stride must each be at most 2147483647");
   if (x.stride < x.cols)
     throw InvalidArgument("X row stride " + std::to_string(x.stride) + " is less than its " +
                           std::to_string(x.cols) + " columns");
@@ -32,6 +39,11 @@ DenseData<T>::DenseData(const DenseView<T>& x, int threads) : x_(x), threads_(th
   stats_ = kernels::norm_and_sum(x, threads);
   if (!std::isfinite(stats_.squared_norm))
     throw DataError("X is too large: its squared Frobenius norm overflows");
+  const double rms = std::sqrt(stats_.squared_norm / (double(x.rows) * double(x.cols)));
+  if (normalize && rms > 0 && std::isfinite(1.0 / rms)) {
+    scale_ = rms;
+    inverse_scale_ = 1.0 / rms;
+  }
 }
 
 template class DenseData<float>;

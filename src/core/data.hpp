@@ -7,6 +7,10 @@
 
 namespace nmfkit::core {
 
+/// The data a fit sees is X/c for a scalar c > 0 the representation chooses (scale()), so that the
+/// factors stay near 1 whatever X's magnitude: no float overflow or underflow in the products,
+/// and thresholds such as NNDSVD's 1e-6 act relative to the data. The driver scales the results
+/// back. Every method below describes X/c.
 template <typename T>
 class Data {
  public:
@@ -17,30 +21,45 @@ class Data {
   virtual void times(const T* right, Index p, T* out) const = 0;
   /// out (cols × p) = Xᵀ · right (rows × p).
   virtual void transpose_times(const T* right, Index p, T* out) const = 0;
+  /// ‖X − W·H‖²_F for W (rows × k) and H (k × cols), computed directly.
+  virtual double residual_squared_norm(const T* w, const T* h, Index k) const = 0;
   virtual double squared_norm() const = 0;
   virtual double mean() const = 0;
+  /// c: the data seen is X/c.
+  virtual double scale() const = 0;
 };
 
-/// Dense row-major data over caller memory. The constructor checks every entry.
+/// Dense row-major data over caller memory. The constructor checks the shape and every entry;
+/// with `normalize` the data is seen as X/rms(X) (what fit() uses), otherwise as X itself.
 template <typename T>
 class DenseData final : public Data<T> {
  public:
-  DenseData(const DenseView<T>& x, int threads);
+  DenseData(const DenseView<T>& x, int threads, bool normalize = false);
   Index rows() const override { return x_.rows; }
   Index cols() const override { return x_.cols; }
   void times(const T* right, Index p, T* out) const override {
-    kernels::times(x_, right, p, out, threads_);
+    kernels::times(x_, T(inverse_scale_), right, p, out, threads_);
   }
   void transpose_times(const T* right, Index p, T* out) const override {
-    kernels::transpose_times(x_, right, p, out, threads_);
+    kernels::transpose_times(x_, T(inverse_scale_), right, p, out, threads_);
   }
-  double squared_norm() const override { return stats_.squared_norm; }
-  double mean() const override { return stats_.sum / (double(x_.rows) * double(x_.cols)); }
+  double residual_squared_norm(const T* w, const T* h, Index k) const override {
+    return kernels::residual_squared_norm(x_, inverse_scale_, w, h, k, threads_);
+  }
+  double squared_norm() const override {
+    return stats_.squared_norm * inverse_scale_ * inverse_scale_;
+  }
+  double mean() const override {
+    return stats_.sum * inverse_scale_ / (double(x_.rows) * double(x_.cols));
+  }
+  double scale() const override { return scale_; }
 
  private:
   DenseView<T> x_;
   int threads_;
   kernels::NormAndSum stats_;
+  double scale_ = 1;
+  double inverse_scale_ = 1;
 };
 
 }  // namespace nmfkit::core

@@ -41,20 +41,35 @@ class ScopedTimer {
 constexpr int kStopWindow = 10;
 
 /// ½‖X−F·Oᵀ‖² = ½‖X‖² − ⟨F, P⟩ + ½⟨G_F, G_O⟩, where P = X·O (or Xᵀ·O) matches F's rows.
+/// Rounding can make it slightly negative near an exact fit: that is clamped to 0, while NaN
+/// passes through for the caller to report.
 template <typename T>
 double gram_loss(double x_squared_norm, const Matrix<T>& f, const Matrix<T>& p,
-                 const Matrix<T>& gram_f, const Matrix<T>& gram_o, int threads) {
+                 const Matrix<double>& gram_f, const Matrix<double>& gram_o, int threads) {
   const double cross = kernels::dot(f.data(), p.data(), f.rows * f.cols, threads);
   const double quad = kernels::dot(gram_f.data(), gram_o.data(), gram_f.rows * gram_f.cols, 1);
-  return std::max(0.0, 0.5 * x_squared_norm - cross + 0.5 * quad);
+  const double loss = 0.5 * x_squared_norm - cross + 0.5 * quad;
+  return loss < 0 ? 0.0 : loss;
+}
+
+template <typename T>
+bool all_finite(const Matrix<T>& m) {
+  for (T v : m.values)
+    if (!std::isfinite(v)) return false;
+  return true;
+}
+
+template <typename T>
+void scale_in_place(Matrix<T>& m, double factor) {
+  for (T& v : m.values) v = static_cast<T>(double(v) * factor);
 }
 
 template <typename T>
 FitResult<T> fit_impl(const DenseView<T>& view, const FitOptions& options) {
   const Clock::time_point start = Clock::now();
-  options.validate(view.rows, view.cols);
+  options.validate();
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
-  kernels::use_single_threaded_blas();
+  const kernels::SingleThreadedBlas single_threaded_blas;
 
   FitResult<T> result;
   result.seed = options.seed;
@@ -63,10 +78,14 @@ FitResult<T> fit_impl(const DenseView<T>& view, const FitOptions& options) {
   result.init = options.init;
   Timings& time = result.timings;
 
-  const core::DenseData<T> x(view, threads);
+  // Checks the data before its shape is used; the fit runs on X/rms(X).
+  const core::DenseData<T> x(view, threads, /*normalize=*/true);
+  options.validate(view.rows, view.cols);
   const Index n = x.rows(), m = x.cols(), k = options.k;
+  // The fit runs on X/c (see Data); c and c² turn its errors and losses back into X's.
+  const double c = x.scale();
   const double x2 = x.squared_norm();
-  result.x_norm = std::sqrt(x2);
+  result.x_norm = std::sqrt(x2) * c;
 
   core::Factors<T> f;
   {
@@ -75,8 +94,9 @@ FitResult<T> fit_impl(const DenseView<T>& view, const FitOptions& options) {
   }
   auto rule = rules::make_update_rule<T>(options.solver, options);
 
-  Matrix<T> xh(n, k), xtw(m, k), gram_w(k, k), gram_h(k, k);
-  auto compute_gram = [&](const Matrix<T>& factor, Matrix<T>& out) {
+  Matrix<T> xh(n, k), xtw(m, k);
+  Matrix<double> gram_w(k, k), gram_h(k, k);
+  auto compute_gram = [&](const Matrix<T>& factor, Matrix<double>& out) {
     ScopedTimer timer(time.grams);
     kernels::gram(factor.data(), factor.rows, k, out.data(), threads);
   };
@@ -86,7 +106,7 @@ FitResult<T> fit_impl(const DenseView<T>& view, const FitOptions& options) {
     if (!std::isfinite(loss))
       throw NumericError("the loss became " + std::to_string(loss) + " at iteration " +
                          std::to_string(result.iterations) + "; the fit broke down");
-    result.loss_history.push_back(loss);
+    result.loss_history.push_back(loss * c * c);
   };
 
   for (int it = 1; it <= options.max_iter; ++it) {
@@ -121,10 +141,11 @@ FitResult<T> fit_impl(const DenseView<T>& view, const FitOptions& options) {
     result.iterations = it;
     report(loss);
 
-    const double error = std::sqrt(2 * loss);
+    const double error = std::sqrt(2 * loss) * c;
     if (options.progress) {
-      Progress p{it,          options.max_iter, loss, error, x2 > 0 ? error / std::sqrt(x2) : 0.0,
-                 since(start)};
+      Progress p{
+          it,          options.max_iter, loss * c * c, error, x2 > 0 ? error / result.x_norm : 0.0,
+          since(start)};
       if (!options.progress(p)) break;
     }
     // Converged: the last kStopWindow iterations together lowered the error by at most tol·error.
@@ -137,10 +158,21 @@ FitResult<T> fit_impl(const DenseView<T>& view, const FitOptions& options) {
     }
   }
 
-  result.W = std::move(f.w);
   result.H = transposed(f.ht.view());
-  result.error = std::sqrt(2 * result.loss_history.back());
-  result.relative_error = x2 > 0 ? result.error / std::sqrt(x2) : 0.0;
+  {
+    // The history uses the Gram trick; the final error is computed directly, which costs about
+    // half a product and does not suffer the trick's cancellation near an exact fit.
+    ScopedTimer timer(time.loss);
+    result.error = std::sqrt(x.residual_squared_norm(f.w.data(), result.H.data(), k)) * c;
+  }
+  if (!std::isfinite(result.error) || !all_finite(f.w) || !all_finite(result.H))
+    throw NumericError("the factors became non-finite after " + std::to_string(result.iterations) +
+                       " iterations; the fit broke down");
+  // W·H ≈ X/c: give each factor √c, as the same fit on X itself would have.
+  result.W = std::move(f.w);
+  scale_in_place(result.W, std::sqrt(c));
+  scale_in_place(result.H, std::sqrt(c));
+  result.relative_error = x2 > 0 ? result.error / result.x_norm : 0.0;
   result.seconds = since(start);
   return result;
 }

@@ -1,5 +1,6 @@
 #include "core/init.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/random.hpp"
@@ -54,11 +55,16 @@ Factors<T> nndsvd_init(const Data<T>& x, const FitOptions& o) {
     w.col(j) = lambda / (use_positive ? ap : an) * (use_positive ? a.positive : a.negative);
     h.col(j) = lambda / (use_positive ? bp : bn) * (use_positive ? b.positive : b.negative);
   }
-  constexpr double kZero = 1e-6;
-  w = (w.array() < kZero).select(0.0, w);
-  h = (h.array() < kZero).select(0.0, h);
+  // The data seen is X/c (Data::scale()), so factor entries are those of X's factors divided by
+  // √c. scikit-learn zeroes entries below 1e-6 and fills with mean(X), both in X's units: the
+  // fill is converted exactly; the threshold is too for c >= 1, and stays 1e-6 of the normalised
+  // factors for c < 1, so that data of tiny magnitude is not zeroed altogether.
+  const double root_scale = std::sqrt(x.scale());
+  const double zero_below = 1e-6 / std::max(1.0, root_scale);
+  w = (w.array() < zero_below).select(0.0, w);
+  h = (h.array() < zero_below).select(0.0, h);
 
-  const double avg = x.mean();
+  const double avg = x.mean() * x.scale() / root_scale;  // mean(X), in the factors' units
   if (o.init == Init::kNndsvda) {
     w = (w.array() == 0.0).select(avg, w);
     h = (h.array() == 0.0).select(avg, h);

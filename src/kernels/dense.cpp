@@ -2,8 +2,8 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
-#include <mutex>
 #include <vector>
 
 #include "kernels/blas.hpp"
@@ -11,27 +11,31 @@
 
 namespace nmfkit::kernels {
 
-void use_single_threaded_blas() {
-  static std::once_flag once;
-  std::call_once(once, [] { openblas_set_num_threads(1); });
+SingleThreadedBlas::SingleThreadedBlas() : previous_(openblas_get_num_threads()) {
+  openblas_set_num_threads(1);
+}
+
+SingleThreadedBlas::~SingleThreadedBlas() {
+  openblas_set_num_threads(previous_);
 }
 
 template <typename T>
-void times(const DenseView<T>& x, const T* right, Index p, T* out, int threads) {
+void times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads) {
   const RowChunks chunks = row_chunks(x.rows);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (Index c = 0; c < chunks.count; ++c) {
     const Index r0 = chunks.begin(c), r1 = chunks.end(c);
-    if (r1 > r0) gemm(false, r1 - r0, p, x.cols, x.row(r0), x.stride, right, p, out + r0 * p, p);
+    if (r1 > r0)
+      gemm(false, r1 - r0, p, x.cols, scale, x.row(r0), x.stride, right, p, out + r0 * p, p);
   }
 }
 
 template <typename T>
-void transpose_times(const DenseView<T>& x, const T* right, Index p, T* out, int threads) {
+void transpose_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads) {
   const RowChunks chunks = row_chunks(x.rows);
   const Index size = x.cols * p;
   if (chunks.count == 1) {
-    gemm(true, x.cols, p, x.rows, x.data, x.stride, right, p, out, p);
+    gemm(true, x.cols, p, x.rows, scale, x.data, x.stride, right, p, out, p);
     return;
   }
   std::vector<T> partial(static_cast<std::size_t>(chunks.count * size));
@@ -39,7 +43,7 @@ void transpose_times(const DenseView<T>& x, const T* right, Index p, T* out, int
   for (Index c = 0; c < chunks.count; ++c) {
     const Index r0 = chunks.begin(c), r1 = chunks.end(c);
     T* dst = partial.data() + c * size;
-    gemm(true, x.cols, p, r1 - r0, x.row(r0), x.stride, right + r0 * p, p, dst, p);
+    gemm(true, x.cols, p, r1 - r0, scale, x.row(r0), x.stride, right + r0 * p, p, dst, p);
   }
   // Sum the partials in chunk order, each output entry by one thread.
 #pragma omp parallel for schedule(static) num_threads(threads)
@@ -51,7 +55,41 @@ void transpose_times(const DenseView<T>& x, const T* right, Index p, T* out, int
 }
 
 template <typename T>
-void gram(const T* f, Index rows, Index k, T* g, int threads) {
+double residual_squared_norm(const DenseView<T>& x, double scale, const T* w, const T* h, Index k,
+                             int threads) {
+  const RowChunks chunks = row_chunks(x.rows);
+  // Rows per block so that a block of W·H stays near 4 MiB whatever the number of features.
+  const Index block = std::max<Index>(1, (Index{1} << 20) / std::max<Index>(1, x.cols));
+  std::vector<double> partial(static_cast<std::size_t>(chunks.count), 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<T> wh;
+#pragma omp for schedule(dynamic, 1)
+    for (Index c = 0; c < chunks.count; ++c) {
+      double s = 0;
+      for (Index r0 = chunks.begin(c); r0 < chunks.end(c); r0 += block) {
+        const Index rows = std::min(block, chunks.end(c) - r0);
+        wh.resize(static_cast<std::size_t>(rows * x.cols));
+        gemm(false, rows, x.cols, k, T(1), w + r0 * k, k, h, x.cols, wh.data(), x.cols);
+        for (Index i = 0; i < rows; ++i) {
+          const T* xi = x.row(r0 + i);
+          const T* whi = wh.data() + i * x.cols;
+          for (Index j = 0; j < x.cols; ++j) {
+            const double d = scale * double(xi[j]) - double(whi[j]);
+            s += d * d;
+          }
+        }
+      }
+      partial[static_cast<std::size_t>(c)] = s;
+    }
+  }
+  double total = 0;
+  for (double s : partial) total += s;
+  return total;
+}
+
+template <typename T>
+void gram(const T* f, Index rows, Index k, double* g, int threads) {
   const RowChunks chunks = row_chunks(rows);
   const Index size = k * k;
   std::vector<double> partial(static_cast<std::size_t>(chunks.count * size), 0.0);
@@ -71,7 +109,7 @@ void gram(const T* f, Index rows, Index k, T* g, int threads) {
       double s = 0;
       for (Index c = 0; c < chunks.count; ++c)
         s += partial[static_cast<std::size_t>(c * size + a * k + b)];
-      g[a * k + b] = g[b * k + a] = static_cast<T>(s);
+      g[a * k + b] = g[b * k + a] = s;
     }
   }
 }
@@ -144,12 +182,14 @@ std::optional<BadEntry> first_invalid(const DenseView<T>& x, int threads) {
   return std::nullopt;
 }
 
-#define NMFKIT_INSTANTIATE(T)                                                      \
-  template void times<T>(const DenseView<T>&, const T*, Index, T*, int);           \
-  template void transpose_times<T>(const DenseView<T>&, const T*, Index, T*, int); \
-  template void gram<T>(const T*, Index, Index, T*, int);                          \
-  template double dot<T>(const T*, const T*, Index, int);                          \
-  template NormAndSum norm_and_sum<T>(const DenseView<T>&, int);                   \
+#define NMFKIT_INSTANTIATE(T)                                                                      \
+  template void times<T>(const DenseView<T>&, T, const T*, Index, T*, int);                        \
+  template void transpose_times<T>(const DenseView<T>&, T, const T*, Index, T*, int);              \
+  template double residual_squared_norm<T>(const DenseView<T>&, double, const T*, const T*, Index, \
+                                           int);                                                   \
+  template void gram<T>(const T*, Index, Index, double*, int);                                     \
+  template double dot<T>(const T*, const T*, Index, int);                                          \
+  template NormAndSum norm_and_sum<T>(const DenseView<T>&, int);                                   \
   template std::optional<BadEntry> first_invalid<T>(const DenseView<T>&, int);
 NMFKIT_INSTANTIATE(float)
 NMFKIT_INSTANTIATE(double)

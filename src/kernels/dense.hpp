@@ -7,17 +7,26 @@
 
 namespace nmfkit::kernels {
 
-/// out (n × p) = X (n × m) · right (m × p).
-template <typename T>
-void times(const DenseView<T>& x, const T* right, Index p, T* out, int threads);
+// Every function that reads X takes `scale` and works on scale·X, so a caller can fit X/c without
+// copying X.
 
-/// out (m × p) = Xᵀ (m × n) · right (n × p).
+/// out (n × p) = scale · X (n × m) · right (m × p).
 template <typename T>
-void transpose_times(const DenseView<T>& x, const T* right, Index p, T* out, int threads);
+void times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads);
 
-/// g (k × k) = fᵀ·f for f (rows × k).
+/// out (m × p) = scale · Xᵀ (m × n) · right (n × p).
 template <typename T>
-void gram(const T* f, Index rows, Index k, T* g, int threads);
+void transpose_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads);
+
+/// ‖scale·X − W·H‖²_F for W (n × k) and H (k × m), formed block by block (never the whole W·H)
+/// and accumulated in double: the exact error, free of the cancellation of the Gram trick.
+template <typename T>
+double residual_squared_norm(const DenseView<T>& x, double scale, const T* w, const T* h, Index k,
+                             int threads);
+
+/// g (k × k) = fᵀ·f for f (rows × k), accumulated and returned in double.
+template <typename T>
+void gram(const T* f, Index rows, Index k, double* g, int threads);
 
 /// Σ a_i·b_i over `count` entries, accumulated in double.
 template <typename T>
@@ -40,7 +49,17 @@ struct BadEntry {
 template <typename T>
 std::optional<BadEntry> first_invalid(const DenseView<T>& x, int threads);
 
-/// Makes OpenBLAS run single-threaded: nmfkit parallelises over fixed row chunks itself.
-void use_single_threaded_blas();
+/// While alive, OpenBLAS runs single-threaded (nmfkit parallelises over fixed row chunks itself);
+/// the previous thread count is restored afterwards.
+class SingleThreadedBlas {
+ public:
+  SingleThreadedBlas();
+  ~SingleThreadedBlas();
+  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+
+ private:
+  int previous_;
+};
 
 }  // namespace nmfkit::kernels

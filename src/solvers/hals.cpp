@@ -21,9 +21,9 @@ class Hals final : public UpdateRule<T> {
   explicit Hals(const FitOptions& o)
       : max_sweeps_(o.hals_max_sweeps), sweep_tol2_(o.hals_sweep_tol * o.hals_sweep_tol) {}
 
-  void update(Matrix<T>& f, const Matrix<T>& p, const Matrix<T>& g, int threads) override {
+  void update(Matrix<T>& f, const Matrix<T>& p, const Matrix<double>& g, int threads) override {
     const Index k = f.cols;
-    std::vector<double> gd(g.values.begin(), g.values.end());
+    const std::vector<double>& gd = g.values;
 #pragma omp parallel num_threads(threads)
     {
       std::vector<double> x(static_cast<std::size_t>(k)), gx(static_cast<std::size_t>(k));

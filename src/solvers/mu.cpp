@@ -15,10 +15,10 @@ namespace {
 template <typename T>
 class MultiplicativeUpdate final : public UpdateRule<T> {
  public:
-  void update(Matrix<T>& f, const Matrix<T>& p, const Matrix<T>& g, int threads) override {
+  void update(Matrix<T>& f, const Matrix<T>& p, const Matrix<double>& g, int threads) override {
     constexpr double kEpsilon = std::numeric_limits<float>::epsilon();
     const Index k = f.cols;
-    std::vector<double> gd(g.values.begin(), g.values.end());
+    const std::vector<double>& gd = g.values;
 #pragma omp parallel num_threads(threads)
     {
       std::vector<double> denominator(static_cast<std::size_t>(k));

@@ -15,7 +15,7 @@ template <typename T>
 class UpdateRule {
  public:
   virtual ~UpdateRule() = default;
-  virtual void update(Matrix<T>& f, const Matrix<T>& p, const Matrix<T>& g, int threads) = 0;
+  virtual void update(Matrix<T>& f, const Matrix<T>& p, const Matrix<double>& g, int threads) = 0;
 };
 
 template <typename T>

@@ -65,7 +65,8 @@ TEST(Fit, ResultRecordsHowItWasObtained) {
   EXPECT_EQ(r.H.rows, 3);
   EXPECT_EQ(r.H.cols, 20);
   EXPECT_GT(r.seconds, 0);
-  EXPECT_DOUBLE_EQ(r.error, std::sqrt(2 * r.loss_history.back()));
+  EXPECT_NEAR(r.error, std::sqrt(2 * r.loss_history.back()), 1e-4 * r.error);
+  EXPECT_NEAR(r.error, testing::direct_error(d.x, r.W, r.H), 1e-5 * r.error);
 }
 
 TEST(Fit, ConvergesBeforeMaxIterWithTolerance) {

@@ -47,7 +47,9 @@ TEST_P(EveryRule, RecoversExactLowRankMatrix) {
   FitOptions o = options_for(GetParam(), 3);
   o.max_iter = 20000;
   o.tol = 0;
-  o.init = Init::kNndsvda;
+  // NMF is not convex: from some starts a rule can settle in a local minimum even on exact data
+  // (nndsvda does on about 1 in 20 such matrices). Random starts recover these reliably.
+  o.init = Init::kRandom;
   const FitResult<double> r = fit(d.x.view(), o);
   EXPECT_LT(r.relative_error, 1e-3) << GetParam();
   EXPECT_NEAR(direct_error(d.x, r.W, r.H) / frobenius(d.x), r.relative_error, 1e-6);

@@ -1,0 +1,278 @@
+#pragma once
+// Helpers for the end-to-end tests of the nmfkit command line: a temporary folder, running the
+// binary with its output captured, reading and writing files, writing IDX files, reading PNGs,
+// and the tiny image set the tests factorize.
+#include <gtest/gtest.h>
+#include <png.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "io/array.hpp"
+#include "io/npy.hpp"
+
+namespace nmfkit::cli_test {
+
+namespace fs = std::filesystem;
+
+/// A fresh folder under the system's temporary folder, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string name = (fs::temp_directory_path() / "nmfkit-cli-test-XXXXXX").string();
+    if (::mkdtemp(name.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = name;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    // Folders a test made read-only must be writable again before they can be emptied.
+    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
+    for (auto it = fs::recursive_directory_iterator(path_, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_directory(ec) && !it->is_symlink(ec))
+        fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    }
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+inline std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+inline std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path.string());
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline void write_file(const fs::path& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+/// The lines of `text`, without their '\n' (a last line without '\n' counts too).
+inline std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+/// The exit code of a wait status: the code the program returned, else 128 + the signal.
+inline int exit_code(int status) {
+  if (status == -1) return -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+struct RunResult {
+  int code = -1;
+  std::string out;  ///< everything written to stdout
+  std::string err;  ///< everything written to stderr
+  std::string command;
+};
+
+inline std::ostream& operator<<(std::ostream& os, const RunResult& r) {
+  return os << "$ " << r.command << "\nexit " << r.code << "\n--- stdout\n"
+            << r.out << "--- stderr\n"
+            << r.err << "---";
+}
+
+/// Runs the nmfkit binary with `args` (stdin from /dev/null) and captures its output.
+inline RunResult run_cli(const std::vector<std::string>& args) {
+  TempDir capture;
+  RunResult r;
+  r.command = shell_quote(NMFKIT_CLI_PATH);
+  for (const std::string& a : args) r.command += " " + shell_quote(a);
+  const std::string full = r.command + " </dev/null >" + shell_quote((capture / "out").string()) +
+                           " 2>" + shell_quote((capture / "err").string());
+  r.code = exit_code(std::system(full.c_str()));
+  r.out = read_file(capture / "out");
+  r.err = read_file(capture / "err");
+  return r;
+}
+
+/// True if `parent` holds a staging folder that an output folder named `name` would use.
+inline bool has_staging_folder(const fs::path& parent, const std::string& name) {
+  const std::string prefix = "." + name + ".partial-";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(parent, ec)) {
+    if (entry.path().filename().string().rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+/// Writes an IDX file: the 32-bit magic and the dimensions big-endian, then `data` as is.
+inline void write_idx(const fs::path& path, std::uint32_t magic,
+                      const std::vector<std::uint32_t>& dims, std::string_view data) {
+  std::string bytes;
+  auto put = [&bytes](std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8)
+      bytes.push_back(static_cast<char>((v >> shift) & 0xffu));
+  };
+  put(magic);
+  for (std::uint32_t d : dims) put(d);
+  bytes.append(data);
+  write_file(path, bytes);
+}
+
+/// Writes an IDX file of unsigned bytes (type code 0x08) with the given dimensions.
+inline void write_idx_u8(const fs::path& path, const std::vector<std::uint32_t>& dims,
+                         const std::vector<std::uint8_t>& data) {
+  const auto magic = static_cast<std::uint32_t>(0x0800u | dims.size());
+  write_idx(path, magic, dims,
+            std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
+}
+
+/// Writes a row-major float32 matrix as NPY.
+inline void write_npy_f32(const fs::path& path, const std::vector<float>& values,
+                          std::initializer_list<std::int64_t> shape) {
+  const std::vector<std::int64_t> dims(shape);
+  io::write_npy(path.string(), values.data(), dims);
+}
+
+/// An NPY file read back as float32 values with its shape; fails the test if it is not float32.
+struct NpyMatrix {
+  std::vector<std::int64_t> shape;
+  std::vector<float> values;
+  bool is_float32 = false;
+};
+
+inline NpyMatrix read_npy_f32(const fs::path& path) {
+  const io::Array a = io::read_npy(path.string());
+  NpyMatrix m;
+  m.shape = a.shape;
+  m.is_float32 = a.dtype == io::DType::kFloat32;
+  if (m.is_float32) m.values = io::to_vector<float>(a);
+  return m;
+}
+
+/// The PNG file signature, 8 bytes.
+inline bool has_png_signature(const fs::path& path) {
+  const std::string bytes = read_file(path);
+  if (bytes.size() < 8) return false;
+  return png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) == 0;
+}
+
+/// A PNG decoded by libpng into 8-bit RGB, row-major.
+struct PngImage {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  std::vector<std::uint8_t> rgb;
+  std::string error;  ///< empty when the file decoded
+
+  const std::uint8_t* pixel(std::uint32_t x, std::uint32_t y) const {
+    return rgb.data() + (static_cast<std::size_t>(y) * width + x) * 3;
+  }
+};
+
+inline PngImage read_png(const fs::path& path) {
+  PngImage img;
+  png_image image{};
+  image.version = PNG_IMAGE_VERSION;
+  if (png_image_begin_read_from_file(&image, path.c_str()) == 0) {
+    img.error = image.message;
+    return img;
+  }
+  image.format = PNG_FORMAT_RGB;
+  img.rgb.resize(PNG_IMAGE_SIZE(image));
+  if (png_image_finish_read(&image, nullptr, img.rgb.data(), 0, nullptr) == 0) {
+    img.error = image.message;
+    img.rgb.clear();
+    png_image_free(&image);
+    return img;
+  }
+  img.width = image.width;
+  img.height = image.height;
+  return img;
+}
+
+/// The tiny image set: kSamples images of kSide × kSide pixels, each a non-negative combination
+/// of kParts known patterns (a block, a band, a stripe), stored as 8-bit pixels.
+struct TinyImages {
+  static constexpr int kSamples = 60;
+  static constexpr int kSide = 8;
+  static constexpr int kFeatures = kSide * kSide;
+  static constexpr int kParts = 3;
+
+  std::vector<std::uint8_t> pixels;  ///< kSamples × kFeatures
+
+  TinyImages() : pixels(static_cast<std::size_t>(kSamples) * kFeatures) {
+    for (int i = 0; i < kSamples; ++i) {
+      const int weight[kParts] = {(i * 7) % 11 * 8, (i * 5 + 3) % 13 * 6, (i * 3 + 1) % 7 * 11};
+      for (int y = 0; y < kSide; ++y) {
+        for (int x = 0; x < kSide; ++x) {
+          const int parts[kParts] = {y < 4 && x < 4, y == 5 || y == 6, x == 6};
+          int v = 0;
+          for (int p = 0; p < kParts; ++p) v += weight[p] * parts[p];
+          pixels[static_cast<std::size_t>(i * kFeatures + y * kSide + x)] =
+              static_cast<std::uint8_t>(v);
+        }
+      }
+    }
+  }
+
+  /// The pixels scaled to [0, 1] (divided by 255), as the CLI reads 8-bit input.
+  std::vector<float> scaled() const {
+    std::vector<float> v(pixels.size());
+    for (std::size_t j = 0; j < v.size(); ++j) v[j] = static_cast<float>(pixels[j] / 255.0);
+    return v;
+  }
+
+  void write_idx(const fs::path& path) const {
+    write_idx_u8(path, {kSamples, kSide, kSide}, pixels);
+  }
+};
+
+/// The summary.json of an output folder.
+inline nlohmann::json read_summary(const fs::path& outdir) {
+  return nlohmann::json::parse(read_file(outdir / "summary.json"));
+}
+
+/// Base fixture: a fresh temporary folder holding the tiny image set as tiny.idx.
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { images_.write_idx(idx_); }
+
+  /// Runs `nmfkit fit INPUT -k K -o OUTDIR extra...`.
+  static RunResult fit(const fs::path& input, int k, const fs::path& outdir,
+                       const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"fit", input.string(), "-k", std::to_string(k),
+                                     "-o",  outdir.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_cli(args);
+  }
+
+  TempDir dir_;
+  TinyImages images_;
+  fs::path idx_ = dir_ / "tiny.idx";
+};
+
+}  // namespace nmfkit::cli_test
