@@ -3,9 +3,11 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "nmfkit/matrix.hpp"
+#include "nmfkit/options.hpp"
 
 namespace nmfkit::testing {
 
@@ -30,6 +32,39 @@ LowRank<T> low_rank(Index n, Index m, Index r, std::uint32_t seed) {
       d.x(i, j) = static_cast<T>(s);
     }
   return d;
+}
+
+/// A generic non-negative matrix: entries uniform in [low, 1), full rank.
+template <typename T>
+Matrix<T> uniform_matrix(Index n, Index m, std::uint32_t seed, double low = 0.0) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> u(low, 1.0);
+  Matrix<T> x(n, m);
+  for (T& v : x.values) v = static_cast<T>(u(gen));
+  return x;
+}
+
+/// Options for `solver` with k components on one thread; everything else default.
+inline FitOptions options_for(const std::string& solver, int k) {
+  FitOptions o;
+  o.k = k;
+  o.solver = solver;
+  o.threads = 1;
+  return o;
+}
+
+template <typename T>
+bool all_finite(const Matrix<T>& m) {
+  for (T v : m.values)
+    if (!std::isfinite(v)) return false;
+  return true;
+}
+
+template <typename T>
+bool all_non_negative(const Matrix<T>& m) {
+  for (T v : m.values)
+    if (!(v >= 0)) return false;
+  return true;
 }
 
 /// ‖X − W·H‖_F computed directly (the reference for the Gram-trick loss).

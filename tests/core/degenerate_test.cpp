@@ -19,16 +19,9 @@ namespace {
 using testing::direct_error;
 using testing::frobenius;
 
-constexpr Init kInits[] = {Init::kRandom, Init::kNndsvd, Init::kNndsvda, Init::kNndsvdar};
+using testing::uniform_matrix;
 
-template <typename T>
-Matrix<T> uniform_matrix(Index n, Index m, std::uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<double> u(0.05, 1.0);
-  Matrix<T> x(n, m);
-  for (T& v : x.values) v = static_cast<T>(u(gen));
-  return x;
-}
+constexpr Init kInits[] = {Init::kRandom, Init::kNndsvd, Init::kNndsvda, Init::kNndsvdar};
 
 struct Case {
   std::string name;
@@ -39,11 +32,11 @@ struct Case {
 
 std::vector<Case> cases() {
   std::vector<Case> c;
-  c.push_back({"one sample", uniform_matrix<double>(1, 30, 1), 1, 1e-6});
-  c.push_back({"one feature", uniform_matrix<double>(30, 1, 2), 1, 1e-6});
+  c.push_back({"one sample", uniform_matrix<double>(1, 30, 1, 0.05), 1, 1e-6});
+  c.push_back({"one feature", uniform_matrix<double>(30, 1, 2, 0.05), 1, 1e-6});
   c.push_back({"1 x 1", Matrix<double>(1, 1, 3.5), 1, 1e-6});
-  c.push_back({"k = n_features", uniform_matrix<double>(25, 6, 3), 6, 1e-2});
-  c.push_back({"k = n_samples", uniform_matrix<double>(5, 25, 4), 5, 1e-2});
+  c.push_back({"k = n_features", uniform_matrix<double>(25, 6, 3, 0.05), 6, 1e-2});
+  c.push_back({"k = n_samples", uniform_matrix<double>(5, 25, 4, 0.05), 5, 1e-2});
   Matrix<double> zero_row = testing::low_rank<double>(30, 20, 3, 5).x;
   for (Index j = 0; j < 20; ++j) zero_row(7, j) = 0;
   c.push_back({"zero row", zero_row, 3, 1e-3});

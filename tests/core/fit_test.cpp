@@ -15,14 +15,7 @@ namespace {
 using testing::direct_error;
 using testing::frobenius;
 using testing::low_rank;
-
-FitOptions options_for(const std::string& solver, int k) {
-  FitOptions o;
-  o.k = k;
-  o.solver = solver;
-  o.threads = 1;
-  return o;
-}
+using testing::options_for;
 
 std::string message_of(const std::function<void()>& f) {
   try {

@@ -18,17 +18,9 @@
 namespace nmfkit::core {
 namespace {
 
-constexpr Init kInits[] = {Init::kRandom, Init::kNndsvd, Init::kNndsvda, Init::kNndsvdar};
+using nmfkit::testing::uniform_matrix;
 
-/// A generic non-negative matrix: uniform [0, 1) entries, full rank.
-template <typename T>
-Matrix<T> uniform_matrix(Index n, Index m, std::uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  Matrix<T> x(n, m);
-  for (T& v : x.values) v = static_cast<T>(u(gen));
-  return x;
-}
+constexpr Init kInits[] = {Init::kRandom, Init::kNndsvd, Init::kNndsvda, Init::kNndsvdar};
 
 FitOptions init_options(Init init, int k, std::uint64_t seed = 0) {
   FitOptions o;

@@ -17,24 +17,11 @@
 namespace nmfkit {
 namespace {
 
+using testing::all_finite;
 using testing::direct_error;
 using testing::frobenius;
 using testing::low_rank;
-
-FitOptions options_for(const std::string& solver, int k) {
-  FitOptions o;
-  o.k = k;
-  o.solver = solver;
-  o.threads = 1;
-  return o;
-}
-
-template <typename T>
-bool all_finite(const Matrix<T>& m) {
-  for (T v : m.values)
-    if (!std::isfinite(v)) return false;
-  return true;
-}
+using testing::options_for;
 
 template <typename T>
 Matrix<T> scaled(const Matrix<T>& x, double factor) {

@@ -15,24 +15,11 @@
 namespace nmfkit {
 namespace {
 
+using testing::all_non_negative;
 using testing::direct_error;
 using testing::frobenius;
 using testing::low_rank;
-
-FitOptions options_for(const std::string& solver, int k) {
-  FitOptions o;
-  o.k = k;
-  o.solver = solver;
-  o.threads = 1;
-  return o;
-}
-
-template <typename T>
-bool all_non_negative(const Matrix<T>& m) {
-  for (T v : m.values)
-    if (!(v >= 0)) return false;
-  return true;
-}
+using testing::options_for;
 
 std::vector<std::string> registered() {
   std::vector<std::string> names;
