@@ -16,7 +16,7 @@ deps:
 
 build: deps
 	@cmake --preset $(PRESET) >/dev/null
-	@cmake --build --preset $(PRESET) -j $(JOBS)
+	@MAKEFLAGS= cmake --build --preset $(PRESET) -j $(JOBS)
 
 demo: build
 	@scripts/fetch-mnist.sh
