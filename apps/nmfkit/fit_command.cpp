@@ -1,14 +1,14 @@
 #include "fit_command.hpp"
 
-#include <cstdio>
 #include <iostream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "common.hpp"
 #include "input.hpp"
 #include "interrupt.hpp"
 #include "io/npy.hpp"
+#include "model.hpp"
 #include "nmfkit/nmfkit.hpp"
 #include "output_dir.hpp"
 #include "viz/colormap.hpp"
@@ -27,36 +27,76 @@ std::string join(std::span<const std::string_view> names, const char* sep) {
 std::string solver_help() {
   std::string s = "Update rule (default hals):";
   for (const SolverInfo& info : solvers())
-    s += "\n  " + std::string(info.name) + ": " + std::string(info.description);
+    s += "\n  " + std::string(info.name) + ": " + std::string(info.description) +
+         (info.any_beta ? "" : " [frobenius only]");
   return s;
 }
 
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
+DataFormat parse_format(const std::string& name) {
+  if (name == "auto") return DataFormat::kAuto;
+  if (name == "dense") return DataFormat::kDense;
+  if (name == "sparse") return DataFormat::kSparse;
+  throw InvalidArgument("unknown format '" + name + "' (choose auto, dense or sparse)");
 }
 
-nlohmann::ordered_json summary_json(const FitArgs& args, const Input& in,
-                                    const FitResult<float>& r) {
+FitOptions options_from(const FitArgs& a) {
+  FitOptions o;
+  o.k = a.k;
+  o.solver = a.solver;
+  o.beta = parse_loss(a.loss);
+  o.init = parse_init(a.init);
+  o.alpha_w = a.alpha_w;
+  if (a.alpha_h == "same") {
+    o.alpha_h = -1;
+  } else {
+    char* end = nullptr;
+    o.alpha_h = std::strtod(a.alpha_h.c_str(), &end);
+    if (a.alpha_h.empty() || *end != '\0' || !(o.alpha_h >= 0))
+      throw InvalidArgument("--alpha-h must be a number >= 0 or 'same', got '" + a.alpha_h + "'");
+  }
+  o.l1_ratio = a.l1_ratio;
+  o.shuffle = a.shuffle;
+  o.max_iter = a.max_iter;
+  o.tol = a.tol;
+  o.seed = static_cast<std::uint64_t>(a.seed);
+  o.threads = a.threads;
+  o.format = parse_format(a.format);
+  if (a.dtype != "float32" && a.dtype != "float64")
+    throw InvalidArgument("unknown dtype '" + a.dtype + "' (choose float32 or float64)");
+  if ((o.init == Init::kCustom) != (!a.w0.empty() || !a.h0.empty()))
+    throw InvalidArgument("--init custom and --w0/--h0 go together");
+  if (o.init == Init::kCustom && (a.w0.empty() || a.h0.empty()))
+    throw InvalidArgument("--init custom needs both --w0 and --h0");
+  o.validate();  // fail fast, before reading any data
+  return o;
+}
+
+template <typename T>
+nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, const Input& in,
+                                    const FitResult<T>& r) {
   nlohmann::ordered_json j;
   j["nmfkit_version"] = std::string(version());
+  j["command"] = "fit";
   j["input"] = args.input;
   j["input_path"] = in.path;
   j["shape"] = {in.rows, in.cols};
-  if (in.image.channels == 1)
-    j["image_shape"] = {in.image.height, in.image.width};
-  else
-    j["image_shape"] = {in.image.height, in.image.width, in.image.channels};
+  j["image_shape"] = image_shape_json(in.image);
   j["scaled_from_uint8"] = in.scaled_from_uint8;
-  j["dtype"] = "float32";
-  j["k"] = args.k;
+  j["dtype"] = args.dtype;
+  j["format"] = r.format;
+  j["k"] = o.k;
   j["solver"] = r.solver;
+  j["loss"] = loss_name(o.beta);
+  j["beta"] = o.beta;
   j["init"] = std::string(init_name(r.init));
+  j["alpha_w"] = o.alpha_w;
+  j["alpha_h"] = o.alpha_h < 0 ? o.alpha_w : o.alpha_h;
+  j["l1_ratio"] = o.l1_ratio;
+  j["shuffle"] = o.shuffle;
   j["seed"] = r.seed;
   j["threads"] = r.threads;
-  j["max_iter"] = args.max_iter;
-  j["tol"] = args.tol;
+  j["max_iter"] = o.max_iter;
+  j["tol"] = o.tol;
   j["iterations"] = r.iterations;
   j["converged"] = r.converged;
   j["seconds"] = r.seconds;
@@ -69,15 +109,64 @@ nlohmann::ordered_json summary_json(const FitArgs& args, const Input& in,
   j["relative_error"] = r.relative_error;
   j["x_norm"] = r.x_norm;
   j["loss_history"] = r.loss_history;
-  j["files"] = {"components.png", "W.npy", "H.npy", "summary.json"};
+  j["files"] = {"components.png", "W.npy", "H.npy", "summary.json", "model.json"};
   return j;
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) throw DataError("cannot create '" + path + "'");
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) throw DataError("cannot write '" + path + "'");
+template <typename T>
+int run_typed(const FitArgs& args, FitOptions options) {
+  viz::ComponentsStyle style;
+  style.colormap = viz::parse_colormap(args.cmap);
+  OutputDir out(args.outdir);
+  const Input in = load_input(args.input, args.limit);
+  options.validate(in.rows, in.cols);
+  Matrix<T> w0, h0;
+  StartFactors<T> start;
+  if (options.init == Init::kCustom) {
+    w0 = read_matrix_npy<T>(args.w0, "--w0");
+    h0 = read_matrix_npy<T>(args.h0, "--h0");
+    start = {w0.view(), h0.view()};
+  }
+  // The heading is printed with the first iteration, once fit() has accepted the data, so a
+  // data error stays the only line on stderr.
+  const std::string heading = "nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
+                              std::to_string(in.cols) + "; k = " + std::to_string(options.k) +
+                              ", solver " + options.solver + ", loss " + loss_name(options.beta) +
+                              ", init " + args.init;
+  options.progress = [&args, &heading](const Progress& p) {
+    if (interrupted()) return false;
+    if (!args.quiet && p.iteration == 1) std::cerr << heading << "\n";
+    if (!args.quiet && (p.iteration == 1 || p.iteration % 10 == 0))
+      std::cerr << "  iteration " << p.iteration << "/" << p.max_iter << "  relative error "
+                << fixed(p.relative_error, 6) << "  " << fixed(p.seconds, 1) << " s\n";
+    return true;
+  };
+
+  const std::vector<T> x = in.matrix<T>();
+  const FitResult<T> r = fit(DenseView<T>(x.data(), in.rows, in.cols), options,
+                             options.init == Init::kCustom ? &start : nullptr);
+  if (interrupted()) throw Interrupted();
+
+  const std::int64_t w_shape[] = {r.W.rows, r.W.cols};
+  const std::int64_t h_shape[] = {r.H.rows, r.H.cols};
+  viz::write_components_png(out.stage("components.png"), r.H.view(), in.image, style);
+  io::write_npy(out.stage("W.npy"), r.W.data(), w_shape);
+  io::write_npy(out.stage("H.npy"), r.H.data(), h_shape);
+  write_text(out.stage("summary.json"), summary_json(args, options, in, r).dump(2) + "\n");
+  write_text(
+      out.stage("model.json"),
+      model_json(options, in.image, in.cols, args.dtype, in.scaled_from_uint8).dump(2) + "\n");
+  out.commit();
+
+  const std::string png = (out.target() / "components.png").string();
+  std::cout << (r.converged ? "converged after " : "stopped after ") << r.iterations
+            << " iterations in " << fixed(r.seconds, 2) << " s; relative error "
+            << fixed(r.relative_error, 4) << " (error " << fixed(r.error, 2) << ")\n"
+            << "components: " << png << "\n"
+            << "also wrote W.npy (" << r.W.rows << " x " << r.W.cols << "), H.npy (" << r.H.rows
+            << " x " << r.H.cols << "), summary.json and model.json in " << out.target().string()
+            << "\n";
+  return 0;
 }
 
 }  // namespace
@@ -94,13 +183,28 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   fit->add_option("-o,--output", a.outdir, "Output folder (created; files in it are replaced)")
       ->required();
   fit->add_option("--solver", a.solver, solver_help());
+  fit->add_option("--loss", a.loss,
+                  "frobenius (default), kullback-leibler, itakura-saito, or a number beta "
+                  "(beta != 2 needs --solver mu)");
   fit->add_option("--init", a.init,
-                  "Initialisation: " + join(init_names(), ", ") + " (default nndsvda)");
+                  "Initialisation: " + join(init_names(), ", ") +
+                      " (default nndsvda; custom needs --w0 and --h0)");
+  fit->add_option("--w0", a.w0, "NPY file with the starting W (n x k) for --init custom");
+  fit->add_option("--h0", a.h0, "NPY file with the starting H (k x m) for --init custom");
+  fit->add_option("--alpha-w", a.alpha_w,
+                  "Regularisation of W, scaled by n_features as scikit-learn >= 1.0 (default 0)")
+      ->check(CLI::NonNegativeNumber);
+  fit->add_option("--alpha-h", a.alpha_h,
+                  "Regularisation of H, scaled by n_samples; 'same' (default) uses --alpha-w");
+  fit->add_option("--l1-ratio", a.l1_ratio, "L1 share of the regularisation, 0..1 (default 0)")
+      ->check(CLI::Range(0.0, 1.0));
+  fit->add_flag("--shuffle", a.shuffle, "cd: visit the components in random order");
   fit->add_option("--max-iter", a.max_iter, "Maximum number of iterations (default 200)")
       ->check(CLI::Range(1, std::numeric_limits<int>::max()));
   fit->add_option("--tol", a.tol,
-                  "Stop once 10 iterations lower the error by at most this fraction "
-                  "(default 1e-4; 0 = run max-iter iterations)")
+                  "Stop once 10 iterations lower the error by at most this fraction (cd: once "
+                  "the projected gradient falls below this fraction of the first one); "
+                  "default 1e-4; 0 = run max-iter iterations")
       ->check(CLI::NonNegativeNumber);
   fit->add_option("--seed", a.seed, "Random seed, 0 to 4294967295 (default 0)")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{4294967295}));
@@ -108,6 +212,9 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
       ->check(CLI::NonNegativeNumber);
   fit->add_option("--limit", a.limit, "Use only the first N samples (default 0 = all)")
       ->check(CLI::NonNegativeNumber);
+  fit->add_option("--format", a.format,
+                  "auto (default: sparse when at least half of X is zeros), dense or sparse");
+  fit->add_option("--dtype", a.dtype, "float32 (default) or float64");
   fit->add_option(
       "--cmap", a.cmap,
       "Colormap of components.png: " + join(viz::colormap_names(), ", ") + " (default viridis)");
@@ -119,54 +226,9 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
 }
 
 int run_fit(const FitArgs& args) {
-  FitOptions options;
-  options.k = args.k;
-  options.solver = args.solver;
-  options.init = parse_init(args.init);
-  options.max_iter = args.max_iter;
-  options.tol = args.tol;
-  options.seed = static_cast<std::uint64_t>(args.seed);
-  options.threads = args.threads;
-  options.validate();  // fail fast, before reading any data
-  viz::ComponentsStyle style;
-  style.colormap = viz::parse_colormap(args.cmap);
-
-  OutputDir out(args.outdir);
-  const Input in = load_input(args.input, args.limit);
-  options.validate(in.rows, in.cols);
-  // The heading is printed with the first iteration, once fit() has accepted the data, so a
-  // data error stays the only line on stderr.
-  const std::string heading = "nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
-                              std::to_string(in.cols) + "; k = " + std::to_string(options.k) +
-                              ", solver " + options.solver + ", init " + args.init;
-  options.progress = [&args, &heading](const Progress& p) {
-    if (interrupted()) return false;
-    if (!args.quiet && p.iteration == 1) std::cerr << heading << "\n";
-    if (!args.quiet && (p.iteration == 1 || p.iteration % 10 == 0))
-      std::cerr << "  iteration " << p.iteration << "/" << p.max_iter << "  relative error "
-                << fixed(p.relative_error, 6) << "  " << fixed(p.seconds, 1) << " s\n";
-    return true;
-  };
-
-  const FitResult<float> r = fit(in.view(), options);
-  if (interrupted()) throw Interrupted();
-
-  const std::int64_t w_shape[] = {r.W.rows, r.W.cols};
-  const std::int64_t h_shape[] = {r.H.rows, r.H.cols};
-  viz::write_components_png(out.stage("components.png"), r.H.view(), in.image, style);
-  io::write_npy(out.stage("W.npy"), r.W.data(), w_shape);
-  io::write_npy(out.stage("H.npy"), r.H.data(), h_shape);
-  write_text(out.stage("summary.json"), summary_json(args, in, r).dump(2) + "\n");
-  out.commit();
-
-  const std::string png = (out.target() / "components.png").string();
-  std::cout << (r.converged ? "converged after " : "stopped after ") << r.iterations
-            << " iterations in " << fixed(r.seconds, 2) << " s; relative error "
-            << fixed(r.relative_error, 4) << " (error " << fixed(r.error, 2) << ")\n"
-            << "components: " << png << "\n"
-            << "also wrote W.npy (" << r.W.rows << " x " << r.W.cols << "), H.npy (" << r.H.rows
-            << " x " << r.H.cols << ") and summary.json in " << out.target().string() << "\n";
-  return 0;
+  const FitOptions options = options_from(args);
+  if (args.dtype == "float64") return run_typed<double>(args, options);
+  return run_typed<float>(args, options);
 }
 
 }  // namespace nmfkit::cli

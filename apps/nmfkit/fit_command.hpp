@@ -1,5 +1,6 @@
 #pragma once
-// `nmfkit fit`: load the input, factorize it, write components.png, W.npy, H.npy, summary.json.
+// `nmfkit fit`: load the input, factorize it, write components.png, W.npy, H.npy, summary.json
+// and model.json (what `nmfkit transform` needs).
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
@@ -11,12 +12,20 @@ struct FitArgs {
   int k = 0;
   std::string outdir;
   std::string solver = "hals";
+  std::string loss = "frobenius";
   std::string init = "nndsvda";
+  std::string w0, h0;
+  double alpha_w = 0;
+  std::string alpha_h = "same";
+  double l1_ratio = 0;
+  bool shuffle = false;
   int max_iter = 200;
   double tol = 1e-4;
   std::int64_t seed = 0;
   int threads = 0;
   long long limit = 0;
+  std::string format = "auto";
+  std::string dtype = "float32";
   std::string cmap = "viridis";
   bool quiet = false;
 };

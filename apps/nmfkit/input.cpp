@@ -90,27 +90,25 @@ Input load_input(const std::string& input, Index limit) {
   if (fs::is_directory(in.path))
     throw DataError("cannot read '" + in.path + "': it is a folder, not an IDX or NPY file");
 
-  const io::Array a = is_npy(in.path) ? io::read_npy(in.path) : io::read_idx(in.path);
+  io::Array a = is_npy(in.path) ? io::read_npy(in.path) : io::read_idx(in.path);
   if (a.shape.empty() || a.shape.size() > 4)
     throw DataError(in.path + ": expected 2 to 4 dimensions (samples first), got " +
                     std::to_string(a.shape.size()));
   if (a.shape.size() == 1)
     throw DataError(in.path +
                     ": a 1-dimensional array has no features; expected samples x features");
-  Index rows = a.shape[0];
   Index cols = 1;
   for (std::size_t d = 1; d < a.shape.size(); ++d) cols *= a.shape[d];
   in.image = image_shape(a, cols);
   in.scaled_from_uint8 = a.dtype == io::DType::kUint8;
-  std::vector<float> all = io::to_vector<float>(a, in.scaled_from_uint8 ? 1.0 / 255.0 : 1.0);
-  if (limit > 0 && limit < rows) {
-    rows = limit;
-    all.resize(static_cast<std::size_t>(rows * cols));
-    all.shrink_to_fit();
+  if (limit > 0 && limit < a.shape[0]) {
+    a.shape[0] = limit;
+    a.bytes.resize(static_cast<std::size_t>(limit * cols) * io::dtype_size(a.dtype));
+    a.bytes.shrink_to_fit();
   }
-  in.values = std::move(all);
-  in.rows = rows;
+  in.rows = a.shape[0];
   in.cols = cols;
+  in.array = std::move(a);
   return in;
 }
 

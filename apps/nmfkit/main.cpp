@@ -11,6 +11,7 @@
 #include "interrupt.hpp"
 #include "nmfkit/errors.hpp"
 #include "nmfkit/version.hpp"
+#include "transform_command.hpp"
 
 namespace {
 
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
   app.footer("Run 'nmfkit fit --help' for the options of a command.");
   nmfkit::cli::FitArgs fit_args;
   CLI::App* fit = nmfkit::cli::add_fit_command(app, fit_args);
+  nmfkit::cli::TransformArgs transform_args;
+  CLI::App* transform = nmfkit::cli::add_transform_command(app, transform_args);
 
   try {
     app.parse(argc, argv);
@@ -51,6 +54,7 @@ int main(int argc, char** argv) {
   nmfkit::cli::install_interrupt_handler();
   try {
     if (fit->parsed()) return nmfkit::cli::run_fit(fit_args);
+    if (transform->parsed()) return nmfkit::cli::run_transform(transform_args);
     return error_line("no command given (see 'nmfkit --help')", 2);
   } catch (const nmfkit::cli::Interrupted&) {
     return error_line("interrupted; nothing was written", 130);

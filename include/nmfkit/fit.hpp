@@ -1,15 +1,38 @@
 #pragma once
-/// fit(): factorize X ≈ W·H with non-negative W (n × k) and H (k × m).
+/// fit(), transform(), inverse_transform(): X ≈ W·H with non-negative W (n × k) and H (k × m).
 #include "nmfkit/matrix.hpp"
 #include "nmfkit/options.hpp"
 #include "nmfkit/result.hpp"
 
 namespace nmfkit {
 
+/// Starting factors for init = Init::kCustom: W0 (n_samples × k) and H0 (k × n_features), ≥ 0.
+template <typename T>
+struct StartFactors {
+  DenseView<T> w;
+  DenseView<T> h;
+};
+
 /// Factorizes the non-negative X (n_samples × n_features, row-major) into W·H.
-/// Throws InvalidArgument for bad options, DataError for negative/NaN/Inf/empty X,
-/// NumericError if the iteration breaks down. Single precision data is fitted in single precision.
-FitResult<float> fit(const DenseView<float>& x, const FitOptions& options);
-FitResult<double> fit(const DenseView<double>& x, const FitOptions& options);
+/// Throws InvalidArgument for bad options, DataError for negative/NaN/Inf/empty X or bad start
+/// factors, NumericError if the iteration breaks down. Single precision data is fitted in single
+/// precision. `start` is required when options.init is Init::kCustom and ignored otherwise.
+FitResult<float> fit(const DenseView<float>& x, const FitOptions& options,
+                     const StartFactors<float>* start = nullptr);
+FitResult<double> fit(const DenseView<double>& x, const FitOptions& options,
+                      const StartFactors<double>* start = nullptr);
+
+/// W for the samples X with the components H (k × n_features) held fixed: scikit-learn's
+/// transform(). The same solver, loss, regularisation, max_iter and tol as `options` (options.k
+/// is taken from H). W starts as scikit-learn starts it: sqrt(mean(X)/k) everywhere for mu,
+/// zeros otherwise. The result's H is a copy of `h`.
+FitResult<float> transform(const DenseView<float>& x, const DenseView<float>& h,
+                           const FitOptions& options);
+FitResult<double> transform(const DenseView<double>& x, const DenseView<double>& h,
+                            const FitOptions& options);
+
+/// W·H: the data a factorization represents (scikit-learn's inverse_transform).
+Matrix<float> inverse_transform(const DenseView<float>& w, const DenseView<float>& h);
+Matrix<double> inverse_transform(const DenseView<double>& w, const DenseView<double>& h);
 
 }  // namespace nmfkit

@@ -18,7 +18,21 @@ enum class Init {
               ///< zero
   kNndsvda,   ///< NNDSVD with zeros filled by mean(X) (scikit-learn's default)
   kNndsvdar,  ///< NNDSVD with zeros filled by small random values, mean(X)/100·|N(0,1)|
+  kCustom,    ///< W0 and H0 given by the caller (fit()'s StartFactors)
 };
+
+/// How the data is stored for the fit.
+enum class DataFormat {
+  kAuto,    ///< sparse (CSR) when at least half the entries are zero, else dense
+  kDense,   ///< dense row-major
+  kSparse,  ///< compressed sparse rows
+};
+
+/// Parses a loss: "frobenius" (β = 2), "kullback-leibler" (1), "itakura-saito" (0) or a number β.
+/// Throws InvalidArgument naming the valid choices.
+double parse_loss(std::string_view name);
+/// The name of β: "frobenius", "kullback-leibler", "itakura-saito", or the number.
+std::string loss_name(double beta);
 
 /// Name of an initialisation as used on the command line ("random", "nndsvda", ...).
 std::string_view init_name(Init init);
@@ -47,6 +61,21 @@ struct FitOptions {
   int k = 0;
   /// Update rule, by registered name (see solvers() in solver.hpp). Default "hals".
   std::string solver = "hals";
+  /// β of the β-divergence minimised: 2 Frobenius (default), 1 Kullback-Leibler, 0 Itakura-Saito.
+  /// Only rules with SolverInfo::any_beta (mu) take β ≠ 2; β ≤ 0 needs X without zeros.
+  double beta = 2;
+  /// Regularisation of W, as scikit-learn ≥ 1.0: the objective adds
+  /// alpha_w·n_features·(l1_ratio·‖W‖₁ + ½(1 − l1_ratio)·‖W‖²_F). Default 0.
+  double alpha_w = 0;
+  /// Regularisation of H, the same with n_samples; negative (the default) means "same as
+  /// alpha_w", scikit-learn's alpha_H='same'.
+  double alpha_h = -1;
+  /// Mix of L1 (1) and L2 (0) in the regularisation, in [0, 1]. Default 0.
+  double l1_ratio = 0;
+  /// cd: visit the components in a random order (numpy's permutation) each half-iteration.
+  bool shuffle = false;
+  /// How X is stored during the fit. Default kAuto.
+  DataFormat format = DataFormat::kAuto;
   /// Initialisation of W and H. Default nndsvda, as scikit-learn's init=None for k <= min(n, m).
   Init init = Init::kNndsvda;
   /// Maximum number of outer iterations (one update of W and one of H each). Default 200.

@@ -34,6 +34,7 @@ struct FitResult {
   std::uint64_t seed = 0;     ///< the seed used
   int threads = 1;            ///< threads used
   std::string solver;         ///< the update rule used
+  std::string format;         ///< how X was stored: "dense" or "sparse"
   Init init = Init::kNndsvda;
   Timings timings;
 };

@@ -9,10 +9,13 @@ namespace nmfkit {
 struct SolverInfo {
   std::string_view name;         ///< what --solver and FitOptions::solver take
   std::string_view description;  ///< one line for --help
+  bool any_beta = false;         ///< handles every β-divergence, not only the Frobenius loss
 };
 
 /// Every registered update rule, the default ("hals") first.
 std::span<const SolverInfo> solvers();
+/// The registered rule called `name`; throws InvalidArgument for an unknown name.
+const SolverInfo& solver_info(std::string_view name);
 /// True if `name` is a registered update rule.
 bool has_solver(std::string_view name);
 /// "hals, mu": the registered names joined for messages.

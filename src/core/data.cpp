@@ -18,8 +18,7 @@ std::string describe(double value) {
 }  // namespace
 
 template <typename T>
-DenseData<T>::DenseData(const DenseView<T>& x, int threads, bool normalize)
-    : x_(x), threads_(threads) {
+kernels::NormAndSum check_dense_input(const DenseView<T>& x, int threads) {
   if (x.rows <= 0 || x.cols <= 0)
     throw DataError("X is empty (" + std::to_string(x.rows) + " x " + std::to_string(x.cols) +
                     "); it needs at least one sample and one feature");
@@ -36,16 +35,26 @@ DenseData<T>::DenseData(const DenseView<T>& x, int threads, bool normalize)
                     " at sample " + std::to_string(bad->row) + ", feature " +
                     std::to_string(bad->col));
   }
-  stats_ = kernels::norm_and_sum(x, threads);
-  if (!std::isfinite(stats_.squared_norm))
+  const kernels::NormAndSum stats = kernels::norm_and_sum(x, threads);
+  if (!std::isfinite(stats.squared_norm))
     throw DataError("X is too large: its squared Frobenius norm overflows");
-  const double rms = std::sqrt(stats_.squared_norm / (double(x.rows) * double(x.cols)));
-  if (normalize && rms > 0 && std::isfinite(1.0 / rms)) {
-    scale_ = rms;
-    inverse_scale_ = 1.0 / rms;
-  }
+  return stats;
 }
 
+double data_scale(const kernels::NormAndSum& stats, Index rows, Index cols, bool normalize) {
+  const double rms = std::sqrt(stats.squared_norm / (double(rows) * double(cols)));
+  return normalize && rms > 0 && std::isfinite(1.0 / rms) ? rms : 1.0;
+}
+
+template <typename T>
+DenseData<T>::DenseData(const DenseView<T>& x, int threads, bool normalize)
+    : x_(x), threads_(threads), stats_(check_dense_input(x, threads)) {
+  scale_ = data_scale(stats_, x.rows, x.cols, normalize);
+  inverse_scale_ = 1.0 / scale_;
+}
+
+template kernels::NormAndSum check_dense_input<float>(const DenseView<float>&, int);
+template kernels::NormAndSum check_dense_input<double>(const DenseView<double>&, int);
 template class DenseData<float>;
 template class DenseData<double>;
 

@@ -29,6 +29,17 @@ class Data {
   virtual double scale() const = 0;
 };
 
+/// Checks a dense input as every representation built from one does: not empty, a data pointer,
+/// rows and stride at most 2147483647 (so columns are too), stride >= columns, every entry
+/// non-negative and finite, and ‖X‖² finite. Throws DataError or InvalidArgument naming the
+/// problem; returns ‖X‖²_F and ΣX.
+template <typename T>
+kernels::NormAndSum check_dense_input(const DenseView<T>& x, int threads);
+
+/// The c in X/c for data of these statistics: rms(X) with `normalize` (when that is positive and
+/// its inverse finite), otherwise 1.
+double data_scale(const kernels::NormAndSum& stats, Index rows, Index cols, bool normalize);
+
 /// Dense row-major data over caller memory. The constructor checks the shape and every entry;
 /// with `normalize` the data is seen as X/rms(X) (what fit() uses), otherwise as X itself.
 template <typename T>

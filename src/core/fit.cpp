@@ -1,15 +1,21 @@
-// The fit driver: owns the loop. Initialise, alternate the W and H updates, evaluate the loss by
-// the Gram trick (never forming W·H), record history, report progress, stop.
+// The fit driver: owns the loop. Initialise, alternate the W and H updates, evaluate the
+// objective, record history, report progress, stop. For the Frobenius loss the update rules see
+// only the products X·Hᵀ, Xᵀ·W and the Gram matrices, and the loss comes from the Gram trick
+// (never forming W·H); for other β-divergences the elementwise multiplicative updates of
+// core/beta.hpp run instead. Everything runs on X/c (see core/data.hpp) and is scaled back.
 #include "nmfkit/fit.hpp"
 
 #include <omp.h>
 
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <string>
 
+#include "core/beta.hpp"
 #include "core/data.hpp"
 #include "core/init.hpp"
+#include "core/make_data.hpp"
 #include "kernels/dense.hpp"
 #include "nmfkit/errors.hpp"
 #include "solvers/update_rule.hpp"
@@ -52,6 +58,18 @@ double gram_loss(double x_squared_norm, const Matrix<T>& f, const Matrix<T>& p,
   return loss < 0 ? 0.0 : loss;
 }
 
+/// l1·Σ F + ½·l2·‖F‖² (F ≥ 0).
+template <typename T>
+double penalty_value(const Matrix<T>& f, const rules::Penalty& penalty) {
+  if (penalty.l1 == 0 && penalty.l2 == 0) return 0;
+  double sum = 0, squares = 0;
+  for (T v : f.values) {
+    sum += double(v);
+    squares += double(v) * double(v);
+  }
+  return penalty.l1 * sum + 0.5 * penalty.l2 * squares;
+}
+
 template <typename T>
 bool all_finite(const Matrix<T>& m) {
   for (T v : m.values)
@@ -64,9 +82,220 @@ void scale_in_place(Matrix<T>& m, double factor) {
   for (T& v : m.values) v = static_cast<T>(double(v) * factor);
 }
 
+/// A copy of `v` (rows × cols expected) divided by `divisor`, checked.
 template <typename T>
-FitResult<T> fit_impl(const DenseView<T>& view, const FitOptions& options) {
-  const Clock::time_point start = Clock::now();
+Matrix<T> checked_copy(const DenseView<T>& v, Index rows, Index cols, const char* name,
+                       double divisor) {
+  if (v.data == nullptr || v.rows != rows || v.cols != cols)
+    throw InvalidArgument(std::string(name) + " must be " + std::to_string(rows) + " x " +
+                          std::to_string(cols) + ", got " + std::to_string(v.rows) + " x " +
+                          std::to_string(v.cols));
+  Matrix<T> m(rows, cols);
+  for (Index i = 0; i < rows; ++i)
+    for (Index j = 0; j < cols; ++j) {
+      const T value = v(i, j);
+      if (!(value >= 0) || !std::isfinite(value))
+        throw DataError(std::string(name) + " must be non-negative and finite, but has " +
+                        std::to_string(double(value)) + " at row " + std::to_string(i) +
+                        ", column " + std::to_string(j));
+      m(i, j) = static_cast<T>(double(value) / divisor);
+    }
+  return m;
+}
+
+/// scikit-learn's regularisation of W and H (alpha·l1_ratio·n_features for W's L1, …), turned
+/// into the units of the scaled problem: dividing the objective by c^β, with W = √c·W',
+/// leaves l1·c^(½−β) and l2·c^(1−β).
+struct Penalties {
+  rules::Penalty w, h;
+};
+
+Penalties penalties(const FitOptions& o, Index n, Index m, double c) {
+  const double alpha_h = o.alpha_h < 0 ? o.alpha_w : o.alpha_h;
+  const double l1_units = std::pow(c, 0.5 - o.beta), l2_units = std::pow(c, 1.0 - o.beta);
+  Penalties p;
+  p.w.l1 = o.alpha_w * o.l1_ratio * double(m) * l1_units;
+  p.w.l2 = o.alpha_w * (1 - o.l1_ratio) * double(m) * l2_units;
+  p.h.l1 = alpha_h * o.l1_ratio * double(n) * l1_units;
+  p.h.l2 = alpha_h * (1 - o.l1_ratio) * double(n) * l2_units;
+  return p;
+}
+
+/// One run of the alternating iterations on scaled data; fills result's history, iterations,
+/// converged, error and timings. With update_h false only W changes (transform).
+template <typename T>
+class Driver {
+ public:
+  Driver(const core::Data<T>& x, const DenseView<T>* dense, const FitOptions& o, int threads,
+         Clock::time_point start, FitResult<T>& result)
+      : x_(x),
+        dense_(dense),
+        o_(o),
+        threads_(threads),
+        start_(start),
+        result_(result),
+        c_(x.scale()),
+        loss_units_(std::pow(x.scale(), o.beta)),
+        penalties_(penalties(o, x.rows(), x.cols(), x.scale())) {}
+
+  void run(core::Factors<T>& f, bool update_h) {
+    if (o_.beta == 2)
+      run_frobenius(f, update_h);
+    else
+      run_beta(f, update_h);
+  }
+
+ private:
+  void run_frobenius(core::Factors<T>& f, bool update_h) {
+    Timings& time = result_.timings;
+    const Index k = f.w.cols;
+    const double x2 = x_.squared_norm();
+    auto rule = rules::make_update_rule<T>(o_.solver, o_);
+    Matrix<T> xh(x_.rows(), k), xtw(x_.cols(), k);
+    Matrix<double> gram_w(k, k), gram_h(k, k);
+    auto gram = [&](const Matrix<T>& factor, Matrix<double>& out) {
+      ScopedTimer timer(time.grams);
+      kernels::gram(factor.data(), factor.rows, k, out.data(), threads_);
+    };
+    auto x_times_h = [&] {
+      ScopedTimer timer(time.products);
+      x_.times(f.ht.data(), k, xh.data());  // X·Hᵀ
+    };
+    gram(f.ht, gram_h);
+    if (!update_h) x_times_h();  // H is fixed: X·Hᵀ once
+    double violation_init = 0;
+    for (int it = 1; it <= o_.max_iter; ++it) {
+      if (update_h) x_times_h();
+      if (it == 1) {
+        gram(f.w, gram_w);
+        ScopedTimer timer(time.loss);
+        record(gram_loss(x2, f.w, xh, gram_w, gram_h, threads_) + penalty(f));
+      }
+      double violation;
+      {
+        ScopedTimer timer(time.updates);
+        violation = rule->update(f.w, xh, gram_h, penalties_.w, threads_);
+      }
+      gram(f.w, gram_w);
+      double loss;
+      if (update_h) {
+        {
+          ScopedTimer timer(time.products);
+          x_.transpose_times(f.w.data(), k, xtw.data());  // Xᵀ·W
+        }
+        {
+          ScopedTimer timer(time.updates);
+          violation += rule->update(f.ht, xtw, gram_w, penalties_.h, threads_);
+        }
+        gram(f.ht, gram_h);
+        ScopedTimer timer(time.loss);
+        loss = gram_loss(x2, f.ht, xtw, gram_h, gram_w, threads_);
+      } else {
+        ScopedTimer timer(time.loss);
+        loss = gram_loss(x2, f.w, xh, gram_w, gram_h, threads_);
+      }
+      result_.iterations = it;
+      record(loss + penalty(f));
+      if (it == 1) violation_init = violation;
+      if (!progress(it)) return;
+      const bool done = rule->stop_rule() == rules::StopRule::kViolation
+                            ? violation_init == 0 || violation <= o_.tol * violation_init
+                            : error_window_met(it);
+      if (done) {
+        result_.converged = true;
+        return;
+      }
+    }
+  }
+
+  void run_beta(core::Factors<T>& f, bool update_h) {
+    if (dense_ == nullptr)
+      throw InvalidArgument("the " + loss_name(o_.beta) +
+                            " loss needs the dense format (use format dense or auto)");
+    Timings& time = result_.timings;
+    const double inverse_scale = 1 / c_;
+    auto divergence = [&] {
+      ScopedTimer timer(time.loss);
+      return core::beta_divergence(*dense_, inverse_scale, f.w, f.ht, o_.beta, threads_);
+    };
+    // Tiny entries are set to 0 for stability, as scikit-learn does: W's for β < 1, H's for
+    // β ≤ 1 (its threshold is float64's epsilon, applied here to the scaled factors).
+    auto clip = [](Matrix<T>& m, bool apply) {
+      if (!apply) return;
+      for (T& v : m.values)
+        if (double(v) < 2.220446049250313e-16) v = T(0);
+    };
+    record(divergence() + penalty(f));
+    for (int it = 1; it <= o_.max_iter; ++it) {
+      {
+        ScopedTimer timer(time.updates);
+        core::beta_mu_update_w(*dense_, inverse_scale, f.w, f.ht, o_.beta, penalties_.w.l1,
+                               penalties_.w.l2, threads_);
+        clip(f.w, o_.beta < 1);
+        if (update_h) {
+          core::beta_mu_update_h(*dense_, inverse_scale, f.w, f.ht, o_.beta, penalties_.h.l1,
+                                 penalties_.h.l2, threads_);
+          clip(f.ht, o_.beta <= 1);
+        }
+      }
+      result_.iterations = it;
+      record(divergence() + penalty(f));
+      if (!progress(it)) return;
+      if (error_window_met(it)) {
+        result_.converged = true;
+        return;
+      }
+    }
+  }
+
+  double penalty(const core::Factors<T>& f) const {
+    return penalty_value(f.w, penalties_.w) + penalty_value(f.ht, penalties_.h);
+  }
+
+  /// Appends an objective of the scaled problem to the history, in X's units.
+  void record(double loss) {
+    if (!std::isfinite(loss))
+      throw NumericError("the loss became " + std::to_string(loss) + " at iteration " +
+                         std::to_string(result_.iterations) + "; the fit broke down");
+    result_.loss_history.push_back(loss * loss_units_);
+  }
+
+  double error_at(std::size_t i) const { return std::sqrt(2 * result_.loss_history[i]); }
+
+  /// Calls the progress callback; false when it asks to stop.
+  bool progress(int it) const {
+    if (!o_.progress) return true;
+    const double loss = result_.loss_history.back();
+    const double error = std::sqrt(2 * loss);
+    Progress p{
+        it,           o_.max_iter, loss, error, result_.x_norm > 0 ? error / result_.x_norm : 0.0,
+        since(start_)};
+    return o_.progress(p);
+  }
+
+  /// The last kStopWindow iterations together lowered the error by at most tol·error.
+  bool error_window_met(int it) const {
+    if (o_.tol <= 0 || it < kStopWindow) return false;
+    const double earlier = error_at(static_cast<std::size_t>(it - kStopWindow));
+    return earlier - error_at(static_cast<std::size_t>(it)) <= o_.tol * earlier;
+  }
+
+  const core::Data<T>& x_;
+  const DenseView<T>* dense_;
+  const FitOptions& o_;
+  int threads_;
+  Clock::time_point start_;
+  FitResult<T>& result_;
+  double c_;
+  double loss_units_;
+  Penalties penalties_;
+};
+
+/// What fit() and transform() share: checks, the data, the run, the final error and scaling.
+template <typename T>
+FitResult<T> solve(const DenseView<T>& view, const FitOptions& options,
+                   const StartFactors<T>* start, const DenseView<T>* fixed_h) {
+  const Clock::time_point started = Clock::now();
   options.validate();
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   const kernels::SingleThreadedBlas single_threaded_blas;
@@ -78,92 +307,54 @@ FitResult<T> fit_impl(const DenseView<T>& view, const FitOptions& options) {
   result.init = options.init;
   Timings& time = result.timings;
 
-  // Checks the data before its shape is used; the fit runs on X/rms(X).
-  const core::DenseData<T> x(view, threads, /*normalize=*/true);
+  // Checks the data before its shape is used; the fit runs on X/c.
+  const std::unique_ptr<core::DataChoice<T>> choice =
+      core::make_data(view, options.format, options.beta, threads);
+  const core::DataChoice<T>& data = *choice;
+  result.format = data.dense != nullptr ? "dense" : "sparse";
+  const core::Data<T>& x = *data.data;
   options.validate(view.rows, view.cols);
   const Index n = x.rows(), m = x.cols(), k = options.k;
-  // The fit runs on X/c (see Data); c and c² turn its errors and losses back into X's.
   const double c = x.scale();
-  const double x2 = x.squared_norm();
-  result.x_norm = std::sqrt(x2) * c;
+  result.x_norm = std::sqrt(x.squared_norm()) * c;
+  if (options.beta <= 0 && data.has_zero)
+    throw DataError("X has zeros, which the " + loss_name(options.beta) +
+                    " loss (beta <= 0) cannot fit; add a small positive value to X or use a "
+                    "loss with beta > 0");
 
   core::Factors<T> f;
   {
     ScopedTimer timer(time.init);
-    f = core::initialize(x, options);
-  }
-  auto rule = rules::make_update_rule<T>(options.solver, options);
-
-  Matrix<T> xh(n, k), xtw(m, k);
-  Matrix<double> gram_w(k, k), gram_h(k, k);
-  auto compute_gram = [&](const Matrix<T>& factor, Matrix<double>& out) {
-    ScopedTimer timer(time.grams);
-    kernels::gram(factor.data(), factor.rows, k, out.data(), threads);
-  };
-  compute_gram(f.ht, gram_h);
-
-  auto report = [&](double loss) {
-    if (!std::isfinite(loss))
-      throw NumericError("the loss became " + std::to_string(loss) + " at iteration " +
-                         std::to_string(result.iterations) + "; the fit broke down");
-    result.loss_history.push_back(loss * c * c);
-  };
-
-  for (int it = 1; it <= options.max_iter; ++it) {
-    {
-      ScopedTimer timer(time.products);
-      x.times(f.ht.data(), k, xh.data());  // X·Hᵀ
-    }
-    if (it == 1) {
-      compute_gram(f.w, gram_w);
-      ScopedTimer timer(time.loss);
-      report(gram_loss(x2, f.w, xh, gram_w, gram_h, threads));
-    }
-    {
-      ScopedTimer timer(time.updates);
-      rule->update(f.w, xh, gram_h, threads);
-    }
-    {
-      ScopedTimer timer(time.products);
-      x.transpose_times(f.w.data(), k, xtw.data());  // Xᵀ·W
-    }
-    compute_gram(f.w, gram_w);
-    {
-      ScopedTimer timer(time.updates);
-      rule->update(f.ht, xtw, gram_w, threads);
-    }
-    compute_gram(f.ht, gram_h);
-    double loss;
-    {
-      ScopedTimer timer(time.loss);
-      loss = gram_loss(x2, f.ht, xtw, gram_h, gram_w, threads);
-    }
-    result.iterations = it;
-    report(loss);
-
-    const double error = std::sqrt(2 * loss) * c;
-    if (options.progress) {
-      Progress p{
-          it,          options.max_iter, loss * c * c, error, x2 > 0 ? error / result.x_norm : 0.0,
-          since(start)};
-      if (!options.progress(p)) break;
-    }
-    // Converged: the last kStopWindow iterations together lowered the error by at most tol·error.
-    if (options.tol > 0 && it >= kStopWindow) {
-      const double earlier = std::sqrt(2 * result.loss_history[it - kStopWindow]);
-      if (earlier - error <= options.tol * earlier) {
-        result.converged = true;
-        break;
-      }
+    const double root_c = std::sqrt(c);
+    if (fixed_h != nullptr) {
+      f.ht = transposed(checked_copy(*fixed_h, k, m, "H", root_c).view());
+      // scikit-learn's transform starts W at sqrt(mean(X)/k) for mu and at 0 otherwise.
+      const double fill = options.solver == "mu" ? std::sqrt(x.mean() / double(k)) : 0.0;
+      f.w = Matrix<T>(n, k, static_cast<T>(fill));
+    } else if (options.init == Init::kCustom) {
+      if (start == nullptr)
+        throw InvalidArgument("init 'custom' needs the starting factors W0 and H0");
+      f.w = checked_copy(start->w, n, k, "W0", root_c);
+      f.ht = transposed(checked_copy(start->h, k, m, "H0", root_c).view());
+    } else {
+      f = core::initialize(x, options);
     }
   }
+
+  Driver<T>(x, data.dense, options, threads, started, result).run(f, fixed_h == nullptr);
 
   result.H = transposed(f.ht.view());
   {
-    // The history uses the Gram trick; the final error is computed directly, which costs about
-    // half a product and does not suffer the trick's cancellation near an exact fit.
     ScopedTimer timer(time.loss);
-    result.error = std::sqrt(x.residual_squared_norm(f.w.data(), result.H.data(), k)) * c;
+    if (options.beta == 2) {
+      // The history uses the Gram trick; the final error is computed directly, which costs
+      // about half a product and does not suffer the trick's cancellation near an exact fit.
+      result.error = std::sqrt(x.residual_squared_norm(f.w.data(), result.H.data(), k)) * c;
+    } else {
+      result.error = std::sqrt(
+          2 * core::beta_divergence(*data.dense, 1 / c, f.w, f.ht, options.beta, threads) *
+          std::pow(c, options.beta));
+    }
   }
   if (!std::isfinite(result.error) || !all_finite(f.w) || !all_finite(result.H))
     throw NumericError("the factors became non-finite after " + std::to_string(result.iterations) +
@@ -171,19 +362,69 @@ FitResult<T> fit_impl(const DenseView<T>& view, const FitOptions& options) {
   // W·H ≈ X/c: give each factor √c, as the same fit on X itself would have.
   result.W = std::move(f.w);
   scale_in_place(result.W, std::sqrt(c));
-  scale_in_place(result.H, std::sqrt(c));
-  result.relative_error = x2 > 0 ? result.error / result.x_norm : 0.0;
-  result.seconds = since(start);
+  if (fixed_h != nullptr)
+    result.H = checked_copy(*fixed_h, k, m, "H", 1.0);
+  else
+    scale_in_place(result.H, std::sqrt(c));
+  result.relative_error = result.x_norm > 0 ? result.error / result.x_norm : 0.0;
+  result.seconds = since(started);
   return result;
+}
+
+template <typename T>
+FitResult<T> transform_impl(const DenseView<T>& x, const DenseView<T>& h,
+                            const FitOptions& options) {
+  if (h.data == nullptr || h.rows < 1)
+    throw InvalidArgument("H must have at least one component, got " + std::to_string(h.rows));
+  if (h.cols != x.cols)
+    throw InvalidArgument("H has " + std::to_string(h.cols) + " features but X has " +
+                          std::to_string(x.cols));
+  FitOptions o = options;
+  o.k = static_cast<int>(h.rows);
+  return solve<T>(x, o, nullptr, &h);
+}
+
+template <typename T>
+Matrix<T> inverse_transform_impl(const DenseView<T>& w, const DenseView<T>& h) {
+  if (w.cols != h.rows)
+    throw InvalidArgument("W has " + std::to_string(w.cols) + " components but H has " +
+                          std::to_string(h.rows));
+  Matrix<T> out(w.rows, h.cols);
+  for (Index i = 0; i < w.rows; ++i)
+    for (Index l = 0; l < w.cols; ++l) {
+      const double wil = w(i, l);
+      if (wil == 0) continue;
+      T* row = out.row(i);
+      for (Index j = 0; j < h.cols; ++j) row[j] = static_cast<T>(row[j] + wil * h(l, j));
+    }
+  return out;
 }
 
 }  // namespace
 
-FitResult<float> fit(const DenseView<float>& x, const FitOptions& options) {
-  return fit_impl(x, options);
+FitResult<float> fit(const DenseView<float>& x, const FitOptions& options,
+                     const StartFactors<float>* start) {
+  return solve<float>(x, options, start, nullptr);
 }
-FitResult<double> fit(const DenseView<double>& x, const FitOptions& options) {
-  return fit_impl(x, options);
+FitResult<double> fit(const DenseView<double>& x, const FitOptions& options,
+                      const StartFactors<double>* start) {
+  return solve<double>(x, options, start, nullptr);
+}
+
+FitResult<float> transform(const DenseView<float>& x, const DenseView<float>& h,
+                           const FitOptions& options) {
+  return transform_impl(x, h, options);
+}
+FitResult<double> transform(const DenseView<double>& x, const DenseView<double>& h,
+                            const FitOptions& options) {
+  return transform_impl(x, h, options);
+}
+
+Matrix<float> inverse_transform(const DenseView<float>& w, const DenseView<float>& h) {
+  return inverse_transform_impl(w, h);
+}
+Matrix<double> inverse_transform(const DenseView<double>& w, const DenseView<double>& h) {
+  return inverse_transform_impl(w, h);
 }
 
 }  // namespace nmfkit

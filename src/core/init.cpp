@@ -5,6 +5,7 @@
 
 #include "core/random.hpp"
 #include "core/randomized_svd.hpp"
+#include "nmfkit/errors.hpp"
 
 namespace nmfkit::core {
 
@@ -87,6 +88,8 @@ Factors<T> nndsvd_init(const Data<T>& x, const FitOptions& o) {
 
 template <typename T>
 Factors<T> initialize(const Data<T>& x, const FitOptions& options) {
+  if (options.init == Init::kCustom)
+    throw InvalidArgument("init 'custom' needs the starting factors W0 and H0");
   if (options.init == Init::kRandom)
     return random_init(x, options.k, static_cast<std::uint32_t>(options.seed));
   return nndsvd_init(x, options);

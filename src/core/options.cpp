@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
+#include <sstream>
 #include <string>
 
 #include "nmfkit/errors.hpp"
@@ -12,7 +14,8 @@
 namespace nmfkit {
 
 namespace {
-constexpr std::array<std::string_view, 4> kInitNames = {"random", "nndsvd", "nndsvda", "nndsvdar"};
+constexpr std::array<std::string_view, 5> kInitNames = {"random", "nndsvd", "nndsvda", "nndsvdar",
+                                                        "custom"};
 constexpr std::uint64_t kMaxSeed = 4294967295ULL;  // numpy's RandomState takes 32-bit seeds
 }  // namespace
 
@@ -36,10 +39,44 @@ Init parse_init(std::string_view name) {
   throw InvalidArgument("unknown init '" + std::string(name) + "' (choose one of " + valid + ")");
 }
 
+double parse_loss(std::string_view name) {
+  if (name == "frobenius") return 2;
+  if (name == "kullback-leibler") return 1;
+  if (name == "itakura-saito") return 0;
+  const std::string text(name);
+  char* end = nullptr;
+  const double beta = text.empty() ? std::nan("") : std::strtod(text.c_str(), &end);
+  if (end == nullptr || *end != '\0' || !std::isfinite(beta))
+    throw InvalidArgument("unknown loss '" + text +
+                          "' (choose frobenius, kullback-leibler, itakura-saito or a number beta)");
+  return beta;
+}
+
+std::string loss_name(double beta) {
+  if (beta == 2) return "frobenius";
+  if (beta == 1) return "kullback-leibler";
+  if (beta == 0) return "itakura-saito";
+  std::ostringstream out;
+  out << beta;
+  return out.str();
+}
+
 void FitOptions::validate() const {
   if (k < 1) throw InvalidArgument("k must be at least 1, got " + std::to_string(k));
   if (!has_solver(solver))
     throw InvalidArgument("unknown solver '" + solver + "' (choose one of " + solver_names() + ")");
+  if (!std::isfinite(beta))
+    throw InvalidArgument("beta must be a finite number, got " + std::to_string(beta));
+  if (beta != 2 && !solver_info(solver).any_beta)
+    throw InvalidArgument("solver '" + solver + "' handles only the frobenius loss, not " +
+                          loss_name(beta) + " (use solver mu)");
+  if (!(alpha_w >= 0) || !std::isfinite(alpha_w))
+    throw InvalidArgument("alpha_w must be a finite number >= 0, got " + std::to_string(alpha_w));
+  if (!std::isfinite(alpha_h))
+    throw InvalidArgument("alpha_h must be a finite number (negative: same as alpha_w), got " +
+                          std::to_string(alpha_h));
+  if (!(l1_ratio >= 0 && l1_ratio <= 1))
+    throw InvalidArgument("l1_ratio must be between 0 and 1, got " + std::to_string(l1_ratio));
   if (static_cast<std::size_t>(init) >= kInitNames.size())
     throw InvalidArgument("init has an invalid value " + std::to_string(int(init)));
   if (max_iter < 1)

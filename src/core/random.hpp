@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <utility>
+#include <vector>
 
 namespace nmfkit::core {
 
@@ -35,6 +37,26 @@ class NumpyRandom {
     spare_ = f * x1;
     has_spare_ = true;
     return f * x2;
+  }
+
+  /// Uniform integer in [0, max], by numpy's legacy masked rejection sampling.
+  std::uint32_t interval(std::uint32_t max) {
+    if (max == 0) return 0;
+    std::uint32_t mask = max;
+    for (int shift = 1; shift <= 16; shift <<= 1) mask |= mask >> shift;
+    std::uint32_t value;
+    do {
+      value = static_cast<std::uint32_t>(engine_()) & mask;
+    } while (value > max);
+    return value;
+  }
+
+  /// Shuffles v in place as numpy's legacy RandomState.shuffle does (Fisher–Yates from the end);
+  /// shuffling 0…n−1 gives RandomState.permutation(n).
+  template <typename V>
+  void shuffle(std::vector<V>& v) {
+    for (std::size_t i = v.size(); i-- > 1;)
+      std::swap(v[i], v[interval(static_cast<std::uint32_t>(i))]);
   }
 
  private:

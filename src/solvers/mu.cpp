@@ -1,6 +1,7 @@
 // Multiplicative updates for the Frobenius loss (Lee & Seung 2001), as scikit-learn applies them:
-//     F ← F ⊙ P / (F·G),  with zero denominators replaced by float32's machine epsilon.
-// Each row's update uses that row's old values only, so rows are independent.
+//     F ← F ⊙ P / (F·G + l1 + l2·F),  with zero denominators replaced by float32's epsilon.
+// Each row's update uses that row's old values only, so rows are independent. (For the other
+// β-divergences the driver runs the elementwise updates of core/beta.hpp instead.)
 #include <omp.h>
 
 #include <limits>
@@ -15,7 +16,8 @@ namespace {
 template <typename T>
 class MultiplicativeUpdate final : public UpdateRule<T> {
  public:
-  void update(Matrix<T>& f, const Matrix<T>& p, const Matrix<double>& g, int threads) override {
+  double update(Matrix<T>& f, const Matrix<T>& p, const Matrix<double>& g, const Penalty& penalty,
+                int threads) override {
     constexpr double kEpsilon = std::numeric_limits<float>::epsilon();
     const Index k = f.cols;
     const std::vector<double>& gd = g.values;
@@ -29,12 +31,14 @@ class MultiplicativeUpdate final : public UpdateRule<T> {
         for (Index j = 0; j < k; ++j) {
           double s = 0;
           for (Index l = 0; l < k; ++l) s += double(fi[l]) * gd[l * k + j];
+          s += penalty.l1 + penalty.l2 * double(fi[j]);
           denominator[j] = s == 0 ? kEpsilon : s;
         }
         for (Index j = 0; j < k; ++j)
           fi[j] = static_cast<T>(double(fi[j]) * double(pi[j]) / denominator[j]);
       }
     }
+    return 0;
   }
 };
 

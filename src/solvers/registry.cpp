@@ -19,10 +19,26 @@ struct Entry {
 constexpr std::array kEntries = {
     Entry{{"hals",
            "HALS: exact non-negative coordinate updates, several sweeps per half-iteration "
-           "(Cichocki & Phan 2009; Gillis & Glineur 2012)"},
+           "(Cichocki & Phan 2009; Gillis & Glineur 2012)",
+           false},
           &rules::make_hals<float>,
           &rules::make_hals<double>},
-    Entry{{"mu", "multiplicative updates for the Frobenius loss (Lee & Seung 2001)"},
+    Entry{{"cd",
+           "scikit-learn's coordinate descent: one sweep per half-iteration, its "
+           "projected-gradient stopping rule",
+           false},
+          &rules::make_cd<float>,
+          &rules::make_cd<double>},
+    Entry{{"anls-bpp",
+           "ANLS by block principal pivoting: each half-iteration solves its non-negative least "
+           "squares exactly (Kim & Park 2011)",
+           false},
+          &rules::make_anls_bpp<float>,
+          &rules::make_anls_bpp<double>},
+    Entry{{"mu",
+           "multiplicative updates for any beta-divergence (Lee & Seung 2001; Fevotte & Idier "
+           "2011)",
+           true},
           &rules::make_mu<float>,
           &rules::make_mu<double>},
 };
@@ -45,6 +61,10 @@ const Entry& find(std::string_view name) {
 
 std::span<const SolverInfo> solvers() {
   return kInfos;
+}
+
+const SolverInfo& solver_info(std::string_view name) {
+  return find(name).info;
 }
 
 bool has_solver(std::string_view name) {

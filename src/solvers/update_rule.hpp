@@ -1,8 +1,9 @@
 #pragma once
 // The update-rule interface. Both factors are stored row by row (W as n × k, H as its transpose
 // m × k), so one rule serves both half-iterations: it improves F ≥ 0 for
-//     min ½‖Y − F·Oᵀ‖²  given  P = Y·O (rows × k)  and  G = OᵀO (k × k),
-// with (Y, O) = (X, Hᵀ) for W and (Xᵀ, W) for Hᵀ. Each row of F is an independent problem.
+//     min ½‖Y − F·Oᵀ‖² + l1·Σ F + ½·l2·‖F‖²  given  P = Y·O (rows × k)  and  G = OᵀO (k × k),
+// with (Y, O) = (X, Hᵀ) for W and (Xᵀ, W) for Hᵀ. Each row of F is an independent problem
+//     min_{f ≥ 0} ½ fᵀ(G + l2·I)f − (p − l1)ᵀf.
 #include <memory>
 #include <string_view>
 
@@ -11,11 +12,29 @@
 
 namespace nmfkit::rules {
 
+/// The regularisation of the factor being updated, already scaled as scikit-learn scales it
+/// (l1 = alpha·l1_ratio·n_features for W, …·n_samples for H; likewise l2 with 1 − l1_ratio).
+struct Penalty {
+  double l1 = 0;
+  double l2 = 0;
+};
+
+/// How the driver decides that a fit with this rule has converged.
+enum class StopRule {
+  kErrorWindow,  ///< the error fell by at most tol over the last 10 iterations (nmfkit's rule)
+  kViolation,    ///< Σ|projected gradient| over an iteration ≤ tol × that of the first iteration
+                 ///< (scikit-learn's coordinate descent)
+};
+
 template <typename T>
 class UpdateRule {
  public:
   virtual ~UpdateRule() = default;
-  virtual void update(Matrix<T>& f, const Matrix<T>& p, const Matrix<double>& g, int threads) = 0;
+  /// Updates every row of f; returns the rule's violation measure for this half-iteration
+  /// (Σ|projected gradient| for rules whose stop_rule() is kViolation, else anything ≥ 0).
+  virtual double update(Matrix<T>& f, const Matrix<T>& p, const Matrix<double>& g,
+                        const Penalty& penalty, int threads) = 0;
+  virtual StopRule stop_rule() const { return StopRule::kErrorWindow; }
 };
 
 template <typename T>
@@ -25,9 +44,20 @@ using RuleFactory = std::unique_ptr<UpdateRule<T>> (*)(const FitOptions&);
 template <typename T>
 std::unique_ptr<UpdateRule<T>> make_update_rule(std::string_view name, const FitOptions& options);
 
+/// G + l2·I as a new matrix (the Gram matrix of the penalised row problem).
+inline Matrix<double> penalised_gram(const Matrix<double>& g, double l2) {
+  Matrix<double> out = g;
+  for (Index j = 0; j < g.rows; ++j) out(j, j) += l2;
+  return out;
+}
+
 // One factory per rule, each defined in its own file.
 template <typename T>
 std::unique_ptr<UpdateRule<T>> make_hals(const FitOptions& options);
+template <typename T>
+std::unique_ptr<UpdateRule<T>> make_cd(const FitOptions& options);
+template <typename T>
+std::unique_ptr<UpdateRule<T>> make_anls_bpp(const FitOptions& options);
 template <typename T>
 std::unique_ptr<UpdateRule<T>> make_mu(const FitOptions& options);
 

@@ -132,7 +132,7 @@ TEST(FitErrors, RejectsBadOptions) {
   const auto d = low_rank<double>(10, 6, 2, 1);
   FitOptions o = options_for("nope", 2);
   EXPECT_EQ(message_of([&] { fit(d.x.view(), o); }),
-            "unknown solver 'nope' (choose one of hals, mu)");
+            "unknown solver 'nope' (choose one of hals, cd, anls-bpp, mu)");
   o = options_for("hals", 2);
   o.max_iter = 0;
   EXPECT_THROW(fit(d.x.view(), o), InvalidArgument);

@@ -1,0 +1,37 @@
+#include "common.hpp"
+
+#include <cstdio>
+
+#include "io/npy.hpp"
+#include "nmfkit/errors.hpp"
+
+namespace nmfkit::cli {
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) throw DataError("cannot create '" + path + "'");
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (std::fclose(f) != 0 || !ok) throw DataError("cannot write '" + path + "'");
+}
+
+template <typename T>
+Matrix<T> read_matrix_npy(const std::string& path, const std::string& what) {
+  const io::Array a = io::read_npy(path);
+  if (a.shape.size() != 2)
+    throw DataError(what + " '" + path + "' must be a 2-dimensional array, got " +
+                    std::to_string(a.shape.size()) + " dimensions");
+  Matrix<T> m(a.shape[0], a.shape[1]);
+  m.values = io::to_vector<T>(a);
+  return m;
+}
+
+template Matrix<float> read_matrix_npy<float>(const std::string&, const std::string&);
+template Matrix<double> read_matrix_npy<double>(const std::string&, const std::string&);
+
+}  // namespace nmfkit::cli

@@ -1,0 +1,20 @@
+#pragma once
+// Small pieces the commands share: number formatting, text files, reading factor files.
+#include <string>
+#include <vector>
+
+#include "nmfkit/matrix.hpp"
+
+namespace nmfkit::cli {
+
+/// v with `digits` decimals.
+std::string fixed(double v, int digits);
+
+/// Writes text to path (a staged file); throws DataError naming the path on failure.
+void write_text(const std::string& path, const std::string& text);
+
+/// Reads a 2-D float32/float64 NPY file as T; `what` names it in errors ("--w0", "the model's H").
+template <typename T>
+Matrix<T> read_matrix_npy(const std::string& path, const std::string& what);
+
+}  // namespace nmfkit::cli

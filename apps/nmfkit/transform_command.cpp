@@ -1,0 +1,100 @@
+#include "transform_command.hpp"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "common.hpp"
+#include "input.hpp"
+#include "interrupt.hpp"
+#include "io/npy.hpp"
+#include "model.hpp"
+#include "nmfkit/nmfkit.hpp"
+#include "output_dir.hpp"
+
+namespace nmfkit::cli {
+
+namespace {
+
+std::string describe(const viz::ImageShape& s, Index features) {
+  std::string text = std::to_string(features) + " features";
+  if (s.height > 1)
+    text += " (" + std::to_string(s.height) + "x" + std::to_string(s.width) +
+            (s.channels > 1 ? "x" + std::to_string(s.channels) : "") + " images)";
+  return text;
+}
+
+template <typename T>
+int run_typed(const TransformArgs& args, const Model& model) {
+  OutputDir out(args.outdir);
+  const Input in = load_input(args.input, args.limit);
+  if (in.cols != model.n_features)
+    throw DataError("'" + args.input + "' has " + describe(in.image, in.cols) +
+                    " but the model in '" + args.model + "' was fitted on " +
+                    describe(model.image, model.n_features));
+  const Matrix<T> h = read_matrix_npy<T>(model.h_path, "the model's H");
+  if (h.rows != model.options.k || h.cols != model.n_features)
+    throw DataError("the model's H in '" + args.model + "' is " + std::to_string(h.rows) + " x " +
+                    std::to_string(h.cols) + ", but model.json says " +
+                    std::to_string(model.options.k) + " x " + std::to_string(model.n_features));
+  FitOptions options = model.options;
+  options.threads = args.threads;
+  options.progress = [](const Progress&) { return !interrupted(); };
+  const std::vector<T> x = in.matrix<T>();
+  const FitResult<T> r = transform(DenseView<T>(x.data(), in.rows, in.cols), h.view(), options);
+  if (interrupted()) throw Interrupted();
+
+  const std::int64_t w_shape[] = {r.W.rows, r.W.cols};
+  io::write_npy(out.stage("W.npy"), r.W.data(), w_shape);
+  nlohmann::ordered_json j;
+  j["nmfkit_version"] = std::string(version());
+  j["command"] = "transform";
+  j["model"] = args.model;
+  j["input"] = args.input;
+  j["shape"] = {in.rows, in.cols};
+  j["k"] = options.k;
+  j["solver"] = options.solver;
+  j["loss"] = loss_name(options.beta);
+  j["threads"] = r.threads;
+  j["iterations"] = r.iterations;
+  j["converged"] = r.converged;
+  j["seconds"] = r.seconds;
+  j["error"] = r.error;
+  j["relative_error"] = r.relative_error;
+  j["loss_history"] = r.loss_history;
+  write_text(out.stage("summary.json"), j.dump(2) + "\n");
+  out.commit();
+  std::cout << "transformed " << in.rows << " samples in " << fixed(r.seconds, 2)
+            << " s; relative error " << fixed(r.relative_error, 4) << "\n"
+            << "wrote W.npy (" << r.W.rows << " x " << r.W.cols << ") and summary.json in "
+            << out.target().string() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+CLI::App* add_transform_command(CLI::App& app, TransformArgs& a) {
+  CLI::App* t = app.add_subcommand("transform",
+                                   "W for new samples with a fitted model's components held fixed");
+  t->add_option("--model", a.model, "Output folder of 'nmfkit fit' (model.json and H.npy)")
+      ->required();
+  t->add_option("INPUT", a.input, "A dataset name, an IDX file or an NPY file, as for fit")
+      ->required();
+  t->add_option("-o,--output", a.outdir, "Output folder for W.npy and summary.json")->required();
+  t->add_option("--threads", a.threads, "Threads (default 0 = all cores)")
+      ->check(CLI::NonNegativeNumber);
+  t->add_option("--limit", a.limit, "Use only the first N samples (default 0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  t->add_flag("-q,--quiet", a.quiet, "Print only errors and the summary");
+  t->footer(
+      "Example: nmfkit transform --model out/mnist-k10 data/mnist/t10k-images-idx3-ubyte "
+      "-o out/mnist-test-w");
+  return t;
+}
+
+int run_transform(const TransformArgs& args) {
+  const Model model = load_model(args.model);
+  if (model.dtype == "float64") return run_typed<double>(args, model);
+  return run_typed<float>(args, model);
+}
+
+}  // namespace nmfkit::cli

@@ -1,0 +1,413 @@
+#include "core/beta.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "kernels/blas.hpp"
+#include "kernels/chunks.hpp"
+#include "kernels/dense.hpp"
+#include "nmfkit/errors.hpp"
+
+namespace nmfkit::core {
+
+namespace {
+
+using kernels::RowChunks;
+
+/// Entries of W·H formed at once by one thread.
+constexpr Index kBlockEntries = Index{1} << 20;
+
+/// The fixed row chunks and, inside each, sub-blocks of `rows` rows (the last one shorter).
+/// Both depend only on the shape, never on the thread count.
+struct Blocks {
+  RowChunks chunks;
+  Index rows = 1;
+};
+
+Blocks blocks_for(Index n, Index m) {
+  Blocks b{kernels::row_chunks(n), 1};
+  Index largest = 1;
+  for (Index c = 0; c < b.chunks.count; ++c)
+    largest = std::max(largest, b.chunks.end(c) - b.chunks.begin(c));
+  // A sub-block never exceeds a chunk, so capping it at the largest chunk changes no boundary; it
+  // only keeps the scratch buffers small for small data.
+  b.rows = std::clamp<Index>(kBlockEntries / std::max<Index>(1, m), 1, largest);
+  return b;
+}
+
+std::size_t size(Index count) {
+  return static_cast<std::size_t>(count);
+}
+
+/// Marks a β without a specialised power (see with_beta).
+constexpr int kAnyBeta = 1000;
+
+/// v^(H/2) by products, quotients and square roots.
+template <int H>
+inline double power_halves(double v) {
+  static_assert(H >= -8 && H <= 8);
+  if constexpr (H < 0)
+    return 1 / power_halves<-H>(v);
+  else if constexpr (H == 0)
+    return 1;
+  else if constexpr (H == 1)
+    return std::sqrt(v);
+  else if constexpr (H == 2)
+    return v;
+  else if constexpr (H % 2 == 1)
+    return power_halves<H - 1>(v) * std::sqrt(v);
+  else
+    return power_halves<H - 2>(v) * v;
+}
+
+/// v^(β − O/2), where B is β in halves, or kAnyBeta to call std::pow with `e` = β − O/2.
+template <int B, int O>
+inline double power(double v, double e) {
+  if constexpr (B == kAnyBeta)
+    return std::pow(v, e);
+  else
+    return power_halves<B - O>(v);
+}
+
+/// Calls f(std::integral_constant<int, B>) with B = 2β for the common β whose powers need only
+/// square roots (0, ½, 3/2, 5/2, 3), else with B = kAnyBeta: the elementwise loops are compiled
+/// once per case, without a call to pow or a branch on the exponent per entry.
+template <typename F>
+decltype(auto) with_beta(double beta, F&& f) {
+  if (beta == 0) return f(std::integral_constant<int, 0>{});
+  if (beta == 0.5) return f(std::integral_constant<int, 1>{});
+  if (beta == 1.5) return f(std::integral_constant<int, 3>{});
+  if (beta == 2.5) return f(std::integral_constant<int, 5>{});
+  if (beta == 3) return f(std::integral_constant<int, 6>{});
+  return f(std::integral_constant<int, kAnyBeta>{});
+}
+
+/// W·H = 0 replaced by ε, as scikit-learn does before negative powers and divisions.
+inline double safe(double wh) {
+  return wh == 0 ? kBetaEpsilon : wh;
+}
+
+/// The unnormalised divergence terms of one row: Σ_j of
+///   β = 2:  (x − wh)²
+///   β = 1:  x·log(x/wh) − x + wh                 (wh alone where x ≤ ε)
+///   β = 0:  x/wh − 1 − log(x/wh)                 (−1 where x ≤ ε)
+///   else:   x^β − β·x·wh^(β−1) + (β−1)·wh^β       ((β−1)·wh^β where x ≤ ε)
+/// with wh = 0 replaced by ε wherever it meets x > ε, except in the terms free of x. The caller
+/// divides by 2 (β = 2) or by β(β−1) (other β ∉ {0, 1}).
+template <typename T>
+double divergence_row(const T* x, double s, const T* wh_row, Index m, double beta) {
+  double sum = 0;
+  if (beta == 2) {
+    for (Index j = 0; j < m; ++j) {
+      const double d = s * double(x[j]) - double(wh_row[j]);
+      sum += d * d;
+    }
+  } else if (beta == 1) {
+    for (Index j = 0; j < m; ++j) {
+      const double xs = s * double(x[j]), wh = double(wh_row[j]);
+      sum += xs > kBetaEpsilon ? xs * std::log(xs / safe(wh)) - xs + wh : wh;
+    }
+  } else if (beta == 0) {
+    for (Index j = 0; j < m; ++j) {
+      const double xs = s * double(x[j]);
+      if (xs > kBetaEpsilon) {
+        const double r = xs / safe(double(wh_row[j]));
+        sum += r - 1 - std::log(r);
+      } else {
+        sum -= 1;
+      }
+    }
+  } else {
+    sum = with_beta(beta, [&](auto b) {
+      constexpr int B = decltype(b)::value;
+      double part = 0;
+      for (Index j = 0; j < m; ++j) {
+        const double xs = s * double(x[j]), wh = double(wh_row[j]);
+        if (xs > kBetaEpsilon) {
+          const double p = power<B, 2>(safe(wh), beta - 1);  // wh^(β−1), wh = 0 replaced by ε
+          const double wh_beta = wh == 0 ? power<B, 0>(0.0, beta) : p * wh;
+          part += power<B, 0>(xs, beta) - beta * xs * p + (beta - 1) * wh_beta;
+        } else {
+          part += (beta - 1) * power<B, 0>(wh, beta);
+        }
+      }
+      return part;
+    });
+  }
+  return sum;
+}
+
+/// For β ∉ {2}: num ← s·X ⊙ (W·H)^(β−2) (division for β = 1) and, unless β = 1, wh is overwritten
+/// by (W·H)^(β−1): the matrices whose products with the other factor give the numerator and the
+/// denominator of the update. W·H = 0 becomes ε in the first when β < 2, in the second when β < 1.
+template <typename T>
+void mu_terms(const DenseView<T>& x, Index r0, Index rows, double s, double beta, T* wh, T* num) {
+  const Index m = x.cols;
+  if (beta == 1) {
+    for (Index i = 0; i < rows; ++i) {
+      const T* xi = x.row(r0 + i);
+      const T* whi = wh + i * m;
+      T* numi = num + i * m;
+      for (Index j = 0; j < m; ++j)
+        numi[j] = static_cast<T>(s * double(xi[j]) / safe(double(whi[j])));
+    }
+    return;
+  }
+  with_beta(beta, [&](auto b) {
+    constexpr int B = decltype(b)::value;
+    constexpr bool kFixed = B != kAnyBeta;
+    const bool safe_num = kFixed ? B < 4 : beta < 2;  // ε replaces W·H = 0 for β < 2
+    const bool safe_den = kFixed ? B < 2 : beta < 1;  // and in the denominator for β < 1
+    for (Index i = 0; i < rows; ++i) {
+      const T* xi = x.row(r0 + i);
+      T* whi = wh + i * m;
+      T* numi = num + i * m;
+      for (Index j = 0; j < m; ++j) {
+        const double v = double(whi[j]);
+        const double vs = safe_num && v == 0 ? kBetaEpsilon : v;
+        const double p = power<B, 4>(vs, beta - 2);  // (W·H)^(β−2)
+        numi[j] = static_cast<T>(s * double(xi[j]) * p);
+        whi[j] = static_cast<T>(p * (safe_den ? vs : v));  // (W·H)^(β−1)
+      }
+    }
+  });
+}
+
+/// The multiplicative step of one entry: old · (num / den')^γ with den' = den + l1 + l2·old, and
+/// den' = 0 replaced by ε.
+inline double mu_step(double old, double num, double den, double l1, double l2, double gamma) {
+  if (l1 > 0) den += l1;
+  if (l2 > 0) den += l2 * old;
+  if (den == 0) den = kBetaEpsilon;
+  double ratio = num / den;
+  if (gamma == 0.5)
+    ratio = std::sqrt(ratio);
+  else if (gamma != 1)
+    ratio = std::pow(ratio, gamma);
+  return old * ratio;
+}
+
+/// Σ over rows of f (rows × k), per column, in double: fixed chunks added in chunk order.
+template <typename T>
+std::vector<double> column_sums(const Matrix<T>& f, int threads) {
+  const Index k = f.cols;
+  const RowChunks chunks = kernels::row_chunks(f.rows);
+  std::vector<double> partial(size(chunks.count * k), 0.0);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    double* dst = partial.data() + c * k;
+    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
+      const T* row = f.row(r);
+      for (Index l = 0; l < k; ++l) dst[l] += double(row[l]);
+    }
+  }
+  std::vector<double> total(size(k), 0.0);
+  for (Index c = 0; c < chunks.count; ++c)
+    for (Index l = 0; l < k; ++l) total[size(l)] += partial[size(c * k + l)];
+  return total;
+}
+
+template <typename T>
+void check_shapes(const char* what, const DenseView<T>& x, const Matrix<T>& w,
+                  const Matrix<T>& ht) {
+  if (w.rows != x.rows || ht.rows != x.cols || w.cols != ht.cols)
+    throw InvalidArgument(std::string(what) + ": X is " + std::to_string(x.rows) + " x " +
+                          std::to_string(x.cols) + " but W is " + std::to_string(w.rows) + " x " +
+                          std::to_string(w.cols) + " and Ht is " + std::to_string(ht.rows) + " x " +
+                          std::to_string(ht.cols));
+}
+
+}  // namespace
+
+template <typename T>
+double beta_divergence(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
+                       const Matrix<T>& ht, double beta, int threads) {
+  check_shapes("beta_divergence", x, w, ht);
+  threads = std::max(1, threads);
+  const Index m = x.cols, k = w.cols;
+  const Matrix<T> h = transposed(ht.view());  // k × m, the right operand of W·H
+  const Blocks b = blocks_for(x.rows, m);
+  std::vector<double> partial(size(b.chunks.count), 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<T> wh(size(b.rows * m));
+#pragma omp for schedule(dynamic, 1)
+    for (Index c = 0; c < b.chunks.count; ++c) {
+      double sum = 0;
+      for (Index r0 = b.chunks.begin(c); r0 < b.chunks.end(c); r0 += b.rows) {
+        const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
+        kernels::gemm(false, rows, m, k, T(1), w.row(r0), k, h.data(), m, wh.data(), m);
+        for (Index i = 0; i < rows; ++i)
+          sum += divergence_row(x.row(r0 + i), inverse_scale, wh.data() + i * m, m, beta);
+      }
+      partial[size(c)] = sum;
+    }
+  }
+  double total = 0;
+  for (double v : partial) total += v;
+  if (beta == 2) return total / 2;
+  if (beta == 1 || beta == 0) return total;
+  return total / (beta * (beta - 1));
+}
+
+template <typename T>
+void beta_mu_update_w(const DenseView<T>& x, double inverse_scale, Matrix<T>& w,
+                      const Matrix<T>& ht, double beta, double l1, double l2, int threads) {
+  check_shapes("beta_mu_update_w", x, w, ht);
+  threads = std::max(1, threads);
+  const Index m = x.cols, k = w.cols;
+  const double gamma = beta_mu_exponent(beta);
+  const Blocks b = blocks_for(x.rows, m);
+  // The denominator's parts that do not depend on the row: HHᵀ (β = 2), H's row sums (β = 1).
+  std::vector<double> hht;
+  std::vector<double> h_sum;
+  if (beta == 2) {
+    hht.resize(size(k * k));
+    kernels::gram(ht.data(), ht.rows, k, hht.data(), threads);
+  } else if (beta == 1) {
+    h_sum = column_sums(ht, threads);
+  }
+  const Matrix<T> h = beta == 2 ? Matrix<T>() : transposed(ht.view());
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<T> wh, terms;
+    if (beta != 2) {
+      wh.resize(size(b.rows * m));
+      terms.resize(size(b.rows * m));
+    }
+    std::vector<T> num(size(b.rows * k)), den(size(b.rows * k));
+    std::vector<double> row_den(size(k));
+#pragma omp for schedule(dynamic, 1)
+    for (Index c = 0; c < b.chunks.count; ++c) {
+      for (Index r0 = b.chunks.begin(c); r0 < b.chunks.end(c); r0 += b.rows) {
+        const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
+        double num_scale = 1;  // s for β = 2, whose numerator is X·Hᵀ formed from X itself
+        if (beta == 2) {
+          kernels::gemm(false, rows, k, m, T(1), x.row(r0), x.stride, ht.data(), k, num.data(), k);
+          num_scale = inverse_scale;
+        } else {
+          kernels::gemm(false, rows, m, k, T(1), w.row(r0), k, h.data(), m, wh.data(), m);
+          mu_terms(x, r0, rows, inverse_scale, beta, wh.data(), terms.data());
+          kernels::gemm(false, rows, k, m, T(1), terms.data(), m, ht.data(), k, num.data(), k);
+          if (beta != 1)
+            kernels::gemm(false, rows, k, m, T(1), wh.data(), m, ht.data(), k, den.data(), k);
+        }
+        for (Index i = 0; i < rows; ++i) {
+          T* wi = w.row(r0 + i);
+          for (Index l = 0; l < k; ++l) {
+            if (beta == 2) {
+              double d = 0;
+              for (Index q = 0; q < k; ++q) d += double(wi[q]) * hht[size(q * k + l)];
+              row_den[size(l)] = d;
+            } else {
+              row_den[size(l)] = beta == 1 ? h_sum[size(l)] : double(den[size(i * k + l)]);
+            }
+          }
+          for (Index l = 0; l < k; ++l)
+            wi[l] = static_cast<T>(mu_step(double(wi[l]), num_scale * double(num[size(i * k + l)]),
+                                           row_den[size(l)], l1, l2, gamma));
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void beta_mu_update_h(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
+                      Matrix<T>& ht, double beta, double l1, double l2, int threads) {
+  check_shapes("beta_mu_update_h", x, w, ht);
+  threads = std::max(1, threads);
+  const Index m = x.cols, k = w.cols, mk = m * k;
+  const double gamma = beta_mu_exponent(beta);
+  const Blocks b = blocks_for(x.rows, m);
+  const bool summed_den = beta != 1 && beta != 2;  // denominator (W·H)^(β−1)ᵀ·W, summed over rows
+  // Per-chunk partials of the numerator Σ_i termsᵢᵀ·Wᵢ (and of the denominator), added in chunk
+  // order below.
+  std::vector<double> partial_num(size(b.chunks.count * mk), 0.0);
+  std::vector<double> partial_den(summed_den ? size(b.chunks.count * mk) : 0, 0.0);
+  const Matrix<T> h = beta == 2 ? Matrix<T>() : transposed(ht.view());
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<T> wh, terms;
+    if (beta != 2) {
+      wh.resize(size(b.rows * m));
+      terms.resize(size(b.rows * m));
+    }
+    std::vector<T> product(size(mk));
+#pragma omp for schedule(dynamic, 1)
+    for (Index c = 0; c < b.chunks.count; ++c) {
+      double* num = partial_num.data() + c * mk;
+      double* den = summed_den ? partial_den.data() + c * mk : nullptr;
+      for (Index r0 = b.chunks.begin(c); r0 < b.chunks.end(c); r0 += b.rows) {
+        const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
+        const T* wr = w.row(r0);
+        if (beta == 2) {
+          kernels::gemm(true, m, k, rows, T(1), x.row(r0), x.stride, wr, k, product.data(), k);
+        } else {
+          kernels::gemm(false, rows, m, k, T(1), wr, k, h.data(), m, wh.data(), m);
+          mu_terms(x, r0, rows, inverse_scale, beta, wh.data(), terms.data());
+          kernels::gemm(true, m, k, rows, T(1), terms.data(), m, wr, k, product.data(), k);
+        }
+        for (Index e = 0; e < mk; ++e) num[e] += double(product[size(e)]);
+        if (summed_den) {
+          kernels::gemm(true, m, k, rows, T(1), wh.data(), m, wr, k, product.data(), k);
+          for (Index e = 0; e < mk; ++e) den[e] += double(product[size(e)]);
+        }
+      }
+    }
+  }
+  // The denominator's parts that do not depend on the feature: WᵀW (β = 2), W's column sums with
+  // zeros replaced by 1 (β = 1).
+  std::vector<double> wtw;
+  std::vector<double> w_sum;
+  if (beta == 2) {
+    wtw.resize(size(k * k));
+    kernels::gram(w.data(), w.rows, k, wtw.data(), threads);
+  } else if (beta == 1) {
+    w_sum = column_sums(w, threads);
+    for (double& v : w_sum)
+      if (v == 0) v = 1;
+  }
+  const double num_scale = beta == 2 ? inverse_scale : 1.0;
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<double> row_num(size(k)), row_den(size(k));
+#pragma omp for schedule(static)
+    for (Index j = 0; j < m; ++j) {
+      T* hj = ht.row(j);
+      for (Index l = 0; l < k; ++l) {
+        const Index e = j * k + l;
+        double s = 0;
+        for (Index c = 0; c < b.chunks.count; ++c) s += partial_num[size(c * mk + e)];
+        row_num[size(l)] = num_scale * s;
+        double d = 0;
+        if (beta == 2) {
+          for (Index q = 0; q < k; ++q) d += double(hj[q]) * wtw[size(q * k + l)];
+        } else if (beta == 1) {
+          d = w_sum[size(l)];
+        } else {
+          for (Index c = 0; c < b.chunks.count; ++c) d += partial_den[size(c * mk + e)];
+        }
+        row_den[size(l)] = d;
+      }
+      for (Index l = 0; l < k; ++l)
+        hj[l] = static_cast<T>(
+            mu_step(double(hj[l]), row_num[size(l)], row_den[size(l)], l1, l2, gamma));
+    }
+  }
+}
+
+#define NMFKIT_INSTANTIATE(T)                                                                  \
+  template double beta_divergence<T>(const DenseView<T>&, double, const Matrix<T>&,            \
+                                     const Matrix<T>&, double, int);                           \
+  template void beta_mu_update_w<T>(const DenseView<T>&, double, Matrix<T>&, const Matrix<T>&, \
+                                    double, double, double, int);                              \
+  template void beta_mu_update_h<T>(const DenseView<T>&, double, const Matrix<T>&, Matrix<T>&, \
+                                    double, double, double, int);
+NMFKIT_INSTANTIATE(float)
+NMFKIT_INSTANTIATE(double)
+#undef NMFKIT_INSTANTIATE
+
+}  // namespace nmfkit::core

@@ -1,0 +1,63 @@
+#pragma once
+// β-divergence kernels for dense data: the divergence D_β(X‖W·H) and one multiplicative update of
+// W or of Hᵀ, each exactly as scikit-learn's _beta_divergence, _multiplicative_update_w and
+// _multiplicative_update_h (sklearn/decomposition/_nmf.py) compute them on dense X.
+//
+// X (n × m) is read as inverse_scale·X without a copy; W is n × k and H is kept transposed, Ht
+// (m × k), both row-major. W·H is never formed whole: rows are visited in the fixed chunks of
+// kernels::row_chunks, each in sub-blocks of about 1M entries (W_block·H by BLAS, then the
+// elementwise work in double), and every reduction over rows adds per-chunk partials in chunk
+// order, so the results are the same bytes for any thread count (threads < 1 counts as 1). Call
+// with OpenBLAS single-threaded (kernels::SingleThreadedBlas), as fit() does. Memory beyond the
+// factors: per thread two sub-blocks (2·~1M entries of T); the H update also keeps one m × k
+// partial per chunk in double, two for β ∉ {1, 2} (at most 32 chunks: 20 MB for m = 784, k = 50).
+//
+// scikit-learn's conventions, kept on purpose:
+// - ε = float32's machine epsilon (kBetaEpsilon).
+// - The divergence skips entries with X ≤ ε (for β ≠ 2) and replaces W·H = 0 there by ε; the
+//   terms that do not involve X (Σ W·H for β = 1, Σ (W·H)^β for other β) still run over every
+//   entry. For β = 0 it subtracts n·m, so each skipped entry contributes −1 (β ≤ 0 is meant for X
+//   without zeros).
+// - The updates replace W·H = 0 by ε in the numerator's (W·H)^(β−2) when β < 2 and in the
+//   denominator's (W·H)^(β−1) when β < 1; the denominator adds l1 and l2·(old factor), and a
+//   denominator that is exactly 0 becomes ε. The ratio is raised to γ (beta_mu_exponent).
+// - β = 1: the denominator of the W update is the row sums of H; that of the H update is the
+//   column sums of W, a zero sum replaced by 1.
+// Not part of the updates (scikit-learn's fit loop does it after them): zeroing entries of W below
+// float64's epsilon when β < 1, and of H when β ≤ 1.
+#include "nmfkit/matrix.hpp"
+
+namespace nmfkit::core {
+
+/// np.finfo(np.float32).eps, scikit-learn's EPSILON.
+inline constexpr double kBetaEpsilon = 1.1920928955078125e-07;
+
+/// γ of Févotte & Idier (2011), the exponent that makes the updates monotone for every β:
+/// 1/(2−β) for β < 1, 1 for 1 ≤ β ≤ 2, 1/(β−1) for β > 2.
+inline double beta_mu_exponent(double beta) {
+  if (beta < 1) return 1.0 / (2.0 - beta);
+  if (beta > 2) return 1.0 / (beta - 1.0);
+  return 1.0;
+}
+
+/// D_β(s·X ‖ W·Htᵀ) exactly as scikit-learn's _beta_divergence(X, W, H, beta) (square_root=False),
+/// accumulated in double. β = 2 gives ½‖s·X − W·H‖²_F, β = 1 the generalised Kullback-Leibler
+/// divergence, β = 0 Itakura-Saito.
+template <typename T>
+double beta_divergence(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
+                       const Matrix<T>& ht, double beta, int threads);
+
+/// One multiplicative update of W (all rows) for β-divergence β, with penalty
+/// l1·‖W‖₁ + ½·l2·‖W‖²_F (l1, l2 already scaled as scikit-learn's l1_reg_W, l2_reg_W), as
+/// _multiplicative_update_w with γ = beta_mu_exponent(β).
+template <typename T>
+void beta_mu_update_w(const DenseView<T>& x, double inverse_scale, Matrix<T>& w,
+                      const Matrix<T>& ht, double beta, double l1, double l2, int threads);
+
+/// One multiplicative update of Hᵀ given the current W (pass the freshly updated one), as
+/// _multiplicative_update_h with γ = beta_mu_exponent(β) and penalty l1·‖H‖₁ + ½·l2·‖H‖²_F.
+template <typename T>
+void beta_mu_update_h(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
+                      Matrix<T>& ht, double beta, double l1, double l2, int threads);
+
+}  // namespace nmfkit::core

@@ -1,0 +1,73 @@
+#pragma once
+// The hot code for sparse data in compressed sparse rows (CSR): the same skinny products, norms
+// and checks as dense.hpp, with the same contracts, costing O(nnz·p) instead of O(n·m·p).
+// Deterministic for any thread count (see chunks.hpp).
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "kernels/dense.hpp"
+#include "nmfkit/matrix.hpp"
+
+namespace nmfkit::kernels {
+
+/// The most columns a CsrMatrix can have: its column indices are 32-bit.
+inline constexpr Index kMaxCsrCols = std::numeric_limits<std::int32_t>::max();
+
+/// A rows × cols matrix in compressed sparse rows. Row i's stored entries are
+/// value[row_start[i] .. row_start[i+1]) at columns col[...] in increasing order.
+/// row_start has rows + 1 entries, starts at 0 and is 64-bit, so the number of stored entries is
+/// unbounded in practice; col is 32-bit (half the memory traffic of 64-bit indices), which limits
+/// cols to kMaxCsrCols (2^31 − 1): csr_from_dense checks this.
+template <typename T>
+struct CsrMatrix {
+  Index rows = 0;
+  Index cols = 0;
+  std::vector<std::int64_t> row_start;
+  std::vector<std::int32_t> col;
+  std::vector<T> value;
+
+  Index nonzeros() const { return static_cast<Index>(value.size()); }
+};
+
+/// The CSR form of x, exactly: every entry that compares unequal to zero is stored (NaN included),
+/// zeros (and −0) are not. The result depends only on x, not on the thread count. Throws
+/// InvalidArgument if x has more than kMaxCsrCols columns.
+template <typename T>
+CsrMatrix<T> csr_from_dense(const DenseView<T>& x, int threads);
+
+/// The fraction of x's entries that equal zero (−0 included; NaN is not zero); 0 for an empty x.
+template <typename T>
+double zero_fraction(const DenseView<T>& x, int threads);
+
+// As in dense.hpp, every function that reads X takes `scale` and works on scale·X.
+
+/// out (n × p) = scale · X (n × m) · right (m × p). Each output row is summed in T over its
+/// stored entries in column order, then multiplied by scale.
+template <typename T>
+void times(const CsrMatrix<T>& x, T scale, const T* right, Index p, T* out, int threads);
+
+/// out (m × p) = scale · Xᵀ (m × n) · right (n × p): each fixed row chunk forms its m × p partial,
+/// the partials are summed in chunk order, then multiplied by scale.
+template <typename T>
+void transpose_times(const CsrMatrix<T>& x, T scale, const T* right, Index p, T* out, int threads);
+
+/// ‖scale·X − W·H‖²_F for W (n × k) and H (k × m), as
+/// Σ_stored[(scale·x − wh)² − wh²] + ⟨WᵀW, HHᵀ⟩, everything in double (wh too): O(nnz·k +
+/// (n+m)·k²). The Gram term carries the zero entries; its rounding is relative to ‖W·H‖², so near
+/// an exact fit the result is accurate to about 1e-16·‖W·H‖² absolute.
+template <typename T>
+double residual_squared_norm(const CsrMatrix<T>& x, double scale, const T* w, const T* h, Index k,
+                             int threads);
+
+/// ‖X‖²_F and Σ X, accumulated in double in the same order as the dense kernel (row by row, chunk
+/// by chunk), so the results equal the dense ones bit for bit.
+template <typename T>
+NormAndSum norm_and_sum(const CsrMatrix<T>& x, int threads);
+
+/// The first stored entry (in row-major order) that is negative, NaN or infinite, if any.
+template <typename T>
+std::optional<BadEntry> first_invalid(const CsrMatrix<T>& x, int threads);
+
+}  // namespace nmfkit::kernels
