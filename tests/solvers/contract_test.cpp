@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -123,6 +126,105 @@ TEST_P(EveryRule, OneUpdateLowersItsSubproblem) {
       before = after;
     }
   }
+}
+
+/// A full-rank non-negative matrix with about `zero_fraction` of its entries exactly zero and the
+/// rest uniform in (0, 1).
+template <typename T>
+Matrix<T> mostly_zeros(Index n, Index m, double zero_fraction, std::uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  Matrix<T> x(n, m);
+  for (T& v : x.values) v = static_cast<T>(u(gen) < zero_fraction ? 0.0 : u(gen));
+  return x;
+}
+
+/// max |a − b| over max |a|: how far two factors are apart, relative to their size.
+template <typename T>
+double relative_gap(const Matrix<T>& a, const Matrix<T>& b) {
+  double gap = 0, size = 0;
+  for (std::size_t i = 0; i < a.values.size(); ++i) {
+    gap = std::max(gap, std::abs(double(a.values[i]) - double(b.values[i])));
+    size = std::max(size, std::abs(double(a.values[i])));
+  }
+  return size > 0 ? gap / size : gap;
+}
+
+template <typename T>
+std::size_t zeros(const Matrix<T>& m) {
+  return static_cast<std::size_t>(std::count(m.values.begin(), m.values.end(), T(0)));
+}
+
+template <typename T>
+void expect_same_factors_dense_and_sparse(const std::string& solver, double tolerance) {
+  const Matrix<T> x = mostly_zeros<T>(300, 40, 0.7, 21);
+  FitOptions o = options_for(solver, 4);
+  o.max_iter = 30;
+  o.tol = 0;
+  o.format = DataFormat::kDense;
+  const FitResult<T> dense = fit(x.view(), o);
+  o.format = DataFormat::kSparse;
+  const FitResult<T> sparse = fit(x.view(), o);
+  ASSERT_EQ(dense.format, "dense");
+  ASSERT_EQ(sparse.format, "sparse");
+  ASSERT_EQ(dense.W.values.size(), sparse.W.values.size());
+  ASSERT_EQ(dense.H.values.size(), sparse.H.values.size());
+  std::printf("%s %s W %.3g H %.3g err %.3g\n", solver.c_str(), sizeof(T) == 4 ? "f" : "d",
+              relative_gap(dense.W, sparse.W), relative_gap(dense.H, sparse.H),
+              std::abs(dense.error - sparse.error) / dense.error);
+  EXPECT_LT(relative_gap(dense.W, sparse.W), tolerance) << solver;
+  EXPECT_LT(relative_gap(dense.H, sparse.H), tolerance) << solver;
+  EXPECT_NEAR(dense.error, sparse.error, tolerance * dense.error) << solver;
+  ASSERT_EQ(dense.loss_history.size(), sparse.loss_history.size());
+  for (std::size_t i = 0; i < dense.loss_history.size(); ++i)
+    EXPECT_NEAR(dense.loss_history[i], sparse.loss_history[i], tolerance * dense.loss_history[0])
+        << solver << " iteration " << i;
+}
+
+TEST_P(EveryRule, DenseAndSparseStorageGiveTheSameFactorsInSinglePrecision) {
+  expect_same_factors_dense_and_sparse<float>(GetParam(), 1e-4);
+}
+
+TEST_P(EveryRule, DenseAndSparseStorageGiveTheSameFactorsInDoublePrecision) {
+  expect_same_factors_dense_and_sparse<double>(GetParam(), 1e-10);
+}
+
+TEST_P(EveryRule, RegularisedLossNeverIncreasesAndFactorsStayNonNegative) {
+  const auto d = low_rank<double>(60, 25, 4, 17);
+  for (Init init : {Init::kRandom, Init::kNndsvda}) {
+    FitOptions o = options_for(GetParam(), 5);
+    o.init = init;
+    o.alpha_w = 0.01;
+    o.alpha_h = 0.02;
+    o.l1_ratio = 0.5;
+    o.max_iter = 100;
+    o.tol = 0;
+    const FitResult<double> r = fit(d.x.view(), o);
+    ASSERT_EQ(r.loss_history.size(), 101u);
+    for (std::size_t i = 1; i < r.loss_history.size(); ++i)
+      EXPECT_LE(r.loss_history[i], r.loss_history[i - 1] * (1 + 1e-12) + 1e-12)
+          << GetParam() << " init " << init_name(init) << " iteration " << i;
+    EXPECT_TRUE(all_non_negative(r.W));
+    EXPECT_TRUE(all_non_negative(r.H));
+  }
+}
+
+TEST_P(EveryRule, L1PenaltyGivesSparserW) {
+  const std::string solver = GetParam();
+  const auto d = low_rank<double>(80, 30, 4, 19);
+  FitOptions o = options_for(solver, 6);
+  o.max_iter = 100;
+  o.tol = 0;
+  const FitResult<double> plain = fit(d.x.view(), o);
+  o.alpha_w = 0.05;
+  o.alpha_h = 0;
+  o.l1_ratio = 1;
+  const FitResult<double> lasso = fit(d.x.view(), o);
+  std::printf("%s zeros %zu -> %zu of %zu, err %g -> %g\n", solver.c_str(), zeros(plain.W),
+              zeros(lasso.W), plain.W.values.size(), plain.relative_error, lasso.relative_error);
+  EXPECT_TRUE(all_non_negative(lasso.W));
+  if (solver == "mu") GTEST_SKIP() << "multiplicative updates never set an entry exactly to zero";
+  EXPECT_GT(zeros(lasso.W), zeros(plain.W) + plain.W.values.size() / 10) << solver;
 }
 
 // GoogleTest names take letters, digits and '_' only: "anls-bpp" runs as anls_bpp.
