@@ -62,10 +62,10 @@ def timed(cmd, env):
     return p.stdout, rss / 1024
 
 
-def run_nmfkit(k, threads, init, env):
+def run_nmfkit(k, threads, init, env, solver="hals"):
     with tempfile.TemporaryDirectory() as out:
         _, rss = timed([NMFKIT, "fit", "mnist", "-k", str(k), "-o", out, "-q", "--threads",
-                        str(threads), "--init", init], env)
+                        str(threads), "--init", init, "--solver", solver], env)
         s = json.load(open(os.path.join(out, "summary.json")))
     return {"seconds": s["seconds"], "iterations": s["iterations"],
             "relative_error": s["relative_error"], "rss": rss}
@@ -92,6 +92,7 @@ def main():
     contenders = [
         ("nmfkit hals, init nndsvda (default)", lambda: run_nmfkit(a.k, a.threads, "nndsvda", env)),
         ("nmfkit hals, init random", lambda: run_nmfkit(a.k, a.threads, "random", env)),
+        ("nmfkit cd, init nndsvda", lambda: run_nmfkit(a.k, a.threads, "nndsvda", env, "cd")),
         ("scikit-learn cd, init random", lambda: run_sklearn(a.k, "cd", "random", env)),
         ("scikit-learn cd, init nndsvda", lambda: run_sklearn(a.k, "cd", "nndsvda", env)),
         ("RcppML nmf, tol 1e-4", lambda: run_rcppml(a.k, a.threads, env)),

@@ -133,12 +133,15 @@ int run_typed(const FitArgs& args, FitOptions options) {
                               std::to_string(in.cols) + "; k = " + std::to_string(options.k) +
                               ", solver " + options.solver + ", loss " + loss_name(options.beta) +
                               ", init " + args.init;
-  options.progress = [&args, &heading](const Progress& p) {
+  const bool frobenius = options.beta == 2;
+  options.progress = [&args, &heading, frobenius](const Progress& p) {
     if (interrupted()) return false;
     if (!args.quiet && p.iteration == 1) std::cerr << heading << "\n";
     if (!args.quiet && (p.iteration == 1 || p.iteration % 10 == 0))
-      std::cerr << "  iteration " << p.iteration << "/" << p.max_iter << "  relative error "
-                << fixed(p.relative_error, 6) << "  " << fixed(p.seconds, 1) << " s\n";
+      std::cerr << "  iteration " << p.iteration << "/" << p.max_iter
+                << (frobenius ? "  relative error " + fixed(p.relative_error, 6)
+                              : "  error " + fixed(p.error, 4))
+                << "  " << fixed(p.seconds, 1) << " s\n";
     return true;
   };
 
@@ -160,8 +163,12 @@ int run_typed(const FitArgs& args, FitOptions options) {
 
   const std::string png = (out.target() / "components.png").string();
   std::cout << (r.converged ? "converged after " : "stopped after ") << r.iterations
-            << " iterations in " << fixed(r.seconds, 2) << " s; relative error "
-            << fixed(r.relative_error, 4) << " (error " << fixed(r.error, 2) << ")\n"
+            << " iterations in " << fixed(r.seconds, 2) << " s; "
+            << (options.beta == 2
+                    ? "relative error " + fixed(r.relative_error, 4) + " (error " +
+                          fixed(r.error, 2) + ")"
+                    : loss_name(options.beta) + " error sqrt(2*divergence) " + fixed(r.error, 2))
+            << "\n"
             << "components: " << png << "\n"
             << "also wrote W.npy (" << r.W.rows << " x " << r.W.cols << "), H.npy (" << r.H.rows
             << " x " << r.H.cols << "), summary.json and model.json in " << out.target().string()
