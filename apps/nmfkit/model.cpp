@@ -65,8 +65,14 @@ Model load_model(const std::string& dir) {
     m.dtype = j.at("dtype").get<std::string>();
     m.scaled_from_uint8 = j.at("scaled_from_uint8").get<bool>();
     m.h_path = (fs::path(dir) / j.at("components").get<std::string>()).string();
+    if (m.dtype != "float32" && m.dtype != "float64")
+      throw DataError(file.string() + " is malformed: dtype '" + m.dtype +
+                      "' is neither float32 nor float64");
+    m.options.validate();
     return m;
   } catch (const nlohmann::json::exception& e) {
+    throw DataError(file.string() + " is malformed: " + e.what());
+  } catch (const InvalidArgument& e) {
     throw DataError(file.string() + " is malformed: " + e.what());
   }
 }

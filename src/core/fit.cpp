@@ -313,7 +313,8 @@ FitResult<T> solve(const DenseView<T>& view, const FitOptions& options,
   const core::DataChoice<T>& data = *choice;
   result.format = data.dense != nullptr ? "dense" : "sparse";
   const core::Data<T>& x = *data.data;
-  options.validate(view.rows, view.cols);
+  // k is bounded by the data it is fitted on; transform takes it from the fitted H instead.
+  if (fixed_h == nullptr) options.validate(view.rows, view.cols);
   const Index n = x.rows(), m = x.cols(), k = options.k;
   const double c = x.scale();
   result.x_norm = std::sqrt(x.squared_norm()) * c;

@@ -1,0 +1,539 @@
+// The options of `nmfkit fit` that follow scikit-learn's NMF (loss, regularisation, shuffle,
+// storage format, precision, custom start) and `nmfkit transform`: every flag changes something,
+// model.json describes the fit, and every bad use gets its exit code and one error line with
+// nothing written.
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "cli/cli_test_util.hpp"
+
+namespace nmfkit::cli_test {
+namespace {
+
+constexpr int kK = 3;
+constexpr int kUsage = 2;
+constexpr int kData = 1;
+
+std::size_t zeros(const std::vector<float>& v) {
+  return static_cast<std::size_t>(std::count(v.begin(), v.end(), 0.0f));
+}
+
+class FitOptionsTest : public CliTest {
+ protected:
+  // Fits the tiny images into dir_/name (5 iterations unless `extra` says otherwise, quiet);
+  // returns the summary, or an empty object after failing the test.
+  nlohmann::json fit_ok(const std::string& name, std::vector<std::string> extra,
+                        const fs::path& input = {}) {
+    if (std::find(extra.begin(), extra.end(), "--max-iter") == extra.end())
+      extra.insert(extra.end(), {"--max-iter", "5"});
+    extra.push_back("-q");
+    const RunResult r = fit(input.empty() ? idx_ : input, kK, dir_ / name, extra);
+    EXPECT_EQ(r.code, 0) << r;
+    if (r.code != 0) return nlohmann::json::object();
+    return read_summary(dir_ / name);
+  }
+
+  static RunResult transform(const fs::path& model, const fs::path& input, const fs::path& out,
+                             const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"transform",    "--model", model.string(),
+                                     input.string(), "-o",      out.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_cli(args);
+  }
+
+  // The run failed with `code`, printed nothing on stdout and exactly one line on stderr, which
+  // starts with "nmfkit: error: " and contains every one of `words`.
+  static void expect_error(const RunResult& r, int code, const std::vector<std::string>& words) {
+    EXPECT_EQ(r.code, code) << r;
+    EXPECT_EQ(r.out, "") << r;
+    const std::vector<std::string> lines = split_lines(r.err);
+    EXPECT_EQ(lines.size(), 1u) << "stderr should be exactly one line\n" << r;
+    EXPECT_TRUE(!r.err.empty() && r.err.back() == '\n') << r;
+    if (lines.empty()) return;
+    const std::string& line = lines.back();
+    EXPECT_EQ(line.rfind("nmfkit: error: ", 0), 0u) << r;
+    for (const std::string& word : words)
+      EXPECT_NE(line.find(word), std::string::npos) << "no '" << word << "' in: " << line;
+  }
+
+  // Neither `outdir` nor its staging folder exists.
+  static void expect_no_output(const fs::path& outdir) {
+    std::error_code ec;
+    EXPECT_FALSE(fs::exists(fs::symlink_status(outdir, ec))) << outdir << " was left behind";
+    EXPECT_FALSE(has_staging_folder(outdir.parent_path(), outdir.filename().string()))
+        << "a staging folder was left in " << outdir.parent_path();
+  }
+
+  // `nmfkit fit tiny.idx -k 3 -o OUT options...` fails with `code` and `words`, writing nothing.
+  void expect_fit_error(const std::vector<std::string>& options, int code,
+                        const std::vector<std::string>& words) {
+    const fs::path out = dir_ / "failed";
+    std::vector<std::string> args = {"fit", idx_.string(), "-k", std::to_string(kK),
+                                     "-o",  out.string()};
+    args.insert(args.end(), options.begin(), options.end());
+    expect_error(run_cli(args), code, words);
+    expect_no_output(out);
+  }
+
+  // `nmfkit transform --model MODEL INPUT -o OUT` fails with `code` and `words`, writing nothing.
+  void expect_transform_error(const fs::path& model, const fs::path& input, int code,
+                              const std::vector<std::string>& words) {
+    const fs::path out = dir_ / "failed-transform";
+    expect_error(transform(model, input, out), code, words);
+    expect_no_output(out);
+  }
+
+  // W0 (60 × k) and H0 (k × 64) written as float32 NPY files, entries in [0.1, 0.6).
+  void write_start(int w0_rows, int w0_cols, int h0_rows, int h0_cols) {
+    std::vector<float> w0(static_cast<std::size_t>(w0_rows) * w0_cols);
+    std::vector<float> h0(static_cast<std::size_t>(h0_rows) * h0_cols);
+    for (std::size_t i = 0; i < w0.size(); ++i) w0[i] = 0.1f + static_cast<float>(i % 7) / 14.0f;
+    for (std::size_t i = 0; i < h0.size(); ++i) h0[i] = 0.1f + static_cast<float>(i % 5) / 10.0f;
+    write_npy_f32(w0_path_, w0, {w0_rows, w0_cols});
+    write_npy_f32(h0_path_, h0, {h0_rows, h0_cols});
+    w0_ = w0;
+    h0_ = h0;
+  }
+
+  // ½‖X − W0·H0‖² for the scaled tiny images, in double.
+  double start_objective() const {
+    const std::vector<float> x = images_.scaled();
+    double s = 0;
+    for (int i = 0; i < TinyImages::kSamples; ++i)
+      for (int j = 0; j < TinyImages::kFeatures; ++j) {
+        double wh = 0;
+        for (int l = 0; l < kK; ++l)
+          wh += double(w0_[static_cast<std::size_t>(i * kK + l)]) *
+                double(h0_[static_cast<std::size_t>(l * TinyImages::kFeatures + j)]);
+        const double d = double(x[static_cast<std::size_t>(i * TinyImages::kFeatures + j)]) - wh;
+        s += d * d;
+      }
+    return 0.5 * s;
+  }
+
+  double x_squared_norm() const {
+    double s = 0;
+    for (float v : images_.scaled()) s += double(v) * double(v);
+    return s;
+  }
+
+  // The tiny images scaled to [0, 1] as a float32 NPY, with entry `index` set to `value`.
+  fs::path npy_with(const std::string& name, std::size_t index, float value) {
+    std::vector<float> x = images_.scaled();
+    x[index] = value;
+    const fs::path path = dir_ / name;
+    write_npy_f32(path, x, {TinyImages::kSamples, TinyImages::kFeatures});
+    return path;
+  }
+
+  // The tiny images scaled to [0, 1] plus up to 0.2 of deterministic noise, as float32 NPY: no
+  // longer of rank 3, so a k = 3 fit has a clear error.
+  fs::path noisy() {
+    const fs::path path = dir_ / "noisy.npy";
+    if (fs::exists(path)) return path;
+    std::vector<float> x = images_.scaled();
+    for (std::size_t i = 0; i < x.size(); ++i)
+      x[i] += 0.2f * static_cast<float>((i * 2654435761u) % 1000u) / 1000.0f;
+    write_npy_f32(path, x, {TinyImages::kSamples, TinyImages::kFeatures});
+    return path;
+  }
+
+  fs::path w0_path_ = dir_ / "W0.npy";
+  fs::path h0_path_ = dir_ / "H0.npy";
+  std::vector<float> w0_, h0_;
+};
+
+// ---- every new fit flag changes something ----
+
+TEST_F(FitOptionsTest, DefaultsAreRecorded) {
+  const nlohmann::json s = fit_ok("out", {});
+  EXPECT_EQ(s["loss"], "frobenius");
+  EXPECT_EQ(s["beta"], 2.0);
+  EXPECT_EQ(s["alpha_w"], 0.0);
+  EXPECT_EQ(s["alpha_h"], 0.0);
+  EXPECT_EQ(s["l1_ratio"], 0.0);
+  EXPECT_EQ(s["shuffle"], false);
+  EXPECT_EQ(s["dtype"], "float32");
+}
+
+TEST_F(FitOptionsTest, KullbackLeiblerLoss) {
+  const nlohmann::json s =
+      fit_ok("kl", {"--solver", "mu", "--loss", "kullback-leibler", "--max-iter", "20"});
+  fit_ok("frobenius", {"--solver", "mu", "--max-iter", "20"});
+  EXPECT_EQ(s["loss"], "kullback-leibler");
+  EXPECT_EQ(s["beta"], 1.0);
+  EXPECT_EQ(s["format"], "dense");
+  EXPECT_NE(read_file(dir_ / "kl" / "W.npy"), read_file(dir_ / "frobenius" / "W.npy"));
+  const auto& history = s["loss_history"];
+  ASSERT_EQ(history.size(), 21u);
+  EXPECT_LT(history.back().get<double>(), history.front().get<double>());
+}
+
+TEST_F(FitOptionsTest, NumericLossIsBeta) {
+  const nlohmann::json s = fit_ok("half", {"--solver", "mu", "--loss", "0.5"});
+  EXPECT_EQ(s["beta"], 0.5);
+  EXPECT_EQ(s["loss"], "0.5");
+  const nlohmann::json two = fit_ok("two", {"--solver", "mu", "--loss", "2"});
+  EXPECT_EQ(two["loss"], "frobenius");
+  EXPECT_NE(read_file(dir_ / "half" / "W.npy"), read_file(dir_ / "two" / "W.npy"));
+}
+
+TEST_F(FitOptionsTest, L1RegularisationGivesMoreZerosInW) {
+  fit_ok("plain", {"--max-iter", "50"});
+  const nlohmann::json s =
+      fit_ok("lasso", {"--alpha-w", "0.01", "--l1-ratio", "1", "--max-iter", "50"});
+  EXPECT_EQ(s["alpha_w"], 0.01);
+  EXPECT_EQ(s["alpha_h"], 0.01) << "alpha_h defaults to 'same'";
+  EXPECT_EQ(s["l1_ratio"], 1.0);
+  const NpyMatrix plain = read_npy_f32(dir_ / "plain" / "W.npy");
+  const NpyMatrix lasso = read_npy_f32(dir_ / "lasso" / "W.npy");
+  ASSERT_TRUE(plain.is_float32 && lasso.is_float32);
+  EXPECT_GT(zeros(lasso.values), zeros(plain.values) + lasso.values.size() / 5)
+      << zeros(plain.values) << " zeros without, " << zeros(lasso.values) << " with --alpha-w";
+  EXPECT_LT(zeros(lasso.values), lasso.values.size()) << "W should not be all zero";
+  // The recorded objective includes the penalty.
+  const double objective = s["loss_history"].back().get<double>();
+  const double error = s["error"].get<double>();
+  EXPECT_GT(objective, 0.5 * error * error);
+}
+
+TEST_F(FitOptionsTest, StrongL1RegularisationRecordsItsValues) {
+  const nlohmann::json s = fit_ok("strong", {"--alpha-w", "0.1", "--l1-ratio", "1"});
+  fit_ok("plain", {});
+  EXPECT_EQ(s["alpha_w"], 0.1);
+  EXPECT_EQ(s["alpha_h"], 0.1);
+  EXPECT_EQ(s["l1_ratio"], 1.0);
+  EXPECT_GT(zeros(read_npy_f32(dir_ / "strong" / "W.npy").values),
+            zeros(read_npy_f32(dir_ / "plain" / "W.npy").values));
+}
+
+TEST_F(FitOptionsTest, AlphaHZeroLeavesHUnpenalised) {
+  const nlohmann::json zero = fit_ok("zero", {"--alpha-w", "0.1", "--alpha-h", "0"});
+  const nlohmann::json same = fit_ok("same", {"--alpha-w", "0.1"});
+  const nlohmann::json named = fit_ok("named", {"--alpha-w", "0.1", "--alpha-h", "same"});
+  EXPECT_EQ(zero["alpha_w"], 0.1);
+  EXPECT_EQ(zero["alpha_h"], 0.0);
+  EXPECT_EQ(same["alpha_h"], 0.1);
+  EXPECT_EQ(named["alpha_h"], 0.1);
+  EXPECT_NE(read_file(dir_ / "zero" / "H.npy"), read_file(dir_ / "same" / "H.npy"));
+  EXPECT_EQ(read_file(dir_ / "named" / "H.npy"), read_file(dir_ / "same" / "H.npy"));
+}
+
+TEST_F(FitOptionsTest, ShuffleChangesCoordinateDescent) {
+  const nlohmann::json shuffled = fit_ok("shuffled", {"--solver", "cd", "--shuffle"});
+  const nlohmann::json ordered = fit_ok("ordered", {"--solver", "cd"});
+  EXPECT_EQ(shuffled["shuffle"], true);
+  EXPECT_EQ(ordered["shuffle"], false);
+  EXPECT_NE(read_file(dir_ / "shuffled" / "W.npy"), read_file(dir_ / "ordered" / "W.npy"));
+  // The order is drawn from the seed: the same seed gives the same bytes.
+  fit_ok("again", {"--solver", "cd", "--shuffle"});
+  EXPECT_EQ(read_file(dir_ / "shuffled" / "W.npy"), read_file(dir_ / "again" / "W.npy"));
+}
+
+TEST_F(FitOptionsTest, FormatIsRecordedAndGivesTheSameFactors) {
+  const nlohmann::json dense = fit_ok("dense", {"--format", "dense"});
+  const nlohmann::json sparse = fit_ok("sparse", {"--format", "sparse"});
+  EXPECT_EQ(dense["format"], "dense");
+  EXPECT_EQ(sparse["format"], "sparse");
+  const NpyMatrix w_dense = read_npy_f32(dir_ / "dense" / "W.npy");
+  const NpyMatrix w_sparse = read_npy_f32(dir_ / "sparse" / "W.npy");
+  ASSERT_EQ(w_dense.values.size(), w_sparse.values.size());
+  float largest = 0;
+  for (float v : w_dense.values) largest = std::max(largest, v);
+  for (std::size_t i = 0; i < w_dense.values.size(); ++i)
+    EXPECT_NEAR(w_dense.values[i], w_sparse.values[i], 1e-4 * largest) << i;
+  // auto: the tiny images are under half zeros, so dense; a mostly-zero input is stored sparse.
+  EXPECT_EQ(fit_ok("auto", {})["format"], "dense");
+  std::vector<float> mostly_zero(static_cast<std::size_t>(TinyImages::kSamples) * 64, 0.0f);
+  for (std::size_t i = 0; i < mostly_zero.size(); i += 3)
+    mostly_zero[i] = 0.25f + static_cast<float>(i % 11) / 20.0f;
+  const fs::path npy = dir_ / "sparse.npy";
+  write_npy_f32(npy, mostly_zero, {TinyImages::kSamples, 64});
+  EXPECT_EQ(fit_ok("auto-sparse", {}, npy)["format"], "sparse");
+}
+
+TEST_F(FitOptionsTest, Float64WritesFloat64Factors) {
+  const nlohmann::json s = fit_ok("f64", {"--dtype", "float64"});
+  fit_ok("f32", {});
+  EXPECT_EQ(s["dtype"], "float64");
+  for (const char* name : {"W.npy", "H.npy"}) {
+    const io::Array a64 = io::read_npy((dir_ / "f64" / name).string());
+    const io::Array a32 = io::read_npy((dir_ / "f32" / name).string());
+    EXPECT_EQ(a64.dtype, io::DType::kFloat64) << name;
+    EXPECT_EQ(a32.dtype, io::DType::kFloat32) << name;
+    EXPECT_EQ(a64.shape, a32.shape) << name;
+  }
+  EXPECT_EQ(io::read_npy((dir_ / "f64" / "W.npy").string()).shape,
+            (std::vector<std::int64_t>{TinyImages::kSamples, kK}));
+  // Same fit, other precision: the errors agree to single precision.
+  const double e64 = s["relative_error"].get<double>();
+  const double e32 = read_summary(dir_ / "f32")["relative_error"].get<double>();
+  EXPECT_NEAR(e64, e32, 1e-4);
+}
+
+TEST_F(FitOptionsTest, CustomInitStartsFromW0AndH0) {
+  write_start(TinyImages::kSamples, kK, kK, TinyImages::kFeatures);
+  const nlohmann::json s =
+      fit_ok("custom", {"--init", "custom", "--w0", w0_path_.string(), "--h0", h0_path_.string()});
+  EXPECT_EQ(s["init"], "custom");
+  const double expected = start_objective();
+  // The history's Gram trick in single precision is accurate to about 1e-6·‖X‖².
+  EXPECT_NEAR(s["loss_history"][0].get<double>(), expected, 1e-5 * x_squared_norm());
+  fit_ok("default", {});
+  EXPECT_NE(read_file(dir_ / "custom" / "W.npy"), read_file(dir_ / "default" / "W.npy"));
+}
+
+TEST_F(FitOptionsTest, CustomInitInDoublePrecision) {
+  write_start(TinyImages::kSamples, kK, kK, TinyImages::kFeatures);
+  const nlohmann::json s = fit_ok("custom", {"--init", "custom", "--w0", w0_path_.string(), "--h0",
+                                             h0_path_.string(), "--dtype", "float64"});
+  const double expected = start_objective();
+  EXPECT_NEAR(s["loss_history"][0].get<double>(), expected, 1e-6 * expected);
+}
+
+TEST_F(FitOptionsTest, ModelJsonDescribesTheFit) {
+  fit_ok("out", {"--solver", "mu", "--loss", "kullback-leibler", "--alpha-w", "0.001"});
+  const fs::path file = dir_ / "out" / "model.json";
+  ASSERT_TRUE(fs::is_regular_file(file));
+  const nlohmann::json m = nlohmann::json::parse(read_file(file));
+  EXPECT_EQ(m["k"], kK);
+  EXPECT_EQ(m["n_features"], TinyImages::kFeatures);
+  EXPECT_EQ(m["image_shape"], nlohmann::json::array({TinyImages::kSide, TinyImages::kSide}));
+  EXPECT_EQ(m["solver"], "mu");
+  EXPECT_EQ(m["loss"], "kullback-leibler");
+  EXPECT_EQ(m["beta"], 1.0);
+  EXPECT_EQ(m["alpha_w"], 0.001);
+  EXPECT_EQ(m["dtype"], "float32");
+  const nlohmann::json s = read_summary(dir_ / "out");
+  EXPECT_NE(std::find(s["files"].begin(), s["files"].end(), "model.json"), s["files"].end());
+}
+
+// ---- transform ----
+
+TEST_F(FitOptionsTest, TransformOfTheTrainingDataMatchesTheFit) {
+  // The tiny images are exactly of rank 3, so the fit's error is almost zero and transform's W,
+  // the best one for H, may be relatively much better still: it must not be worse.
+  const nlohmann::json f = fit_ok("model", {"--max-iter", "200"});
+  const RunResult r = transform(dir_ / "model", idx_, dir_ / "t", {"-q"});
+  ASSERT_EQ(r.code, 0) << r;
+  const NpyMatrix w = read_npy_f32(dir_ / "t" / "W.npy");
+  EXPECT_TRUE(w.is_float32);
+  EXPECT_EQ(w.shape, (std::vector<std::int64_t>{TinyImages::kSamples, kK}));
+  for (float v : w.values) EXPECT_GE(v, 0.0f);
+  const nlohmann::json s = read_summary(dir_ / "t");
+  EXPECT_EQ(s["command"], "transform");
+  EXPECT_EQ(s["k"], kK);
+  EXPECT_EQ(s["shape"], nlohmann::json::array({TinyImages::kSamples, TinyImages::kFeatures}));
+  EXPECT_LE(s["relative_error"].get<double>(), 1.01 * f["relative_error"].get<double>() + 1e-6);
+  EXPECT_FALSE(fs::exists(dir_ / "t" / "H.npy")) << "transform writes only W.npy and summary.json";
+}
+
+TEST_F(FitOptionsTest, TransformOfNoisyTrainingDataMatchesTheFit) {
+  for (const char* solver : {"hals", "cd", "anls-bpp", "mu"}) {
+    SCOPED_TRACE(solver);
+    const std::string model = std::string("model-") + solver;
+    const nlohmann::json f = fit_ok(model, {"--solver", solver, "--max-iter", "200"}, noisy());
+    const RunResult r = transform(dir_ / model, noisy(), dir_ / ("t-" + std::string(solver)));
+    ASSERT_EQ(r.code, 0) << r;
+    const nlohmann::json s = read_summary(dir_ / ("t-" + std::string(solver)));
+    EXPECT_EQ(s["solver"], solver);
+    const double fit_error = f["relative_error"].get<double>();
+    EXPECT_GT(fit_error, 0.05);
+    EXPECT_NEAR(s["relative_error"].get<double>(), fit_error, 0.01 * fit_error);
+  }
+}
+
+TEST_F(FitOptionsTest, TransformWithAKullbackLeiblerModel) {
+  const nlohmann::json f = fit_ok(
+      "model", {"--solver", "mu", "--loss", "kullback-leibler", "--max-iter", "200"}, noisy());
+  const RunResult r = transform(dir_ / "model", noisy(), dir_ / "t", {"-q"});
+  ASSERT_EQ(r.code, 0) << r;
+  const nlohmann::json s = read_summary(dir_ / "t");
+  EXPECT_EQ(s["loss"], "kullback-leibler");
+  const double fit_error = f["relative_error"].get<double>();
+  EXPECT_NEAR(s["relative_error"].get<double>(), fit_error, 0.01 * fit_error);
+}
+
+TEST_F(FitOptionsTest, TransformWithAFloat64Model) {
+  fit_ok("model", {"--dtype", "float64"});
+  const RunResult r = transform(dir_ / "model", idx_, dir_ / "t", {"-q"});
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_EQ(io::read_npy((dir_ / "t" / "W.npy").string()).dtype, io::DType::kFloat64);
+}
+
+TEST_F(FitOptionsTest, TransformOfFewerSamplesThanComponents) {
+  // One new image through a k = 3 model: scikit-learn's transform allows it, as it should.
+  fit_ok("model", {});
+  const RunResult r = transform(dir_ / "model", idx_, dir_ / "t", {"--limit", "1", "-q"});
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_EQ(read_npy_f32(dir_ / "t" / "W.npy").shape, (std::vector<std::int64_t>{1, kK}));
+}
+
+// ---- usage errors: exit 2 ----
+
+TEST_F(FitOptionsTest, W0WithTheWrongShape) {
+  write_start(TinyImages::kSamples, kK + 1, kK, TinyImages::kFeatures);
+  expect_fit_error({"--init", "custom", "--w0", w0_path_.string(), "--h0", h0_path_.string()},
+                   kUsage, {"W0", "60 x 3", "60 x 4"});
+  write_start(TinyImages::kSamples, kK, kK, TinyImages::kFeatures - 1);
+  expect_fit_error({"--init", "custom", "--w0", w0_path_.string(), "--h0", h0_path_.string()},
+                   kUsage, {"H0", "3 x 64", "3 x 63"});
+}
+
+TEST_F(FitOptionsTest, CustomInitWithoutW0OrH0) {
+  write_start(TinyImages::kSamples, kK, kK, TinyImages::kFeatures);
+  expect_fit_error({"--init", "custom"}, kUsage, {"custom", "--w0"});
+  expect_fit_error({"--init", "custom", "--w0", w0_path_.string()}, kUsage, {"--h0"});
+  expect_fit_error({"--init", "custom", "--h0", h0_path_.string()}, kUsage, {"--w0"});
+}
+
+TEST_F(FitOptionsTest, W0WithoutCustomInit) {
+  write_start(TinyImages::kSamples, kK, kK, TinyImages::kFeatures);
+  expect_fit_error({"--w0", w0_path_.string(), "--h0", h0_path_.string()}, kUsage,
+                   {"--init custom"});
+  expect_fit_error({"--init", "random", "--w0", w0_path_.string()}, kUsage, {"--init custom"});
+}
+
+TEST_F(FitOptionsTest, UnknownLoss) {
+  expect_fit_error({"--solver", "mu", "--loss", "hinge"}, kUsage, {"loss", "hinge", "frobenius"});
+  expect_fit_error({"--solver", "mu", "--loss", ""}, kUsage, {"loss"});
+  expect_fit_error({"--solver", "mu", "--loss", "nan"}, kUsage, {"loss", "nan"});
+}
+
+TEST_F(FitOptionsTest, FrobeniusOnlySolverWithAnotherLoss) {
+  expect_fit_error({"--solver", "cd", "--loss", "kullback-leibler"}, kUsage,
+                   {"cd", "kullback-leibler", "mu"});
+  expect_fit_error({"--loss", "kullback-leibler"}, kUsage, {"hals"});
+  expect_fit_error({"--solver", "anls-bpp", "--loss", "0.5"}, kUsage, {"anls-bpp"});
+}
+
+TEST_F(FitOptionsTest, SparseFormatWithAnotherLoss) {
+  expect_fit_error({"--solver", "mu", "--format", "sparse", "--loss", "kullback-leibler"}, kUsage,
+                   {"sparse", "frobenius"});
+}
+
+TEST_F(FitOptionsTest, UnknownFormatOrDtype) {
+  expect_fit_error({"--format", "bogus"}, kUsage, {"format", "bogus"});
+  expect_fit_error({"--dtype", "float16"}, kUsage, {"dtype", "float16"});
+}
+
+TEST_F(FitOptionsTest, BadRegularisation) {
+  expect_fit_error({"--alpha-h", "-1"}, kUsage, {"--alpha-h", "-1"});
+  expect_fit_error({"--alpha-h", "lots"}, kUsage, {"--alpha-h", "lots"});
+  expect_fit_error({"--alpha-w", "-0.5"}, kUsage, {"--alpha-w"});
+  expect_fit_error({"--l1-ratio", "2"}, kUsage, {"--l1-ratio", "2"});
+  expect_fit_error({"--l1-ratio", "-0.1"}, kUsage, {"--l1-ratio"});
+}
+
+// ---- data errors: exit 1 ----
+
+TEST_F(FitOptionsTest, NegativeOrNanW0) {
+  write_start(TinyImages::kSamples, kK, kK, TinyImages::kFeatures);
+  std::vector<float> w0 = w0_;
+  w0[10] = -1.0f;
+  write_npy_f32(w0_path_, w0, {TinyImages::kSamples, kK});
+  expect_fit_error({"--init", "custom", "--w0", w0_path_.string(), "--h0", h0_path_.string()},
+                   kData, {"W0", "negative"});
+  w0[10] = std::nanf("");
+  write_npy_f32(w0_path_, w0, {TinyImages::kSamples, kK});
+  expect_fit_error({"--init", "custom", "--w0", w0_path_.string(), "--h0", h0_path_.string()},
+                   kData, {"W0"});
+}
+
+TEST_F(FitOptionsTest, W0FileMissingOrNotAMatrix) {
+  write_start(TinyImages::kSamples, kK, kK, TinyImages::kFeatures);
+  const fs::path missing = dir_ / "missing.npy";
+  expect_fit_error({"--init", "custom", "--w0", missing.string(), "--h0", h0_path_.string()}, kData,
+                   {missing.string()});
+  const fs::path flat = dir_ / "flat.npy";
+  write_npy_f32(flat, w0_, {TinyImages::kSamples * kK});
+  expect_fit_error({"--init", "custom", "--w0", flat.string(), "--h0", h0_path_.string()}, kData,
+                   {"--w0", "2-dimensional"});
+}
+
+TEST_F(FitOptionsTest, ItakuraSaitoOnDataWithZeros) {
+  // The tiny images have zeros.
+  expect_fit_error({"--solver", "mu", "--loss", "itakura-saito"}, kData, {"zeros"});
+  // Strictly positive data is fine.
+  std::vector<float> positive = images_.scaled();
+  for (float& v : positive) v += 0.05f;
+  const fs::path npy = dir_ / "positive.npy";
+  write_npy_f32(npy, positive, {TinyImages::kSamples, TinyImages::kFeatures});
+  EXPECT_EQ(fit_ok("is", {"--solver", "mu", "--loss", "itakura-saito"}, npy)["loss"],
+            "itakura-saito");
+}
+
+TEST_F(FitOptionsTest, TransformWithoutAModel) {
+  fs::create_directory(dir_ / "empty");
+  expect_transform_error(dir_ / "empty", idx_, kData, {"model.json"});
+  expect_transform_error(dir_ / "nowhere", idx_, kData, {"nowhere"});
+}
+
+TEST_F(FitOptionsTest, TransformOfImagesOfAnotherSize) {
+  fit_ok("model", {});
+  std::vector<std::uint8_t> small(static_cast<std::size_t>(TinyImages::kSamples) * 36, 40);
+  const fs::path six = dir_ / "six.idx";
+  write_idx_u8(six, {TinyImages::kSamples, 6, 6}, small);
+  expect_transform_error(dir_ / "model", six, kData, {"6x6", "8x8", "36", "64"});
+}
+
+TEST_F(FitOptionsTest, TransformWithACorruptModel) {
+  fit_ok("model", {});
+  const fs::path model = dir_ / "model" / "model.json";
+  const std::string good = read_file(model);
+  nlohmann::json j = nlohmann::json::parse(good);
+
+  write_file(model, good.substr(0, good.size() / 2));  // cut short
+  expect_transform_error(dir_ / "model", idx_, kData, {"model.json"});
+  write_file(model, "");
+  expect_transform_error(dir_ / "model", idx_, kData, {"model.json"});
+
+  nlohmann::json missing = j;
+  missing.erase("solver");
+  write_file(model, missing.dump());
+  expect_transform_error(dir_ / "model", idx_, kData, {"model.json", "solver"});
+
+  nlohmann::json wrong_type = j;
+  wrong_type["k"] = "three";
+  write_file(model, wrong_type.dump());
+  expect_transform_error(dir_ / "model", idx_, kData, {"model.json"});
+
+  nlohmann::json bad_shape = j;
+  bad_shape["image_shape"] = {64};
+  write_file(model, bad_shape.dump());
+  expect_transform_error(dir_ / "model", idx_, kData, {"image_shape"});
+
+  nlohmann::json other_k = j;
+  other_k["k"] = kK + 1;
+  write_file(model, other_k.dump());
+  expect_transform_error(dir_ / "model", idx_, kData, {"H", "3 x 64", "4 x 64"});
+
+  write_file(model, good);
+  fs::remove(dir_ / "model" / "H.npy");
+  expect_transform_error(dir_ / "model", idx_, kData, {"H.npy"});
+}
+
+TEST_F(FitOptionsTest, TransformWithImpossibleValuesInTheModel) {
+  // A model.json whose values no fit could have written is a broken model file (exit 1, naming
+  // it), not a usage error of the transform command.
+  fit_ok("model", {});
+  const fs::path model = dir_ / "model" / "model.json";
+  const nlohmann::json j = nlohmann::json::parse(read_file(model));
+  nlohmann::json bad_solver = j;
+  bad_solver["solver"] = "bogus";
+  write_file(model, bad_solver.dump());
+  expect_transform_error(dir_ / "model", idx_, kData, {"model.json"});
+  nlohmann::json bad_iter = j;
+  bad_iter["max_iter"] = 0;
+  write_file(model, bad_iter.dump());
+  expect_transform_error(dir_ / "model", idx_, kData, {"model.json"});
+  nlohmann::json bad_dtype = j;
+  bad_dtype["dtype"] = "float16";
+  write_file(model, bad_dtype.dump());
+  expect_transform_error(dir_ / "model", idx_, kData, {"model.json", "float16"});
+}
+
+}  // namespace
+}  // namespace nmfkit::cli_test
