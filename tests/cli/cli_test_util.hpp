@@ -129,6 +129,32 @@ inline bool has_staging_folder(const fs::path& parent, const std::string& name) 
   return false;
 }
 
+// The run failed with `code`, printed nothing on stdout and exactly one line on stderr, which
+// starts with "nmfkit: error: " and contains every one of `words`.
+inline void expect_error(const RunResult& r, int code, const std::vector<std::string>& words) {
+  EXPECT_EQ(r.code, code) << r;
+  EXPECT_EQ(r.out, "") << r;
+  const std::vector<std::string> lines = split_lines(r.err);
+  EXPECT_EQ(lines.size(), 1u) << "stderr should be exactly one line\n" << r;
+  EXPECT_TRUE(!r.err.empty() && r.err.back() == '\n') << r;
+  if (lines.empty()) return;
+  const std::string& line = lines.back();
+  EXPECT_EQ(line.rfind("nmfkit: error: ", 0), 0u) << r;
+  for (const std::string& word : words)
+    EXPECT_NE(line.find(word), std::string::npos) << "no '" << word << "' in: " << line;
+}
+
+// Neither `outdir` nor its staging folder exists.
+inline void expect_no_output(const fs::path& outdir) {
+  std::error_code ec;
+  EXPECT_FALSE(fs::exists(fs::symlink_status(outdir, ec))) << outdir << " was left behind";
+  const fs::path parent = outdir.parent_path();
+  if (fs::is_directory(parent, ec)) {
+    EXPECT_FALSE(has_staging_folder(parent, outdir.filename().string()))
+        << "a staging folder was left in " << parent;
+  }
+}
+
 /// Writes an IDX file: the 32-bit magic and the dimensions big-endian, then `data` as is.
 inline void write_idx(const fs::path& path, std::uint32_t magic,
                       const std::vector<std::uint32_t>& dims, std::string_view data) {

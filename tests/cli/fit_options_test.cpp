@@ -43,29 +43,6 @@ class FitOptionsTest : public CliTest {
     return run_cli(args);
   }
 
-  // The run failed with `code`, printed nothing on stdout and exactly one line on stderr, which
-  // starts with "nmfkit: error: " and contains every one of `words`.
-  static void expect_error(const RunResult& r, int code, const std::vector<std::string>& words) {
-    EXPECT_EQ(r.code, code) << r;
-    EXPECT_EQ(r.out, "") << r;
-    const std::vector<std::string> lines = split_lines(r.err);
-    EXPECT_EQ(lines.size(), 1u) << "stderr should be exactly one line\n" << r;
-    EXPECT_TRUE(!r.err.empty() && r.err.back() == '\n') << r;
-    if (lines.empty()) return;
-    const std::string& line = lines.back();
-    EXPECT_EQ(line.rfind("nmfkit: error: ", 0), 0u) << r;
-    for (const std::string& word : words)
-      EXPECT_NE(line.find(word), std::string::npos) << "no '" << word << "' in: " << line;
-  }
-
-  // Neither `outdir` nor its staging folder exists.
-  static void expect_no_output(const fs::path& outdir) {
-    std::error_code ec;
-    EXPECT_FALSE(fs::exists(fs::symlink_status(outdir, ec))) << outdir << " was left behind";
-    EXPECT_FALSE(has_staging_folder(outdir.parent_path(), outdir.filename().string()))
-        << "a staging folder was left in " << outdir.parent_path();
-  }
-
   // `nmfkit fit tiny.idx -k 3 -o OUT options...` fails with `code` and `words`, writing nothing.
   void expect_fit_error(const std::vector<std::string>& options, int code,
                         const std::vector<std::string>& words) {
