@@ -1,11 +1,29 @@
 #include "common.hpp"
 
 #include <cstdio>
+#include <iostream>
 
+#include "interrupt.hpp"
 #include "io/npy.hpp"
 #include "nmfkit/errors.hpp"
+#include "nmfkit/options.hpp"
 
 namespace nmfkit::cli {
+
+std::function<bool(const Progress&)> progress_printer(std::string heading, bool quiet,
+                                                      bool frobenius) {
+  return [heading = std::move(heading), quiet, frobenius](const Progress& p) {
+    if (interrupted()) return false;
+    if (quiet) return true;
+    if (p.iteration == 1 && !heading.empty()) std::cerr << heading << "\n";
+    if (p.iteration == 1 || p.iteration % 10 == 0)
+      std::cerr << "  iteration " << p.iteration << "/" << p.max_iter
+                << (frobenius ? "  relative error " + fixed(p.relative_error, 6)
+                              : "  error " + fixed(p.error, 4))
+                << "  " << fixed(p.seconds, 1) << " s\n";
+    return true;
+  };
+}
 
 std::string fixed(double v, int digits) {
   char buf[64];

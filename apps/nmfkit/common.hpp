@@ -1,11 +1,22 @@
 #pragma once
 // Small pieces the commands share: number formatting, text files, reading factor files.
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "nmfkit/matrix.hpp"
 
+namespace nmfkit {
+struct Progress;
+}
+
 namespace nmfkit::cli {
+
+/// The progress callback of the commands: stops the fit on Ctrl-C; unless quiet, prints
+/// `heading` with the first iteration (so a data error stays the only line on stderr) and a line
+/// every 10 iterations on stderr.
+std::function<bool(const Progress&)> progress_printer(std::string heading, bool quiet,
+                                                      bool frobenius);
 
 /// v with `digits` decimals.
 std::string fixed(double v, int digits);

@@ -127,23 +127,11 @@ int run_typed(const FitArgs& args, FitOptions options) {
     h0 = read_matrix_npy<T>(args.h0, "--h0");
     start = {w0.view(), h0.view()};
   }
-  // The heading is printed with the first iteration, once fit() has accepted the data, so a
-  // data error stays the only line on stderr.
-  const std::string heading = "nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
-                              std::to_string(in.cols) + "; k = " + std::to_string(options.k) +
-                              ", solver " + options.solver + ", loss " + loss_name(options.beta) +
-                              ", init " + args.init;
-  const bool frobenius = options.beta == 2;
-  options.progress = [&args, &heading, frobenius](const Progress& p) {
-    if (interrupted()) return false;
-    if (!args.quiet && p.iteration == 1) std::cerr << heading << "\n";
-    if (!args.quiet && (p.iteration == 1 || p.iteration % 10 == 0))
-      std::cerr << "  iteration " << p.iteration << "/" << p.max_iter
-                << (frobenius ? "  relative error " + fixed(p.relative_error, 6)
-                              : "  error " + fixed(p.error, 4))
-                << "  " << fixed(p.seconds, 1) << " s\n";
-    return true;
-  };
+  options.progress = progress_printer(
+      "nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
+          std::to_string(in.cols) + "; k = " + std::to_string(options.k) + ", solver " +
+          options.solver + ", loss " + loss_name(options.beta) + ", init " + args.init,
+      args.quiet, options.beta == 2);
 
   const std::vector<T> x = in.matrix<T>();
   const FitResult<T> r = fit(DenseView<T>(x.data(), in.rows, in.cols), options,

@@ -38,7 +38,11 @@ int run_typed(const TransformArgs& args, const Model& model) {
                     std::to_string(model.options.k) + " x " + std::to_string(model.n_features));
   FitOptions options = model.options;
   options.threads = args.threads;
-  options.progress = [](const Progress&) { return !interrupted(); };
+  options.progress = progress_printer(
+      "nmfkit: transform " + in.description + ", " + std::to_string(in.rows) + " x " +
+          std::to_string(in.cols) + " with the k = " + std::to_string(options.k) +
+          " components in " + args.model,
+      args.quiet, options.beta == 2);
   const std::vector<T> x = in.matrix<T>();
   const FitResult<T> r = transform(DenseView<T>(x.data(), in.rows, in.cols), h.view(), options);
   if (interrupted()) throw Interrupted();
@@ -84,7 +88,7 @@ CLI::App* add_transform_command(CLI::App& app, TransformArgs& a) {
       ->check(CLI::NonNegativeNumber);
   t->add_option("--limit", a.limit, "Use only the first N samples (default 0 = all)")
       ->check(CLI::NonNegativeNumber);
-  t->add_flag("-q,--quiet", a.quiet, "Print only errors and the summary");
+  t->add_flag("-q,--quiet", a.quiet, "Print no progress, only errors and the summary");
   t->footer(
       "Example: nmfkit transform --model out/mnist-k10 data/mnist/t10k-images-idx3-ubyte "
       "-o out/mnist-test-w");

@@ -333,6 +333,22 @@ TEST_F(FitOptionsTest, TransformWithAKullbackLeiblerModel) {
   EXPECT_NEAR(s["relative_error"].get<double>(), fit_error, 0.01 * fit_error);
 }
 
+TEST_F(FitOptionsTest, TransformPrintsProgressUnlessQuiet) {
+  fit_ok("model", {});
+  const RunResult loud = transform(dir_ / "model", idx_, dir_ / "t1", {"--threads", "1"});
+  ASSERT_EQ(loud.code, 0) << loud;
+  EXPECT_NE(loud.err.find("iteration 1/"), std::string::npos) << loud;
+  const RunResult quiet = transform(dir_ / "model", idx_, dir_ / "t2", {"-q", "--threads", "1"});
+  ASSERT_EQ(quiet.code, 0) << quiet;
+  EXPECT_EQ(quiet.err, "") << quiet;
+  EXPECT_NE(quiet.out.find("transformed"), std::string::npos) << quiet;
+  // --threads is recorded; --limit keeps the first samples.
+  EXPECT_EQ(read_summary(dir_ / "t2")["threads"], 1);
+  const RunResult limited = transform(dir_ / "model", idx_, dir_ / "t3", {"-q", "--limit", "7"});
+  ASSERT_EQ(limited.code, 0) << limited;
+  EXPECT_EQ(read_summary(dir_ / "t3")["shape"], nlohmann::json::array({7, TinyImages::kFeatures}));
+}
+
 TEST_F(FitOptionsTest, TransformWithAFloat64Model) {
   fit_ok("model", {"--dtype", "float64"});
   const RunResult r = transform(dir_ / "model", idx_, dir_ / "t", {"-q"});
