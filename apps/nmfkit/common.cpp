@@ -1,6 +1,8 @@
 #include "common.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "interrupt.hpp"
@@ -24,6 +26,26 @@ std::function<bool(const Progress&)> progress_printer(std::string heading, bool 
     return true;
   };
 }
+
+const CLI::Validator kFiniteNonNegative(
+    [](std::string& text) -> std::string {
+      char* end = nullptr;
+      const double v = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || !std::isfinite(v) || v < 0)
+        return "must be a finite number >= 0, got '" + text + "'";
+      return "";
+    },
+    "NUMBER>=0");
+
+const CLI::Validator kCount(
+    [](std::string& text) -> std::string {
+      char* end = nullptr;
+      const long long v = std::strtoll(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0' || v < 0 || v > 2147483647)
+        return "must be a whole number from 0 to 2147483647, got '" + text + "'";
+      return "";
+    },
+    "COUNT");
 
 std::string fixed(double v, int digits) {
   char buf[64];

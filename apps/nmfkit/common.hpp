@@ -1,5 +1,6 @@
 #pragma once
 // Small pieces the commands share: number formatting, text files, reading factor files.
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
 #include <vector>
@@ -17,6 +18,10 @@ namespace nmfkit::cli {
 /// every 10 iterations on stderr.
 std::function<bool(const Progress&)> progress_printer(std::string heading, bool quiet,
                                                       bool frobenius);
+
+/// CLI11 checks with one-line messages: a finite number >= 0, and a count 0..2147483647.
+extern const CLI::Validator kFiniteNonNegative;
+extern const CLI::Validator kCount;
 
 /// v with `digits` decimals.
 std::string fixed(double v, int digits);

@@ -56,6 +56,8 @@ FitOptions options_from(const FitArgs& a) {
   }
   o.l1_ratio = a.l1_ratio;
   o.shuffle = a.shuffle;
+  if (a.shuffle && a.solver != "cd")
+    throw InvalidArgument("--shuffle applies only to --solver cd, not " + a.solver);
   o.max_iter = a.max_iter;
   o.tol = a.tol;
   o.seed = static_cast<std::uint64_t>(a.seed);
@@ -73,7 +75,7 @@ FitOptions options_from(const FitArgs& a) {
 
 template <typename T>
 nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, const Input& in,
-                                    const FitResult<T>& r) {
+                                    const FitResult<T>& r, bool with_picture) {
   nlohmann::ordered_json j;
   j["nmfkit_version"] = std::string(version());
   j["command"] = "fit";
@@ -109,7 +111,8 @@ nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, co
   j["relative_error"] = r.relative_error;
   j["x_norm"] = r.x_norm;
   j["loss_history"] = r.loss_history;
-  j["files"] = {"components.png", "W.npy", "H.npy", "summary.json", "model.json"};
+  j["files"] = {"W.npy", "H.npy", "summary.json", "model.json"};
+  if (with_picture) j["files"].push_back("components.png");
   return j;
 }
 
@@ -120,6 +123,10 @@ int run_typed(const FitArgs& args, FitOptions options) {
   OutputDir out(args.outdir);
   const Input in = load_input(args.input, args.limit);
   options.validate(in.rows, in.cols);
+  // Rows that are not images (or are too large to tile) still get W, H and the JSON files.
+  const std::string picture_problem = viz::components_picture_problem(options.k, in.image, style);
+  if (!picture_problem.empty() && !args.quiet)
+    std::cerr << "nmfkit: note: no components.png: " << picture_problem << "\n";
   Matrix<T> w0, h0;
   StartFactors<T> start;
   if (options.init == Init::kCustom) {
@@ -140,16 +147,19 @@ int run_typed(const FitArgs& args, FitOptions options) {
 
   const std::int64_t w_shape[] = {r.W.rows, r.W.cols};
   const std::int64_t h_shape[] = {r.H.rows, r.H.cols};
-  viz::write_components_png(out.stage("components.png"), r.H.view(), in.image, style);
+  if (picture_problem.empty())
+    viz::write_components_png(out.stage("components.png"), r.H.view(), in.image, style);
   io::write_npy(out.stage("W.npy"), r.W.data(), w_shape);
   io::write_npy(out.stage("H.npy"), r.H.data(), h_shape);
-  write_text(out.stage("summary.json"), summary_json(args, options, in, r).dump(2) + "\n");
+  write_text(out.stage("summary.json"),
+             summary_json(args, options, in, r, picture_problem.empty()).dump(2) + "\n");
   write_text(
       out.stage("model.json"),
       model_json(options, in.image, in.cols, args.dtype, in.scaled_from_uint8).dump(2) + "\n");
   out.commit();
 
-  const std::string png = (out.target() / "components.png").string();
+  const std::string png = picture_problem.empty() ? (out.target() / "components.png").string()
+                                                  : "none (" + picture_problem + ")";
   std::cout << (r.converged ? "converged after " : "stopped after ") << r.iterations
             << " iterations in " << fixed(r.seconds, 2) << " s; "
             << (options.beta == 2
@@ -188,7 +198,7 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   fit->add_option("--h0", a.h0, "NPY file with the starting H (k x m) for --init custom");
   fit->add_option("--alpha-w", a.alpha_w,
                   "Regularisation of W, scaled by n_features as scikit-learn >= 1.0 (default 0)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kFiniteNonNegative);
   fit->add_option("--alpha-h", a.alpha_h,
                   "Regularisation of H, scaled by n_samples; 'same' (default) uses --alpha-w");
   fit->add_option("--l1-ratio", a.l1_ratio, "L1 share of the regularisation, 0..1 (default 0)")
@@ -200,13 +210,12 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
                   "Stop once 10 iterations lower the error by at most this fraction (cd: once "
                   "the projected gradient falls below this fraction of the first one); "
                   "default 1e-4; 0 = run max-iter iterations")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kFiniteNonNegative);
   fit->add_option("--seed", a.seed, "Random seed, 0 to 4294967295 (default 0)")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{4294967295}));
-  fit->add_option("--threads", a.threads, "Threads (default 0 = all cores)")
-      ->check(CLI::NonNegativeNumber);
+  fit->add_option("--threads", a.threads, "Threads (default 0 = all cores)")->check(kCount);
   fit->add_option("--limit", a.limit, "Use only the first N samples (default 0 = all)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kCount);
   fit->add_option("--format", a.format,
                   "auto (default: sparse when at least half of X is zeros), dense or sparse");
   fit->add_option("--dtype", a.dtype, "float32 (default) or float64");

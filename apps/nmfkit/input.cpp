@@ -99,6 +99,9 @@ Input load_input(const std::string& input, Index limit) {
                     ": a 1-dimensional array has no features; expected samples x features");
   Index cols = 1;
   for (std::size_t d = 1; d < a.shape.size(); ++d) cols *= a.shape[d];
+  if (a.shape[0] == 0 || cols == 0)
+    throw DataError(in.path + ": X is empty (" + std::to_string(a.shape[0]) + " samples of " +
+                    std::to_string(cols) + " features)");
   in.image = image_shape(a, cols);
   in.scaled_from_uint8 = a.dtype == io::DType::kUint8;
   if (limit > 0 && limit < a.shape[0]) {

@@ -27,7 +27,11 @@ template <typename T>
 int run_typed(const TransformArgs& args, const Model& model) {
   OutputDir out(args.outdir);
   const Input in = load_input(args.input, args.limit);
-  if (in.cols != model.n_features)
+  const bool image_input = in.image.height > 1;  // from a 3-D/4-D file (or square rows)
+  if (in.cols != model.n_features ||
+      (image_input && model.image.height > 1 &&
+       (in.image.height != model.image.height || in.image.width != model.image.width ||
+        in.image.channels != model.image.channels)))
     throw DataError("'" + args.input + "' has " + describe(in.image, in.cols) +
                     " but the model in '" + args.model + "' was fitted on " +
                     describe(model.image, model.n_features));
@@ -67,8 +71,11 @@ int run_typed(const TransformArgs& args, const Model& model) {
   j["loss_history"] = r.loss_history;
   write_text(out.stage("summary.json"), j.dump(2) + "\n");
   out.commit();
-  std::cout << "transformed " << in.rows << " samples in " << fixed(r.seconds, 2)
-            << " s; relative error " << fixed(r.relative_error, 4) << "\n"
+  std::cout << "transformed " << in.rows << " samples in " << fixed(r.seconds, 2) << " s; "
+            << (options.beta == 2
+                    ? "relative error " + fixed(r.relative_error, 4)
+                    : loss_name(options.beta) + " error sqrt(2*divergence) " + fixed(r.error, 2))
+            << "\n"
             << "wrote W.npy (" << r.W.rows << " x " << r.W.cols << ") and summary.json in "
             << out.target().string() << "\n";
   return 0;
@@ -84,10 +91,9 @@ CLI::App* add_transform_command(CLI::App& app, TransformArgs& a) {
   t->add_option("INPUT", a.input, "A dataset name, an IDX file or an NPY file, as for fit")
       ->required();
   t->add_option("-o,--output", a.outdir, "Output folder for W.npy and summary.json")->required();
-  t->add_option("--threads", a.threads, "Threads (default 0 = all cores)")
-      ->check(CLI::NonNegativeNumber);
+  t->add_option("--threads", a.threads, "Threads (default 0 = all cores)")->check(kCount);
   t->add_option("--limit", a.limit, "Use only the first N samples (default 0 = all)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kCount);
   t->add_flag("-q,--quiet", a.quiet, "Print no progress, only errors and the summary");
   t->footer(
       "Example: nmfkit transform --model out/mnist-k10 data/mnist/t10k-images-idx3-ubyte "

@@ -169,7 +169,7 @@ class Driver {
       if (it == 1) {
         gram(f.w, gram_w);
         ScopedTimer timer(time.loss);
-        record(gram_loss(x2, f.w, xh, gram_w, gram_h, threads_) + penalty(f));
+        record(gram_loss(x2, f.w, xh, gram_w, gram_h, threads_), penalty(f));
       }
       double violation;
       {
@@ -195,7 +195,7 @@ class Driver {
         loss = gram_loss(x2, f.w, xh, gram_w, gram_h, threads_);
       }
       result_.iterations = it;
-      record(loss + penalty(f));
+      record(loss, penalty(f));
       if (it == 1) violation_init = violation;
       if (!progress(it)) return;
       const bool done = rule->stop_rule() == rules::StopRule::kViolation
@@ -225,7 +225,7 @@ class Driver {
       for (T& v : m.values)
         if (double(v) < 2.220446049250313e-16) v = T(0);
     };
-    record(divergence() + penalty(f));
+    record(divergence(), penalty(f));
     for (int it = 1; it <= o_.max_iter; ++it) {
       {
         ScopedTimer timer(time.updates);
@@ -239,7 +239,7 @@ class Driver {
         }
       }
       result_.iterations = it;
-      record(divergence() + penalty(f));
+      record(divergence(), penalty(f));
       if (!progress(it)) return;
       if (error_window_met(it)) {
         result_.converged = true;
@@ -252,12 +252,15 @@ class Driver {
     return penalty_value(f.w, penalties_.w) + penalty_value(f.ht, penalties_.h);
   }
 
-  /// Appends an objective of the scaled problem to the history, in X's units.
-  void record(double loss) {
+  /// Appends the objective (data term + penalty) of the scaled problem to the history, in X's
+  /// units; the data term alone is what progress reports as the error.
+  void record(double data_loss, double penalty_term) {
+    const double loss = data_loss + penalty_term;
     if (!std::isfinite(loss))
       throw NumericError("the loss became " + std::to_string(loss) + " at iteration " +
                          std::to_string(result_.iterations) + "; the fit broke down");
     result_.loss_history.push_back(loss * loss_units_);
+    data_loss_ = data_loss * loss_units_;
   }
 
   double error_at(std::size_t i) const { return std::sqrt(2 * result_.loss_history[i]); }
@@ -266,7 +269,7 @@ class Driver {
   bool progress(int it) const {
     if (!o_.progress) return true;
     const double loss = result_.loss_history.back();
-    const double error = std::sqrt(2 * loss);
+    const double error = std::sqrt(2 * data_loss_);
     Progress p{
         it,           o_.max_iter, loss, error, result_.x_norm > 0 ? error / result_.x_norm : 0.0,
         since(start_)};
@@ -289,6 +292,7 @@ class Driver {
   double c_;
   double loss_units_;
   Penalties penalties_;
+  double data_loss_ = 0;  ///< the latest objective without the penalty, in X's units
 };
 
 /// What fit() and transform() share: checks, the data, the run, the final error and scaling.

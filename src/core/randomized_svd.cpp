@@ -54,7 +54,7 @@ TruncatedSvd randomized_svd(const Data<T>& x, Index rank, Index oversamples, int
   q = orthonormal_basis(q);
   // B = Qᵀ X (l × cols); its transpose Xᵀ Q is what the data can compute.
   const Eigen::MatrixXd bt = apply(x, q, true);
-  Eigen::JacobiSVD<Eigen::MatrixXd> svd(bt, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  Eigen::BDCSVD<Eigen::MatrixXd> svd(bt, Eigen::ComputeThinU | Eigen::ComputeThinV);
   // Bᵀ = V_b S U_bᵀ, so X ≈ (Q U_b) S V_bᵀ.
   TruncatedSvd result;
   const Index r = std::min(rank, l);

@@ -61,6 +61,36 @@ std::uint8_t channel_level(double t) {
   return static_cast<std::uint8_t>(std::lround(t * 255.0));
 }
 
+struct PictureLayout {
+  GridLayout grid;
+  Index scale = 1, tile_w = 0, tile_h = 0, width = 0, height = 0;
+};
+
+// The grid, scale and size of the picture of k components; throws InvalidArgument when it cannot
+// be drawn.
+PictureLayout layout_components(Index k, const ImageShape& shape, const ComponentsStyle& style) {
+  check_shape(shape);
+  if (style.gap < 0) throw InvalidArgument("gap must be >= 0, got " + std::to_string(style.gap));
+  PictureLayout l;
+  l.scale = effective_scale(shape, style);
+  if (l.scale > kMaxSide / std::max(shape.height, shape.width)) {
+    throw InvalidArgument("scale " + std::to_string(l.scale) + " makes " + shape_text(shape) +
+                          " tiles too large (at most " + std::to_string(kMaxSide) +
+                          " pixels a side)");
+  }
+  l.grid = choose_grid(static_cast<int>(k));
+  l.tile_w = shape.width * l.scale;
+  l.tile_h = shape.height * l.scale;
+  l.width = l.grid.cols * l.tile_w + (l.grid.cols + 1) * style.gap;
+  l.height = l.grid.rows * l.tile_h + (l.grid.rows + 1) * style.gap;
+  if (l.width > kMaxSide || l.height > kMaxSide || l.width * l.height > kMaxPixels) {
+    throw InvalidArgument("the components picture would be " + std::to_string(l.width) + "x" +
+                          std::to_string(l.height) + " pixels, more than " +
+                          std::to_string(kMaxSide) + " a side");
+  }
+  return l;
+}
+
 template <typename T>
 RgbImage render(const DenseView<T>& h, const ImageShape& shape, const ComponentsStyle& style) {
   check_shape(shape);
@@ -73,26 +103,14 @@ RgbImage render(const DenseView<T>& h, const ImageShape& shape, const Components
                           " features per component but the image shape " + shape_text(shape) +
                           " has " + std::to_string(shape.size()));
   }
-  if (style.gap < 0) throw InvalidArgument("gap must be >= 0, got " + std::to_string(style.gap));
-  const Index scale = effective_scale(shape, style);
-
-  if (scale > kMaxSide / std::max(shape.height, shape.width)) {
-    throw InvalidArgument("scale " + std::to_string(scale) + " makes " + shape_text(shape) +
-                          " tiles too large (at most " + std::to_string(kMaxSide) +
-                          " pixels a side)");
-  }
-
-  const GridLayout grid = choose_grid(static_cast<int>(h.rows));
+  const PictureLayout layout = layout_components(h.rows, shape, style);
+  const GridLayout grid = layout.grid;
   const Index gap = style.gap;
-  const Index tile_w = shape.width * scale;
-  const Index tile_h = shape.height * scale;
-  const Index out_w = grid.cols * tile_w + (grid.cols + 1) * gap;
-  const Index out_h = grid.rows * tile_h + (grid.rows + 1) * gap;
-  if (out_w > kMaxSide || out_h > kMaxSide || out_w * out_h > kMaxPixels) {
-    throw InvalidArgument("the components picture would be " + std::to_string(out_w) + "x" +
-                          std::to_string(out_h) + " pixels, too large (at most " +
-                          std::to_string(kMaxSide) + " a side); lower the scale or gap");
-  }
+  const Index scale = layout.scale;
+  const Index tile_w = layout.tile_w;
+  const Index tile_h = layout.tile_h;
+  const Index out_w = layout.width;
+  const Index out_h = layout.height;
 
   RgbImage image;
   image.width = static_cast<int>(out_w);
@@ -137,6 +155,17 @@ RgbImage render(const DenseView<T>& h, const ImageShape& shape, const Components
 }
 
 }  // namespace
+
+std::string components_picture_problem(Index k, const ImageShape& shape,
+                                       const ComponentsStyle& style) {
+  if (k < 1 || k > std::numeric_limits<int>::max()) return "there are no components to draw";
+  try {
+    layout_components(k, shape, style);
+  } catch (const InvalidArgument& e) {
+    return e.what();
+  }
+  return "";
+}
 
 int effective_scale(const ImageShape& shape, const ComponentsStyle& style) {
   if (style.scale < 0) {

@@ -44,6 +44,11 @@ void write_components_png(const std::string& path, const DenseView<float>& h,
 void write_components_png(const std::string& path, const DenseView<double>& h,
                           const ImageShape& shape, const ComponentsStyle& style);
 
+/// Why a picture of k components of this shape cannot be drawn (it would be too large), or an
+/// empty string when it can.
+std::string components_picture_problem(Index k, const ImageShape& shape,
+                                       const ComponentsStyle& style);
+
 /// The upscaling factor render_components() uses for `shape` under `style`.
 int effective_scale(const ImageShape& shape, const ComponentsStyle& style);
 

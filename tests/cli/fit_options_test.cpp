@@ -528,5 +528,56 @@ TEST_F(FitOptionsTest, TransformWithImpossibleValuesInTheModel) {
   expect_transform_error(dir_ / "model", idx_, kData, {"model.json", "float16"});
 }
 
+// Rows too wide to tile into a picture still give W, H and the JSON files, with a note.
+TEST_F(FitOptionsTest, RowsTooWideForAPictureStillGiveTheFactors) {
+  const fs::path wide = dir_ / "wide.npy";
+  std::vector<float> x(static_cast<std::size_t>(8 * 20000));
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = float((i * 7919) % 101) / 100.0f;
+  write_npy_f32(wide, x, {8, 20000});
+  const RunResult r = fit(wide, 2, dir_ / "out", {"--max-iter", "3"});
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_NE(r.err.find("no components.png"), std::string::npos) << r;
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "W.npy"));
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "H.npy"));
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "components.png"));
+  const nlohmann::json s = read_summary(dir_ / "out");
+  EXPECT_EQ(std::find(s["files"].begin(), s["files"].end(), "components.png"), s["files"].end());
+}
+
+TEST_F(FitOptionsTest, EmptyInputIsADataError) {
+  const fs::path empty = dir_ / "empty.npy";
+  write_npy_f32(empty, {}, {0, 64});
+  expect_error(fit(empty, 2, dir_ / "out", {}), kData, {"empty"});
+  expect_no_output(dir_ / "out");
+}
+
+TEST_F(FitOptionsTest, ShuffleWithAnotherSolverThanCdIsAUsageError) {
+  expect_error(fit(idx_, kK, dir_ / "out", {"--shuffle", "--solver", "hals"}), kUsage,
+               {"--shuffle", "cd"});
+  expect_no_output(dir_ / "out");
+}
+
+TEST_F(FitOptionsTest, OutOfRangeNumbersGetShortMessages) {
+  for (const std::vector<std::string>& bad : {std::vector<std::string>{"--tol", "-1"},
+                                              {"--alpha-w", "inf"},
+                                              {"--threads", "-2"},
+                                              {"--limit", "-3"}}) {
+    const RunResult r = fit(idx_, kK, dir_ / "out", bad);
+    expect_error(r, kUsage, {bad[0]});
+    EXPECT_LT(r.err.size(), 200u) << r;
+    expect_no_output(dir_ / "out");
+  }
+}
+
+TEST_F(FitOptionsTest, TransformOfImagesOfAnotherShapeWithTheSameSize) {
+  fit_ok("model", {});  // 8 x 8 images, 64 features
+  const fs::path other = dir_ / "other.npy";
+  std::vector<float> x(static_cast<std::size_t>(5 * 4 * 16), 0.5f);
+  const std::vector<std::int64_t> dims = {5, 4, 16};  // 4 x 16 images: also 64 features
+  io::write_npy(other.string(), x.data(), dims);
+  expect_error(transform(dir_ / "model", other, dir_ / "t"), kData, {"4x16", "8x8"});
+  expect_no_output(dir_ / "t");
+}
+
 }  // namespace
 }  // namespace nmfkit::cli_test
