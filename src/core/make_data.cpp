@@ -1,6 +1,5 @@
 #include "core/make_data.hpp"
 
-#include <vector>
 
 #include "core/csr_data.hpp"
 #include "kernels/csr.hpp"
