@@ -1,6 +1,5 @@
 #include "core/make_data.hpp"
 
-
 #include "core/csr_data.hpp"
 #include "kernels/csr.hpp"
 #include "nmfkit/errors.hpp"
