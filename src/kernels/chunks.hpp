@@ -3,6 +3,7 @@
 // count: every reduction over rows sums per-chunk partials in chunk order, so results are
 // bit-identical whatever the number of threads.
 #include <algorithm>
+#include <vector>
 
 #include "nmfkit/matrix.hpp"
 
@@ -21,6 +22,24 @@ struct RowChunks {
 inline RowChunks row_chunks(Index rows) {
   const Index wanted = (rows + kChunkRows - 1) / kChunkRows;
   return RowChunks{rows, std::clamp<Index>(wanted, 1, kMaxChunks)};
+}
+
+/// Σ_r row_value(r) over rows 0…rows−1: each chunk sums its rows in order, then the chunk sums
+/// are added in chunk order, so the result does not depend on the thread count. Value needs a
+/// value-initialised zero and +=.
+template <typename Value, typename RowValue>
+Value sum_over_rows(Index rows, int threads, RowValue row_value) {
+  const RowChunks chunks = row_chunks(rows);
+  std::vector<Value> partial(static_cast<std::size_t>(chunks.count), Value{});
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    Value s{};
+    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) s += row_value(r);
+    partial[static_cast<std::size_t>(c)] = s;
+  }
+  Value total{};
+  for (const Value& s : partial) total += s;
+  return total;
 }
 
 }  // namespace nmfkit::kernels

@@ -73,19 +73,12 @@ CsrMatrix<T> csr_from_dense(const DenseView<T>& x, int threads) {
 template <typename T>
 double zero_fraction(const DenseView<T>& x, int threads) {
   if (x.rows <= 0 || x.cols <= 0 || x.data == nullptr) return 0.0;
-  const RowChunks chunks = row_chunks(x.rows);
-  std::vector<Index> zeros(static_cast<std::size_t>(chunks.count), 0);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index c = 0; c < chunks.count; ++c) {
+  const Index total = sum_over_rows<Index>(x.rows, threads, [&](Index r) {
+    const T* row = x.row(r);
     Index count = 0;
-    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
-      const T* row = x.row(r);
-      for (Index j = 0; j < x.cols; ++j) count += row[j] == T(0);
-    }
-    zeros[static_cast<std::size_t>(c)] = count;
-  }
-  Index total = 0;
-  for (Index z : zeros) total += z;
+    for (Index j = 0; j < x.cols; ++j) count += row[j] == T(0);
+    return count;
+  });
   return double(total) / (double(x.rows) * double(x.cols));
 }
 
@@ -257,31 +250,15 @@ double residual_squared_norm(const CsrMatrix<T>& x, double scale, const T* w, co
 
 template <typename T>
 NormAndSum norm_and_sum(const CsrMatrix<T>& x, int threads) {
-  const RowChunks chunks = row_chunks(x.rows);
-  const std::int64_t* start = x.row_start.data();
-  const T* value = x.value.data();
-  std::vector<NormAndSum> partial(static_cast<std::size_t>(chunks.count));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index c = 0; c < chunks.count; ++c) {
+  return sum_over_rows<NormAndSum>(x.rows, threads, [&](Index r) {
     NormAndSum s;
-    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
-      double sq = 0, sum = 0;
-      for (std::int64_t e = start[r]; e < start[r + 1]; ++e) {
-        const double v = value[e];
-        sq += v * v;
-        sum += v;
-      }
-      s.squared_norm += sq;
-      s.sum += sum;
+    for (std::int64_t e = x.row_start[r]; e < x.row_start[r + 1]; ++e) {
+      const double v = x.value[e];
+      s.squared_norm += v * v;
+      s.sum += v;
     }
-    partial[static_cast<std::size_t>(c)] = s;
-  }
-  NormAndSum total;
-  for (const NormAndSum& s : partial) {
-    total.squared_norm += s.squared_norm;
-    total.sum += s.sum;
-  }
-  return total;
+    return s;
+  });
 }
 
 template <typename T>

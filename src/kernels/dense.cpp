@@ -116,45 +116,23 @@ void gram(const T* f, Index rows, Index k, double* g, int threads) {
 
 template <typename T>
 double dot(const T* a, const T* b, Index count, int threads) {
-  const RowChunks chunks = row_chunks(count);
-  std::vector<double> partial(static_cast<std::size_t>(chunks.count), 0.0);
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (Index c = 0; c < chunks.count; ++c) {
-    double s = 0;
-    for (Index i = chunks.begin(c); i < chunks.end(c); ++i) s += double(a[i]) * double(b[i]);
-    partial[static_cast<std::size_t>(c)] = s;
-  }
-  double total = 0;
-  for (double s : partial) total += s;
-  return total;
+  // Chunks of the entries, like rows of one entry each.
+  return sum_over_rows<double>(count, threads,
+                               [&](Index i) { return double(a[i]) * double(b[i]); });
 }
 
 template <typename T>
 NormAndSum norm_and_sum(const DenseView<T>& x, int threads) {
-  const RowChunks chunks = row_chunks(x.rows);
-  std::vector<NormAndSum> partial(static_cast<std::size_t>(chunks.count));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index c = 0; c < chunks.count; ++c) {
+  return sum_over_rows<NormAndSum>(x.rows, threads, [&](Index r) {
+    const T* row = x.row(r);
     NormAndSum s;
-    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
-      const T* row = x.row(r);
-      double sq = 0, sum = 0;
-      for (Index j = 0; j < x.cols; ++j) {
-        const double v = row[j];
-        sq += v * v;
-        sum += v;
-      }
-      s.squared_norm += sq;
-      s.sum += sum;
+    for (Index j = 0; j < x.cols; ++j) {
+      const double v = row[j];
+      s.squared_norm += v * v;
+      s.sum += v;
     }
-    partial[static_cast<std::size_t>(c)] = s;
-  }
-  NormAndSum total;
-  for (const NormAndSum& s : partial) {
-    total.squared_norm += s.squared_norm;
-    total.sum += s.sum;
-  }
-  return total;
+    return s;
+  });
 }
 
 template <typename T>

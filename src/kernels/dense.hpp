@@ -36,6 +36,11 @@ double dot(const T* a, const T* b, Index count, int threads);
 struct NormAndSum {
   double squared_norm = 0;
   double sum = 0;
+  NormAndSum& operator+=(const NormAndSum& o) {
+    squared_norm += o.squared_norm;
+    sum += o.sum;
+    return *this;
+  }
 };
 template <typename T>
 NormAndSum norm_and_sum(const DenseView<T>& x, int threads);
