@@ -13,8 +13,8 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<T>& x, DataFormat forma
     throw InvalidArgument("the sparse format handles only the frobenius loss");
   auto choice = std::make_unique<DataChoice<T>>();
   choice->view = x;
-  // DenseData checks X (empty, too large, negative, NaN, Inf) before anything else reads it.
-  auto dense = std::make_unique<DenseData<T>>(x, threads, /*normalize=*/true);
+  // Counting zeros first lets the chosen representation do the one validating pass over X
+  // (empty, too large, negative, NaN, Inf); NaN entries are simply not counted here.
   choice->zero_fraction = kernels::zero_fraction(x, threads);
   choice->has_zero = choice->zero_fraction > 0;
   const bool sparse =
@@ -23,8 +23,8 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<T>& x, DataFormat forma
   if (sparse) {
     choice->data = std::make_unique<CsrData<T>>(x, threads, /*normalize=*/true);
   } else {
+    choice->data = std::make_unique<DenseData<T>>(x, threads, /*normalize=*/true);
     choice->dense = &choice->view;
-    choice->data = std::move(dense);
   }
   return choice;
 }

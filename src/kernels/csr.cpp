@@ -72,7 +72,7 @@ CsrMatrix<T> csr_from_dense(const DenseView<T>& x, int threads) {
 
 template <typename T>
 double zero_fraction(const DenseView<T>& x, int threads) {
-  if (x.rows <= 0 || x.cols <= 0 || x.data == nullptr) return 0.0;
+  if (x.rows <= 0 || x.cols <= 0 || x.data == nullptr || x.stride < x.cols) return 0.0;
   const Index total = sum_over_rows<Index>(x.rows, threads, [&](Index r) {
     const T* row = x.row(r);
     Index count = 0;
