@@ -56,6 +56,10 @@ FitOptions options_from(const FitArgs& a) {
   }
   o.l1_ratio = a.l1_ratio;
   o.shuffle = a.shuffle;
+  o.extrapolate = a.extrapolate;
+  if (a.extrapolate && a.solver != "hals" && a.solver != "anls-bpp")
+    throw InvalidArgument("--extrapolate applies only to --solver hals or anls-bpp, not " +
+                          a.solver);
   if (a.shuffle && a.solver != "cd")
     throw InvalidArgument("--shuffle applies only to --solver cd, not " + a.solver);
   o.max_iter = a.max_iter;
@@ -95,6 +99,7 @@ nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, co
   j["alpha_h"] = o.alpha_h < 0 ? o.alpha_w : o.alpha_h;
   j["l1_ratio"] = o.l1_ratio;
   j["shuffle"] = o.shuffle;
+  j["extrapolate"] = o.extrapolate;
   j["seed"] = r.seed;
   j["threads"] = r.threads;
   j["max_iter"] = o.max_iter;
@@ -111,6 +116,7 @@ nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, co
   j["relative_error"] = r.relative_error;
   j["x_norm"] = r.x_norm;
   j["loss_history"] = r.loss_history;
+  j["history_seconds"] = r.history_seconds;
   j["files"] = {"W.npy", "H.npy", "summary.json", "model.json"};
   if (with_picture) j["files"].push_back("components.png");
   return j;
@@ -204,6 +210,8 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   fit->add_option("--l1-ratio", a.l1_ratio, "L1 share of the regularisation, 0..1 (default 0)")
       ->check(CLI::Range(0.0, 1.0));
   fit->add_flag("--shuffle", a.shuffle, "cd: visit the components in random order");
+  fit->add_flag("--extrapolate", a.extrapolate,
+                "hals, anls-bpp: extrapolate each update, with restarts (Ang & Gillis 2019)");
   fit->add_option("--max-iter", a.max_iter, "Maximum number of iterations (default 200)")
       ->check(CLI::Range(1, std::numeric_limits<int>::max()));
   fit->add_option("--tol", a.tol,

@@ -19,6 +19,7 @@ struct FitArgs {
   std::string alpha_h = "same";
   double l1_ratio = 0;
   bool shuffle = false;
+  bool extrapolate = false;
   int max_iter = 200;
   double tol = 1e-4;
   std::int64_t seed = 0;

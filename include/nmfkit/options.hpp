@@ -41,6 +41,15 @@ Init parse_init(std::string_view name);
 /// Every initialisation name, in declaration order.
 std::span<const std::string_view> init_names();
 
+/// Where the fit spent its time, in seconds.
+struct Timings {
+  double init = 0;      ///< initialisation (including the randomized SVD for nndsvd*)
+  double products = 0;  ///< X·Hᵀ and Xᵀ·W
+  double grams = 0;     ///< WᵀW and HHᵀ
+  double updates = 0;   ///< the update rule itself
+  double loss = 0;      ///< objective evaluation (Gram trick)
+};
+
 /// What the progress callback receives after every iteration.
 struct Progress {
   int iteration = 0;          ///< iterations done so far (1-based)
@@ -49,6 +58,7 @@ struct Progress {
   double error = 0;           ///< reconstruction error sqrt(2·D_β), ‖X−WH‖_F for Frobenius
   double relative_error = 0;  ///< error / ‖X‖_F
   double seconds = 0;         ///< wall time since the fit started
+  Timings timings;            ///< where that time went so far (cumulative)
 };
 
 /// Called after every iteration; return false to stop the fit early (it then reports
@@ -87,6 +97,13 @@ struct FitOptions {
   std::uint64_t seed = 0;
   /// Worker threads; 0 uses every core OpenMP reports. Results do not depend on this number.
   int threads = 0;
+  /// Extrapolation with restarts (Ang & Gillis 2019) for the rules that allow it (hals,
+  /// anls-bpp): after each update the factor moves further along its last step, by a factor
+  /// that grows while the error falls and shrinks (restarting from the last plain iterate) when
+  /// it rises. The best iterate is returned. Default false: on MNIST (k = 10, nndsvda) it
+  /// converges in fewer iterations but to a slightly worse local minimum (docs/solvers.md);
+  /// cd and mu never extrapolate.
+  bool extrapolate = false;
   /// HALS: most inner sweeps over a row's coordinates per half-iteration. Default 50.
   int hals_max_sweeps = 50;
   /// HALS: a row's sweeps stop once a sweep changes it by less than this fraction of the first

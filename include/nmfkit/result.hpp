@@ -9,15 +9,6 @@
 
 namespace nmfkit {
 
-/// Where the fit spent its time, in seconds.
-struct Timings {
-  double init = 0;      ///< initialisation (including the randomized SVD for nndsvd*)
-  double products = 0;  ///< X·Hᵀ and Xᵀ·W
-  double grams = 0;     ///< WᵀW and HHᵀ
-  double updates = 0;   ///< the update rule itself
-  double loss = 0;      ///< objective evaluation (Gram trick)
-};
-
 template <typename T>
 struct FitResult {
   Matrix<T> W;  ///< n_samples × k activations (scikit-learn's fit_transform output)
@@ -25,6 +16,9 @@ struct FitResult {
   /// Objective ½‖X−WH‖²_F at the initialisation (entry 0) and after each iteration, evaluated by
   /// the Gram trick (accurate to about 1e-6·‖X‖² in single precision).
   std::vector<double> loss_history;
+  /// Wall time since the fit started (initialisation included) at which each loss_history entry
+  /// was reached: with it the history is an error-against-time curve.
+  std::vector<double> history_seconds;
   int iterations = 0;         ///< outer iterations done
   bool converged = false;     ///< true only when the stopping rule (tol) ended the fit
   double seconds = 0;         ///< wall time of the whole fit

@@ -7,8 +7,11 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -121,6 +124,101 @@ Penalties penalties(const FitOptions& o, Index n, Index m, double c) {
   return p;
 }
 
+/// Extrapolation with restarts (Ang & Gillis 2019, their projected variant, parameters as they
+/// recommend for HALS): after W's update W is moved to max(0, Wₙ + β(Wₙ − Wₙ₋₁)) before H's update
+/// uses it, and H likewise after its own update. The pair evaluated after each iteration is the
+/// extrapolated W with the freshly updated H, whose error the Gram trick gives for free. When that
+/// error rises, both factors restart from the last plain iterates and β shrinks; while it falls β
+/// grows, up to a bound that itself grows slowly. The best pair seen is the result.
+template <typename T>
+class Extrapolation {
+ public:
+  double best_loss = 0, best_penalty = 0;
+
+  /// x2: ‖X‖² of the data fitted. The Gram trick's rounding in T is about eps(T)·‖X‖² whatever
+  /// the objective, so changes smaller than a margin of that size decide nothing (else the path
+  /// would depend on summation order: dense or sparse storage, say), and once the objective itself
+  /// is within a floor of that size (about 1% relative error in float) the iterations are plain.
+  void start(const core::Factors<T>& f, double loss, double penalty, double x2) {
+    const double unit = std::numeric_limits<T>::epsilon() * 0.5 * x2;
+    margin_ = kMarginEpsilons * unit;
+    floor_ = kFloorEpsilons * unit;
+    w_last_ = f.w;
+    h_last_ = f.ht;
+    keep_best(f, loss, penalty);
+    previous_ = loss + penalty;
+  }
+
+  /// After W's update: remember the plain W and extrapolate it in place.
+  void step_w(Matrix<T>& w) {
+    w_plain_ = w;
+    move(w, w_plain_, w_last_);
+  }
+
+  /// After H's update, given the objective of (extrapolated W, updated H).
+  void finish(core::Factors<T>& f, double loss, double penalty) {
+    const double objective = loss + penalty;
+    if (below_floor()) {
+      keep_best(f, loss, penalty);
+      std::swap(w_last_, w_plain_);
+      h_last_ = f.ht;
+      previous_ = objective;
+      return;
+    }
+    if (objective < best_loss + best_penalty - margin_) keep_best(f, loss, penalty);
+    if (objective > previous_ + margin_) {
+      f.w = w_last_;
+      f.ht = h_last_;
+      beta_bar_ = beta_before_;
+      beta_before_ = beta_;
+      beta_ /= kEta;
+    } else {
+      std::swap(w_last_, w_plain_);
+      Matrix<T> h_plain = f.ht;
+      move(f.ht, h_plain, h_last_);
+      h_last_ = std::move(h_plain);
+      beta_before_ = beta_;
+      beta_ = std::min(beta_bar_, kGamma * beta_);
+      beta_bar_ = std::min(1.0, kGammaBar * beta_bar_);
+    }
+    previous_ = objective;
+  }
+
+  void take_best(core::Factors<T>& f) {
+    f.w = std::move(best_w_);
+    f.ht = std::move(best_h_);
+  }
+
+ private:
+  static constexpr double kBeta0 = 0.5, kEta = 1.5, kGamma = 1.01, kGammaBar = 1.005;
+  static constexpr double kMarginEpsilons = 64, kFloorEpsilons = 1024;
+
+  /// Whether the objective is too small for extrapolation's decisions (see start()).
+  bool below_floor() const { return previous_ <= floor_; }
+
+  void keep_best(const core::Factors<T>& f, double loss, double penalty) {
+    best_w_ = f.w;
+    best_h_ = f.ht;
+    best_loss = loss;
+    best_penalty = penalty;
+  }
+
+  /// out = max(0, plain + β·(plain − last)).
+  void move(Matrix<T>& out, const Matrix<T>& plain, const Matrix<T>& last) const {
+    const std::size_t size = plain.values.size();
+    for (std::size_t i = 0; i < size; ++i) {
+      const double beta = below_floor() ? 0.0 : beta_;
+      const double v =
+          double(plain.values[i]) + beta * (double(plain.values[i]) - double(last.values[i]));
+      out.values[i] = v > 0 ? static_cast<T>(v) : T(0);
+    }
+  }
+
+  Matrix<T> w_last_, h_last_, w_plain_, best_w_, best_h_;
+  double beta_ = kBeta0, beta_before_ = kBeta0, beta_bar_ = 1, previous_ = 0, margin_ = 0,
+         floor_ = 0;
+};
+
 /// One run of the alternating iterations on scaled data; fills result's history, iterations,
 /// converged, error and timings. With update_h false only W changes (transform).
 template <typename T>
@@ -161,6 +259,8 @@ class Driver {
       ScopedTimer timer(time.products);
       x_.times(f.ht.data(), k, xh.data());  // X·Hᵀ
     };
+    const bool extrapolate = update_h && o_.extrapolate && rule->allows_extrapolation();
+    Extrapolation<T> ex;
     gram(f.ht, gram_h);
     if (!update_h) x_times_h();  // H is fixed: X·Hᵀ once
     double violation_init = 0;
@@ -169,12 +269,15 @@ class Driver {
       if (it == 1) {
         gram(f.w, gram_w);
         ScopedTimer timer(time.loss);
-        record(gram_loss(x2, f.w, xh, gram_w, gram_h, threads_), penalty(f));
+        const double loss = gram_loss(x2, f.w, xh, gram_w, gram_h, threads_);
+        record(loss, penalty(f));
+        if (extrapolate) ex.start(f, loss, penalty(f), x2);
       }
       double violation;
       {
         ScopedTimer timer(time.updates);
         violation = rule->update(f.w, xh, gram_h, penalties_.w, threads_);
+        if (extrapolate) ex.step_w(f.w);
       }
       gram(f.w, gram_w);
       double loss;
@@ -195,17 +298,25 @@ class Driver {
         loss = gram_loss(x2, f.w, xh, gram_w, gram_h, threads_);
       }
       result_.iterations = it;
-      record(loss, penalty(f));
+      if (extrapolate) {
+        ScopedTimer timer(time.updates);
+        ex.finish(f, loss, penalty(f));
+        gram(f.ht, gram_h);  // H changed: extrapolated, or back to the last plain iterate
+        record(ex.best_loss, ex.best_penalty);
+      } else {
+        record(loss, penalty(f));
+      }
       if (it == 1) violation_init = violation;
-      if (!progress(it)) return;
+      if (!progress(it)) break;
       const bool done = rule->stop_rule() == rules::StopRule::kViolation
                             ? violation_init == 0 || violation <= o_.tol * violation_init
                             : error_window_met(it);
       if (done) {
         result_.converged = true;
-        return;
+        break;
       }
     }
+    if (extrapolate) ex.take_best(f);
   }
 
   void run_beta(core::Factors<T>& f, bool update_h) {
@@ -260,6 +371,7 @@ class Driver {
       throw NumericError("the loss became " + std::to_string(loss) + " at iteration " +
                          std::to_string(result_.iterations) + "; the fit broke down");
     result_.loss_history.push_back(loss * loss_units_);
+    result_.history_seconds.push_back(since(start_));
     data_loss_ = data_loss * loss_units_;
   }
 
@@ -270,9 +382,13 @@ class Driver {
     if (!o_.progress) return true;
     const double loss = result_.loss_history.back();
     const double error = std::sqrt(2 * data_loss_);
-    Progress p{
-        it,           o_.max_iter, loss, error, result_.x_norm > 0 ? error / result_.x_norm : 0.0,
-        since(start_)};
+    Progress p{it,
+               o_.max_iter,
+               loss,
+               error,
+               result_.x_norm > 0 ? error / result_.x_norm : 0.0,
+               since(start_),
+               result_.timings};
     return o_.progress(p);
   }
 

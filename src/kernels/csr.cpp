@@ -107,36 +107,57 @@ void for_each_block(Index p, F&& f) {
         std::make_integer_sequence<int, kBlock>{});
 }
 
+/// Stored entry e of either CSR form.
+template <typename T>
+T value_at(const CsrMatrix<T>& x, std::int64_t e) {
+  return x.value[static_cast<std::size_t>(e)];
+}
+template <typename T>
+T value_at(const CsrBytes<T>& x, std::int64_t e) {
+  return x.palette[x.code[static_cast<std::size_t>(e)]];
+}
+
 /// out[r, j0:j0+W] = scale · Σ_e value[e] · right[col[e], j0:j0+W] over row r's stored entries.
-template <int W, typename T>
-void times_row_block(const CsrMatrix<T>& x, Index r, T scale, const T* right, Index p, Index j0,
-                     T* out) {
-  T acc[W] = {};
-  for (std::int64_t e = x.row_start[static_cast<std::size_t>(r)];
-       e < x.row_start[static_cast<std::size_t>(r + 1)]; ++e) {
-    const T v = x.value[static_cast<std::size_t>(e)];
+/// Four accumulators take the entries in turn (entry e goes to accumulator e mod 4, counted from
+/// the row's start) and are added as (a0 + a1) + (a2 + a3): four independent chains of
+/// multiply-adds instead of one, in an order fixed by the row alone.
+template <int W, typename T, typename M>
+void times_row_block(const M& x, Index r, T scale, const T* right, Index p, Index j0, T* out) {
+  T acc[4][W] = {};
+  const std::int64_t begin = x.row_start[static_cast<std::size_t>(r)];
+  const std::int64_t end = x.row_start[static_cast<std::size_t>(r + 1)];
+  std::int64_t e = begin;
+  for (; e + 4 <= end; e += 4) {
+#pragma GCC unroll 4
+    for (int a = 0; a < 4; ++a) {
+      const T v = value_at(x, e + a);
+      const T* in = right + Index(x.col[static_cast<std::size_t>(e + a)]) * p + j0;
+#pragma omp simd
+      for (int j = 0; j < W; ++j) acc[a][j] += v * in[j];
+    }
+  }
+  for (int a = 0; e < end; ++e, ++a) {
+    const T v = value_at(x, e);
     const T* in = right + Index(x.col[static_cast<std::size_t>(e)]) * p + j0;
-#pragma GCC unroll 16
-    for (int j = 0; j < W; ++j) acc[j] += v * in[j];
+#pragma omp simd
+    for (int j = 0; j < W; ++j) acc[a][j] += v * in[j];
   }
   T* o = out + r * p + j0;
-#pragma GCC unroll 16
-  for (int j = 0; j < W; ++j) o[j] = acc[j] * scale;
+#pragma omp simd
+  for (int j = 0; j < W; ++j) o[j] = ((acc[0][j] + acc[1][j]) + (acc[2][j] + acc[3][j])) * scale;
 }
 
 /// dst[col[e], j0:j0+W] += value[e] · right[r, j0:j0+W] over the stored entries of rows [r0, r1).
-template <int W, typename T>
-void scatter_rows_block(const CsrMatrix<T>& x, Index r0, Index r1, const T* right, Index p,
-                        Index j0, T* dst) {
+template <int W, typename T, typename M>
+void scatter_rows_block(const M& x, Index r0, Index r1, const T* right, Index p, Index j0, T* dst) {
   const std::int64_t* start = x.row_start.data();
-  const std::int32_t* col = x.col.data();
-  const T* value = x.value.data();
+  const auto* col = x.col.data();
   for (Index r = r0; r < r1; ++r) {
     T in[W];
 #pragma GCC unroll 16
     for (int j = 0; j < W; ++j) in[j] = right[r * p + j0 + j];
     for (std::int64_t e = start[r]; e < start[r + 1]; ++e) {
-      const T v = value[e];
+      const T v = value_at(x, e);
       T* o = dst + Index(col[e]) * p + j0;
 #pragma omp simd
       for (int j = 0; j < W; ++j) o[j] += v * in[j];
@@ -145,8 +166,8 @@ void scatter_rows_block(const CsrMatrix<T>& x, Index r0, Index r1, const T* righ
 }
 
 /// dst (m × p) += X[r0:r1]ᵀ · right[r0:r1] (right row-major n × p).
-template <typename T>
-void scatter_rows(const CsrMatrix<T>& x, Index r0, Index r1, const T* right, Index p, T* dst) {
+template <typename T, typename M>
+void scatter_rows(const M& x, Index r0, Index r1, const T* right, Index p, T* dst) {
   for_each_block(p, [&](Index j0, auto width) {
     scatter_rows_block<decltype(width)::value>(x, r0, r1, right, p, j0, dst);
   });
@@ -169,8 +190,8 @@ double dot4(const T* a, const T* b, Index k) {
 
 }  // namespace
 
-template <typename T>
-void times(const CsrMatrix<T>& x, T scale, const T* right, Index p, T* out, int threads) {
+template <typename M, typename T>
+void times(const M& x, T scale, const T* right, Index p, T* out, int threads) {
 #pragma omp parallel for schedule(dynamic, kRowsPerTask) num_threads(threads)
   for (Index r = 0; r < x.rows; ++r) {
     for_each_block(p, [&](Index j0, auto width) {
@@ -179,8 +200,8 @@ void times(const CsrMatrix<T>& x, T scale, const T* right, Index p, T* out, int 
   }
 }
 
-template <typename T>
-void transpose_times(const CsrMatrix<T>& x, T scale, const T* right, Index p, T* out, int threads) {
+template <typename M, typename T>
+void transpose_times(const M& x, T scale, const T* right, Index p, T* out, int threads) {
   const RowChunks chunks = row_chunks(x.rows);
   const Index size = x.cols * p;
   if (chunks.count == 1) {
@@ -206,8 +227,8 @@ void transpose_times(const CsrMatrix<T>& x, T scale, const T* right, Index p, T*
   }
 }
 
-template <typename T>
-double residual_squared_norm(const CsrMatrix<T>& x, double scale, const T* w, const T* h, Index k,
+template <typename M, typename T>
+double residual_squared_norm(const M& x, double scale, const T* w, const T* h, Index k,
                              int threads) {
   // Hᵀ (m × k), so that each stored entry's (W·H)_ij is a dot product of two contiguous rows.
   std::vector<T> ht(static_cast<std::size_t>(x.cols * k));
@@ -225,8 +246,7 @@ double residual_squared_norm(const CsrMatrix<T>& x, double scale, const T* w, co
   // At a stored entry, (s·x − wh)² − wh² = s·x·(s·x − 2·wh) turns that entry's wh² into its error.
   const RowChunks chunks = row_chunks(x.rows);
   const std::int64_t* start = x.row_start.data();
-  const std::int32_t* col = x.col.data();
-  const T* value = x.value.data();
+  const auto* col = x.col.data();
   std::vector<double> partial(static_cast<std::size_t>(chunks.count), 0.0);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (Index c = 0; c < chunks.count; ++c) {
@@ -236,7 +256,7 @@ double residual_squared_norm(const CsrMatrix<T>& x, double scale, const T* w, co
       for (std::int64_t e = start[r]; e < start[r + 1]; ++e) {
         const T* hj = ht.data() + Index(col[e]) * k;
         const double wh = dot4(wr, hj, k);
-        const double sx = scale * double(value[e]);
+        const double sx = scale * double(value_at(x, e));
         s += sx * (sx - 2 * wh);
       }
     }
@@ -246,6 +266,54 @@ double residual_squared_norm(const CsrMatrix<T>& x, double scale, const T* w, co
   for (double s : partial) total += s;
   // Rounding can leave a near-exact fit slightly below zero.
   return total < 0 ? 0.0 : total;
+}
+
+namespace {
+
+/// The 8-bit level of v in units of `unit` (1/255 or 1), if v is one: the q in 1…255 with
+/// v == q·unit as computed in double and rounded to T, or as T(q)/T(1/unit).
+template <typename T>
+int level_of(T v, double unit) {
+  const double q = std::nearbyint(double(v) / unit);
+  if (!(q >= 1 && q <= 255)) return -1;
+  if (v == static_cast<T>(q * unit) || (unit < 1 && v == static_cast<T>(T(q) / T(255))))
+    return int(q);
+  return -1;
+}
+
+}  // namespace
+
+template <typename T>
+std::optional<CsrBytes<T>> csr_bytes(const CsrMatrix<T>& x, int threads) {
+  if (x.cols > kMaxCsrBytesCols) return std::nullopt;
+  const std::size_t nonzeros = x.value.size();
+  for (const double unit : {1.0 / 255.0, 1.0}) {
+    // A level's value, 0 while unseen: one value per level, else the matrix is not 8-bit.
+    std::array<T, 256> palette{};
+    bool ok = true;
+    for (std::size_t e = 0; e < nonzeros && ok; ++e) {
+      const int q = level_of(x.value[e], unit);
+      if (q < 0 || (palette[q] != T(0) && palette[q] != x.value[e]))
+        ok = false;
+      else
+        palette[q] = x.value[e];
+    }
+    if (!ok) continue;
+    CsrBytes<T> b;
+    b.rows = x.rows;
+    b.cols = x.cols;
+    b.row_start = x.row_start;
+    b.palette = palette;
+    b.col.resize(nonzeros);
+    b.code.resize(nonzeros);
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (std::size_t e = 0; e < nonzeros; ++e) {
+      b.col[e] = static_cast<std::uint16_t>(x.col[e]);
+      b.code[e] = static_cast<std::uint8_t>(level_of(x.value[e], unit));
+    }
+    return b;
+  }
+  return std::nullopt;
 }
 
 template <typename T>
@@ -286,17 +354,21 @@ std::optional<BadEntry> first_invalid(const CsrMatrix<T>& x, int threads) {
   return std::nullopt;
 }
 
-#define NMFKIT_INSTANTIATE(T)                                                                      \
-  template CsrMatrix<T> csr_from_dense<T>(const DenseView<T>&, int);                               \
-  template double zero_fraction<T>(const DenseView<T>&, int);                                      \
-  template void times<T>(const CsrMatrix<T>&, T, const T*, Index, T*, int);                        \
-  template void transpose_times<T>(const CsrMatrix<T>&, T, const T*, Index, T*, int);              \
-  template double residual_squared_norm<T>(const CsrMatrix<T>&, double, const T*, const T*, Index, \
-                                           int);                                                   \
-  template NormAndSum norm_and_sum<T>(const CsrMatrix<T>&, int);                                   \
+#define NMFKIT_PRODUCTS(M, T)                                                 \
+  template void times<M, T>(const M&, T, const T*, Index, T*, int);           \
+  template void transpose_times<M, T>(const M&, T, const T*, Index, T*, int); \
+  template double residual_squared_norm<M, T>(const M&, double, const T*, const T*, Index, int);
+#define NMFKIT_INSTANTIATE(T)                                                 \
+  template CsrMatrix<T> csr_from_dense<T>(const DenseView<T>&, int);          \
+  template double zero_fraction<T>(const DenseView<T>&, int);                 \
+  template std::optional<CsrBytes<T>> csr_bytes<T>(const CsrMatrix<T>&, int); \
+  NMFKIT_PRODUCTS(CsrMatrix<T>, T)                                            \
+  NMFKIT_PRODUCTS(CsrBytes<T>, T)                                             \
+  template NormAndSum norm_and_sum<T>(const CsrMatrix<T>&, int);              \
   template std::optional<BadEntry> first_invalid<T>(const CsrMatrix<T>&, int);
 NMFKIT_INSTANTIATE(float)
 NMFKIT_INSTANTIATE(double)
 #undef NMFKIT_INSTANTIATE
+#undef NMFKIT_PRODUCTS
 
 }  // namespace nmfkit::kernels

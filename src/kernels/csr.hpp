@@ -2,6 +2,7 @@
 // The hot code for sparse data in compressed sparse rows (CSR): the same skinny products, norms
 // and checks as dense.hpp, with the same contracts, costing O(nnz·p) instead of O(n·m·p).
 // Deterministic for any thread count (see chunks.hpp).
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -31,6 +32,31 @@ struct CsrMatrix {
   Index nonzeros() const { return static_cast<Index>(value.size()); }
 };
 
+/// The most columns a CsrBytes can have: its column indices are 16-bit.
+inline constexpr Index kMaxCsrBytesCols = 65536;
+
+/// A CsrMatrix whose stored values are 8-bit levels, in a quarter of the memory traffic of
+/// float values with 32-bit indices: each stored value is palette[code[e]] exactly, and columns
+/// are 16-bit. Images with 8-bit pixels (scaled by 1/255 or not) have this form; the products
+/// read the palette entry, so they equal CsrMatrix's up to rounding.
+template <typename T>
+struct CsrBytes {
+  Index rows = 0;
+  Index cols = 0;
+  std::vector<std::int64_t> row_start;
+  std::vector<std::uint16_t> col;
+  std::vector<std::uint8_t> code;
+  std::array<T, 256> palette{};
+
+  Index nonzeros() const { return static_cast<Index>(code.size()); }
+};
+
+/// x in CsrBytes form when every stored value is q/255 (as converted from 8-bit pixels, in
+/// double or in T) or the integer q, for q in 1…255, and x has at most kMaxCsrBytesCols
+/// columns; otherwise nothing.
+template <typename T>
+std::optional<CsrBytes<T>> csr_bytes(const CsrMatrix<T>& x, int threads);
+
 /// The CSR form of x, exactly: every entry that compares unequal to zero is stored (NaN included),
 /// zeros (and −0) are not. The result depends only on x, not on the thread count. Throws
 /// InvalidArgument if x has more than kMaxCsrCols columns.
@@ -43,22 +69,25 @@ double zero_fraction(const DenseView<T>& x, int threads);
 
 // As in dense.hpp, every function that reads X takes `scale` and works on scale·X.
 
+// The products below take either CSR form, M = CsrMatrix<T> or CsrBytes<T> (instantiated for
+// both, T = float and double).
+
 /// out (n × p) = scale · X (n × m) · right (m × p). Each output row is summed in T over its
-/// stored entries in column order, then multiplied by scale.
-template <typename T>
-void times(const CsrMatrix<T>& x, T scale, const T* right, Index p, T* out, int threads);
+/// stored entries in column order (in four interleaved partial sums), then multiplied by scale.
+template <typename M, typename T>
+void times(const M& x, T scale, const T* right, Index p, T* out, int threads);
 
 /// out (m × p) = scale · Xᵀ (m × n) · right (n × p): each fixed row chunk forms its m × p partial,
 /// the partials are summed in chunk order, then multiplied by scale.
-template <typename T>
-void transpose_times(const CsrMatrix<T>& x, T scale, const T* right, Index p, T* out, int threads);
+template <typename M, typename T>
+void transpose_times(const M& x, T scale, const T* right, Index p, T* out, int threads);
 
 /// ‖scale·X − W·H‖²_F for W (n × k) and H (k × m), as
 /// Σ_stored[(scale·x − wh)² − wh²] + ⟨WᵀW, HHᵀ⟩, everything in double (wh too): O(nnz·k +
 /// (n+m)·k²). The Gram term carries the zero entries; its rounding is relative to ‖W·H‖², so near
 /// an exact fit the result is accurate to about 1e-16·‖W·H‖² absolute.
-template <typename T>
-double residual_squared_norm(const CsrMatrix<T>& x, double scale, const T* w, const T* h, Index k,
+template <typename M, typename T>
+double residual_squared_norm(const M& x, double scale, const T* w, const T* h, Index k,
                              int threads);
 
 /// ‖X‖²_F and Σ X, accumulated in double in the same order as the dense kernel (row by row, chunk

@@ -22,6 +22,7 @@ class Hals final : public UpdateRule<T> {
     const Matrix<double> gp = penalised_gram(g, penalty.l2);
     return coordinate_descent_rows(f, p, gp, penalty.l1, control_, threads);
   }
+  bool allows_extrapolation() const override { return true; }
 
  private:
   SweepControl control_;

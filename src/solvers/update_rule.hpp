@@ -35,6 +35,9 @@ class UpdateRule {
   virtual double update(Matrix<T>& f, const Matrix<T>& p, const Matrix<double>& g,
                         const Penalty& penalty, int threads) = 0;
   virtual StopRule stop_rule() const { return StopRule::kErrorWindow; }
+  /// Whether the driver may extrapolate this rule's iterates (FitOptions::extrapolate). Rules
+  /// that reproduce another library's iterates step by step say no.
+  virtual bool allows_extrapolation() const { return false; }
 };
 
 template <typename T>

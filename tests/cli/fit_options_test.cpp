@@ -557,6 +557,23 @@ TEST_F(FitOptionsTest, ShuffleWithAnotherSolverThanCdIsAUsageError) {
   expect_no_output(dir_ / "out");
 }
 
+TEST_F(FitOptionsTest, ExtrapolateIsRecordedAndChangesHals) {
+  const nlohmann::json plain = fit_ok("plain", {"--max-iter", "30", "--tol", "0"});
+  const nlohmann::json extrapolated =
+      fit_ok("extrapolated", {"--extrapolate", "--max-iter", "30", "--tol", "0"});
+  EXPECT_EQ(plain["extrapolate"], false);
+  EXPECT_EQ(extrapolated["extrapolate"], true);
+  EXPECT_NE(read_file(dir_ / "plain" / "H.npy"), read_file(dir_ / "extrapolated" / "H.npy"));
+}
+
+TEST_F(FitOptionsTest, ExtrapolateWithCdOrMuIsAUsageError) {
+  for (const char* solver : {"cd", "mu"}) {
+    expect_error(fit(idx_, kK, dir_ / "out", {"--extrapolate", "--solver", solver}), kUsage,
+                 {"--extrapolate", "hals"});
+    expect_no_output(dir_ / "out");
+  }
+}
+
 TEST_F(FitOptionsTest, OutOfRangeNumbersGetShortMessages) {
   for (const std::vector<std::string>& bad : {std::vector<std::string>{"--tol", "-1"},
                                               {"--alpha-w", "inf"},

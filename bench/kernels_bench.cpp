@@ -1,0 +1,190 @@
+// Micro benchmarks of what bounds one NMF iteration on this machine: memory bandwidth (a read-only
+// sum over a buffer far larger than the caches), dense product throughput (OpenBLAS sgemm on the
+// MNIST shape) and nmfkit's products X·Hᵀ and Xᵀ·W on MNIST in each representation (dense float,
+// CSR float, CSR bytes). docs/performance.md turns these numbers into the bound of an iteration.
+//
+//   build/release/bench/nmfkit_micro_bench --benchmark_counters_tabular=true
+// reads MNIST from data/mnist (scripts/fetch-mnist.sh) or $NMFKIT_DATA_DIR/mnist; without it the
+// product benchmarks run on synthetic data with MNIST's shape and density (81% zeros).
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/csr_data.hpp"
+#include "io/array.hpp"
+#include "io/idx.hpp"
+#include "kernels/blas.hpp"
+#include "kernels/csr.hpp"
+#include "kernels/dense.hpp"
+
+namespace {
+
+using nmfkit::DenseView;
+using nmfkit::Index;
+
+constexpr Index kN = 60000, kM = 784;
+
+/// MNIST's training images as float32 in [0, 1], or synthetic 8-bit images of the same shape.
+const std::vector<float>& images() {
+  static const std::vector<float> x = [] {
+    const char* dir = std::getenv("NMFKIT_DATA_DIR");
+    const std::string path = std::string(dir ? dir : "data") + "/mnist/train-images-idx3-ubyte";
+    if (std::filesystem::exists(path))
+      return nmfkit::io::to_vector<float>(nmfkit::io::read_idx(path), 1.0 / 255.0);
+    std::mt19937 gen(0);
+    std::uniform_int_distribution<int> level(1, 255);
+    std::uniform_real_distribution<double> u(0, 1);
+    std::vector<float> v(static_cast<std::size_t>(kN * kM), 0.0f);
+    for (float& e : v)
+      if (u(gen) >= 0.81) e = static_cast<float>(level(gen) * (1.0 / 255.0));
+    return v;
+  }();
+  return x;
+}
+
+int threads(const benchmark::State& state) {
+  return static_cast<int>(state.range(0));
+}
+
+std::vector<float> uniform(Index count) {
+  std::mt19937 gen(1);
+  std::uniform_real_distribution<float> u(0, 1);
+  std::vector<float> v(static_cast<std::size_t>(count));
+  for (float& e : v) e = u(gen);
+  return v;
+}
+
+/// Bytes/s of a read-only pass (sum) over a buffer of range(1) MiB: 512 MiB measures main memory,
+/// 24 MiB (the size of MNIST in 8-bit CSR) what the last-level cache gives when it holds X.
+void BM_MemoryReadBandwidth(benchmark::State& state) {
+  const std::size_t count = std::size_t(state.range(1)) << 20 >> 3;
+  std::vector<double> buffer(count, 1.0);
+  const int t = threads(state);
+  for (auto _ : state) {
+    double sum = 0;
+#pragma omp parallel for reduction(+ : sum) schedule(static) num_threads(t)
+    for (std::size_t i = 0; i < count; ++i) sum += buffer[i];
+    benchmark::DoNotOptimize(sum);
+  }
+  state.counters["GB/s"] = benchmark::Counter(double(count * sizeof(double)),
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
+
+/// Flop/s of a large square OpenBLAS sgemm (1536³): what the cores can do at best.
+void BM_PeakSgemm(benchmark::State& state) {
+  const Index n = 1536;
+  const std::vector<float> a = uniform(n * n), b = uniform(n * n);
+  std::vector<float> c(static_cast<std::size_t>(n * n));
+  openblas_set_num_threads(threads(state));
+  for (auto _ : state)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n), int(n), int(n), 1.0f, a.data(),
+                int(n), b.data(), int(n), 0.0f, c.data(), int(n));
+  state.counters["GFlop/s"] = benchmark::Counter(2.0 * double(n) * double(n) * double(n) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+
+/// Flop/s of OpenBLAS sgemm for X·Hᵀ on the dense MNIST shape (the dense kernels' engine).
+void BM_DenseTimes(benchmark::State& state) {
+  const Index k = state.range(1);
+  const DenseView<float> x(images().data(), kN, kM);
+  const std::vector<float> ht = uniform(kM * k);
+  std::vector<float> out(static_cast<std::size_t>(kN * k));
+  nmfkit::kernels::SingleThreadedBlas guard;
+  for (auto _ : state) nmfkit::kernels::times(x, 1.0f, ht.data(), k, out.data(), threads(state));
+  state.counters["GFlop/s"] = benchmark::Counter(2.0 * double(kN) * double(kM) * double(k) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_DenseTransposeTimes(benchmark::State& state) {
+  const Index k = state.range(1);
+  const DenseView<float> x(images().data(), kN, kM);
+  const std::vector<float> w = uniform(kN * k);
+  std::vector<float> out(static_cast<std::size_t>(kM * k));
+  nmfkit::kernels::SingleThreadedBlas guard;
+  for (auto _ : state)
+    nmfkit::kernels::transpose_times(x, 1.0f, w.data(), k, out.data(), threads(state));
+  state.counters["GFlop/s"] = benchmark::Counter(2.0 * double(kN) * double(kM) * double(k) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+
+template <typename M>
+void sparse_counters(benchmark::State& state, const M& x, Index k, double bytes_per_entry) {
+  const double nnz = double(x.row_start.back());
+  state.counters["GFlop/s"] = benchmark::Counter(2.0 * nnz * double(k) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GB/s"] = benchmark::Counter(nnz * bytes_per_entry * 1e-9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
+
+const nmfkit::kernels::CsrMatrix<float>& csr() {
+  static const auto m = nmfkit::kernels::csr_from_dense(DenseView<float>(images().data(), kN, kM),
+                                                        omp_get_max_threads());
+  return m;
+}
+
+const nmfkit::kernels::CsrBytes<float>& csr_bytes() {
+  static const auto m = *nmfkit::kernels::csr_bytes(csr(), omp_get_max_threads());
+  return m;
+}
+
+template <typename M>
+void csr_times(benchmark::State& state, const M& x, double bytes_per_entry) {
+  const Index k = state.range(1);
+  const std::vector<float> ht = uniform(kM * k);
+  std::vector<float> out(static_cast<std::size_t>(kN * k));
+  for (auto _ : state) nmfkit::kernels::times(x, 1.0f, ht.data(), k, out.data(), threads(state));
+  sparse_counters(state, x, k, bytes_per_entry);
+}
+
+template <typename M>
+void csr_transpose_times(benchmark::State& state, const M& x, double bytes_per_entry) {
+  const Index k = state.range(1);
+  const std::vector<float> w = uniform(kN * k);
+  std::vector<float> out(static_cast<std::size_t>(kM * k));
+  for (auto _ : state)
+    nmfkit::kernels::transpose_times(x, 1.0f, w.data(), k, out.data(), threads(state));
+  sparse_counters(state, x, k, bytes_per_entry);
+}
+
+void BM_CsrFloatTimes(benchmark::State& s) {
+  csr_times(s, csr(), 8);
+}
+void BM_CsrFloatTransposeTimes(benchmark::State& s) {
+  csr_transpose_times(s, csr(), 8);
+}
+void BM_CsrBytesTimes(benchmark::State& s) {
+  csr_times(s, csr_bytes(), 3);
+}
+void BM_CsrBytesTransposeTimes(benchmark::State& s) {
+  csr_transpose_times(s, csr_bytes(), 3);
+}
+
+void thread_args(benchmark::internal::Benchmark* b) {
+  for (int t : {1, 2})
+    for (int k : {4, 10, 50}) b->Args({t, k});
+  b->UseRealTime()->Unit(benchmark::kMillisecond);
+}
+
+}  // namespace
+
+BENCHMARK(BM_MemoryReadBandwidth)
+    ->Args({1, 512})
+    ->Args({2, 512})
+    ->Args({1, 24})
+    ->Args({2, 24})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PeakSgemm)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DenseTimes)->Apply(thread_args);
+BENCHMARK(BM_DenseTransposeTimes)->Apply(thread_args);
+BENCHMARK(BM_CsrFloatTimes)->Apply(thread_args);
+BENCHMARK(BM_CsrFloatTransposeTimes)->Apply(thread_args);
+BENCHMARK(BM_CsrBytesTimes)->Apply(thread_args);
+BENCHMARK(BM_CsrBytesTransposeTimes)->Apply(thread_args);
+BENCHMARK_MAIN();

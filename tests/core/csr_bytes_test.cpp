@@ -1,0 +1,145 @@
+// The 8-bit CSR form (kernels::CsrBytes): when it is chosen, and that its products and residual
+// equal those of the float CSR it came from (to rounding: the compiler may fuse multiply-adds
+// differently in the two instantiations), for 8-bit images scaled by 1/255 (in
+// double, as the loaders do, or in T, as numpy's X / 255 does) and for raw pixel values.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "core/csr_data.hpp"
+#include "kernels/csr.hpp"
+
+namespace nmfkit {
+namespace {
+
+enum class Levels { kDoubleScaled, kTypeScaled, kRaw };
+
+/// rows × cols pixels, each zero with probability 0.7, else a level in 1…255 expressed as `levels`.
+template <typename T>
+std::vector<T> pixels(Index rows, Index cols, Levels levels, std::uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_int_distribution<int> level(1, 255);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<T> x(static_cast<std::size_t>(rows * cols));
+  for (T& v : x) {
+    if (u(gen) < 0.7) continue;
+    const int q = level(gen);
+    v = levels == Levels::kRaw          ? T(q)
+        : levels == Levels::kTypeScaled ? T(q) / T(255)
+                                        : static_cast<T>(q * (1.0 / 255.0));
+  }
+  return x;
+}
+
+template <typename T>
+std::vector<T> uniform(Index count, std::uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<T> v(static_cast<std::size_t>(count));
+  for (T& e : v) e = static_cast<T>(u(gen));
+  return v;
+}
+
+/// Largest |a − b| relative to max |b|; 1 when the sizes differ.
+template <typename T>
+double gap(const std::vector<T>& a, const std::vector<T>& b) {
+  if (a.size() != b.size() || a.empty()) return 1;
+  double diff = 0, size = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff = std::max(diff, std::abs(double(a[i]) - double(b[i])));
+    size = std::max(size, std::abs(double(b[i])));
+  }
+  return diff / size;
+}
+
+template <typename T>
+constexpr double kTolerance = sizeof(T) == 4 ? 1e-5 : 1e-13;
+
+template <typename T>
+class CsrBytesTest : public ::testing::Test {};
+using Scalars = ::testing::Types<float, double>;
+TYPED_TEST_SUITE(CsrBytesTest, Scalars);
+
+TYPED_TEST(CsrBytesTest, ProductsAndResidualEqualThoseOfFloatCsr) {
+  using T = TypeParam;
+  // 5000 rows: several row chunks, so the partial sums of transpose_times are exercised.
+  const Index n = 5000, m = 300;
+  for (Levels levels : {Levels::kDoubleScaled, Levels::kTypeScaled, Levels::kRaw}) {
+    const std::vector<T> x = pixels<T>(n, m, levels, 7);
+    const kernels::CsrMatrix<T> csr = kernels::csr_from_dense(DenseView<T>(x.data(), n, m), 2);
+    const auto bytes = kernels::csr_bytes(csr, 2);
+    ASSERT_TRUE(bytes.has_value());
+    EXPECT_EQ(bytes->nonzeros(), csr.nonzeros());
+    for (Index p : {Index(1), Index(10), Index(23)}) {
+      const std::vector<T> right_m = uniform<T>(m * p, 1), right_n = uniform<T>(n * p, 2);
+      std::vector<T> a(static_cast<std::size_t>(n * p)), b(a.size());
+      kernels::times(csr, T(0.5), right_m.data(), p, a.data(), 2);
+      kernels::times(*bytes, T(0.5), right_m.data(), p, b.data(), 2);
+      EXPECT_LT(gap(a, b), kTolerance<T>) << "times, p = " << p;
+      std::vector<T> c(static_cast<std::size_t>(m * p)), d(c.size());
+      kernels::transpose_times(csr, T(0.5), right_n.data(), p, c.data(), 2);
+      kernels::transpose_times(*bytes, T(0.5), right_n.data(), p, d.data(), 1);
+      EXPECT_LT(gap(c, d), kTolerance<T>) << "transpose_times, p = " << p;
+      const std::vector<T> h = uniform<T>(p * m, 3);
+      const double r = kernels::residual_squared_norm(csr, 0.5, right_n.data(), h.data(), p, 2);
+      EXPECT_NEAR(kernels::residual_squared_norm(*bytes, 0.5, right_n.data(), h.data(), p, 3), r,
+                  1e-12 * r);
+    }
+  }
+}
+
+TYPED_TEST(CsrBytesTest, RefusedForValuesThatAreNotLevels) {
+  using T = TypeParam;
+  const Index n = 50, m = 40;
+  std::vector<T> x = pixels<T>(n, m, Levels::kDoubleScaled, 3);
+  auto bytes_of = [&](const std::vector<T>& v, Index cols) {
+    return kernels::csr_bytes(
+        kernels::csr_from_dense(DenseView<T>(v.data(), Index(v.size()) / cols, cols), 1), 1);
+  };
+  EXPECT_TRUE(bytes_of(x, m).has_value());
+  std::vector<T> off = x;
+  off[5] = T(0.3);  // not q/255 for any q
+  EXPECT_FALSE(bytes_of(off, m).has_value());
+  std::vector<T> big = pixels<T>(n, m, Levels::kRaw, 3);
+  EXPECT_TRUE(bytes_of(big, m).has_value());
+  big[7] = T(256);
+  EXPECT_FALSE(bytes_of(big, m).has_value());
+  std::vector<T> mixed = x;  // raw and scaled levels in one matrix: neither unit fits both
+  mixed[9] = T(200);
+  EXPECT_FALSE(bytes_of(mixed, m).has_value());
+  // 16-bit column indices: 65536 columns fit, 65537 do not.
+  std::vector<T> wide(65537, T(0));
+  wide[65535] = T(1);
+  EXPECT_TRUE(bytes_of(std::vector<T>(wide.begin(), wide.end() - 1), 65536).has_value());
+  EXPECT_FALSE(bytes_of(wide, 65537).has_value());
+}
+
+TYPED_TEST(CsrBytesTest, CsrDataUsesBytesForEightBitImagesOnly) {
+  using T = TypeParam;
+  const Index n = 300, m = 50;
+  const std::vector<T> x = pixels<T>(n, m, Levels::kTypeScaled, 5);
+  const core::CsrData<T> sparse(DenseView<T>(x.data(), n, m), 2, true);
+  EXPECT_TRUE(sparse.bytes());
+  // Seen exactly as the dense data: same scale, norm, mean and (to rounding) products.
+  const core::DenseData<T> dense(DenseView<T>(x.data(), n, m), 2, true);
+  EXPECT_EQ(sparse.rows(), n);
+  EXPECT_EQ(sparse.cols(), m);
+  EXPECT_EQ(sparse.scale(), dense.scale());
+  EXPECT_DOUBLE_EQ(sparse.squared_norm(), dense.squared_norm());
+  EXPECT_DOUBLE_EQ(sparse.mean(), dense.mean());
+  const Index p = 4;
+  const std::vector<T> right = uniform<T>(m * p, 9);
+  std::vector<T> a(static_cast<std::size_t>(n * p)), b(a.size());
+  sparse.times(right.data(), p, a.data());
+  dense.times(right.data(), p, b.data());
+  for (std::size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 1e-4 * (1 + std::abs(b[i])));
+  const std::vector<T> y = uniform<T>(n * m, 5);
+  EXPECT_FALSE(core::CsrData<T>(DenseView<T>(y.data(), n, m), 2, true).bytes());
+}
+
+}  // namespace
+}  // namespace nmfkit
