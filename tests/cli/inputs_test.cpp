@@ -148,6 +148,22 @@ TEST_F(InputsTest, NpyImagesUint8AndShape) {
   EXPECT_EQ(read_summary(dir_ / "rgb")["image_shape"], nlohmann::json({4, 4, 3}));
 }
 
+TEST_F(InputsTest, TransformReadsAFolderInTheModelsSizeAndColour) {
+  write_tiny_pngs();
+  ASSERT_EQ(fit(images_dir_, 3, out_, {"--max-iter", "10", "--color", "rgb"}).code, 0);
+  // New images of another size are resized to the model's 8 x 8 and kept in colour.
+  const fs::path more = dir_ / "more";
+  fs::create_directories(more);
+  for (int i = 0; i < 4; ++i)
+    write_png_file(more / ("m" + std::to_string(i) + ".png"), 16, 16, 3,
+                   std::vector<std::uint8_t>(16 * 16 * 3, static_cast<std::uint8_t>(40 * i + 20)));
+  const RunResult r = run_cli(
+      {"transform", "--model", out_.string(), more.string(), "-o", (dir_ / "w").string(), "-q"});
+  ASSERT_EQ(r.code, 0) << r;
+  const NpyMatrix w = read_npy_f32(dir_ / "w" / "W.npy");
+  EXPECT_EQ(w.shape, (std::vector<std::int64_t>{4, 3}));
+}
+
 TEST_F(InputsTest, BadOptionValues) {
   write_tiny_pngs();
   expect_input_error(images_dir_, {"--color", "cmyk"}, kUsage, {"color", "cmyk"});
