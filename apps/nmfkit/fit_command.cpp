@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -86,6 +87,8 @@ nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, co
   j["input"] = args.input;
   j["input_path"] = in.path;
   j["input_kind"] = in.kind;
+  if (in.kind != "mnist" && in.kind != "fashion-mnist")
+    j["input_absolute"] = std::filesystem::absolute(in.path).lexically_normal().string();
   j["input_options"] = {{"color", args.input_options.color},
                         {"size", args.input_options.size},
                         {"skip_bad", args.input_options.skip_bad},

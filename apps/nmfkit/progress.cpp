@@ -54,6 +54,7 @@ ProgressReporter::ProgressReporter(ProgressSettings settings)
 }
 
 ProgressReporter::~ProgressReporter() {
+  if (bar_open_) std::cerr << "\n";  // a fit that threw: the error line starts on its own line
   if (own_log_ && log_ != nullptr) std::fclose(log_);
 }
 

@@ -39,7 +39,8 @@ Saved load_saved(const std::string& dir) {
     if (s.summary.at("command").get<std::string>() != "fit")
       throw DataError(file.string() + " was written by nmfkit " +
                       s.summary.at("command").get<std::string>() + ", not fit");
-    s.input = s.summary.at("input").get<std::string>();
+    // The absolute path, so that render works from any folder; datasets by their name.
+    s.input = s.summary.value("input_absolute", s.summary.at("input").get<std::string>());
     const Json& o = s.summary.at("input_options");
     s.input_options.color = o.at("color").get<std::string>();
     s.input_options.size = o.at("size").get<std::string>();
