@@ -107,8 +107,9 @@ Csv read_csv(const std::string& path) {
       double v = 0;
       if (!parse_number(cells[c], v)) {
         const std::string name = csv.header.empty() ? "" : " ('" + shorten(csv.header[c]) + "')";
-        fail(path, "line " + std::to_string(line_no) + ", column " + std::to_string(c + 1) + name +
-                       ": '" + shorten(cells[c]) + "' is not a number");
+        fail(path, "line " + std::to_string(line_no) + " (sample " + std::to_string(rows + 1) +
+                       "), column " + std::to_string(c + 1) + name + ": '" + shorten(cells[c]) +
+                       "' is not a number");
       }
       values.push_back(v);
     }

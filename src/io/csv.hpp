@@ -16,8 +16,9 @@ struct Csv {
 /// semicolons when the first line has no comma). The first line is a header when none of its
 /// cells is a number. Cells may be quoted and padded with spaces; blank lines are ignored; "nan"
 /// and "inf" parse (the fit refuses them later with its own message). Throws nmfkit::DataError
-/// with one line naming the file, and for a bad cell its line and column (and the column's name
-/// when there is a header); every line must have as many cells as the first.
+/// with one line naming the file, and for a bad cell its line, its sample (data row, 1-based) and
+/// column (and the column's name when there is a header); every line must have as many cells as the
+/// first.
 Csv read_csv(const std::string& path);
 
 }  // namespace nmfkit::io

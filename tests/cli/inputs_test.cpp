@@ -115,7 +115,8 @@ TEST_F(InputsTest, CsvWithHeader) {
 
 TEST_F(InputsTest, CsvWithANonNumericCell) {
   write_file(dir_ / "bad.csv", "a,b,c\n1,2,3\n4,oops,6\n7,8,9\n");
-  expect_input_error(dir_ / "bad.csv", {}, kData, {"bad.csv", "line 3, column 2", "oops"});
+  expect_input_error(dir_ / "bad.csv", {}, kData,
+                     {"bad.csv", "line 3 (sample 2), column 2", "oops"});
 }
 
 TEST_F(InputsTest, NpyWhoseHeaderLiesAboutItsSize) {

@@ -39,11 +39,12 @@ TEST(ReadCsv, HeaderQuotesCrlfAndOtherSeparators) {
 TEST(ReadCsv, NonNumericCellNamesLineAndColumn) {
   ScratchDir dir;
   const std::string p = write_text(dir, "bad.csv", "1,2,3\n4,five,6\n");
-  expect_data_error([&] { read_csv(p); }, {p, "line 2, column 2", "'five' is not a number"});
+  expect_data_error([&] { read_csv(p); },
+                    {p, "line 2 (sample 2), column 2", "'five' is not a number"});
   const std::string h = write_text(dir, "badh.csv", "a,b\n1,2\n3,x\n");
-  expect_data_error([&] { read_csv(h); }, {"line 3, column 2 ('b')", "'x'"});
+  expect_data_error([&] { read_csv(h); }, {"line 3 (sample 2), column 2 ('b')", "'x'"});
   const std::string e = write_text(dir, "empty_cell.csv", "1,,3\n");
-  expect_data_error([&] { read_csv(e); }, {"line 1, column 2", "''"});
+  expect_data_error([&] { read_csv(e); }, {"line 1 (sample 1), column 2", "''"});
 }
 
 TEST(ReadCsv, RaggedEmptyAndBinaryFilesFail) {
