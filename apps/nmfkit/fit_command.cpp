@@ -217,7 +217,9 @@ std::string number(double v) {
 
 CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   CLI::App* fit = app.add_subcommand(
-      "fit", "Factorize INPUT into k components; write components.png, W.npy, H.npy, summary.json");
+      "fit",
+      "Factorize INPUT into k components; write W.npy, H.npy, summary.json, the pictures and "
+      "report.html");
   fit->add_option("INPUT", a.input,
                   "A dataset name (mnist: fetched if missing; fashion-mnist), a folder of images "
                   "(PNG, JPEG, BMP, PGM/PPM; searched recursively), an IDX file (plain or .gz), "
