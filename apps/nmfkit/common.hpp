@@ -7,21 +7,14 @@
 
 #include "nmfkit/matrix.hpp"
 
-namespace nmfkit {
-struct Progress;
-}
-
 namespace nmfkit::cli {
-
-/// The progress callback of the commands: stops the fit on Ctrl-C; unless quiet, prints
-/// `heading` with the first iteration (so a data error stays the only line on stderr) and a line
-/// every 10 iterations on stderr.
-std::function<bool(const Progress&)> progress_printer(std::string heading, bool quiet,
-                                                      bool frobenius);
 
 /// CLI11 checks with one-line messages: a finite number >= 0, and a count 0..2147483647.
 extern const CLI::Validator kFiniteNonNegative;
 extern const CLI::Validator kCount;
+
+/// s in single quotes for a POSIX shell.
+std::string shell_quote(const std::string& s);
 
 /// v with `digits` decimals.
 std::string fixed(double v, int digits);

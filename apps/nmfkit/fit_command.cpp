@@ -1,5 +1,8 @@
 #include "fit_command.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -11,6 +14,8 @@
 #include "model.hpp"
 #include "nmfkit/nmfkit.hpp"
 #include "output_dir.hpp"
+#include "pictures.hpp"
+#include "progress.hpp"
 #include "viz/colormap.hpp"
 #include "viz/components.hpp"
 
@@ -79,12 +84,21 @@ FitOptions options_from(const FitArgs& a) {
 
 template <typename T>
 nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, const Input& in,
-                                    const FitResult<T>& r, bool with_picture) {
+                                    const FitResult<T>& r) {
   nlohmann::ordered_json j;
   j["nmfkit_version"] = std::string(version());
   j["command"] = "fit";
   j["input"] = args.input;
   j["input_path"] = in.path;
+  j["input_kind"] = in.kind;
+  if (in.kind != "mnist" && in.kind != "fashion-mnist")
+    j["input_absolute"] = std::filesystem::absolute(in.path).lexically_normal().string();
+  j["input_options"] = {{"color", args.input_options.color},
+                        {"size", args.input_options.size},
+                        {"skip_bad", args.input_options.skip_bad},
+                        {"shape", args.input_options.shape},
+                        {"limit", args.limit}};
+  if (!in.files.empty()) j["skipped_files"] = in.skipped;
   j["shape"] = {in.rows, in.cols};
   j["image_shape"] = image_shape_json(in.image);
   j["scaled_from_uint8"] = in.scaled_from_uint8;
@@ -117,8 +131,10 @@ nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, co
   j["x_norm"] = r.x_norm;
   j["loss_history"] = r.loss_history;
   j["history_seconds"] = r.history_seconds;
-  j["files"] = {"W.npy", "H.npy", "summary.json", "model.json"};
-  if (with_picture) j["files"].push_back("components.png");
+  j["cmap"] = args.cmap;
+  j["labels"] = args.labels;
+  j["sort"] = args.sort;
+  j["command_line"] = reproduce_command(args);
   return j;
 }
 
@@ -126,13 +142,17 @@ template <typename T>
 int run_typed(const FitArgs& args, FitOptions options) {
   viz::ComponentsStyle style;
   style.colormap = viz::parse_colormap(args.cmap);
+  style.labels = args.labels;
+  if (args.sort != "none" && args.sort != "usage")
+    throw InvalidArgument("unknown sort '" + args.sort + "' (choose none or usage)");
   OutputDir out(args.outdir);
-  const Input in = load_input(args.input, args.limit);
+  InputOptions input_options = args.input_options;
+  input_options.limit = args.limit;
+  const Input in = load_input(args.input, input_options);
   options.validate(in.rows, in.cols);
-  // Rows that are not images (or are too large to tile) still get W, H and the JSON files.
-  const std::string picture_problem = viz::components_picture_problem(options.k, in.image, style);
-  if (!picture_problem.empty() && !args.quiet)
-    std::cerr << "nmfkit: note: no components.png: " << picture_problem << "\n";
+  if (!in.skipped.empty() && !args.quiet)
+    std::cerr << "nmfkit: note: skipped " << in.skipped.size() << " unreadable image file"
+              << (in.skipped.size() == 1 ? "" : "s") << " (first: " << in.skipped.front() << ")\n";
   Matrix<T> w0, h0;
   StartFactors<T> start;
   if (options.init == Init::kCustom) {
@@ -140,54 +160,76 @@ int run_typed(const FitArgs& args, FitOptions options) {
     h0 = read_matrix_npy<T>(args.h0, "--h0");
     start = {w0.view(), h0.view()};
   }
-  options.progress = progress_printer(
-      "nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
-          std::to_string(in.cols) + "; k = " + std::to_string(options.k) + ", solver " +
-          options.solver + ", loss " + loss_name(options.beta) + ", init " + args.init,
-      args.quiet, options.beta == 2);
-
   const std::vector<T> x = in.matrix<T>();
-  const FitResult<T> r = fit(DenseView<T>(x.data(), in.rows, in.cols), options,
-                             options.init == Init::kCustom ? &start : nullptr);
+  ProgressReporter progress({"nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
+                                 std::to_string(in.cols) + "; k = " + std::to_string(options.k) +
+                                 ", solver " + options.solver + ", loss " +
+                                 loss_name(options.beta) + ", init " + args.init,
+                             args.quiet, options.beta == 2, args.log_json});
+  options.progress = progress.callback();
+  FitResult<T> r = fit(DenseView<T>(x.data(), in.rows, in.cols), options,
+                       options.init == Init::kCustom ? &start : nullptr);
+  progress.finish();
   if (interrupted()) throw Interrupted();
+  if (args.sort == "usage") sort_by_usage(r.W, r.H);
 
+  nlohmann::ordered_json summary = summary_json(args, options, in, r);
+  summary["iteration_seconds"] = progress.seconds();
+  summary["component_usage"] = component_usage(r.W, r.H);
   const std::int64_t w_shape[] = {r.W.rows, r.W.cols};
   const std::int64_t h_shape[] = {r.H.rows, r.H.cols};
-  if (picture_problem.empty())
-    viz::write_components_png(out.stage("components.png"), r.H.view(), in.image, style);
   io::write_npy(out.stage("W.npy"), r.W.data(), w_shape);
   io::write_npy(out.stage("H.npy"), r.H.data(), h_shape);
-  write_text(out.stage("summary.json"),
-             summary_json(args, options, in, r, picture_problem.empty()).dump(2) + "\n");
+  std::vector<std::string> files = {"W.npy", "H.npy", "summary.json", "model.json"};
+  for (std::string& f : write_pictures<T>(out, summary, DenseView<T>(x.data(), in.rows, in.cols),
+                                          r.W.view(), r.H.view(), in.image, style, args.quiet))
+    files.push_back(std::move(f));
+  summary["files"] = files;
+  write_text(out.stage("summary.json"), summary.dump(2) + "\n");
   write_text(
       out.stage("model.json"),
       model_json(options, in.image, in.cols, args.dtype, in.scaled_from_uint8).dump(2) + "\n");
   out.commit();
 
-  const std::string png = picture_problem.empty() ? (out.target() / "components.png").string()
-                                                  : "none (" + picture_problem + ")";
-  std::cout << (r.converged ? "converged after " : "stopped after ") << r.iterations
-            << " iterations in " << fixed(r.seconds, 2) << " s; "
-            << (options.beta == 2
-                    ? "relative error " + fixed(r.relative_error, 4) + " (error " +
-                          fixed(r.error, 2) + ")"
-                    : loss_name(options.beta) + " error sqrt(2*divergence) " + fixed(r.error, 2))
-            << "\n"
-            << "components: " << png << "\n"
-            << "also wrote W.npy (" << r.W.rows << " x " << r.W.cols << "), H.npy (" << r.H.rows
-            << " x " << r.H.cols << "), summary.json and model.json in " << out.target().string()
-            << "\n";
+  const bool drawn = std::find(files.begin(), files.end(), "components.png") != files.end();
+  const std::string png =
+      drawn ? (out.target() / "components.png").string()
+            : "none (" + viz::components_picture_problem(options.k, in.image, style) + ")";
+  // With --log-json on stdout the summary goes to stderr, keeping stdout JSON lines only.
+  std::ostream& os = args.log_json == "-" ? std::cerr : std::cout;
+  os << (r.converged ? "converged after " : "stopped after ") << r.iterations << " iterations in "
+     << fixed(r.seconds, 2) << " s; "
+     << (options.beta == 2
+             ? "relative error " + fixed(r.relative_error, 4) + " (error " + fixed(r.error, 2) + ")"
+             : loss_name(options.beta) + " error sqrt(2*divergence) " + fixed(r.error, 2))
+     << "\n"
+     << "components: " << png << "\n"
+     << "report: " << (out.target() / "report.html").string() << "\n"
+     << "also wrote W.npy (" << r.W.rows << " x " << r.W.cols << "), H.npy (" << r.H.rows << " x "
+     << r.H.cols << "), summary.json, model.json"
+     << (drawn ? ", reconstructions.png, top-examples.png" : "") << " and loss.svg in "
+     << out.target().string() << "\n";
   return 0;
+}
+
+// A number as the shortest text that reads back to the same double.
+std::string number(double v) {
+  char buf[32];
+  const auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
 }
 
 }  // namespace
 
 CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   CLI::App* fit = app.add_subcommand(
-      "fit", "Factorize INPUT into k components; write components.png, W.npy, H.npy, summary.json");
+      "fit",
+      "Factorize INPUT into k components; write W.npy, H.npy, summary.json, the pictures and "
+      "report.html");
   fit->add_option("INPUT", a.input,
-                  "A dataset name (mnist: fetched if missing; fashion-mnist), an IDX file "
-                  "(plain or .gz) or an NPY file, one sample per row")
+                  "A dataset name (mnist: fetched if missing; fashion-mnist), a folder of images "
+                  "(PNG, JPEG, BMP, PGM/PPM; searched recursively), an IDX file (plain or .gz), "
+                  "an NPY file or a CSV file, one sample per row")
       ->required();
   fit->add_option("-k,--components", a.k, "Number of components k (1 <= k <= min(n, m))")
       ->required();
@@ -230,11 +272,61 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   fit->add_option(
       "--cmap", a.cmap,
       "Colormap of components.png: " + join(viz::colormap_names(), ", ") + " (default viridis)");
-  fit->add_flag("-q,--quiet", a.quiet, "Print no progress, only errors and the summary");
+  add_input_options(*fit, a.input_options);
+  fit->add_option("--sort", a.sort,
+                  "Order of the components: none (default, as fitted) or usage (decreasing total "
+                  "activation; W.npy and H.npy are reordered too)");
+  fit->add_flag("--labels", a.labels, "Draw each component's index on its tile");
+  fit->add_option("--log-json", a.log_json,
+                  "Write one JSON object per iteration to FILE ('-' = stdout)");
+  fit->add_flag("-q,--quiet", a.quiet,
+                "Print no progress, only errors and the summary (a progress bar is drawn when "
+                "stderr is a terminal, plain lines otherwise)");
   fit->footer(
       "Example: nmfkit fit mnist -k 10 -o out/mnist-k10\n"
       "Exit codes: 0 success, 1 data or runtime error, 2 usage error, 130 interrupted.");
   return fit;
+}
+
+std::string reproduce_command(const FitArgs& a) {
+  std::vector<std::string> w = {"nmfkit", "fit",   a.input, "-k", std::to_string(a.k),
+                                "-o",     a.outdir};
+  auto add = [&w](const std::string& flag, const std::string& value) {
+    w.push_back(flag);
+    w.push_back(value);
+  };
+  add("--solver", a.solver);
+  add("--loss", a.loss);
+  add("--init", a.init);
+  if (!a.w0.empty()) add("--w0", a.w0);
+  if (!a.h0.empty()) add("--h0", a.h0);
+  add("--alpha-w", number(a.alpha_w));
+  add("--alpha-h", a.alpha_h);
+  add("--l1-ratio", number(a.l1_ratio));
+  if (a.shuffle) w.emplace_back("--shuffle");
+  if (a.extrapolate) w.emplace_back("--extrapolate");
+  add("--max-iter", std::to_string(a.max_iter));
+  add("--tol", number(a.tol));
+  add("--seed", std::to_string(a.seed));
+  if (a.limit > 0) add("--limit", std::to_string(a.limit));
+  add("--format", a.format);
+  add("--dtype", a.dtype);
+  const InputOptions& in = a.input_options;
+  if (in.color != "gray") add("--color", in.color);
+  if (!in.size.empty()) add("--size", in.size);
+  if (in.skip_bad) w.emplace_back("--skip-bad");
+  if (!in.shape.empty()) add("--shape", in.shape);
+  add("--cmap", a.cmap);
+  add("--sort", a.sort);
+  if (a.labels) w.emplace_back("--labels");
+  std::string line;
+  for (const std::string& word : w) {
+    const bool plain = !word.empty() && word.find_first_not_of(
+                                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789-_./=:+,@%") == std::string::npos;
+    line += (line.empty() ? "" : " ") + (plain ? word : shell_quote(word));
+  }
+  return line;
 }
 
 int run_fit(const FitArgs& args) {

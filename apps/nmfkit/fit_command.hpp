@@ -1,9 +1,12 @@
 #pragma once
-// `nmfkit fit`: load the input, factorize it, write components.png, W.npy, H.npy, summary.json
-// and model.json (what `nmfkit transform` needs).
+// `nmfkit fit`: load the input, factorize it, write W.npy, H.npy, summary.json, model.json (what
+// `nmfkit transform` needs), the pictures (components.png, reconstructions.png, top-examples.png,
+// loss.svg) and report.html.
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+
+#include "input.hpp"
 
 namespace nmfkit::cli {
 
@@ -28,11 +31,18 @@ struct FitArgs {
   std::string format = "auto";
   std::string dtype = "float32";
   std::string cmap = "viridis";
+  std::string sort = "none";   ///< component order: "none" (as fitted) or "usage"
+  bool labels = false;         ///< draw component indices on the tiles
+  std::string log_json;        ///< one JSON object per iteration: "-" stdout, else a file
+  InputOptions input_options;  ///< --color, --size, --skip-bad, --shape (limit comes from --limit)
   bool quiet = false;
 };
 
 /// Declares the `fit` subcommand and its options on `app`.
 CLI::App* add_fit_command(CLI::App& app, FitArgs& args);
+
+/// The `nmfkit fit` command line with every option spelled out, shell-quoted.
+std::string reproduce_command(const FitArgs& args);
 
 /// Runs `nmfkit fit`; returns the process exit code. Throws nmfkit errors for the caller to map.
 int run_fit(const FitArgs& args);

@@ -1,12 +1,17 @@
 #include "input.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include "common.hpp"
 #include "io/array.hpp"
+#include "io/csv.hpp"
 #include "io/idx.hpp"
+#include "io/image_folder.hpp"
 #include "io/npy.hpp"
 #include "nmfkit/errors.hpp"
 
@@ -18,12 +23,6 @@ namespace {
 
 constexpr const char* kMnistTrain = "train-images-idx3-ubyte";
 constexpr const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
 
 std::string mnist_path() {
   const fs::path dir = fs::path(data_dir()) / "mnist";
@@ -56,6 +55,34 @@ bool is_npy(const std::string& path) {
   return in.gcount() == 6 && std::string(magic, 6) == "\x93NUMPY";
 }
 
+bool is_csv(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".csv" || ext == ".tsv";
+}
+
+// "28x28" or "28x28x3" split at 'x' into positive numbers; empty when malformed.
+std::vector<Index> parse_dims(const std::string& text) {
+  std::vector<Index> dims;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t x = std::min(text.find('x', start), text.size());
+    const std::string part = text.substr(start, x - start);
+    if (part.empty() || part.size() > 9 ||
+        part.find_first_not_of("0123456789") != std::string::npos)
+      return {};
+    dims.push_back(std::stoll(part));
+    if (dims.back() < 1) return {};
+    start = x + 1;
+  }
+  return dims;
+}
+
+std::string shape_text(const viz::ImageShape& s) {
+  return std::to_string(s.height) + "x" + std::to_string(s.width) +
+         (s.channels > 1 ? "x" + std::to_string(s.channels) : "");
+}
+
 // The image shape of a row: from the array's trailing dimensions, else a square, else one row.
 viz::ImageShape image_shape(const io::Array& a, Index cols) {
   const auto& s = a.shape;
@@ -66,6 +93,41 @@ viz::ImageShape image_shape(const io::Array& a, Index cols) {
   return {1, cols, 1};
 }
 
+// --shape: the image shape of a row when the file has none; when it has one, they must agree.
+viz::ImageShape apply_shape(const std::string& text, const io::Array& a, Index cols,
+                            const std::string& path) {
+  if (text.empty()) return image_shape(a, cols);
+  const std::vector<Index> d = parse_dims(text);
+  const viz::ImageShape shape{d[0], d[1], d.size() == 3 ? d[2] : 1};
+  if (shape.size() != cols)
+    throw InvalidArgument("--shape " + text + " has " + std::to_string(shape.size()) +
+                          " values per image but each row of '" + path + "' has " +
+                          std::to_string(cols));
+  if (a.shape.size() > 2) {
+    const viz::ImageShape own = image_shape(a, cols);
+    if (own.height != shape.height || own.width != shape.width || own.channels != shape.channels)
+      throw InvalidArgument("--shape " + text + " disagrees with the image shape " +
+                            shape_text(own) + " of '" + path + "'");
+  }
+  return shape;
+}
+
+io::Array read_folder(const std::string& dir, const InputOptions& o, Input& in) {
+  io::ImageFolderOptions fo;
+  fo.channels = o.color == "rgb" ? 3 : 1;
+  if (!o.size.empty()) {
+    const std::vector<Index> d = parse_dims(o.size);
+    fo.width = static_cast<int>(d[0]);
+    fo.height = static_cast<int>(d[1]);
+  }
+  fo.skip_bad = o.skip_bad;
+  fo.limit = o.limit;
+  io::ImageFolder folder = io::read_image_folder(dir, fo);
+  in.files = std::move(folder.files);
+  in.skipped = std::move(folder.skipped);
+  return std::move(folder.images);
+}
+
 }  // namespace
 
 std::string data_dir() {
@@ -73,8 +135,39 @@ std::string data_dir() {
   return NMFKIT_DEFAULT_DATA_DIR;
 }
 
-Input load_input(const std::string& input, Index limit) {
+void add_input_options(CLI::App& command, InputOptions& o) {
+  command.add_option("--color", o.color,
+                     "Image folders: gray (default; colour is converted) or rgb (three channels "
+                     "per pixel, colour components)");
+  command.add_option("--size", o.size,
+                     "Image folders: resize every image to WIDTHxHEIGHT pixels (antialiased); "
+                     "without it all images must have the same size");
+  command.add_flag("--skip-bad", o.skip_bad,
+                   "Image folders: skip unreadable or corrupt files and report how many");
+  command.add_option("--shape", o.shape,
+                     "HEIGHTxWIDTH or HEIGHTxWIDTHxC (C = 1 or 3): the image a row of a 2-D "
+                     "NPY, CSV or IDX file is (default: from the file, else square, else a row)");
+}
+
+void validate_input_options(const InputOptions& o) {
+  if (o.color != "gray" && o.color != "rgb")
+    throw InvalidArgument("unknown color '" + o.color + "' (choose gray or rgb)");
+  if (!o.size.empty() && parse_dims(o.size).size() != 2)
+    throw InvalidArgument("--size must be WIDTHxHEIGHT in pixels, e.g. 64x48, got '" + o.size +
+                          "'");
+  if (!o.size.empty() && (parse_dims(o.size)[0] > 32768 || parse_dims(o.size)[1] > 32768))
+    throw InvalidArgument("--size " + o.size + " is too large (at most 32768 a side)");
+  const std::size_t shape_dims = o.shape.empty() ? 2 : parse_dims(o.shape).size();
+  if (shape_dims != 2 &&
+      !(shape_dims == 3 && (parse_dims(o.shape)[2] == 1 || parse_dims(o.shape)[2] == 3)))
+    throw InvalidArgument("--shape must be HEIGHTxWIDTH or HEIGHTxWIDTHxC with C 1 or 3, got '" +
+                          o.shape + "'");
+}
+
+Input load_input(const std::string& input, const InputOptions& options) {
+  validate_input_options(options);
   Input in;
+  in.kind = input;
   if (input == "mnist") {
     in.path = mnist_path();
     in.description = "MNIST training images";
@@ -87,10 +180,28 @@ Input load_input(const std::string& input, Index limit) {
   }
   if (!fs::exists(in.path))
     throw DataError("cannot open '" + in.path + "': No such file or directory");
-  if (fs::is_directory(in.path))
-    throw DataError("cannot read '" + in.path + "': it is a folder, not an IDX or NPY file");
+  const bool folder = fs::is_directory(in.path);
+  if (!folder && (options.color != "gray" || !options.size.empty() || options.skip_bad))
+    throw InvalidArgument("--color, --size and --skip-bad apply to image folders, and '" + in.path +
+                          "' is a file");
+  if (folder && !options.shape.empty())
+    throw InvalidArgument("--shape applies to NPY, CSV and IDX files; the images in '" + in.path +
+                          "' have their own shape");
 
-  io::Array a = is_npy(in.path) ? io::read_npy(in.path) : io::read_idx(in.path);
+  io::Array a;
+  if (folder) {
+    in.kind = "images";
+    a = read_folder(in.path, options, in);
+  } else if (is_npy(in.path)) {
+    if (in.kind != "mnist" && in.kind != "fashion-mnist") in.kind = "npy";
+    a = io::read_npy(in.path);
+  } else if (is_csv(in.path)) {
+    in.kind = "csv";
+    a = io::read_csv(in.path).values;
+  } else {
+    if (in.kind != "mnist" && in.kind != "fashion-mnist") in.kind = "idx";
+    a = io::read_idx(in.path);
+  }
   if (a.shape.empty() || a.shape.size() > 4)
     throw DataError(in.path + ": expected 2 to 4 dimensions (samples first), got " +
                     std::to_string(a.shape.size()));
@@ -102,8 +213,9 @@ Input load_input(const std::string& input, Index limit) {
   if (a.shape[0] == 0 || cols == 0)
     throw DataError(in.path + ": X is empty (" + std::to_string(a.shape[0]) + " samples of " +
                     std::to_string(cols) + " features)");
-  in.image = image_shape(a, cols);
+  in.image = apply_shape(options.shape, a, cols, in.path);
   in.scaled_from_uint8 = a.dtype == io::DType::kUint8;
+  const Index limit = options.limit;
   if (limit > 0 && limit < a.shape[0]) {
     a.shape[0] = limit;
     a.bytes.resize(static_cast<std::size_t>(limit * cols) * io::dtype_size(a.dtype));

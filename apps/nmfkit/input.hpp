@@ -1,6 +1,7 @@
 #pragma once
-// Turns the INPUT argument (a dataset name, an IDX file or an NPY file) into the matrix X
-// (samples × features, float32) and the image shape its rows reshape to.
+// Turns the INPUT argument (a dataset name, an image folder, an IDX, NPY or CSV file) into the
+// matrix X (samples × features) and the image shape its rows reshape to.
+#include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,21 @@
 
 namespace nmfkit::cli {
 
+/// How INPUT is read: the --color, --size, --skip-bad, --shape and --limit options.
+struct InputOptions {
+  std::string color = "gray";  ///< image folders: "gray" or "rgb"
+  std::string size;            ///< image folders: "WxH" resizes every image; empty keeps sizes
+  bool skip_bad = false;       ///< image folders: skip unreadable files
+  std::string shape;  ///< "HxW" or "HxWxC": the image shape of a row; empty = from the file
+  Index limit = 0;    ///< keep at most this many samples (0 = all)
+};
+
+/// Declares --color, --size, --skip-bad and --shape on a command.
+void add_input_options(CLI::App& command, InputOptions& options);
+
+/// Checks the options alone (formats of --color, --size, --shape); throws InvalidArgument.
+void validate_input_options(const InputOptions& options);
+
 struct Input {
   std::string description;  ///< e.g. "MNIST training images"
   std::string path;         ///< the file actually read
@@ -17,7 +33,10 @@ struct Input {
   Index rows = 0;
   Index cols = 0;
   viz::ImageShape image;
-  bool scaled_from_uint8 = false;  ///< 8-bit pixels are divided by 255
+  bool scaled_from_uint8 = false;    ///< 8-bit pixels are divided by 255
+  std::string kind;                  ///< "mnist", "fashion-mnist", "images", "npy", "csv" or "idx"
+  std::vector<std::string> files;    ///< image folders: the file of each sample
+  std::vector<std::string> skipped;  ///< image folders: files skipped as unreadable
 
   /// X (rows × cols, row-major) in T, 8-bit pixels scaled to [0, 1].
   template <typename T>
@@ -26,9 +45,9 @@ struct Input {
   }
 };
 
-/// Loads INPUT, keeping at most `limit` samples (0 = all). Throws DataError on unreadable or
-/// malformed input, naming the file.
-Input load_input(const std::string& input, Index limit);
+/// Loads INPUT. Throws DataError on unreadable or malformed input, naming the file, and
+/// InvalidArgument when an option does not fit the input.
+Input load_input(const std::string& input, const InputOptions& options);
 
 /// The folder datasets are cached in: $NMFKIT_DATA_DIR, else the build's default.
 std::string data_dir();

@@ -11,6 +11,7 @@
 #include "interrupt.hpp"
 #include "nmfkit/errors.hpp"
 #include "nmfkit/version.hpp"
+#include "render_command.hpp"
 #include "transform_command.hpp"
 
 namespace {
@@ -38,6 +39,8 @@ int main(int argc, char** argv) {
   CLI::App* fit = nmfkit::cli::add_fit_command(app, fit_args);
   nmfkit::cli::TransformArgs transform_args;
   CLI::App* transform = nmfkit::cli::add_transform_command(app, transform_args);
+  nmfkit::cli::RenderArgs render_args;
+  CLI::App* render = nmfkit::cli::add_render_command(app, render_args);
 
   try {
     app.parse(argc, argv);
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
   try {
     if (fit->parsed()) return nmfkit::cli::run_fit(fit_args);
     if (transform->parsed()) return nmfkit::cli::run_transform(transform_args);
+    if (render->parsed()) return nmfkit::cli::run_render(render_args);
     return error_line("no command given (see 'nmfkit --help')", 2);
   } catch (const nmfkit::cli::Interrupted&) {
     return error_line("interrupted; nothing was written", 130);

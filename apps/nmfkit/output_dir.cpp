@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -74,7 +75,7 @@ OutputDir::~OutputDir() {
 }
 
 std::string OutputDir::stage(const std::string& name) {
-  names_.push_back(name);
+  if (std::find(names_.begin(), names_.end(), name) == names_.end()) names_.push_back(name);
   return (staging_ / name).string();
 }
 

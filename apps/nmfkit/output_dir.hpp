@@ -18,7 +18,7 @@ class OutputDir {
   OutputDir(const OutputDir&) = delete;
   OutputDir& operator=(const OutputDir&) = delete;
 
-  /// Where to write a file that will end up as target/name.
+  /// Where to write a file that will end up as target/name (the same path for the same name).
   std::string stage(const std::string& name);
   /// Moves every staged file into the target folder.
   void commit();

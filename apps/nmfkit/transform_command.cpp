@@ -1,5 +1,6 @@
 #include "transform_command.hpp"
 
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +11,7 @@
 #include "model.hpp"
 #include "nmfkit/nmfkit.hpp"
 #include "output_dir.hpp"
+#include "progress.hpp"
 
 namespace nmfkit::cli {
 
@@ -26,7 +28,14 @@ std::string describe(const viz::ImageShape& s, Index features) {
 template <typename T>
 int run_typed(const TransformArgs& args, const Model& model) {
   OutputDir out(args.outdir);
-  const Input in = load_input(args.input, args.limit);
+  InputOptions input_options;
+  input_options.limit = args.limit;
+  if (std::filesystem::is_directory(args.input)) {  // images are read as the model's were
+    input_options.color = model.image.channels == 3 ? "rgb" : "gray";
+    input_options.size =
+        std::to_string(model.image.width) + "x" + std::to_string(model.image.height);
+  }
+  const Input in = load_input(args.input, input_options);
   const bool image_input = in.image.height > 1;  // from a 3-D/4-D file (or square rows)
   if (in.cols != model.n_features ||
       (image_input && model.image.height > 1 &&
@@ -42,13 +51,15 @@ int run_typed(const TransformArgs& args, const Model& model) {
                     std::to_string(model.options.k) + " x " + std::to_string(model.n_features));
   FitOptions options = model.options;
   options.threads = args.threads;
-  options.progress = progress_printer(
-      "nmfkit: transform " + in.description + ", " + std::to_string(in.rows) + " x " +
-          std::to_string(in.cols) + " with the k = " + std::to_string(options.k) +
-          " components in " + args.model,
-      args.quiet, options.beta == 2);
   const std::vector<T> x = in.matrix<T>();
+  ProgressReporter progress({"nmfkit: transform " + in.description + ", " +
+                                 std::to_string(in.rows) + " x " + std::to_string(in.cols) +
+                                 " with the k = " + std::to_string(options.k) + " components in " +
+                                 args.model,
+                             args.quiet, options.beta == 2, ""});
+  options.progress = progress.callback();
   const FitResult<T> r = transform(DenseView<T>(x.data(), in.rows, in.cols), h.view(), options);
+  progress.finish();
   if (interrupted()) throw Interrupted();
 
   const std::int64_t w_shape[] = {r.W.rows, r.W.cols};
@@ -88,7 +99,10 @@ CLI::App* add_transform_command(CLI::App& app, TransformArgs& a) {
                                    "W for new samples with a fitted model's components held fixed");
   t->add_option("--model", a.model, "Output folder of 'nmfkit fit' (model.json and H.npy)")
       ->required();
-  t->add_option("INPUT", a.input, "A dataset name, an IDX file or an NPY file, as for fit")
+  t->add_option(
+       "INPUT", a.input,
+       "A dataset name, an image folder (read in the model's size and colour), an IDX, NPY or "
+       "CSV file, as for fit")
       ->required();
   t->add_option("-o,--output", a.outdir, "Output folder for W.npy and summary.json")->required();
   t->add_option("--threads", a.threads, "Threads (default 0 = all cores)")->check(kCount);

@@ -6,13 +6,14 @@
 #include <string>
 
 #include "nmfkit/errors.hpp"
-#include "viz/viridis_table.hpp"
+#include "viz/colormap_tables.hpp"
 
 namespace nmfkit::viz {
 namespace {
 
 // Indexed by the enum's value.
-constexpr std::array<std::string_view, 2> kColormapNames = {"viridis", "gray"};
+constexpr std::array<std::string_view, 6> kColormapNames = {"viridis", "gray",   "magma",
+                                                            "inferno", "plasma", "cividis"};
 
 // "a", "a or b", "a, b or c".
 std::string list_choices(std::span<const std::string_view> names) {
@@ -58,6 +59,14 @@ Rgb map_color(Colormap map, double t) {
   switch (map) {
     case Colormap::kViridis:
       return viridis_table()[static_cast<std::size_t>(level)];
+    case Colormap::kMagma:
+      return magma_table()[static_cast<std::size_t>(level)];
+    case Colormap::kInferno:
+      return inferno_table()[static_cast<std::size_t>(level)];
+    case Colormap::kPlasma:
+      return plasma_table()[static_cast<std::size_t>(level)];
+    case Colormap::kCividis:
+      return cividis_table()[static_cast<std::size_t>(level)];
     case Colormap::kGray: {
       const auto v = static_cast<std::uint8_t>(level);
       return Rgb{v, v, v};

@@ -23,6 +23,7 @@ struct ComponentsStyle {
   int scale = 0;  ///< upscaling factor; 0 = auto: smallest s with s·max(height, width) >= 112
   int gap = 2;    ///< background pixels between tiles and around the grid, in output pixels
   Rgb background{255, 255, 255};
+  bool labels = false;  ///< draw each tile's index in its top-left corner
 };
 
 /// Renders the k rows of `h` (k × shape.size()) as images tiled by choose_grid(k), left to right

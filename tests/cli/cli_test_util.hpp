@@ -29,6 +29,10 @@ namespace nmfkit::cli_test {
 
 namespace fs = std::filesystem;
 
+/// The CLI's exit codes for usage errors and for data or runtime errors.
+inline constexpr int kUsage = 2;
+inline constexpr int kData = 1;
+
 /// A fresh folder under the system's temporary folder, removed with everything in it.
 class TempDir {
  public:

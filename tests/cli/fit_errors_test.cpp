@@ -20,9 +20,6 @@ extern char** environ;
 namespace nmfkit::cli_test {
 namespace {
 
-constexpr int kUsage = 2;
-constexpr int kData = 1;
-
 class FitErrorsTest : public CliTest {
  protected:
   fs::path out_ = dir_ / "out";

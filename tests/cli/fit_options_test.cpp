@@ -13,9 +13,6 @@ namespace nmfkit::cli_test {
 namespace {
 
 constexpr int kK = 3;
-constexpr int kUsage = 2;
-constexpr int kData = 1;
-
 std::size_t zeros(const std::vector<float>& v) {
   return static_cast<std::size_t>(std::count(v.begin(), v.end(), 0.0f));
 }

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "nmfkit/errors.hpp"
-#include "viz/viridis_table.hpp"
+#include "viz/colormap_tables.hpp"
 
 namespace nmfkit::viz {
 namespace {
@@ -49,6 +49,31 @@ TEST(Colormap, ViridisGetsBrighter) {
   EXPECT_GT(luminance(table[255]) - luminance(table[0]), 150.0);
 }
 
+// Both ends and the middle of matplotlib's other maps, from matplotlib's cmap(i) for integer i.
+TEST(Colormap, OtherMapsMatchMatplotlib) {
+  EXPECT_EQ(map_color(Colormap::kMagma, 0.0), (Rgb{0x00, 0x00, 0x04}));    // #000004
+  EXPECT_EQ(map_color(Colormap::kMagma, 1.0), (Rgb{0xfc, 0xfd, 0xbf}));    // #fcfdbf
+  EXPECT_EQ(map_color(Colormap::kInferno, 0.0), (Rgb{0x00, 0x00, 0x04}));  // #000004
+  EXPECT_EQ(map_color(Colormap::kInferno, 1.0), (Rgb{0xfc, 0xff, 0xa4}));  // #fcffa4
+  EXPECT_EQ(map_color(Colormap::kPlasma, 0.0), (Rgb{0x0d, 0x08, 0x87}));   // #0d0887
+  EXPECT_EQ(map_color(Colormap::kPlasma, 1.0), (Rgb{0xf0, 0xf9, 0x21}));   // #f0f921
+  EXPECT_EQ(map_color(Colormap::kCividis, 0.0), (Rgb{0x00, 0x22, 0x4e}));  // #00224e
+  EXPECT_EQ(map_color(Colormap::kCividis, 1.0), (Rgb{0xfe, 0xe8, 0x38}));  // #fee838
+  EXPECT_EQ(magma_table()[128], (Rgb{183, 55, 121}));
+  EXPECT_EQ(inferno_table()[128], (Rgb{188, 55, 84}));
+  EXPECT_EQ(plasma_table()[128], (Rgb{204, 71, 120}));
+  EXPECT_EQ(cividis_table()[128], (Rgb{125, 124, 120}));
+}
+
+TEST(Colormap, EveryTableGetsBrighter) {
+  for (const auto table :
+       {viridis_table(), magma_table(), inferno_table(), plasma_table(), cividis_table()}) {
+    for (std::size_t i = 0; i + 1 < table.size(); ++i)
+      EXPECT_GE(luminance(table[i + 1]), luminance(table[i]) - 2.0) << i;
+    EXPECT_GT(luminance(table[255]) - luminance(table[0]), 150.0);
+  }
+}
+
 TEST(Colormap, GrayMapsToEqualChannels) {
   EXPECT_EQ(map_color(Colormap::kGray, 0.0), (Rgb{0, 0, 0}));
   EXPECT_EQ(map_color(Colormap::kGray, 1.0), (Rgb{255, 255, 255}));
@@ -62,7 +87,8 @@ TEST(Colormap, GrayMapsToEqualChannels) {
 
 TEST(Colormap, ClampsOutOfRangeAndNaN) {
   const double inf = std::numeric_limits<double>::infinity();
-  for (const Colormap map : {Colormap::kViridis, Colormap::kGray}) {
+  for (const Colormap map : {Colormap::kViridis, Colormap::kGray, Colormap::kMagma,
+                             Colormap::kInferno, Colormap::kPlasma, Colormap::kCividis}) {
     const Rgb bottom = map_color(map, 0.0);
     const Rgb top = map_color(map, 1.0);
     EXPECT_EQ(map_color(map, -0.5), bottom);
@@ -75,9 +101,12 @@ TEST(Colormap, ClampsOutOfRangeAndNaN) {
 
 TEST(Colormap, NamesRoundTrip) {
   const auto names = colormap_names();
-  ASSERT_EQ(names.size(), 2U);
+  ASSERT_EQ(names.size(), 6U);
   EXPECT_EQ(names[0], "viridis");
   EXPECT_EQ(names[1], "gray");
+  EXPECT_EQ(names[5], "cividis");
+  EXPECT_EQ(parse_colormap("magma"), Colormap::kMagma);
+  EXPECT_EQ(parse_colormap("cividis"), Colormap::kCividis);
   EXPECT_EQ(parse_colormap("viridis"), Colormap::kViridis);
   EXPECT_EQ(parse_colormap("gray"), Colormap::kGray);
   for (const auto name : names) EXPECT_EQ(colormap_name(parse_colormap(name)), name);
@@ -88,7 +117,8 @@ TEST(Colormap, UnknownNameThrowsListingChoices) {
     parse_colormap("jet");
     FAIL() << "expected InvalidArgument";
   } catch (const InvalidArgument& e) {
-    EXPECT_EQ(std::string(e.what()), "unknown colormap 'jet' (choose viridis or gray)");
+    EXPECT_EQ(std::string(e.what()),
+              "unknown colormap 'jet' (choose viridis, gray, magma, inferno, plasma or cividis)");
   }
   EXPECT_THROW(parse_colormap(""), InvalidArgument);
   EXPECT_THROW(parse_colormap("viridis "), InvalidArgument);

@@ -1,0 +1,188 @@
+#include "pictures.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <iterator>
+#include <numeric>
+
+#include "common.hpp"
+#include "nmfkit/errors.hpp"
+#include "viz/colormap.hpp"
+#include "viz/examples.hpp"
+#include "viz/loss_plot.hpp"
+#include "viz/report.hpp"
+
+namespace nmfkit::cli {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::vector<std::uint8_t> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError("cannot read back '" + path + "'");
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A JSON value as report text: strings bare, numbers and the rest as JSON.
+std::string text(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_number_float()) return fixed(v.get<double>(), 6);
+  return v.dump();
+}
+
+std::string value_or(const Json& j, const char* key, const std::string& fallback) {
+  return j.contains(key) ? text(j.at(key)) : fallback;
+}
+
+viz::Report make_report(const Json& s) {
+  viz::Report r;
+  r.title = "nmfkit: " + value_or(s, "input", "?") + ", k = " + value_or(s, "k", "?");
+  r.command = value_or(s, "command_line", "");
+  const bool frobenius = value_or(s, "loss", "") == "frobenius";
+  if (frobenius) r.results.emplace_back("relative error", value_or(s, "relative_error", "?"));
+  r.results.emplace_back(frobenius ? "error ‖X − WH‖_F" : "error sqrt(2·divergence)",
+                         value_or(s, "error", "?"));
+  r.results.emplace_back("iterations",
+                         value_or(s, "iterations", "?") + (value_or(s, "converged", "") == "true"
+                                                               ? " (converged)"
+                                                               : " (stopped before converging)"));
+  r.results.emplace_back("time", value_or(s, "seconds", "?") + " s");
+  static const char* kSkip[] = {"loss_history", "iteration_seconds", "timings",      "files",
+                                "command_line", "component_usage",   "skipped_files"};
+  for (const auto& [key, value] : s.items()) {
+    if (std::find(std::begin(kSkip), std::end(kSkip), key) != std::end(kSkip)) continue;
+    r.parameters.emplace_back(key, text(value));
+  }
+  return r;
+}
+
+bool try_picture(const std::string& name, bool quiet, const std::function<viz::RgbImage()>& draw,
+                 OutputDir& out, std::vector<std::string>& written) {
+  try {
+    const viz::RgbImage image = draw();
+    viz::write_png(out.stage(name), image);
+  } catch (const InvalidArgument& e) {
+    if (!quiet) std::cerr << "nmfkit: note: no " << name << ": " << e.what() << "\n";
+    return false;
+  }
+  written.push_back(name);
+  return true;
+}
+
+}  // namespace
+
+template <typename T>
+std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, const DenseView<T>& x,
+                                        const DenseView<T>& w, const DenseView<T>& h,
+                                        const viz::ImageShape& image,
+                                        const viz::ComponentsStyle& style, bool quiet) {
+  std::vector<std::string> written;
+  viz::Report report = make_report(summary);
+  const std::string problem = viz::components_picture_problem(h.rows, image, style);
+  if (!problem.empty()) {
+    if (!quiet)
+      std::cerr << "nmfkit: note: no components.png, reconstructions.png or top-examples.png: "
+                << problem << "\n";
+  } else {
+    const std::string cmap =
+        image.channels == 3 ? "RGB" : std::string(viz::colormap_name(style.colormap));
+    if (try_picture(
+            "components.png", quiet, [&] { return viz::render_components(h, image, style); }, out,
+            written))
+      report.figures.push_back({"Components",
+                                "The " + std::to_string(h.rows) +
+                                    " rows of H as images, each scaled to its own maximum (" +
+                                    cmap + ").",
+                                "image/png",
+                                {}});
+    if (try_picture(
+            "reconstructions.png", quiet,
+            [&] {
+              return viz::render_reconstructions(x, w, h, image, style, kReconstructionSamples);
+            },
+            out, written))
+      report.figures.push_back({"Reconstructions",
+                                "Top: samples spread over the data set; bottom: their "
+                                "reconstructions W·H, on the sample's scale.",
+                                "image/png",
+                                {}});
+    if (try_picture(
+            "top-examples.png", quiet,
+            [&] { return viz::render_top_examples(x, w, h, image, style, kTopExamples); }, out,
+            written))
+      report.figures.push_back({"Top examples",
+                                "One row per component: the component, then the samples with "
+                                "the largest activation of it (column of W).",
+                                "image/png",
+                                {}});
+    for (std::size_t f = 0; f < report.figures.size(); ++f)
+      report.figures[f].data = read_bytes(out.stage(written[f]));
+  }
+
+  const auto loss = summary.value("loss_history", std::vector<double>{});
+  std::vector<double> seconds;
+  const auto per_iteration = summary.value("iteration_seconds", std::vector<double>{});
+  if (!per_iteration.empty() && per_iteration.size() + 1 == loss.size()) {
+    double init = 0;
+    if (summary.contains("timings")) init = summary["timings"].value("init", 0.0);
+    seconds.push_back(init);
+    seconds.insert(seconds.end(), per_iteration.begin(), per_iteration.end());
+  }
+  const bool frobenius = summary.value("loss", std::string()) == "frobenius";
+  const std::string svg =
+      viz::loss_svg(loss, seconds, frobenius ? "loss ½‖X − WH‖²" : "loss (β-divergence)");
+  write_text(out.stage("loss.svg"), svg);
+  written.push_back("loss.svg");
+  report.figures.push_back({"Loss",
+                            "The objective after every iteration (0 = initialisation)" +
+                                std::string(seconds.empty() ? "." : ", and against time."),
+                            "image/svg+xml", std::vector<std::uint8_t>(svg.begin(), svg.end())});
+  write_text(out.stage("report.html"), viz::report_html(report));
+  written.push_back("report.html");
+  return written;
+}
+
+template <typename T>
+std::vector<double> component_usage(const Matrix<T>& w, const Matrix<T>& h) {
+  std::vector<double> usage(static_cast<std::size_t>(h.rows), 0.0);
+  for (Index j = 0; j < h.rows; ++j) {
+    double wsum = 0, hsum = 0;
+    for (Index i = 0; i < w.rows; ++i) wsum += static_cast<double>(w(i, j));
+    for (Index p = 0; p < h.cols; ++p) hsum += static_cast<double>(h(j, p));
+    usage[static_cast<std::size_t>(j)] = wsum * hsum;
+  }
+  return usage;
+}
+
+template <typename T>
+void sort_by_usage(Matrix<T>& w, Matrix<T>& h) {
+  const std::vector<double> usage = component_usage(w, h);
+  std::vector<Index> order(usage.size());
+  std::iota(order.begin(), order.end(), Index{0});
+  std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) {
+    return usage[static_cast<std::size_t>(a)] > usage[static_cast<std::size_t>(b)];
+  });
+  Matrix<T> w2(w.rows, w.cols), h2(h.rows, h.cols);
+  for (Index c = 0; c < static_cast<Index>(order.size()); ++c) {
+    const Index j = order[static_cast<std::size_t>(c)];
+    for (Index i = 0; i < w.rows; ++i) w2(i, c) = w(i, j);
+    std::copy(h.row(j), h.row(j) + h.cols, h2.row(c));
+  }
+  w = std::move(w2);
+  h = std::move(h2);
+}
+
+#define NMFKIT_PICTURES(T)                                                                    \
+  template std::vector<std::string> write_pictures<T>(                                        \
+      OutputDir&, const Json&, const DenseView<T>&, const DenseView<T>&, const DenseView<T>&, \
+      const viz::ImageShape&, const viz::ComponentsStyle&, bool);                             \
+  template std::vector<double> component_usage<T>(const Matrix<T>&, const Matrix<T>&);        \
+  template void sort_by_usage<T>(Matrix<T>&, Matrix<T>&);
+NMFKIT_PICTURES(float)
+NMFKIT_PICTURES(double)
+#undef NMFKIT_PICTURES
+
+}  // namespace nmfkit::cli

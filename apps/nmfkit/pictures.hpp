@@ -1,0 +1,38 @@
+#pragma once
+// The pictures of a run and its report, drawn from X, W, H and summary.json's fields:
+// components.png, reconstructions.png, top-examples.png, loss.svg and report.html. Used by
+// `nmfkit fit` and `nmfkit render`.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "nmfkit/matrix.hpp"
+#include "output_dir.hpp"
+#include "viz/components.hpp"
+
+namespace nmfkit::cli {
+
+/// Samples shown in reconstructions.png, and examples per component in top-examples.png.
+inline constexpr int kReconstructionSamples = 8;
+inline constexpr int kTopExamples = 8;
+
+/// Writes the pictures and report.html into `out` (staged) and returns the names written.
+/// `summary` provides the report's text (command_line, loss_history, iteration_seconds, errors,
+/// parameters). A picture that cannot be drawn (rows that are not images, or too large) is left
+/// out with a note on stderr unless quiet.
+template <typename T>
+std::vector<std::string> write_pictures(OutputDir& out, const nlohmann::ordered_json& summary,
+                                        const DenseView<T>& x, const DenseView<T>& w,
+                                        const DenseView<T>& h, const viz::ImageShape& image,
+                                        const viz::ComponentsStyle& style, bool quiet);
+
+/// Total activation of each component: sum_i W_ij times the sum of H_j, the intensity component
+/// j carries in the reconstruction W·H (unchanged by rescaling W_j and H_j inversely).
+template <typename T>
+std::vector<double> component_usage(const Matrix<T>& w, const Matrix<T>& h);
+
+/// Reorders the columns of W and the rows of H by decreasing usage (ties keep their order).
+template <typename T>
+void sort_by_usage(Matrix<T>& w, Matrix<T>& h);
+
+}  // namespace nmfkit::cli

@@ -1,0 +1,89 @@
+#include "io/image_folder.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "io/image.hpp"
+#include "nmfkit/errors.hpp"
+
+namespace nmfkit::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string size_text(const Image8& image) {
+  return std::to_string(image.width) + "x" + std::to_string(image.height);
+}
+
+}  // namespace
+
+std::vector<std::string> list_image_files(const std::string& dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->is_regular_file(type_ec) && is_image_extension(it->path().extension().string()))
+      files.push_back(it->path().string());
+  }
+  if (ec) throw DataError("cannot list the folder '" + dir + "': " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+ImageFolder read_image_folder(const std::string& dir, const ImageFolderOptions& options) {
+  if (options.channels != 1 && options.channels != 3)
+    throw InvalidArgument("image channels must be 1 or 3, got " + std::to_string(options.channels));
+  if ((options.width > 0) != (options.height > 0))
+    throw InvalidArgument("an image size needs both a width and a height");
+  const std::vector<std::string> files = list_image_files(dir);
+  if (files.empty())
+    throw DataError("the folder '" + dir +
+                    "' holds no images (PNG, JPEG, BMP, PGM/PPM files, searched recursively)");
+
+  ImageFolder out;
+  std::string first_file;
+  Image8 first;  // size of the first image read (pixels unused)
+  std::size_t sample_bytes = 0;
+  for (const std::string& file : files) {
+    if (options.limit > 0 && static_cast<std::int64_t>(out.files.size()) >= options.limit) break;
+    Image8 image;
+    try {
+      image = read_image(file, options.channels);
+    } catch (const DataError&) {
+      if (!options.skip_bad) throw;
+      out.skipped.push_back(file);
+      continue;
+    }
+    if (options.width > 0) {
+      image = resize_image(image, options.width, options.height);
+    } else if (first_file.empty()) {
+      first_file = file;
+      first.width = image.width;
+      first.height = image.height;
+    } else if (image.width != first.width || image.height != first.height) {
+      throw DataError("images differ in size: '" + first_file + "' is " + size_text(first) +
+                      " but '" + file + "' is " + size_text(image) +
+                      " (use --size WxH to resize them all)");
+    }
+    if (sample_bytes == 0) {
+      sample_bytes = image.pixels.size();
+      out.images.bytes.reserve(sample_bytes * files.size());
+      out.images.shape = {0, image.height, image.width};
+      if (options.channels == 3) out.images.shape.push_back(3);
+    }
+    out.images.bytes.insert(out.images.bytes.end(), image.pixels.begin(), image.pixels.end());
+    out.files.push_back(file);
+  }
+  if (out.files.empty())
+    throw DataError("none of the " + std::to_string(files.size()) + " image files in '" + dir +
+                    "' could be read");
+  out.images.dtype = DType::kUint8;
+  out.images.shape[0] = static_cast<std::int64_t>(out.files.size());
+  out.images.bytes.shrink_to_fit();
+  return out;
+}
+
+}  // namespace nmfkit::io

@@ -1,0 +1,35 @@
+#pragma once
+/// A folder of images read as one array of samples (n × height × width [× 3], 8-bit).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/array.hpp"
+
+namespace nmfkit::io {
+
+struct ImageFolderOptions {
+  int channels = 1;  ///< 1: convert to gray; 3: keep RGB
+  int width = 0;     ///< resize every image to width × height; 0 = keep (all must agree)
+  int height = 0;
+  bool skip_bad = false;   ///< skip unreadable or corrupt files instead of failing
+  std::int64_t limit = 0;  ///< read at most this many images (0 = all)
+};
+
+struct ImageFolder {
+  Array images;                      ///< uint8, shape {n, height, width} or {n, height, width, 3}
+  std::vector<std::string> files;    ///< the file of each sample, in order
+  std::vector<std::string> skipped;  ///< files skipped as unreadable (only with skip_bad)
+};
+
+/// The image files under `dir` (PNG, JPEG, BMP, PGM/PPM by extension, any case), searched
+/// recursively, sorted by path. Throws nmfkit::DataError when `dir` cannot be listed.
+std::vector<std::string> list_image_files(const std::string& dir);
+
+/// Reads every image file under `dir` in path order. Without a size every image must have the
+/// size of the first (else one line naming both files and their sizes); with one, each is
+/// resized (resize_image). A file that cannot be read is an error naming it, or is skipped with
+/// skip_bad. No image files, or none readable, is an error. Throws nmfkit::DataError.
+ImageFolder read_image_folder(const std::string& dir, const ImageFolderOptions& options);
+
+}  // namespace nmfkit::io

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Opens a report.html written by `nmfkit fit` in headless Chromium and checks that every image
+loaded (naturalWidth > 0) and that the page logged nothing (no error events, no console messages).
+Keeps a screenshot of the page and the report itself in ARTIFACT_DIR.
+
+    check_report.py NMFKIT ARTIFACT_DIR SOURCE_DIR
+
+Chromium is Debian's `chromium`; when it is missing, SOURCE_DIR/scripts/install-deps.sh installs
+it (as root) or says how. A broken copy of the report (one image's data corrupted) must fail the
+same check, so the check is known to be able to fail.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+BROWSERS = ["chromium", "chromium-browser", "google-chrome"]
+
+# Injected first into <head>: records error events (scripts, images) and console calls.
+RECORDER = """<script>
+window.__nmfkit_problems = [];
+window.addEventListener('error', function (e) {
+  var t = e.target && e.target.tagName ? e.target.tagName + ' failed to load' : String(e.message);
+  window.__nmfkit_problems.push(t);
+}, true);
+['error', 'warn'].forEach(function (level) {
+  var original = console[level];
+  console[level] = function () {
+    window.__nmfkit_problems.push('console.' + level + ': ' + Array.from(arguments).join(' '));
+    return original.apply(console, arguments);
+  };
+});
+window.addEventListener('load', function () {
+  var widths = Array.from(document.images).map(function (i) {
+    return i.complete ? i.naturalWidth : -1;
+  });
+  var pre = document.createElement('pre');
+  pre.id = 'nmfkit-check';
+  pre.textContent = JSON.stringify({widths: widths, problems: window.__nmfkit_problems});
+  document.body.appendChild(pre);
+});
+</script>
+"""
+
+
+def find_browser(source_dir):
+    for name in BROWSERS:
+        path = shutil.which(name)
+        if path:
+            return path
+    print("check_report: no Chromium found; running scripts/install-deps.sh", file=sys.stderr)
+    subprocess.run([os.path.join(source_dir, "scripts", "install-deps.sh")], check=False)
+    for name in BROWSERS:
+        path = shutil.which(name)
+        if path:
+            return path
+    sys.exit("check_report: FAIL: Chromium is not installed (apt-get install chromium)")
+
+
+def chromium(browser, work, args, url):
+    profile = tempfile.mkdtemp(prefix="profile-", dir=work)  # a fresh user-data dir every run
+    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile,
+               "--enable-logging=stderr", "--v=0", "--no-first-run", "--disable-extensions",
+               "--virtual-time-budget=10000"] + args + [url]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def check_page(browser, work, html_path):
+    """The problems Chromium sees on the page (an empty list when it is fine) and its image count."""
+    html = open(html_path, encoding="utf-8").read()
+    expected = len(re.findall(r"<img\b", html))
+    probe = os.path.join(work, "probe-" + os.path.basename(html_path))
+    with open(probe, "w", encoding="utf-8") as f:
+        f.write(html.replace("<head>", "<head>\n" + RECORDER, 1))
+    run = chromium(browser, work, ["--dump-dom"], "file://" + probe)
+    match = re.search(r'<pre id="nmfkit-check">(.*?)</pre>', run.stdout, re.S)
+    if run.returncode != 0 or not match:
+        return ["Chromium gave no result (exit %d): %s" % (run.returncode, run.stderr[-2000:])], 0
+    result = json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    problems = list(result["problems"])
+    widths = result["widths"]
+    if len(widths) != expected:
+        problems.append("the page has %d images, the HTML %d" % (len(widths), expected))
+    problems += ["image %d did not load (naturalWidth %d)" % (i, w)
+                 for i, w in enumerate(widths) if w <= 0]
+    problems += ["console: " + line for line in run.stderr.splitlines() if ":CONSOLE" in line]
+    return problems, len(widths)
+
+
+def make_report(nmfkit, work):
+    """Fits three 8x8 parts mixed into 80 images and returns the report's path."""
+    rng = np.random.default_rng(0)
+    parts = np.zeros((3, 8, 8))
+    parts[0, :4, :4] = 1
+    parts[1, 5:7, :] = 1
+    parts[2, :, 6] = 1
+    x = np.einsum("nk,khw->nhw", rng.uniform(0, 1, (80, 3)), parts).astype(np.float32)
+    np.save(os.path.join(work, "parts.npy"), x)
+    out = os.path.join(work, "out")
+    subprocess.run([nmfkit, "fit", os.path.join(work, "parts.npy"), "-k", "3", "-o", out, "-q",
+                    "--labels", "--sort", "usage"], check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(out, "report.html")
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    nmfkit, artifacts, source_dir = sys.argv[1:]
+    os.makedirs(artifacts, exist_ok=True)
+    browser = find_browser(source_dir)
+    with tempfile.TemporaryDirectory(prefix="nmfkit-report-") as work:
+        report = make_report(nmfkit, work)
+        shutil.copy(report, os.path.join(artifacts, "report.html"))
+
+        problems, images = check_page(browser, work, report)
+        if problems:
+            sys.exit("check_report: FAIL: report.html in Chromium:\n  " + "\n  ".join(problems))
+        if images < 4:
+            sys.exit("check_report: FAIL: expected at least 4 images, the page has %d" % images)
+
+        # The check must catch a broken image: corrupt the first embedded PNG of a copy.
+        broken = os.path.join(work, "broken.html")
+        html = open(report, encoding="utf-8").read()
+        with open(broken, "w", encoding="utf-8") as f:
+            f.write(html.replace("data:image/png;base64,iVBOR", "data:image/png;base64,AAAAA", 1))
+        caught, _ = check_page(browser, work, broken)
+        if not any("did not load" in p for p in caught):
+            sys.exit("check_report: FAIL: a corrupted image was not detected: %s" % caught)
+
+        screenshot = os.path.join(artifacts, "report-screenshot.png")
+        if os.path.exists(screenshot):
+            os.remove(screenshot)
+        run = chromium(browser, work, ["--screenshot=" + screenshot, "--window-size=1280,2400",
+                                       "--hide-scrollbars"], "file://" + report)
+        with open(screenshot, "rb") as f:
+            if run.returncode != 0 or f.read(8) != b"\x89PNG\r\n\x1a\n":
+                sys.exit("check_report: FAIL: no screenshot: " + run.stderr[-2000:])
+    print("check_report: %d images loaded, no errors; screenshot %s" % (images, screenshot))
+
+
+if __name__ == "__main__":
+    main()
