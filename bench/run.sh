@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# `make bench`: the side-by-side MNIST comparisons (docs/benchmarks.md, docs/benchmarks-losses.md).
+# `make bench`: the kernel micro benchmarks (docs/micro-bench.txt, read by docs/performance.md),
+# then the side-by-side comparisons with scikit-learn and RcppML (docs/benchmarks.md, .png, .json;
+# docs/benchmarks-losses.md). Arguments go to bench/compare.py (e.g. --cases mnist:10 --reps 3).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$repo/scripts/fetch-mnist.sh"
-/usr/bin/python3 "$repo/bench/compare_mnist.py" "$@"
+micro="$repo/build/release/bench/nmfkit_micro_bench"
+if [[ -x "$micro" ]]; then
+  OMP_PROC_BIND=false "$micro" --benchmark_counters_tabular=true | tee "$repo/docs/micro-bench.txt.tmp"
+  mv "$repo/docs/micro-bench.txt.tmp" "$repo/docs/micro-bench.txt"
+else
+  echo "bench: $micro was not built (Debian's libbenchmark-dev is missing); skipping it" >&2
+fi
+/usr/bin/python3 "$repo/bench/compare.py" "$@"
 /usr/bin/python3 "$repo/bench/compare_losses.py"
