@@ -148,7 +148,7 @@ int run_typed(const FitArgs& args, FitOptions options) {
   OutputDir out(args.outdir);
   InputOptions input_options = args.input_options;
   input_options.limit = args.limit;
-  const Input in = load_input(args.input, input_options);
+  Input in = load_input(args.input, input_options);
   options.validate(in.rows, in.cols);
   if (!in.skipped.empty() && !args.quiet)
     std::cerr << "nmfkit: note: skipped " << in.skipped.size() << " unreadable image file"
@@ -160,7 +160,7 @@ int run_typed(const FitArgs& args, FitOptions options) {
     h0 = read_matrix_npy<T>(args.h0, "--h0");
     start = {w0.view(), h0.view()};
   }
-  const std::vector<T> x = in.matrix<T>();
+  const std::vector<T> x = in.take_matrix<T>();
   ProgressReporter progress({"nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
                                  std::to_string(in.cols) + "; k = " + std::to_string(options.k) +
                                  ", solver " + options.solver + ", loss " +

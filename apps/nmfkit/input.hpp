@@ -43,6 +43,13 @@ struct Input {
   std::vector<T> matrix() const {
     return io::to_vector<T>(array, scaled_from_uint8 ? 1.0 / 255.0 : 1.0);
   }
+  /// matrix(), then frees the samples as read: a fit needs X only once, in T.
+  template <typename T>
+  std::vector<T> take_matrix() {
+    std::vector<T> x = matrix<T>();
+    array.bytes = {};
+    return x;
+  }
 };
 
 /// Loads INPUT. Throws DataError on unreadable or malformed input, naming the file, and

@@ -35,7 +35,7 @@ int run_typed(const TransformArgs& args, const Model& model) {
     input_options.size =
         std::to_string(model.image.width) + "x" + std::to_string(model.image.height);
   }
-  const Input in = load_input(args.input, input_options);
+  Input in = load_input(args.input, input_options);
   const bool image_input = in.image.height > 1;  // from a 3-D/4-D file (or square rows)
   if (in.cols != model.n_features ||
       (image_input && model.image.height > 1 &&
@@ -51,7 +51,7 @@ int run_typed(const TransformArgs& args, const Model& model) {
                     std::to_string(model.options.k) + " x " + std::to_string(model.n_features));
   FitOptions options = model.options;
   options.threads = args.threads;
-  const std::vector<T> x = in.matrix<T>();
+  const std::vector<T> x = in.take_matrix<T>();
   ProgressReporter progress({"nmfkit: transform " + in.description + ", " +
                                  std::to_string(in.rows) + " x " + std::to_string(in.cols) +
                                  " with the k = " + std::to_string(options.k) + " components in " +

@@ -5,12 +5,11 @@ namespace nmfkit::core {
 template <typename T>
 CsrData<T>::CsrData(const DenseView<T>& x, int threads, bool normalize)
     : threads_(threads), stats_(check_dense_input(x, threads)) {
+  rows_ = x.rows;
+  cols_ = x.cols;
+  bytes_ = kernels::csr_bytes(x, threads);
   // check_dense_input bounds the stride, hence the columns, by 2^31 − 1 = kernels::kMaxCsrCols.
-  x_ = kernels::csr_from_dense(x, threads);
-  rows_ = x_.rows;
-  cols_ = x_.cols;
-  bytes_ = kernels::csr_bytes(x_, threads);
-  if (bytes_) x_ = kernels::CsrMatrix<T>{};
+  if (!bytes_) x_ = kernels::csr_from_dense(x, threads);
   scale_ = data_scale(stats_, x.rows, x.cols, normalize);
   inverse_scale_ = 1.0 / scale_;
 }

@@ -284,32 +284,65 @@ int level_of(T v, double unit) {
 }  // namespace
 
 template <typename T>
-std::optional<CsrBytes<T>> csr_bytes(const CsrMatrix<T>& x, int threads) {
-  if (x.cols > kMaxCsrBytesCols) return std::nullopt;
-  const std::size_t nonzeros = x.value.size();
+std::optional<CsrBytes<T>> csr_bytes(const DenseView<T>& x, int threads) {
+  if (x.rows <= 0 || x.cols <= 0 || x.cols > kMaxCsrBytesCols) return std::nullopt;
+  const RowChunks chunks = row_chunks(x.rows);
+  const auto count = static_cast<std::size_t>(chunks.count);
   for (const double unit : {1.0 / 255.0, 1.0}) {
-    // A level's value, 0 while unseen: one value per level, else the matrix is not 8-bit.
-    std::array<T, 256> palette{};
-    bool ok = true;
-    for (std::size_t e = 0; e < nonzeros && ok; ++e) {
-      const int q = level_of(x.value[e], unit);
-      if (q < 0 || (palette[q] != T(0) && palette[q] != x.value[e]))
-        ok = false;
-      else
-        palette[q] = x.value[e];
-    }
-    if (!ok) continue;
+    // Each chunk's table of the value seen at each level (0 while unseen), and whether every
+    // non-zero in it is a level with one value: counted row by row, as csr_from_dense does.
+    std::vector<std::array<T, 256>> tables(count);
+    std::vector<char> levels(count, 1);
     CsrBytes<T> b;
     b.rows = x.rows;
     b.cols = x.cols;
-    b.row_start = x.row_start;
-    b.palette = palette;
-    b.col.resize(nonzeros);
-    b.code.resize(nonzeros);
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (std::size_t e = 0; e < nonzeros; ++e) {
-      b.col[e] = static_cast<std::uint16_t>(x.col[e]);
-      b.code[e] = static_cast<std::uint8_t>(level_of(x.value[e], unit));
+    b.row_start.assign(static_cast<std::size_t>(x.rows + 1), 0);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (Index c = 0; c < chunks.count; ++c) {
+      std::array<T, 256>& table = tables[static_cast<std::size_t>(c)];
+      table.fill(T(0));
+      for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
+        const T* row = x.row(r);
+        std::int64_t nonzeros = 0;
+        bool ok = true;
+        for (Index j = 0; j < x.cols; ++j) {
+          if (row[j] == T(0)) continue;
+          const int q = level_of(row[j], unit);
+          ok = ok && q >= 0 && (table[q] == T(0) || table[q] == row[j]);
+          if (q >= 0) table[q] = row[j];
+          ++nonzeros;
+        }
+        b.row_start[static_cast<std::size_t>(r + 1)] = nonzeros;
+        if (!ok) {
+          levels[static_cast<std::size_t>(c)] = 0;
+          break;
+        }
+      }
+    }
+    bool ok = std::all_of(levels.begin(), levels.end(), [](char l) { return l != 0; });
+    for (std::size_t c = 0; c < count && ok; ++c)
+      for (int q = 0; q < 256 && ok; ++q) {
+        const T v = tables[c][static_cast<std::size_t>(q)];
+        if (v == T(0)) continue;
+        ok = b.palette[static_cast<std::size_t>(q)] == T(0) ||
+             b.palette[static_cast<std::size_t>(q)] == v;
+        b.palette[static_cast<std::size_t>(q)] = v;
+      }
+    if (!ok) continue;
+    std::int64_t* start = b.row_start.data();
+    for (Index r = 0; r < x.rows; ++r) start[r + 1] += start[r];
+    b.col.resize(static_cast<std::size_t>(start[x.rows]));
+    b.code.resize(b.col.size());
+#pragma omp parallel for schedule(dynamic, kRowsPerTask) num_threads(threads)
+    for (Index r = 0; r < x.rows; ++r) {
+      const T* row = x.row(r);
+      std::int64_t e = start[r];
+      for (Index j = 0; j < x.cols; ++j) {
+        if (row[j] == T(0)) continue;
+        b.col[static_cast<std::size_t>(e)] = static_cast<std::uint16_t>(j);
+        b.code[static_cast<std::size_t>(e)] = static_cast<std::uint8_t>(level_of(row[j], unit));
+        ++e;
+      }
     }
     return b;
   }
@@ -361,7 +394,7 @@ std::optional<BadEntry> first_invalid(const CsrMatrix<T>& x, int threads) {
 #define NMFKIT_INSTANTIATE(T)                                                 \
   template CsrMatrix<T> csr_from_dense<T>(const DenseView<T>&, int);          \
   template double zero_fraction<T>(const DenseView<T>&, int);                 \
-  template std::optional<CsrBytes<T>> csr_bytes<T>(const CsrMatrix<T>&, int); \
+  template std::optional<CsrBytes<T>> csr_bytes<T>(const DenseView<T>&, int); \
   NMFKIT_PRODUCTS(CsrMatrix<T>, T)                                            \
   NMFKIT_PRODUCTS(CsrBytes<T>, T)                                             \
   template NormAndSum norm_and_sum<T>(const CsrMatrix<T>&, int);              \

@@ -51,11 +51,12 @@ struct CsrBytes {
   Index nonzeros() const { return static_cast<Index>(code.size()); }
 };
 
-/// x in CsrBytes form when every stored value is q/255 (as converted from 8-bit pixels, in
-/// double or in T) or the integer q, for q in 1…255, and x has at most kMaxCsrBytesCols
-/// columns; otherwise nothing.
+/// x in CsrBytes form (its non-zeros, exactly, as csr_from_dense keeps them) when every non-zero
+/// is q/255 (as converted from 8-bit pixels, in double or in T) or the integer q, for q in
+/// 1…255, and x has 1 to kMaxCsrBytesCols columns; otherwise nothing. Built straight from the
+/// dense view: the float CSR form is never held.
 template <typename T>
-std::optional<CsrBytes<T>> csr_bytes(const CsrMatrix<T>& x, int threads);
+std::optional<CsrBytes<T>> csr_bytes(const DenseView<T>& x, int threads);
 
 /// The CSR form of x, exactly: every entry that compares unequal to zero is stored (NaN included),
 /// zeros (and −0) are not. The result depends only on x, not on the thread count. Throws

@@ -70,10 +70,21 @@ TYPED_TEST(CsrBytesTest, ProductsAndResidualEqualThoseOfFloatCsr) {
   const Index n = 5000, m = 300;
   for (Levels levels : {Levels::kDoubleScaled, Levels::kTypeScaled, Levels::kRaw}) {
     const std::vector<T> x = pixels<T>(n, m, levels, 7);
-    const kernels::CsrMatrix<T> csr = kernels::csr_from_dense(DenseView<T>(x.data(), n, m), 2);
-    const auto bytes = kernels::csr_bytes(csr, 2);
+    const DenseView<T> view(x.data(), n, m);
+    const kernels::CsrMatrix<T> csr = kernels::csr_from_dense(view, 2);
+    const auto bytes = kernels::csr_bytes(view, 2);
     ASSERT_TRUE(bytes.has_value());
-    EXPECT_EQ(bytes->nonzeros(), csr.nonzeros());
+    // The same stored entries, whatever the thread count.
+    EXPECT_EQ(bytes->row_start, csr.row_start);
+    ASSERT_EQ(bytes->nonzeros(), csr.nonzeros());
+    for (std::size_t e = 0; e < csr.value.size(); ++e) {
+      ASSERT_EQ(Index(bytes->col[e]), Index(csr.col[e]));
+      ASSERT_EQ(bytes->palette[bytes->code[e]], csr.value[e]);
+    }
+    const auto one = kernels::csr_bytes(view, 1);
+    ASSERT_TRUE(one.has_value());
+    EXPECT_EQ(one->code, bytes->code);
+    EXPECT_EQ(one->col, bytes->col);
     for (Index p : {Index(1), Index(10), Index(23)}) {
       const std::vector<T> right_m = uniform<T>(m * p, 1), right_n = uniform<T>(n * p, 2);
       std::vector<T> a(static_cast<std::size_t>(n * p)), b(a.size());
@@ -97,8 +108,7 @@ TYPED_TEST(CsrBytesTest, RefusedForValuesThatAreNotLevels) {
   const Index n = 50, m = 40;
   std::vector<T> x = pixels<T>(n, m, Levels::kDoubleScaled, 3);
   auto bytes_of = [&](const std::vector<T>& v, Index cols) {
-    return kernels::csr_bytes(
-        kernels::csr_from_dense(DenseView<T>(v.data(), Index(v.size()) / cols, cols), 1), 1);
+    return kernels::csr_bytes(DenseView<T>(v.data(), Index(v.size()) / cols, cols), 2);
   };
   EXPECT_TRUE(bytes_of(x, m).has_value());
   std::vector<T> off = x;
