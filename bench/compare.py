@@ -141,7 +141,8 @@ def contenders(dataset, k, threads, env):
     ]
 
 
-TRACES = [("nmfkit (default: hals, nndsvda)", []), ("nmfkit hals --extrapolate", ["--extrapolate"])]
+TRACES = [("nmfkit (default: hals, nndsvda)", []), ("nmfkit hals --extrapolate", ["--extrapolate"]),
+          ("nmfkit cd", ["--solver", "cd"])]
 
 
 def time_to(curve, target):

@@ -174,7 +174,6 @@ int run_typed(const FitArgs& args, FitOptions options) {
   if (args.sort == "usage") sort_by_usage(r.W, r.H);
 
   nlohmann::ordered_json summary = summary_json(args, options, in, r);
-  summary["iteration_seconds"] = progress.seconds();
   summary["component_usage"] = component_usage(r.W, r.H);
   const std::int64_t w_shape[] = {r.W.rows, r.W.cols};
   const std::int64_t h_shape[] = {r.H.rows, r.H.cols};

@@ -50,8 +50,8 @@ viz::Report make_report(const Json& s) {
                                                                ? " (converged)"
                                                                : " (stopped before converging)"));
   r.results.emplace_back("time", value_or(s, "seconds", "?") + " s");
-  static const char* kSkip[] = {"loss_history", "iteration_seconds", "timings",      "files",
-                                "command_line", "component_usage",   "skipped_files"};
+  static const char* kSkip[] = {"loss_history", "history_seconds", "timings",      "files",
+                                "command_line", "component_usage", "skipped_files"};
   for (const auto& [key, value] : s.items()) {
     if (std::find(std::begin(kSkip), std::end(kSkip), key) != std::end(kSkip)) continue;
     r.parameters.emplace_back(key, text(value));
@@ -123,14 +123,9 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, con
   }
 
   const auto loss = summary.value("loss_history", std::vector<double>{});
-  std::vector<double> seconds;
-  const auto per_iteration = summary.value("iteration_seconds", std::vector<double>{});
-  if (!per_iteration.empty() && per_iteration.size() + 1 == loss.size()) {
-    double init = 0;
-    if (summary.contains("timings")) init = summary["timings"].value("init", 0.0);
-    seconds.push_back(init);
-    seconds.insert(seconds.end(), per_iteration.begin(), per_iteration.end());
-  }
+  // The time each loss_history entry was reached (the first: when the initialisation ended).
+  std::vector<double> seconds = summary.value("history_seconds", std::vector<double>{});
+  if (seconds.size() != loss.size()) seconds.clear();
   const bool frobenius = summary.value("loss", std::string()) == "frobenius";
   const std::string svg =
       viz::loss_svg(loss, seconds, frobenius ? "loss ½‖X − WH‖²" : "loss (β-divergence)");

@@ -17,7 +17,7 @@ inline constexpr int kReconstructionSamples = 8;
 inline constexpr int kTopExamples = 8;
 
 /// Writes the pictures and report.html into `out` (staged) and returns the names written.
-/// `summary` provides the report's text (command_line, loss_history, iteration_seconds, errors,
+/// `summary` provides the report's text (command_line, loss_history, history_seconds, errors,
 /// parameters). A picture that cannot be drawn (rows that are not images, or too large) is left
 /// out with a note on stderr unless quiet.
 template <typename T>
