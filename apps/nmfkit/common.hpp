@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "nmfkit/matrix.hpp"
+#include "nmfkit/options.hpp"
 
 namespace nmfkit {
 struct Progress;
@@ -22,6 +23,9 @@ std::function<bool(const Progress&)> progress_printer(std::string heading, bool 
 /// CLI11 checks with one-line messages: a finite number >= 0, and a count 0..2147483647.
 extern const CLI::Validator kFiniteNonNegative;
 extern const CLI::Validator kCount;
+
+/// --format: auto, dense or sparse; throws InvalidArgument naming the choices.
+DataFormat parse_format(const std::string& name);
 
 /// v with `digits` decimals.
 std::string fixed(double v, int digits);

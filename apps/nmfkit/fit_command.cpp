@@ -32,16 +32,18 @@ std::string solver_help() {
   return s;
 }
 
-DataFormat parse_format(const std::string& name) {
-  if (name == "auto") return DataFormat::kAuto;
-  if (name == "dense") return DataFormat::kDense;
-  if (name == "sparse") return DataFormat::kSparse;
-  throw InvalidArgument("unknown format '" + name + "' (choose auto, dense or sparse)");
-}
-
 FitOptions options_from(const FitArgs& a) {
   FitOptions o;
-  o.k = a.k;
+  if (a.k == "auto") {
+    o.k = 1;  // chosen later, by prepare_fit
+  } else {
+    char* end = nullptr;
+    const long k = std::strtol(a.k.c_str(), &end, 10);
+    if (a.k.empty() || *end != '\0' || k < std::numeric_limits<int>::min() ||
+        k > std::numeric_limits<int>::max())
+      throw InvalidArgument("-k/--components must be a whole number or 'auto', got '" + a.k + "'");
+    o.k = static_cast<int>(k);
+  }
   o.solver = a.solver;
   o.beta = parse_loss(a.loss);
   o.init = parse_init(a.init);
@@ -122,6 +124,12 @@ int run_typed(const FitArgs& args, FitOptions options) {
   style.colormap = viz::parse_colormap(args.cmap);
   OutputDir out(args.outdir);
   const Input in = load_input(args.input, args.limit);
+  const std::vector<T> x = in.matrix<T>();
+  FitExtrasArgs extra_args = args.extra;
+  extra_args.auto_k = args.k == "auto";
+  extra_args.limited = args.limit > 0;
+  extra_args.quiet = args.quiet;
+  FitExtras extras = prepare_fit(extra_args, options, in, x);
   options.validate(in.rows, in.cols);
   // Rows that are not images (or are too large to tile) still get W, H and the JSON files.
   const std::string picture_problem = viz::components_picture_problem(options.k, in.image, style);
@@ -140,10 +148,8 @@ int run_typed(const FitArgs& args, FitOptions options) {
           options.solver + ", loss " + loss_name(options.beta) + ", init " + args.init,
       args.quiet, options.beta == 2);
 
-  const std::vector<T> x = in.matrix<T>();
-  const FitResult<T> r = fit(DenseView<T>(x.data(), in.rows, in.cols), options,
-                             options.init == Init::kCustom ? &start : nullptr);
-  if (interrupted()) throw Interrupted();
+  const FitResult<T> r = fit_best(extra_args, options, x, in,
+                                  options.init == Init::kCustom ? &start : nullptr, extras);
 
   const std::int64_t w_shape[] = {r.W.rows, r.W.cols};
   const std::int64_t h_shape[] = {r.H.rows, r.H.cols};
@@ -151,8 +157,9 @@ int run_typed(const FitArgs& args, FitOptions options) {
     viz::write_components_png(out.stage("components.png"), r.H.view(), in.image, style);
   io::write_npy(out.stage("W.npy"), r.W.data(), w_shape);
   io::write_npy(out.stage("H.npy"), r.H.data(), h_shape);
-  write_text(out.stage("summary.json"),
-             summary_json(args, options, in, r, picture_problem.empty()).dump(2) + "\n");
+  nlohmann::ordered_json summary = summary_json(args, options, in, r, picture_problem.empty());
+  add_extras(summary, extra_args, extras);
+  write_text(out.stage("summary.json"), summary.dump(2) + "\n");
   write_text(
       out.stage("model.json"),
       model_json(options, in.image, in.cols, args.dtype, in.scaled_from_uint8).dump(2) + "\n");
@@ -183,8 +190,20 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
                   "A dataset name (mnist: fetched if missing; fashion-mnist), an IDX file "
                   "(plain or .gz) or an NPY file, one sample per row")
       ->required();
-  fit->add_option("-k,--components", a.k, "Number of components k (1 <= k <= min(n, m))")
+  fit->add_option("-k,--components", a.k,
+                  "Number of components k (1 <= k <= min(n, m)), or auto: chosen by held-out "
+                  "cross-validation as 'nmfkit rank' does (see --k-range)")
       ->required();
+  fit->add_option("--k-range", a.extra.ranks,
+                  "-k auto: the candidate ranks, 2..40, 2..40:2 or 4,8,16 (default 1..20)");
+  fit->add_option("--restarts", a.extra.restarts,
+                  "Fit N times with seeds seed, seed+1, ...; keep the lowest final objective "
+                  "(default 1)")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
+  fit->add_option("--mask", a.extra.mask,
+                  "NPY file of the input's shape: nonzero = observed, 0 = missing (left out "
+                  "of the fit and the loss)");
+  fit->add_option("--missing", a.extra.missing, "nan: NaN entries of the input are missing");
   fit->add_option("-o,--output", a.outdir, "Output folder (created; files in it are replaced)")
       ->required();
   fit->add_option("--solver", a.solver, solver_help());

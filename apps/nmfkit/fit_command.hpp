@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <string>
 
+#include "fit_extras.hpp"
+
 namespace nmfkit::cli {
 
 struct FitArgs {
   std::string input;
-  int k = 0;
+  std::string k;  ///< a number, or "auto"
   std::string outdir;
   std::string solver = "hals";
   std::string loss = "frobenius";
@@ -28,6 +30,7 @@ struct FitArgs {
   std::string dtype = "float32";
   std::string cmap = "viridis";
   bool quiet = false;
+  FitExtrasArgs extra;  ///< -k auto, --k-range, --restarts, --mask, --missing
 };
 
 /// Declares the `fit` subcommand and its options on `app`.

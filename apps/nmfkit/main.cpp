@@ -11,6 +11,7 @@
 #include "interrupt.hpp"
 #include "nmfkit/errors.hpp"
 #include "nmfkit/version.hpp"
+#include "rank_command.hpp"
 #include "transform_command.hpp"
 
 namespace {
@@ -38,6 +39,8 @@ int main(int argc, char** argv) {
   CLI::App* fit = nmfkit::cli::add_fit_command(app, fit_args);
   nmfkit::cli::TransformArgs transform_args;
   CLI::App* transform = nmfkit::cli::add_transform_command(app, transform_args);
+  nmfkit::cli::RankArgs rank_args;
+  CLI::App* rank = nmfkit::cli::add_rank_command(app, rank_args);
 
   try {
     app.parse(argc, argv);
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
   try {
     if (fit->parsed()) return nmfkit::cli::run_fit(fit_args);
     if (transform->parsed()) return nmfkit::cli::run_transform(transform_args);
+    if (rank->parsed()) return nmfkit::cli::run_rank(rank_args);
     return error_line("no command given (see 'nmfkit --help')", 2);
   } catch (const nmfkit::cli::Interrupted&) {
     return error_line("interrupted; nothing was written", 130);
