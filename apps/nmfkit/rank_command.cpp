@@ -74,6 +74,7 @@ nlohmann::ordered_json rank_json(const RankResult& r, const RankOptions& o) {
   j["tol"] = o.fit.tol;
   j["seed"] = o.fit.seed;
   j["threads"] = o.fit.threads > 0 ? o.fit.threads : omp_get_max_threads();
+  j["concurrent_fits"] = o.concurrent_fits;
   if (o.cophenetic) {
     j["restarts"] = o.restarts;
     j["cluster_samples"] = r.cluster_samples;
@@ -153,6 +154,10 @@ CLI::App* add_rank_command(CLI::App& app, RankArgs& a) {
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{4294967295}));
   rank->add_option("--threads", a.threads, "Threads, shared among concurrent fits (default all)")
       ->check(kCount);
+  rank->add_option("--concurrent-fits", a.concurrent_fits,
+                   "Fits run at once, threads shared among them; each holds a copy of the data "
+                   "(default 0 = one fit per thread)")
+      ->check(kCount);
   rank->add_option("--limit", a.limit, "Use only the first N samples (default 0 = all)")
       ->check(kCount);
   rank->add_option("--format", a.format, "auto (default), dense or sparse");
@@ -183,6 +188,7 @@ int run_rank(const RankArgs& args) {
   o.fit.tol = args.tol;
   o.fit.seed = static_cast<std::uint64_t>(args.seed);
   o.fit.threads = args.threads;
+  o.concurrent_fits = args.concurrent_fits;
   o.fit.format = parse_format(args.format);
   if (args.dtype != "float32" && args.dtype != "float64")
     throw InvalidArgument("unknown dtype '" + args.dtype + "' (choose float32 or float64)");

@@ -26,6 +26,7 @@ struct RankArgs {
   double tol = 1e-4;
   std::int64_t seed = 0;
   int threads = 0;
+  int concurrent_fits = 0;
   long long limit = 0;
   std::string format = "auto";
   std::string dtype = "float32";

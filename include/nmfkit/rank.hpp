@@ -31,6 +31,9 @@ struct RankOptions {
   int restarts = 10;
   /// Cophenetic: at most this many samples (a fixed random subset) are clustered. Default 500.
   Index max_cluster_samples = 500;
+  /// How many fits run at once: 0 (default) as many as there are threads, each with one thread;
+  /// 1: one at a time, each with every thread. Each running fit holds a copy of X.
+  int concurrent_fits = 0;
   /// The factorization of every fold (solver, max_iter, tol, seed, threads, …); k is ignored.
   /// fit.seed also seeds the hold-out sets; fit.threads is the total number of threads, shared
   /// among concurrent fits. fit.progress, when set, is called from several threads at once.

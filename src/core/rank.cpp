@@ -200,6 +200,11 @@ RankResult select_rank_impl(const DenseView<T>& x, const RankOptions& o,
   std::vector<std::vector<std::vector<int>>> labels(o.ks.size());
   if (o.cophenetic) {
     result.cluster_samples = std::min(x.rows, o.max_cluster_samples);
+    if (o.ks.back() > std::min(result.cluster_samples, x.cols))
+      throw InvalidArgument("k = " + std::to_string(o.ks.back()) + " is more than the " +
+                            std::to_string(std::min(result.cluster_samples, x.cols)) +
+                            " the cophenetic correlation can use (min of the clustered samples "
+                            "and the features); raise the number of clustered samples");
     subset = sample_subset(x, observed, result.cluster_samples, o.fit.seed);
     for (auto& per_k : labels) per_k.resize(static_cast<std::size_t>(o.restarts));
   }
@@ -217,8 +222,10 @@ RankResult select_rank_impl(const DenseView<T>& x, const RankOptions& o,
       for (int r = 0; r < o.restarts; ++r) tasks.push_back({p, r, true});
   }
   const int threads = o.fit.threads > 0 ? o.fit.threads : omp_get_max_threads();
-  const int outer = std::max(1, std::min<int>(threads, static_cast<int>(tasks.size())));
-  const int inner = std::max(1, threads / outer);
+  const int wanted = o.concurrent_fits > 0 ? std::min(o.concurrent_fits, threads) : threads;
+  const int outer = std::max(1, std::min<int>(wanted, static_cast<int>(tasks.size())));
+  // Concurrent fits get one thread each: nested OpenMP teams would be inactive or slow.
+  const int inner = outer > 1 ? 1 : threads;
   const kernels::SingleThreadedBlas single_threaded_blas;
 
   std::vector<std::exception_ptr> errors(tasks.size());
@@ -226,9 +233,8 @@ RankResult select_rank_impl(const DenseView<T>& x, const RankOptions& o,
   std::atomic<bool> stop{false};
   int done = 0;
   const int total = static_cast<int>(tasks.size());
-#pragma omp parallel for schedule(dynamic, 1) num_threads(outer)
-  for (std::size_t t = 0; t < tasks.size(); ++t) {
-    if (stop.load()) continue;
+  auto run_task = [&](std::size_t t) {
+    if (stop.load()) return;
     const Task& task = tasks[t];
     RankPoint& point = result.points[task.point];
     const Clock::time_point t0 = Clock::now();
@@ -260,6 +266,14 @@ RankResult select_rank_impl(const DenseView<T>& x, const RankOptions& o,
       ++done;
       if (o.progress && !stop.load() && !o.progress(done, total)) stop.store(true);
     }
+  };
+  // One fit at a time runs outside any parallel region: OpenMP would otherwise start a fresh
+  // team for every nested region of the fit's kernels, which costs more than the kernels.
+  if (outer == 1) {
+    for (std::size_t t = 0; t < tasks.size(); ++t) run_task(t);
+  } else {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(outer)
+    for (std::size_t t = 0; t < tasks.size(); ++t) run_task(t);
   }
   for (const std::exception_ptr& e : errors)
     if (e) std::rethrow_exception(e);
@@ -320,6 +334,9 @@ void RankOptions::validate() const {
   if (!(holdout > 0 && holdout <= 0.5))
     throw InvalidArgument("the hold-out fraction must be in (0, 0.5], got " +
                           std::to_string(holdout));
+  if (concurrent_fits < 0)
+    throw InvalidArgument("concurrent_fits must be >= 0 (0 = one per thread), got " +
+                          std::to_string(concurrent_fits));
   if (folds < 2) throw InvalidArgument("folds must be at least 2, got " + std::to_string(folds));
   if (cophenetic && restarts < 2)
     throw InvalidArgument("restarts must be at least 2 for the cophenetic correlation, got " +
