@@ -35,6 +35,13 @@ const CLI::Validator kCount(
     },
     "COUNT");
 
+DataFormat parse_format(const std::string& name) {
+  if (name == "auto") return DataFormat::kAuto;
+  if (name == "dense") return DataFormat::kDense;
+  if (name == "sparse") return DataFormat::kSparse;
+  throw InvalidArgument("unknown format '" + name + "' (choose auto, dense or sparse)");
+}
+
 std::string fixed(double v, int digits) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "nmfkit/matrix.hpp"
+#include "nmfkit/options.hpp"
 
 namespace nmfkit::cli {
 
@@ -15,6 +16,8 @@ extern const CLI::Validator kCount;
 
 /// s in single quotes for a POSIX shell.
 std::string shell_quote(const std::string& s);
+/// --format: auto, dense or sparse; throws InvalidArgument naming the choices.
+DataFormat parse_format(const std::string& name);
 
 /// v with `digits` decimals.
 std::string fixed(double v, int digits);

@@ -37,16 +37,18 @@ std::string solver_help() {
   return s;
 }
 
-DataFormat parse_format(const std::string& name) {
-  if (name == "auto") return DataFormat::kAuto;
-  if (name == "dense") return DataFormat::kDense;
-  if (name == "sparse") return DataFormat::kSparse;
-  throw InvalidArgument("unknown format '" + name + "' (choose auto, dense or sparse)");
-}
-
 FitOptions options_from(const FitArgs& a) {
   FitOptions o;
-  o.k = a.k;
+  if (a.k == "auto") {
+    o.k = 1;  // chosen later, by prepare_fit
+  } else {
+    char* end = nullptr;
+    const long k = std::strtol(a.k.c_str(), &end, 10);
+    if (a.k.empty() || *end != '\0' || k < std::numeric_limits<int>::min() ||
+        k > std::numeric_limits<int>::max())
+      throw InvalidArgument("-k/--components must be a whole number or 'auto', got '" + a.k + "'");
+    o.k = static_cast<int>(k);
+  }
   o.solver = a.solver;
   o.beta = parse_loss(a.loss);
   o.init = parse_init(a.init);
@@ -149,6 +151,12 @@ int run_typed(const FitArgs& args, FitOptions options) {
   InputOptions input_options = args.input_options;
   input_options.limit = args.limit;
   Input in = load_input(args.input, input_options);
+  const std::vector<T> x = in.take_matrix<T>();
+  FitExtrasArgs extra_args = args.extra;
+  extra_args.auto_k = args.k == "auto";
+  extra_args.limited = args.limit > 0;
+  extra_args.quiet = args.quiet;
+  FitExtras extras = prepare_fit(extra_args, options, in, x);
   options.validate(in.rows, in.cols);
   if (!in.skipped.empty() && !args.quiet)
     std::cerr << "nmfkit: note: skipped " << in.skipped.size() << " unreadable image file"
@@ -160,20 +168,20 @@ int run_typed(const FitArgs& args, FitOptions options) {
     h0 = read_matrix_npy<T>(args.h0, "--h0");
     start = {w0.view(), h0.view()};
   }
-  const std::vector<T> x = in.take_matrix<T>();
   ProgressReporter progress({"nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
                                  std::to_string(in.cols) + "; k = " + std::to_string(options.k) +
                                  ", solver " + options.solver + ", loss " +
                                  loss_name(options.beta) + ", init " + args.init,
                              args.quiet, options.beta == 2, args.log_json});
   options.progress = progress.callback();
-  FitResult<T> r = fit(DenseView<T>(x.data(), in.rows, in.cols), options,
-                       options.init == Init::kCustom ? &start : nullptr);
+  FitResult<T> r = fit_best(extra_args, options, x, in,
+                            options.init == Init::kCustom ? &start : nullptr, extras);
   progress.finish();
   if (interrupted()) throw Interrupted();
   if (args.sort == "usage") sort_by_usage(r.W, r.H);
 
   nlohmann::ordered_json summary = summary_json(args, options, in, r);
+  add_extras(summary, extra_args, extras);
   summary["component_usage"] = component_usage(r.W, r.H);
   const std::int64_t w_shape[] = {r.W.rows, r.W.cols};
   const std::int64_t h_shape[] = {r.H.rows, r.H.cols};
@@ -230,8 +238,20 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
                   "(PNG, JPEG, BMP, PGM/PPM; searched recursively), an IDX file (plain or .gz), "
                   "an NPY file or a CSV file, one sample per row")
       ->required();
-  fit->add_option("-k,--components", a.k, "Number of components k (1 <= k <= min(n, m))")
+  fit->add_option("-k,--components", a.k,
+                  "Number of components k (1 <= k <= min(n, m)), or auto: chosen by held-out "
+                  "cross-validation as 'nmfkit rank' does (see --k-range)")
       ->required();
+  fit->add_option("--k-range", a.extra.ranks,
+                  "-k auto: the candidate ranks, 2..40, 2..40:2 or 4,8,16 (default 1..20)");
+  fit->add_option("--restarts", a.extra.restarts,
+                  "Fit N times with seeds seed, seed+1, ...; keep the lowest final objective "
+                  "(default 1)")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
+  fit->add_option("--mask", a.extra.mask,
+                  "NPY file of the input's shape: nonzero = observed, 0 = missing (left out "
+                  "of the fit and the loss)");
+  fit->add_option("--missing", a.extra.missing, "nan: NaN entries of the input are missing");
   fit->add_option("-o,--output", a.outdir, "Output folder (created; files in it are replaced)")
       ->required();
   fit->add_option("--solver", a.solver, solver_help());
@@ -288,8 +308,7 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
 }
 
 std::string reproduce_command(const FitArgs& a) {
-  std::vector<std::string> w = {"nmfkit", "fit",   a.input, "-k", std::to_string(a.k),
-                                "-o",     a.outdir};
+  std::vector<std::string> w = {"nmfkit", "fit", a.input, "-k", a.k, "-o", a.outdir};
   auto add = [&w](const std::string& flag, const std::string& value) {
     w.push_back(flag);
     w.push_back(value);
@@ -304,6 +323,10 @@ std::string reproduce_command(const FitArgs& a) {
   add("--l1-ratio", number(a.l1_ratio));
   if (a.shuffle) w.emplace_back("--shuffle");
   if (a.extrapolate) w.emplace_back("--extrapolate");
+  if (!a.extra.ranks.empty()) add("--k-range", a.extra.ranks);
+  if (a.extra.restarts != 1) add("--restarts", std::to_string(a.extra.restarts));
+  if (!a.extra.mask.empty()) add("--mask", a.extra.mask);
+  if (!a.extra.missing.empty()) add("--missing", a.extra.missing);
   add("--max-iter", std::to_string(a.max_iter));
   add("--tol", number(a.tol));
   add("--seed", std::to_string(a.seed));

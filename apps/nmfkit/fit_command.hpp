@@ -7,12 +7,13 @@
 #include <string>
 
 #include "input.hpp"
+#include "fit_extras.hpp"
 
 namespace nmfkit::cli {
 
 struct FitArgs {
   std::string input;
-  int k = 0;
+  std::string k;  ///< a number, or "auto"
   std::string outdir;
   std::string solver = "hals";
   std::string loss = "frobenius";
@@ -36,6 +37,7 @@ struct FitArgs {
   std::string log_json;        ///< one JSON object per iteration: "-" stdout, else a file
   InputOptions input_options;  ///< --color, --size, --skip-bad, --shape (limit comes from --limit)
   bool quiet = false;
+  FitExtrasArgs extra;  ///< -k auto, --k-range, --restarts, --mask, --missing
 };
 
 /// Declares the `fit` subcommand and its options on `app`.

@@ -12,6 +12,7 @@
 #include "nmfkit/errors.hpp"
 #include "nmfkit/version.hpp"
 #include "render_command.hpp"
+#include "rank_command.hpp"
 #include "transform_command.hpp"
 
 namespace {
@@ -41,6 +42,8 @@ int main(int argc, char** argv) {
   CLI::App* transform = nmfkit::cli::add_transform_command(app, transform_args);
   nmfkit::cli::RenderArgs render_args;
   CLI::App* render = nmfkit::cli::add_render_command(app, render_args);
+  nmfkit::cli::RankArgs rank_args;
+  CLI::App* rank = nmfkit::cli::add_rank_command(app, rank_args);
 
   try {
     app.parse(argc, argv);
@@ -59,6 +62,7 @@ int main(int argc, char** argv) {
     if (fit->parsed()) return nmfkit::cli::run_fit(fit_args);
     if (transform->parsed()) return nmfkit::cli::run_transform(transform_args);
     if (render->parsed()) return nmfkit::cli::run_render(render_args);
+    if (rank->parsed()) return nmfkit::cli::run_rank(rank_args);
     return error_line("no command given (see 'nmfkit --help')", 2);
   } catch (const nmfkit::cli::Interrupted&) {
     return error_line("interrupted; nothing was written", 130);

@@ -1,5 +1,7 @@
 #pragma once
 /// fit(), transform(), inverse_transform(): X ≈ W·H with non-negative W (n × k) and H (k × m).
+#include <cstdint>
+
 #include "nmfkit/matrix.hpp"
 #include "nmfkit/options.hpp"
 #include "nmfkit/result.hpp"
@@ -21,6 +23,17 @@ FitResult<float> fit(const DenseView<float>& x, const FitOptions& options,
                      const StartFactors<float>* start = nullptr);
 FitResult<double> fit(const DenseView<double>& x, const FitOptions& options,
                       const StartFactors<double>* start = nullptr);
+
+/// Factorizes X from its observed entries only: `observed` (the shape of X) is nonzero where X is
+/// observed and 0 where it is missing. Missing entries take no part in the fit or the loss (they
+/// may hold anything, NaN included); loss_history, error and relative_error are over the observed
+/// entries. Every Frobenius update rule is supported (see docs/masks.md); another loss, init
+/// custom, a mask of the wrong shape or one that hides every entry of a sample or of a feature
+/// throws (InvalidArgument or DataError).
+FitResult<float> fit(const DenseView<float>& x, const DenseView<std::uint8_t>& observed,
+                     const FitOptions& options);
+FitResult<double> fit(const DenseView<double>& x, const DenseView<std::uint8_t>& observed,
+                      const FitOptions& options);
 
 /// W for the samples X with the components H (k × n_features) held fixed: scikit-learn's
 /// transform(). The same solver, loss, regularisation, max_iter and tol as `options` (options.k

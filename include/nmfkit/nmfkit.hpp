@@ -4,6 +4,7 @@
 #include "nmfkit/fit.hpp"
 #include "nmfkit/matrix.hpp"
 #include "nmfkit/options.hpp"
+#include "nmfkit/rank.hpp"
 #include "nmfkit/result.hpp"
 #include "nmfkit/solver.hpp"
 #include "nmfkit/version.hpp"

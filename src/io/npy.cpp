@@ -32,10 +32,11 @@ struct DescrEntry {
   std::string_view written;  // the descr numpy writes
 };
 
-constexpr std::array<DescrEntry, 6> kDescrs = {{
+constexpr std::array<DescrEntry, 7> kDescrs = {{
     {"f4", DType::kFloat32, "<f4"},
     {"f8", DType::kFloat64, "<f8"},
     {"u1", DType::kUint8, "|u1"},
+    {"b1", DType::kUint8, "|u1"},  // numpy's bool: one byte, 0 or 1
     {"i1", DType::kInt8, "|i1"},
     {"i2", DType::kInt16, "<i2"},
     {"i4", DType::kInt32, "<i4"},
@@ -62,7 +63,7 @@ DType dtype_from_descr(const std::string& path, const std::string& descr) {
     }
     break;
   }
-  fail(path, "unsupported dtype '" + descr + "' (supported: <f4, <f8, |u1, |i1, <i2, <i4)");
+  fail(path, "unsupported dtype '" + descr + "' (supported: <f4, <f8, |u1, |b1, |i1, <i2, <i4)");
 }
 
 std::string hex_bytes(const std::uint8_t* p, std::size_t n) {

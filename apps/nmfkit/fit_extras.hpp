@@ -1,0 +1,48 @@
+#pragma once
+// What `nmfkit fit` adds around the factorization itself: -k auto (rank selection before the
+// fit), --restarts N (the best of N seeds) and --mask / --missing (missing entries).
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "input.hpp"
+#include "missing.hpp"
+#include "nmfkit/fit.hpp"
+
+namespace nmfkit::cli {
+
+struct FitExtrasArgs {
+  bool auto_k = false;   ///< -k auto
+  std::string ranks;     ///< --k-range; empty: 1..min(20, n, m)
+  int restarts = 1;      ///< --restarts
+  std::string mask;      ///< --mask
+  std::string missing;   ///< --missing
+  bool limited = false;  ///< --limit was given
+  bool quiet = false;
+};
+
+struct FitExtras {
+  Missing missing;
+  nlohmann::ordered_json rank;  ///< the selection (null without -k auto)
+  std::vector<std::uint64_t> seeds;
+  std::vector<double> objectives;  ///< final objective of each restart
+};
+
+/// Reads the mask and, with -k auto, selects k (setting options.k).
+template <typename T>
+FitExtras prepare_fit(const FitExtrasArgs& args, FitOptions& options, const Input& in,
+                      const std::vector<T>& x);
+
+/// Fits `args.restarts` times with seeds seed, seed+1, … (with the mask when there is one) and
+/// returns the fit with the lowest final objective, the first on a tie; every objective is
+/// recorded in `extras` and options.seed becomes the returned fit's seed.
+template <typename T>
+FitResult<T> fit_best(const FitExtrasArgs& args, FitOptions& options, const std::vector<T>& x,
+                      const Input& in, const StartFactors<T>* start, FitExtras& extras);
+
+/// Adds the mask, the restarts and the selection to summary.json.
+void add_extras(nlohmann::ordered_json& summary, const FitExtrasArgs& args,
+                const FitExtras& extras);
+
+}  // namespace nmfkit::cli

@@ -1,0 +1,390 @@
+// fit() with missing entries, by expectation-maximisation (a majorize-minimise scheme; see
+// docs/masks.md). Before each half-iteration the missing entries of X are filled with the current
+// W·H; the update rule then improves the ordinary Frobenius problem on the filled matrix. With the
+// fill taken at the current factors, ½‖X_filled − W·H‖² lies above the masked loss
+// ½Σ_observed (X − W·H)² and touches it there, so every rule that lowers its own problem (all the
+// Frobenius rules do) lowers the masked loss: the iteration is monotone.
+//
+// The filled matrix is never stored: X_filled = X_observed + S, with X_observed the data with the
+// missing entries set to 0 (dense or CSR, as fit() chooses) and S the sparse matrix of the fill
+// values, so X_filled·Hᵀ = X_observed·Hᵀ + S·Hᵀ costs one ordinary product plus O(missing·k).
+// The masked loss comes from the Gram trick on X_filled minus the fill's own misfit, also
+// O(missing·k). Missing entries never enter any computation: their values cannot change a bit
+// of the result.
+#include <omp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/data.hpp"
+#include "core/init.hpp"
+#include "core/make_data.hpp"
+#include "kernels/chunks.hpp"
+#include "kernels/dense.hpp"
+#include "nmfkit/errors.hpp"
+#include "nmfkit/fit.hpp"
+#include "solvers/update_rule.hpp"
+
+namespace nmfkit {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+/// The missing entries of X, numbered in row-major order: their columns row by row, and the
+/// same entries again column by column.
+struct MissingEntries {
+  std::vector<Index> row_start;  ///< rows + 1 offsets into col
+  std::vector<Index> col;        ///< column of each entry
+  std::vector<Index> row;        ///< row of each entry
+  std::vector<Index> col_start;  ///< cols + 1 offsets into by_col
+  std::vector<Index> by_col;     ///< entry numbers, column by column, rows ascending
+  Index count() const { return static_cast<Index>(col.size()); }
+};
+
+/// Reads the mask, checking its shape and that no sample or feature is entirely missing.
+MissingEntries missing_entries(const DenseView<std::uint8_t>& observed, Index n, Index m) {
+  if (observed.data == nullptr || observed.rows != n || observed.cols != m)
+    throw DataError("the mask is " + std::to_string(observed.rows) + " x " +
+                    std::to_string(observed.cols) + " but X is " + std::to_string(n) + " x " +
+                    std::to_string(m) + "; it must have the shape of X");
+  MissingEntries e;
+  e.row_start.assign(static_cast<std::size_t>(n) + 1, 0);
+  std::vector<Index> per_col(static_cast<std::size_t>(m), 0);
+  for (Index i = 0; i < n; ++i) {
+    const std::uint8_t* r = observed.row(i);
+    Index seen = 0;
+    for (Index j = 0; j < m; ++j) {
+      if (r[j] != 0) {
+        ++seen;
+        continue;
+      }
+      e.col.push_back(j);
+      e.row.push_back(i);
+      ++per_col[static_cast<std::size_t>(j)];
+    }
+    if (seen == 0)
+      throw DataError("the mask hides every entry of sample " + std::to_string(i) +
+                      "; a sample needs at least one observed entry");
+    e.row_start[static_cast<std::size_t>(i) + 1] = e.count();
+  }
+  e.col_start.assign(static_cast<std::size_t>(m) + 1, 0);
+  for (Index j = 0; j < m; ++j) {
+    if (per_col[static_cast<std::size_t>(j)] == n)
+      throw DataError("the mask hides every entry of feature " + std::to_string(j) +
+                      "; a feature needs at least one observed entry");
+    e.col_start[static_cast<std::size_t>(j) + 1] =
+        e.col_start[static_cast<std::size_t>(j)] + per_col[static_cast<std::size_t>(j)];
+  }
+  e.by_col.resize(e.col.size());
+  std::vector<Index> next(e.col_start.begin(), e.col_start.end() - 1);
+  for (Index t = 0; t < e.count(); ++t)
+    e.by_col[static_cast<std::size_t>(next[static_cast<std::size_t>(e.col[t])]++)] = t;
+  return e;
+}
+
+/// X with its missing entries set to 0 (they may hold NaN or anything else).
+template <typename T>
+Matrix<T> observed_part(const DenseView<T>& x, const MissingEntries& e) {
+  Matrix<T> out(x.rows, x.cols);
+  for (Index i = 0; i < x.rows; ++i) {
+    const T* src = x.row(i);
+    std::copy(src, src + x.cols, out.row(i));
+  }
+  for (Index t = 0; t < e.count(); ++t) out(e.row[t], e.col[t]) = T(0);
+  return out;
+}
+
+template <typename T>
+double row_dot(const T* a, const T* b, Index k) {
+  double s = 0;
+  for (Index l = 0; l < k; ++l) s += double(a[l]) * double(b[l]);
+  return s;
+}
+
+/// The fill S: W·H at the missing entries, and its products with the factors.
+template <typename T>
+class Fill {
+ public:
+  Fill(const MissingEntries& e, Index n, int threads)
+      : e_(e), n_(n), threads_(threads), s_(static_cast<std::size_t>(e.count()), 0.0) {}
+
+  /// Sets S to W·H; returns ½Σ(S_old − S_new)², the misfit of the previous fill.
+  double refill(const Matrix<T>& w, const Matrix<T>& ht) {
+    const Index k = w.cols;
+    return 0.5 * kernels::sum_over_rows<double>(n_, threads_, [&](Index i) {
+             double misfit = 0;
+             for (Index t = e_.row_start[i]; t < e_.row_start[i + 1]; ++t) {
+               const double fresh = row_dot(w.row(i), ht.row(e_.col[t]), k);
+               const double d = s_[static_cast<std::size_t>(t)] - fresh;
+               misfit += d * d;
+               s_[static_cast<std::size_t>(t)] = fresh;
+             }
+             return misfit;
+           });
+  }
+
+  /// ‖S‖².
+  double squared_norm() const {
+    return kernels::sum_over_rows<double>(n_, threads_, [&](Index i) {
+      double sum = 0;
+      for (Index t = e_.row_start[i]; t < e_.row_start[i + 1]; ++t)
+        sum += s_[static_cast<std::size_t>(t)] * s_[static_cast<std::size_t>(t)];
+      return sum;
+    });
+  }
+
+  /// out (n × k) += S·Hᵀ-side factor `ht` (m × k).
+  void add_times(const Matrix<T>& ht, Matrix<T>& out) const {
+    add(out, ht, e_.row_start, nullptr, e_.col);
+  }
+  /// out (m × k) += Sᵀ·W.
+  void add_transpose_times(const Matrix<T>& w, Matrix<T>& out) const {
+    add(out, w, e_.col_start, &e_.by_col, e_.row);
+  }
+
+ private:
+  /// out row r += Σ over entries t of group r (entries start[r]..start[r+1], renumbered by
+  /// `order` when given) of S_t · factor row other[t]. Each output row is its own sum, so the
+  /// result does not depend on the thread count.
+  void add(Matrix<T>& out, const Matrix<T>& factor, const std::vector<Index>& start,
+           const std::vector<Index>* order, const std::vector<Index>& other) const {
+    const Index k = out.cols;
+#pragma omp parallel num_threads(threads_)
+    {
+      std::vector<double> acc(static_cast<std::size_t>(k));
+#pragma omp for schedule(static)
+      for (Index r = 0; r < out.rows; ++r) {
+        if (start[r] == start[r + 1]) continue;
+        std::fill(acc.begin(), acc.end(), 0.0);
+        for (Index u = start[r]; u < start[r + 1]; ++u) {
+          const Index t = order != nullptr ? (*order)[static_cast<std::size_t>(u)] : u;
+          const double s = s_[static_cast<std::size_t>(t)];
+          const T* f = factor.row(other[static_cast<std::size_t>(t)]);
+          for (Index l = 0; l < k; ++l) acc[static_cast<std::size_t>(l)] += s * double(f[l]);
+        }
+        T* o = out.row(r);
+        for (Index l = 0; l < k; ++l)
+          o[l] = static_cast<T>(double(o[l]) + acc[static_cast<std::size_t>(l)]);
+      }
+    }
+  }
+
+  const MissingEntries& e_;
+  Index n_;
+  int threads_;
+  std::vector<double> s_;
+};
+
+/// l1·Σ F + ½·l2·‖F‖² for F ≥ 0.
+template <typename T>
+double penalty_of(const Matrix<T>& f, const rules::Penalty& p) {
+  if (p.l1 == 0 && p.l2 == 0) return 0;
+  double sum = 0, squares = 0;
+  for (T v : f.values) {
+    sum += double(v);
+    squares += double(v) * double(v);
+  }
+  return p.l1 * sum + 0.5 * p.l2 * squares;
+}
+
+/// The masked alternating iteration on X/c; fills the result's history and counters.
+template <typename T>
+class MaskedDriver {
+ public:
+  MaskedDriver(const core::Data<T>& x, const MissingEntries& e, const FitOptions& o, int threads,
+               Clock::time_point start, FitResult<T>& result)
+      : x_(x), e_(e), o_(o), threads_(threads), start_(start), result_(result) {
+    // scikit-learn's regularisation in the units of the scaled problem (see fit.cpp).
+    const double c = x.scale(), n = double(x.rows()), m = double(x.cols());
+    const double alpha_h = o.alpha_h < 0 ? o.alpha_w : o.alpha_h;
+    const double l1_units = std::pow(c, -1.5), l2_units = 1 / c;
+    pw_ = {o.alpha_w * o.l1_ratio * m * l1_units, o.alpha_w * (1 - o.l1_ratio) * m * l2_units};
+    ph_ = {alpha_h * o.l1_ratio * n * l1_units, alpha_h * (1 - o.l1_ratio) * n * l2_units};
+    units_ = c * c;
+  }
+
+  void run(core::Factors<T>& f) {
+    Timings& time = result_.timings;
+    const Index k = f.w.cols;
+    auto rule = rules::make_update_rule<T>(o_.solver, o_);
+    Fill<T> fill(e_, x_.rows(), threads_);
+    Matrix<T> xh(x_.rows(), k), xtw(x_.cols(), k);
+    Matrix<double> gram_w(k, k), gram_h(k, k);
+    auto timed = [](double& total, auto&& work) {
+      const Clock::time_point t0 = Clock::now();
+      work();
+      total += seconds_since(t0);
+    };
+    // The loss of the filled problem, less the fill's misfit: the masked loss.
+    auto filled_loss = [&](const Matrix<T>& factor, const Matrix<T>& product) {
+      const double cross = kernels::dot(factor.data(), product.data(), factor.rows * k, threads_);
+      const double quad = kernels::dot(gram_w.data(), gram_h.data(), k * k, 1);
+      return 0.5 * (x_.squared_norm() + fill.squared_norm()) - cross + 0.5 * quad;
+    };
+    timed(time.grams, [&] { kernels::gram(f.ht.data(), f.ht.rows, k, gram_h.data(), threads_); });
+    timed(time.loss, [&] { fill.refill(f.w, f.ht); });
+    double violation_init = 0;
+    for (int it = 1; it <= o_.max_iter; ++it) {
+      timed(time.products, [&] {
+        x_.times(f.ht.data(), k, xh.data());
+        fill.add_times(f.ht, xh);
+      });
+      if (it == 1) {
+        timed(time.grams, [&] { kernels::gram(f.w.data(), f.w.rows, k, gram_w.data(), threads_); });
+        record(filled_loss(f.w, xh), f);
+      }
+      double violation = 0;
+      timed(time.updates, [&] { violation = rule->update(f.w, xh, gram_h, pw_, threads_); });
+      timed(time.grams, [&] { kernels::gram(f.w.data(), f.w.rows, k, gram_w.data(), threads_); });
+      timed(time.loss, [&] { fill.refill(f.w, f.ht); });
+      timed(time.products, [&] {
+        x_.transpose_times(f.w.data(), k, xtw.data());
+        fill.add_transpose_times(f.w, xtw);
+      });
+      timed(time.updates, [&] { violation += rule->update(f.ht, xtw, gram_w, ph_, threads_); });
+      timed(time.grams, [&] { kernels::gram(f.ht.data(), f.ht.rows, k, gram_h.data(), threads_); });
+      double loss = 0;
+      timed(time.loss, [&] {
+        loss = filled_loss(f.ht, xtw);
+        loss -= fill.refill(f.w, f.ht);  // the next W update starts from this fill
+      });
+      result_.iterations = it;
+      record(loss, f);
+      if (it == 1) violation_init = violation;
+      if (!progress(it)) return;
+      const bool done = rule->stop_rule() == rules::StopRule::kViolation
+                            ? violation_init == 0 || violation <= o_.tol * violation_init
+                            : window_met(it);
+      if (done) {
+        result_.converged = true;
+        return;
+      }
+    }
+  }
+
+ private:
+  void record(double data_loss, const core::Factors<T>& f) {
+    data_loss = data_loss < 0 ? 0.0 : data_loss;
+    const double loss = data_loss + penalty_of(f.w, pw_) + penalty_of(f.ht, ph_);
+    if (!std::isfinite(loss))
+      throw NumericError("the loss became " + std::to_string(loss) + " at iteration " +
+                         std::to_string(result_.iterations) + "; the fit broke down");
+    result_.loss_history.push_back(loss * units_);
+    result_.history_seconds.push_back(seconds_since(start_));
+    data_loss_ = data_loss * units_;
+  }
+
+  bool progress(int it) const {
+    if (!o_.progress) return true;
+    const double error = std::sqrt(2 * data_loss_);
+    return o_.progress(Progress{it, o_.max_iter, result_.loss_history.back(), error,
+                                result_.x_norm > 0 ? error / result_.x_norm : 0.0,
+                                seconds_since(start_), result_.timings});
+  }
+
+  bool window_met(int it) const {
+    constexpr int kWindow = 10;  // as fit()'s stopping rule
+    if (o_.tol <= 0 || it < kWindow) return false;
+    const auto& h = result_.loss_history;
+    const double earlier = std::sqrt(2 * h[static_cast<std::size_t>(it - kWindow)]);
+    return earlier - std::sqrt(2 * h[static_cast<std::size_t>(it)]) <= o_.tol * earlier;
+  }
+
+  const core::Data<T>& x_;
+  const MissingEntries& e_;
+  const FitOptions& o_;
+  int threads_;
+  Clock::time_point start_;
+  FitResult<T>& result_;
+  rules::Penalty pw_, ph_;
+  double units_ = 1;
+  double data_loss_ = 0;
+};
+
+template <typename T>
+void scale_by(Matrix<T>& m, double factor) {
+  for (T& v : m.values) v = static_cast<T>(double(v) * factor);
+}
+
+template <typename T>
+FitResult<T> masked_fit(const DenseView<T>& view, const DenseView<std::uint8_t>& observed,
+                        const FitOptions& options) {
+  const Clock::time_point started = Clock::now();
+  options.validate();
+  if (options.beta != 2)
+    throw InvalidArgument("missing entries need the frobenius loss, not the " +
+                          loss_name(options.beta) + " loss");
+  if (options.init == Init::kCustom)
+    throw InvalidArgument("init 'custom' is not available with missing entries");
+  if (view.rows <= 0 || view.cols <= 0 || view.data == nullptr)
+    throw DataError("X is empty (" + std::to_string(view.rows) + " x " + std::to_string(view.cols) +
+                    "); it needs at least one sample and one feature");
+  const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  const kernels::SingleThreadedBlas single_threaded_blas;
+  const MissingEntries missing = missing_entries(observed, view.rows, view.cols);
+  const Matrix<T> x_observed = observed_part(view, missing);
+
+  FitResult<T> result;
+  result.seed = options.seed;
+  result.threads = threads;
+  result.solver = options.solver;
+  result.init = options.init;
+  const auto choice = core::make_data(x_observed.view(), options.format, 2.0, threads);
+  const core::Data<T>& x = *choice->data;
+  result.format = choice->dense != nullptr ? "dense" : "sparse";
+  options.validate(view.rows, view.cols);
+  const double c = x.scale();
+  result.x_norm = std::sqrt(x.squared_norm()) * c;
+
+  core::Factors<T> f;
+  {
+    const Clock::time_point t0 = Clock::now();
+    f = core::initialize(x, options);
+    result.timings.init = seconds_since(t0);
+  }
+  MaskedDriver<T>(x, missing, options, threads, started, result).run(f);
+
+  result.H = transposed(f.ht.view());
+  const Index k = options.k;
+  // The observed residual: the whole one on X_observed less the missing entries' (0 − W·H)².
+  double hidden = 0;
+  for (Index t = 0; t < missing.count(); ++t) {
+    const double wh = row_dot(f.w.row(missing.row[t]), f.ht.row(missing.col[t]), k);
+    hidden += wh * wh;
+  }
+  const double residual = x.residual_squared_norm(f.w.data(), result.H.data(), k) - hidden;
+  result.error = std::sqrt(residual < 0 ? 0.0 : residual) * c;
+  for (const Matrix<T>* m : {&f.w, &result.H})
+    for (T v : m->values)
+      if (!std::isfinite(v))
+        throw NumericError("the factors became non-finite after " +
+                           std::to_string(result.iterations) + " iterations; the fit broke down");
+  result.W = std::move(f.w);
+  scale_by(result.W, std::sqrt(c));
+  scale_by(result.H, std::sqrt(c));
+  result.relative_error = result.x_norm > 0 ? result.error / result.x_norm : 0.0;
+  result.seconds = seconds_since(started);
+  return result;
+}
+
+}  // namespace
+
+FitResult<float> fit(const DenseView<float>& x, const DenseView<std::uint8_t>& observed,
+                     const FitOptions& options) {
+  return masked_fit(x, observed, options);
+}
+FitResult<double> fit(const DenseView<double>& x, const DenseView<std::uint8_t>& observed,
+                      const FitOptions& options) {
+  return masked_fit(x, observed, options);
+}
+
+}  // namespace nmfkit
