@@ -30,7 +30,7 @@ std::string join(std::span<const std::string_view> names, const char* sep) {
 }
 
 std::string solver_help() {
-  std::string s = "Update rule (default hals):";
+  std::string s = "Update rule (default: cd for the frobenius loss, mu for the others):";
   for (const SolverInfo& info : solvers())
     s += "\n  " + std::string(info.name) + ": " + std::string(info.description) +
          (info.any_beta ? "" : " [frobenius only]");
@@ -49,8 +49,8 @@ FitOptions options_from(const FitArgs& a) {
       throw InvalidArgument("-k/--components must be a whole number or 'auto', got '" + a.k + "'");
     o.k = static_cast<int>(k);
   }
-  o.solver = a.solver;
   o.beta = parse_loss(a.loss);
+  o.solver = solver_of(a);
   o.init = parse_init(a.init);
   o.alpha_w = a.alpha_w;
   if (a.alpha_h == "same") {
@@ -64,11 +64,11 @@ FitOptions options_from(const FitArgs& a) {
   o.l1_ratio = a.l1_ratio;
   o.shuffle = a.shuffle;
   o.extrapolate = a.extrapolate;
-  if (a.extrapolate && a.solver != "hals" && a.solver != "anls-bpp")
+  if (a.extrapolate && o.solver != "hals" && o.solver != "anls-bpp")
     throw InvalidArgument("--extrapolate applies only to --solver hals or anls-bpp, not " +
-                          a.solver);
-  if (a.shuffle && a.solver != "cd")
-    throw InvalidArgument("--shuffle applies only to --solver cd, not " + a.solver);
+                          o.solver);
+  if (a.shuffle && o.solver != "cd")
+    throw InvalidArgument("--shuffle applies only to --solver cd, not " + o.solver);
   o.max_iter = a.max_iter;
   o.tol = a.tol;
   o.seed = static_cast<std::uint64_t>(a.seed);
@@ -307,13 +307,18 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   return fit;
 }
 
+std::string solver_of(const FitArgs& args) {
+  if (!args.solver.empty()) return args.solver;
+  return parse_loss(args.loss) == 2 ? "cd" : "mu";
+}
+
 std::string reproduce_command(const FitArgs& a) {
   std::vector<std::string> w = {"nmfkit", "fit", a.input, "-k", a.k, "-o", a.outdir};
   auto add = [&w](const std::string& flag, const std::string& value) {
     w.push_back(flag);
     w.push_back(value);
   };
-  add("--solver", a.solver);
+  add("--solver", solver_of(a));
   add("--loss", a.loss);
   add("--init", a.init);
   if (!a.w0.empty()) add("--w0", a.w0);

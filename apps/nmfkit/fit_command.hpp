@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "input.hpp"
 #include "fit_extras.hpp"
+#include "input.hpp"
 
 namespace nmfkit::cli {
 
@@ -15,7 +15,7 @@ struct FitArgs {
   std::string input;
   std::string k;  ///< a number, or "auto"
   std::string outdir;
-  std::string solver = "hals";
+  std::string solver;  ///< empty: cd for the frobenius loss, mu for the others
   std::string loss = "frobenius";
   std::string init = "nndsvda";
   std::string w0, h0;
@@ -39,6 +39,11 @@ struct FitArgs {
   bool quiet = false;
   FitExtrasArgs extra;  ///< -k auto, --k-range, --restarts, --mask, --missing
 };
+
+/// The update rule a fit uses: --solver, or by default cd for the frobenius loss (scikit-learn's
+/// default) and mu for every other loss (the only rule that fits them). Throws InvalidArgument for
+/// a bad --loss.
+std::string solver_of(const FitArgs& args);
 
 /// Declares the `fit` subcommand and its options on `app`.
 CLI::App* add_fit_command(CLI::App& app, FitArgs& args);

@@ -12,6 +12,7 @@
 #include "viz/colormap.hpp"
 #include "viz/examples.hpp"
 #include "viz/loss_plot.hpp"
+#include "viz/rank_plot.hpp"
 #include "viz/report.hpp"
 
 namespace nmfkit::cli {
@@ -135,6 +136,31 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, con
                             "The objective after every iteration (0 = initialisation)" +
                                 std::string(seconds.empty() ? "." : ", and against time."),
                             "image/svg+xml", std::vector<std::uint8_t>(svg.begin(), svg.end())});
+  // With -k auto: the curve the choice came from (the same picture as `nmfkit rank`'s rank.svg).
+  if (summary.contains("rank_selection")) {
+    const nlohmann::ordered_json& sel = summary["rank_selection"];
+    std::vector<RankPoint> points;
+    for (const auto& q : sel.value("points", nlohmann::ordered_json::array())) {
+      RankPoint p;
+      p.k = q.value("k", 0);
+      p.mean_error = q.value("mean_error", 0.0);
+      p.standard_error = q.value("standard_error", 0.0);
+      p.cophenetic = q.value("cophenetic", -1.0);
+      points.push_back(p);
+    }
+    if (!points.empty()) {
+      const bool cophenetic = sel.value("method", std::string()) == "cophenetic";
+      const int chosen = sel.value("chosen_k", 0);
+      const std::string rank = viz::rank_svg(points, chosen, sel.value("best_k", 0), cophenetic);
+      report.figures.push_back(
+          {"Choice of k",
+           "Held-out relative error (mean ± standard error over " +
+               std::to_string(sel.value("folds", 0)) +
+               " folds) for each candidate k; k = " + std::to_string(chosen) +
+               " was chosen: the smallest k within one standard error of the lowest.",
+           "image/svg+xml", std::vector<std::uint8_t>(rank.begin(), rank.end())});
+    }
+  }
   write_text(out.stage("report.html"), viz::report_html(report));
   written.push_back("report.html");
   return written;

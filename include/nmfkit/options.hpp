@@ -69,8 +69,9 @@ using ProgressCallback = std::function<bool(const Progress&)>;
 struct FitOptions {
   /// Number of components k; 1 <= k <= min(n_samples, n_features). No default: must be set.
   int k = 0;
-  /// Update rule, by registered name (see solvers() in solver.hpp). Default "hals".
-  std::string solver = "hals";
+  /// Update rule, by registered name (see solvers() in solver.hpp). Default "cd", scikit-learn's
+  /// rule, which reaches scikit-learn's objective; "hals" gets close to it in fewer iterations.
+  std::string solver = "cd";
   /// β of the β-divergence minimised: 2 Frobenius (default), 1 Kullback-Leibler, 0 Itakura-Saito.
   /// Only rules with SolverInfo::any_beta (mu) take β ≠ 2; β ≤ 0 needs X without zeros.
   double beta = 2;

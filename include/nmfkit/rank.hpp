@@ -37,7 +37,14 @@ struct RankOptions {
   /// The factorization of every fold (solver, max_iter, tol, seed, threads, …); k is ignored.
   /// fit.seed also seeds the hold-out sets; fit.threads is the total number of threads, shared
   /// among concurrent fits. fit.progress, when set, is called from several threads at once.
-  FitOptions fit;
+  /// The solver defaults to hals (not fit()'s cd): many fits, each only needing a good error.
+  FitOptions fit = hals_options();
+
+  static FitOptions hals_options() {
+    FitOptions o;
+    o.solver = "hals";
+    return o;
+  }
   /// Called (from one thread at a time) after every finished fit with the number done and the
   /// total; return false to stop early (select_rank then throws Cancelled).
   std::function<bool(int done, int total)> progress;

@@ -392,10 +392,18 @@ TEST_F(FitOptionsTest, UnknownLoss) {
   expect_fit_error({"--solver", "mu", "--loss", "nan"}, kUsage, {"loss", "nan"});
 }
 
+TEST_F(FitOptionsTest, DefaultSolverFollowsTheLoss) {
+  // cd (scikit-learn's default) for frobenius; mu, the only rule for other losses, otherwise.
+  EXPECT_EQ(fit_ok("frobenius", {})["solver"], "cd");
+  const nlohmann::json kl = fit_ok("kl", {"--loss", "kullback-leibler", "--max-iter", "5"});
+  EXPECT_EQ(kl["solver"], "mu");
+  EXPECT_NE(kl["command_line"].get<std::string>().find("--solver mu"), std::string::npos);
+}
+
 TEST_F(FitOptionsTest, FrobeniusOnlySolverWithAnotherLoss) {
   expect_fit_error({"--solver", "cd", "--loss", "kullback-leibler"}, kUsage,
                    {"cd", "kullback-leibler", "mu"});
-  expect_fit_error({"--loss", "kullback-leibler"}, kUsage, {"hals"});
+  expect_fit_error({"--solver", "hals", "--loss", "kullback-leibler"}, kUsage, {"hals"});
   expect_fit_error({"--solver", "anls-bpp", "--loss", "0.5"}, kUsage, {"anls-bpp"});
 }
 
@@ -555,9 +563,10 @@ TEST_F(FitOptionsTest, ShuffleWithAnotherSolverThanCdIsAUsageError) {
 }
 
 TEST_F(FitOptionsTest, ExtrapolateIsRecordedAndChangesHals) {
-  const nlohmann::json plain = fit_ok("plain", {"--max-iter", "30", "--tol", "0"});
-  const nlohmann::json extrapolated =
-      fit_ok("extrapolated", {"--extrapolate", "--max-iter", "30", "--tol", "0"});
+  const nlohmann::json plain =
+      fit_ok("plain", {"--solver", "hals", "--max-iter", "30", "--tol", "0"});
+  const nlohmann::json extrapolated = fit_ok(
+      "extrapolated", {"--solver", "hals", "--extrapolate", "--max-iter", "30", "--tol", "0"});
   EXPECT_EQ(plain["extrapolate"], false);
   EXPECT_EQ(extrapolated["extrapolate"], true);
   EXPECT_NE(read_file(dir_ / "plain" / "H.npy"), read_file(dir_ / "extrapolated" / "H.npy"));

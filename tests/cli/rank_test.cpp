@@ -94,6 +94,11 @@ TEST_F(RankCliTest, FitAutoRecordsTheSelection) {
   const nlohmann::json s = read_summary(out_);
   EXPECT_EQ(s["k"], s["rank_selection"]["chosen_k"]);
   EXPECT_EQ(s["rank_selection"]["points"].size(), 4u);
+  // The report shows the curve the choice came from.
+  const std::string html = read_file(out_ / "report.html");
+  EXPECT_NE(html.find("Choice of k"), std::string::npos);
+  EXPECT_NE(html.find("k = " + std::to_string(s["k"].get<int>()) + " was chosen"),
+            std::string::npos);
 }
 
 TEST_F(RankCliTest, RestartsKeepTheLowestObjective) {
