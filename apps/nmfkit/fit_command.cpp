@@ -156,6 +156,7 @@ int run_typed(const FitArgs& args, FitOptions options) {
   extra_args.auto_k = args.k == "auto";
   extra_args.limited = args.limit > 0;
   extra_args.quiet = args.quiet;
+  extra_args.solver_given = !args.solver.empty();
   FitExtras extras = prepare_fit(extra_args, options, in, x);
   options.validate(in.rows, in.cols);
   if (!in.skipped.empty() && !args.quiet)

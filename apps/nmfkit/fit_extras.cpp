@@ -29,6 +29,7 @@ FitExtras prepare_fit(const FitExtrasArgs& args, FitOptions& options, const Inpu
     ro.ks = parse_ranks(args.ranks);
   }
   ro.fit = options;
+  if (!args.solver_given && options.beta == 2) ro.fit.solver = RankOptions::hals_options().solver;
   ro.fit.progress = nullptr;
   ro.fit.k = ro.ks.front();
   const std::string heading = "nmfkit: choosing k among " + std::to_string(ro.ks.size()) +

@@ -20,6 +20,8 @@ struct FitExtrasArgs {
   std::string missing;   ///< --missing
   bool limited = false;  ///< --limit was given
   bool quiet = false;
+  /// --solver was given: -k auto selects with it; otherwise with hals, as `nmfkit rank` does.
+  bool solver_given = false;
 };
 
 struct FitExtras {

@@ -94,6 +94,9 @@ TEST_F(RankCliTest, FitAutoRecordsTheSelection) {
   const nlohmann::json s = read_summary(out_);
   EXPECT_EQ(s["k"], s["rank_selection"]["chosen_k"]);
   EXPECT_EQ(s["rank_selection"]["points"].size(), 4u);
+  // Selected with rank's default solver; the fit itself uses fit's default.
+  EXPECT_EQ(s["rank_selection"]["solver"], "hals");
+  EXPECT_EQ(s["solver"], "cd");
   // The report shows the curve the choice came from.
   const std::string html = read_file(out_ / "report.html");
   EXPECT_NE(html.find("Choice of k"), std::string::npos);
