@@ -19,6 +19,7 @@
 #include "core/data.hpp"
 #include "core/init.hpp"
 #include "core/make_data.hpp"
+#include "core/timing.hpp"
 #include "kernels/dense.hpp"
 #include "nmfkit/errors.hpp"
 #include "solvers/update_rule.hpp"
@@ -27,24 +28,9 @@ namespace nmfkit {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-/// Adds the time the enclosing scope takes to a counter.
-class ScopedTimer {
- public:
-  explicit ScopedTimer(double& total) : total_(total), start_(Clock::now()) {}
-  ~ScopedTimer() { total_ += since(start_); }
-  ScopedTimer(const ScopedTimer&) = delete;
-  ScopedTimer& operator=(const ScopedTimer&) = delete;
-
- private:
-  double& total_;
-  Clock::time_point start_;
-};
+using core::Clock;
+using core::ScopedTimer;
+using core::since;
 
 /// The stopping rule looks at the error's decrease over this many iterations.
 constexpr int kStopWindow = 10;

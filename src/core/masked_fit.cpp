@@ -23,6 +23,7 @@
 #include "core/data.hpp"
 #include "core/init.hpp"
 #include "core/make_data.hpp"
+#include "core/timing.hpp"
 #include "kernels/chunks.hpp"
 #include "kernels/dense.hpp"
 #include "nmfkit/errors.hpp"
@@ -33,11 +34,9 @@ namespace nmfkit {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+using core::Clock;
+using core::ScopedTimer;
+using core::since;
 
 /// The missing entries of X, numbered in row-major order: their columns row by row, and the
 /// same entries again column by column.
@@ -220,9 +219,8 @@ class MaskedDriver {
     Matrix<T> xh(x_.rows(), k), xtw(x_.cols(), k);
     Matrix<double> gram_w(k, k), gram_h(k, k);
     auto timed = [](double& total, auto&& work) {
-      const Clock::time_point t0 = Clock::now();
+      ScopedTimer timer(total);
       work();
-      total += seconds_since(t0);
     };
     // The loss of the filled problem, less the fill's misfit: the masked loss.
     auto filled_loss = [&](const Matrix<T>& factor, const Matrix<T>& product) {
@@ -279,7 +277,7 @@ class MaskedDriver {
       throw NumericError("the loss became " + std::to_string(loss) + " at iteration " +
                          std::to_string(result_.iterations) + "; the fit broke down");
     result_.loss_history.push_back(loss * units_);
-    result_.history_seconds.push_back(seconds_since(start_));
+    result_.history_seconds.push_back(since(start_));
     data_loss_ = data_loss * units_;
   }
 
@@ -287,8 +285,8 @@ class MaskedDriver {
     if (!o_.progress) return true;
     const double error = std::sqrt(2 * data_loss_);
     return o_.progress(Progress{it, o_.max_iter, result_.loss_history.back(), error,
-                                result_.x_norm > 0 ? error / result_.x_norm : 0.0,
-                                seconds_since(start_), result_.timings});
+                                result_.x_norm > 0 ? error / result_.x_norm : 0.0, since(start_),
+                                result_.timings});
   }
 
   bool window_met(int it) const {
@@ -349,7 +347,7 @@ FitResult<T> masked_fit(const DenseView<T>& view, const DenseView<std::uint8_t>&
   {
     const Clock::time_point t0 = Clock::now();
     f = core::initialize(x, options);
-    result.timings.init = seconds_since(t0);
+    result.timings.init = since(t0);
   }
   MaskedDriver<T>(x, missing, options, threads, started, result).run(f);
 
@@ -372,7 +370,7 @@ FitResult<T> masked_fit(const DenseView<T>& view, const DenseView<std::uint8_t>&
   scale_by(result.W, std::sqrt(c));
   scale_by(result.H, std::sqrt(c));
   result.relative_error = result.x_norm > 0 ? result.error / result.x_norm : 0.0;
-  result.seconds = seconds_since(started);
+  result.seconds = since(started);
   return result;
 }
 

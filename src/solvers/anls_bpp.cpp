@@ -163,7 +163,7 @@ struct Workspace {
   std::vector<double> q, x, z, start;
   std::vector<char> passive, requested, infeasible;
   FactorCache cache;
-  RowScratch cd;
+  LaneScratch cd;
   explicit Workspace(Index k)
       : q(static_cast<std::size_t>(k)),
         x(static_cast<std::size_t>(k)),
@@ -311,7 +311,9 @@ class AnlsBpp final : public UpdateRule<T> {
           if (objective(gf.data(), ws.q.data(), ws.start.data(), kf) <
               objective(gf.data(), ws.q.data(), ws.x.data(), kf))
             ws.x = ws.start;
-          coordinate_descent_row(ws.x.data(), ws.q.data(), 0.0, gf.data(), kf, fallback, ws.cd);
+          double unused_violation;
+          coordinate_descent_lanes(ws.x.data(), ws.q.data(), 1, 0.0, gf.data(), kf, fallback, ws.cd,
+                                   &unused_violation);
         }
         for (Index a = 0; a < kf; ++a) fi[free[a]] = static_cast<T>(ws.x[a]);
       }

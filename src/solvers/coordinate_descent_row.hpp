@@ -1,7 +1,8 @@
 #pragma once
 // Exact coordinate descent on one row's penalised non-negative least-squares problem
 //     min_{f ≥ 0} ½ fᵀGf − (p − l1)ᵀf      (G already includes + l2·I),
-// shared by `hals` (several sweeps) and `cd` (one sweep, scikit-learn's order and violation).
+// shared by `hals` (several sweeps), `cd` (one sweep, scikit-learn's order and violation) and
+// `anls-bpp` (its fallback for numerically singular subproblems).
 // Coordinate j moves to max(0, f_j − ∇_j / G_jj), the exact minimiser along it; Gf is kept up to
 // date in O(k) per move. A coordinate with G_jj = 0 (a component that is zero on the other side)
 // is left as it is.
@@ -19,50 +20,6 @@ struct SweepControl {
   const Index* order = nullptr;  ///< visiting order of the coordinates (nullptr: 0, 1, …, k−1)
 };
 
-/// Per-thread scratch space for coordinate_descent_row.
-struct RowScratch {
-  std::vector<double> x, gx;
-  explicit RowScratch(Index k) : x(static_cast<std::size_t>(k)), gx(static_cast<std::size_t>(k)) {}
-};
-
-/// Runs the sweeps on row f (k entries, updated in place); returns the first sweep's violation
-/// Σ_j |projected gradient_j| measured before each move, as scikit-learn's coordinate descent
-/// sums it (the gradient, or its negative part where f_j = 0).
-template <typename T>
-double coordinate_descent_row(T* f, const T* p, double l1, const double* g, Index k,
-                              const SweepControl& control, RowScratch& s) {
-  double* x = s.x.data();
-  double* gx = s.gx.data();
-  for (Index j = 0; j < k; ++j) x[j] = f[j];
-  for (Index j = 0; j < k; ++j) {
-    double acc = 0;
-    for (Index l = 0; l < k; ++l) acc += g[j * k + l] * x[l];
-    gx[j] = acc;
-  }
-  double violation = 0, first_move = 0;
-  for (int sweep = 0; sweep < control.max_sweeps; ++sweep) {
-    double move = 0;
-    for (Index t = 0; t < k; ++t) {
-      const Index j = control.order != nullptr ? control.order[t] : t;
-      const double grad = gx[j] - (double(p[j]) - l1);
-      if (sweep == 0) violation += std::abs(x[j] == 0 ? std::min(0.0, grad) : grad);
-      const double gjj = g[j * k + j];
-      if (gjj <= 0) continue;
-      const double next = std::max(0.0, x[j] - grad / gjj);
-      const double d = next - x[j];
-      if (d == 0) continue;
-      x[j] = next;
-      move += d * d;
-      const double* gj = g + j * k;  // G is symmetric: column j = row j
-      for (Index l = 0; l < k; ++l) gx[l] += d * gj[l];
-    }
-    if (sweep == 0) first_move = move;
-    if (move <= control.stop_ratio2 * first_move) break;
-  }
-  for (Index j = 0; j < k; ++j) f[j] = static_cast<T>(x[j]);
-  return violation;
-}
-
 /// Rows side by side: coordinate_descent_rows runs the sweeps of kLanes rows at once, one row per
 /// vector lane, so the chain of dependent operations of one coordinate move (gradient, division,
 /// update of Gf) is shared by kLanes rows instead of being paid by each.
@@ -77,9 +34,11 @@ struct LaneScratch {
         q(static_cast<std::size_t>(k * kLanes)) {}
 };
 
-/// coordinate_descent_row on rows f[0..count) (count ≤ kLanes, row stride k) at once, each lane
-/// doing exactly what coordinate_descent_row does for its row, including when it stops; the
-/// violations go to violation[0..count).
+/// Runs the sweeps on rows f[0..count) (count ≤ kLanes, row stride k) at once, each lane making
+/// exactly its own row's moves and stopping decision: a row stops once a sweep's squared move is
+/// at most stop_ratio2 times its first sweep's. violation[0..count) receives each row's first-sweep
+/// Σ_j |projected gradient_j|, measured before each move, as scikit-learn's coordinate descent
+/// sums it (the gradient, or its negative part where f_j = 0).
 template <typename T>
 void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const double* g, Index k,
                               const SweepControl& control, LaneScratch& s, double* violation) {

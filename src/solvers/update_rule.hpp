@@ -22,8 +22,8 @@ struct Penalty {
 /// How the driver decides that a fit with this rule has converged.
 enum class StopRule {
   kErrorWindow,  ///< the error fell by at most tol over the last 10 iterations (nmfkit's rule)
-  kViolation,    ///< Σ|projected gradient| over an iteration ≤ tol × that of the first iteration
-                 ///< (scikit-learn's coordinate descent)
+  kViolation,  ///< Σ|projected gradient| over an iteration ≤ tol × that of the first iteration
+               ///< (scikit-learn's coordinate descent)
 };
 
 template <typename T>
