@@ -6,7 +6,7 @@
 # Writes OUT (default out/rank-mnist)/rank.json and rank.svg and prints the curve as a table.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bin="$repo/build/release/nmfkit"
+bin=${BIN:-$repo/build/release/nmfkit}
 out=${OUT:-$repo/out/rank-mnist}
 ks=${KS:-2..60}
 "$repo/scripts/fetch-mnist.sh" >/dev/null

@@ -11,6 +11,8 @@
 // The masked loss comes from the Gram trick on X_filled minus the fill's own misfit, also
 // O(missing·k). Missing entries never enter any computation: their values cannot change a bit
 // of the result.
+#include "core/masked_fit.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/data.hpp"
@@ -31,6 +34,10 @@
 #include "solvers/update_rule.hpp"
 
 namespace nmfkit {
+
+namespace core {
+double fill_partials_limit_bytes = 64.0 * 1024 * 1024;
+}
 
 namespace {
 
@@ -109,26 +116,97 @@ double row_dot(const T* a, const T* b, Index k) {
   return s;
 }
 
-/// The fill S: W·H at the missing entries, and its products with the factors.
+/// a·b over kp entries, kp a multiple of the vector width: one vector of partial sums, then a
+/// fixed tree (no per-entry serial reduction).
+template <typename T>
+[[gnu::always_inline]] inline T dot_padded(const T* __restrict a, const T* __restrict b, Index kp) {
+  constexpr int kLanes = core::kFillLanes<T>;
+  T acc[kLanes] = {};
+  for (Index l = 0; l < kp; l += kLanes)
+#pragma omp simd
+    for (int v = 0; v < kLanes; ++v) acc[v] += a[l + v] * b[l + v];
+  for (int width = kLanes / 2; width > 0; width /= 2)
+#pragma omp simd
+    for (int v = 0; v < width; ++v) acc[v] += acc[v + width];
+  return acc[0];
+}
+
+/// The fill S: W·H at the missing entries, refreshed in the same pass that adds its product with
+/// the other factor to a product of the observed part (one pass over the entries, the rows of W in
+/// order, the rows of H from cache; rows padded with zeros to whole vectors). Work is split into
+/// the fixed row chunks of kernels::row_chunks and every sum runs in an order fixed by the shapes
+/// alone, so the result does not depend on the thread count.
 template <typename T>
 class Fill {
  public:
-  Fill(const MissingEntries& e, Index n, int threads)
-      : e_(e), n_(n), threads_(threads), s_(static_cast<std::size_t>(e.count()), 0.0) {}
+  Fill(const MissingEntries& e, Index n, Index m, Index k, int threads)
+      : e_(e),
+        n_(n),
+        m_(m),
+        k_(k),
+        kp_(core::fill_padded(k, sizeof(T))),
+        threads_(threads),
+        s_(static_cast<std::size_t>(e.count()), T(0)),
+        chunks_(kernels::row_chunks(n)),
+        hp_(static_cast<std::size_t>(m * kp_), T(0)) {
+    // Sᵀ·W by rows of W needs a partial m × k sum per chunk; past the limit it goes by columns.
+    if (double(chunks_.count) * double(m) * double(kp_) * sizeof(T) <=
+        core::fill_partials_limit_bytes)
+      partial_.assign(static_cast<std::size_t>(chunks_.count * m * kp_), T(0));
+  }
 
-  /// Sets S to W·H; returns ½Σ(S_old − S_new)², the misfit of the previous fill.
-  double refill(const Matrix<T>& w, const Matrix<T>& ht) {
-    const Index k = w.cols;
-    return 0.5 * kernels::sum_over_rows<double>(n_, threads_, [&](Index i) {
-             double misfit = 0;
-             for (Index t = e_.row_start[i]; t < e_.row_start[i + 1]; ++t) {
-               const double fresh = row_dot(w.row(i), ht.row(e_.col[t]), k);
-               const double d = s_[static_cast<std::size_t>(t)] - fresh;
-               misfit += d * d;
-               s_[static_cast<std::size_t>(t)] = fresh;
-             }
-             return misfit;
-           });
+  /// S ← W·H; with `out` (n × k), also out += S·Hᵀ. Returns ½Σ(S_old − S_new)², the misfit of
+  /// the previous fill.
+  double refill_times(const Matrix<T>& w, const Matrix<T>& ht, Matrix<T>* out) {
+    const Index kp = kp_;
+    return refill(w, ht, [&](Index, Index i, const T*, auto&& entries) {
+      if (out == nullptr) {
+        entries([](T, const T*, Index) {});
+        return;
+      }
+      T acc[kMaxStack];
+      std::vector<T> heap;
+      T* a = kp <= kMaxStack ? acc : (heap.resize(static_cast<std::size_t>(kp)), heap.data());
+      std::fill(a, a + kp, T(0));
+      entries([&](T fresh, const T* __restrict h, Index) {
+#pragma omp simd
+        for (Index l = 0; l < kp; ++l) a[l] += fresh * h[l];
+      });
+      T* __restrict o = out->row(i);
+#pragma omp simd
+      for (Index l = 0; l < k_; ++l) o[l] += a[l];
+    });
+  }
+
+  /// S ← W·H and out (m × k) += Sᵀ·W. Returns the misfit of the previous fill, as refill_times.
+  double refill_transpose_times(const Matrix<T>& w, const Matrix<T>& ht, Matrix<T>& out) {
+    if (partial_.empty()) {
+      const double misfit = refill_times(w, ht, nullptr);
+      add_by_columns(w, out);
+      return misfit;
+    }
+    const Index kp = kp_, block = m_ * kp_;
+    const double misfit =
+        refill(w, ht, [&](Index c, Index i, const T* __restrict wi, auto&& entries) {
+          T* part = partial_.data() + c * block;
+          if (i == chunks_.begin(c)) std::fill(part, part + block, T(0));
+          entries([&](T fresh, const T*, Index j) {
+            T* __restrict p = part + j * kp;
+#pragma omp simd
+            for (Index l = 0; l < kp; ++l) p[l] += fresh * wi[l];
+          });
+        });
+    // Chunk partials summed in chunk order, each output row by one thread.
+#pragma omp parallel for schedule(static) num_threads(threads_)
+    for (Index j = 0; j < m_; ++j) {
+      T* __restrict o = out.row(j);
+      for (Index c = 0; c < chunks_.count; ++c) {
+        const T* __restrict p = partial_.data() + c * block + j * kp;
+#pragma omp simd
+        for (Index l = 0; l < k_; ++l) o[l] += p[l];
+      }
+    }
+    return misfit;
   }
 
   /// ‖S‖².
@@ -136,51 +214,83 @@ class Fill {
     return kernels::sum_over_rows<double>(n_, threads_, [&](Index i) {
       double sum = 0;
       for (Index t = e_.row_start[i]; t < e_.row_start[i + 1]; ++t)
-        sum += s_[static_cast<std::size_t>(t)] * s_[static_cast<std::size_t>(t)];
+        sum += double(s_[static_cast<std::size_t>(t)]) * double(s_[static_cast<std::size_t>(t)]);
       return sum;
     });
   }
 
-  /// out (n × k) += S·Hᵀ-side factor `ht` (m × k).
-  void add_times(const Matrix<T>& ht, Matrix<T>& out) const {
-    add(out, ht, e_.row_start, nullptr, e_.col);
-  }
-  /// out (m × k) += Sᵀ·W.
-  void add_transpose_times(const Matrix<T>& w, Matrix<T>& out) const {
-    add(out, w, e_.col_start, &e_.by_col, e_.row);
+ private:
+  static constexpr Index kMaxStack = core::kFillStackValues;
+
+  /// One pass over the rows, chunk by chunk: row i's fill values are refreshed and
+  /// row_work(chunk, i, padded w_i, entries) is called, where entries(visit) refreshes them,
+  /// calling visit(fresh, padded h_j, j) for each. Returns ½Σ(S_old − S_new)².
+  template <typename RowWork>
+  double refill(const Matrix<T>& w, const Matrix<T>& ht, RowWork&& row_work) {
+    const Index k = k_, kp = kp_;
+    for (Index j = 0; j < m_; ++j) std::copy(ht.row(j), ht.row(j) + k, hp_.data() + j * kp);
+    std::vector<double> misfits(static_cast<std::size_t>(chunks_.count), 0.0);
+    T* s = s_.data();
+    const T* hp = hp_.data();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
+    for (Index c = 0; c < chunks_.count; ++c) {
+      std::vector<T> wi_buffer(static_cast<std::size_t>(kp), T(0));
+      T* wi = wi_buffer.data();
+      double misfit = 0;
+      for (Index i = chunks_.begin(c); i < chunks_.end(c); ++i) {
+        std::copy(w.row(i), w.row(i) + k, wi);
+        row_work(c, i, static_cast<const T*>(wi), [&](auto&& visit) {
+          for (Index t = e_.row_start[i]; t < e_.row_start[i + 1]; ++t) {
+            const Index j = e_.col[static_cast<std::size_t>(t)];
+            const T* h = hp + j * kp;
+            const T fresh = dot_padded(wi, h, kp);
+            const double d = double(s[t]) - double(fresh);
+            misfit += d * d;
+            s[t] = fresh;
+            visit(fresh, h, j);
+          }
+        });
+      }
+      misfits[static_cast<std::size_t>(c)] = misfit;
+    }
+    double total = 0;
+    for (double v : misfits) total += v;
+    return 0.5 * total;
   }
 
- private:
-  /// out row r += Σ over entries t of group r (entries start[r]..start[r+1], renumbered by
-  /// `order` when given) of S_t · factor row other[t]. Each output row is its own sum, so the
-  /// result does not depend on the thread count.
-  void add(Matrix<T>& out, const Matrix<T>& factor, const std::vector<Index>& start,
-           const std::vector<Index>* order, const std::vector<Index>& other) const {
-    const Index k = out.cols;
+  /// out row j += Σ S_t · w_(row of t) over the entries of column j, rows ascending: Sᵀ·W when
+  /// the chunk partials would be too large.
+  void add_by_columns(const Matrix<T>& w, Matrix<T>& out) const {
+    const Index k = k_;
+    const T* s = s_.data();
 #pragma omp parallel num_threads(threads_)
     {
-      std::vector<double> acc(static_cast<std::size_t>(k));
+      std::vector<T> acc_buffer(static_cast<std::size_t>(k));
+      T* __restrict acc = acc_buffer.data();
 #pragma omp for schedule(static)
-      for (Index r = 0; r < out.rows; ++r) {
-        if (start[r] == start[r + 1]) continue;
-        std::fill(acc.begin(), acc.end(), 0.0);
-        for (Index u = start[r]; u < start[r + 1]; ++u) {
-          const Index t = order != nullptr ? (*order)[static_cast<std::size_t>(u)] : u;
-          const double s = s_[static_cast<std::size_t>(t)];
-          const T* f = factor.row(other[static_cast<std::size_t>(t)]);
-          for (Index l = 0; l < k; ++l) acc[static_cast<std::size_t>(l)] += s * double(f[l]);
+      for (Index j = 0; j < m_; ++j) {
+        std::fill(acc, acc + k, T(0));
+        for (Index u = e_.col_start[j]; u < e_.col_start[j + 1]; ++u) {
+          const Index t = e_.by_col[static_cast<std::size_t>(u)];
+          const T value = s[t];
+          const T* __restrict f = w.row(e_.row[static_cast<std::size_t>(t)]);
+#pragma omp simd
+          for (Index l = 0; l < k; ++l) acc[l] += value * f[l];
         }
-        T* o = out.row(r);
-        for (Index l = 0; l < k; ++l)
-          o[l] = static_cast<T>(double(o[l]) + acc[static_cast<std::size_t>(l)]);
+        T* __restrict o = out.row(j);
+#pragma omp simd
+        for (Index l = 0; l < k; ++l) o[l] += acc[l];
       }
     }
   }
 
   const MissingEntries& e_;
-  Index n_;
+  Index n_, m_, k_, kp_;
   int threads_;
-  std::vector<double> s_;
+  std::vector<T> s_;
+  kernels::RowChunks chunks_;
+  std::vector<T> hp_;       ///< H's rows (of Hᵀ) padded to kp_
+  std::vector<T> partial_;  ///< chunk partials of Sᵀ·W, m × kp_ each (empty: by columns)
 };
 
 /// l1·Σ F + ½·l2·‖F‖² for F ≥ 0.
@@ -215,7 +325,7 @@ class MaskedDriver {
     Timings& time = result_.timings;
     const Index k = f.w.cols;
     auto rule = rules::make_update_rule<T>(o_.solver, o_);
-    Fill<T> fill(e_, x_.rows(), threads_);
+    Fill<T> fill(e_, x_.rows(), x_.cols(), k, threads_);
     Matrix<T> xh(x_.rows(), k), xtw(x_.cols(), k);
     Matrix<double> gram_w(k, k), gram_h(k, k);
     auto timed = [](double& total, auto&& work) {
@@ -229,13 +339,14 @@ class MaskedDriver {
       return 0.5 * (x_.squared_norm() + fill.squared_norm()) - cross + 0.5 * quad;
     };
     timed(time.grams, [&] { kernels::gram(f.ht.data(), f.ht.rows, k, gram_h.data(), threads_); });
-    timed(time.loss, [&] { fill.refill(f.w, f.ht); });
+    // Each product is the observed part's product plus the fill's, refreshed in the same pass.
+    auto product_h = [&] {
+      x_.times(f.ht.data(), k, xh.data());
+      return fill.refill_times(f.w, f.ht, &xh);
+    };
+    timed(time.products, product_h);
     double violation_init = 0;
     for (int it = 1; it <= o_.max_iter; ++it) {
-      timed(time.products, [&] {
-        x_.times(f.ht.data(), k, xh.data());
-        fill.add_times(f.ht, xh);
-      });
       if (it == 1) {
         timed(time.grams, [&] { kernels::gram(f.w.data(), f.w.rows, k, gram_w.data(), threads_); });
         record(filled_loss(f.w, xh), f);
@@ -243,18 +354,16 @@ class MaskedDriver {
       double violation = 0;
       timed(time.updates, [&] { violation = rule->update(f.w, xh, gram_h, pw_, threads_); });
       timed(time.grams, [&] { kernels::gram(f.w.data(), f.w.rows, k, gram_w.data(), threads_); });
-      timed(time.loss, [&] { fill.refill(f.w, f.ht); });
       timed(time.products, [&] {
         x_.transpose_times(f.w.data(), k, xtw.data());
-        fill.add_transpose_times(f.w, xtw);
+        fill.refill_transpose_times(f.w, f.ht, xtw);
       });
       timed(time.updates, [&] { violation += rule->update(f.ht, xtw, gram_w, ph_, threads_); });
       timed(time.grams, [&] { kernels::gram(f.ht.data(), f.ht.rows, k, gram_h.data(), threads_); });
       double loss = 0;
-      timed(time.loss, [&] {
-        loss = filled_loss(f.ht, xtw);
-        loss -= fill.refill(f.w, f.ht);  // the next W update starts from this fill
-      });
+      timed(time.loss, [&] { loss = filled_loss(f.ht, xtw); });
+      // The next W update starts from this product and fill (one product too many at the end).
+      timed(time.products, [&] { loss -= product_h(); });
       result_.iterations = it;
       record(loss, f);
       if (it == 1) violation_init = violation;

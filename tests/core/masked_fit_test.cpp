@@ -1,5 +1,7 @@
 // fit() with missing entries: they have no influence, the masked loss never increases, a full
 // mask is the ordinary fit's problem, and bad masks are refused.
+#include "core/masked_fit.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -67,6 +69,41 @@ TEST_P(MaskedFit, MaskedLossNeverIncreasesAndMatchesTheDirectError) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Rules, MaskedFit, ::testing::Values("hals", "mu", "cd", "anls-bpp"));
+
+// The fill's products have a second path each: S·Hᵀ accumulates on the heap when k is too large
+// for the stack, Sᵀ·W goes by columns when the chunk partials would be too large. Each path
+// gives the masked loss of the factors it returns, and the paths agree.
+TEST(MaskedFitAll, EveryFillPathGivesTheMaskedLoss) {
+  const Index k = core::kFillStackValues + 4, n = k + 20, m = k + 10;
+  const Matrix<double> x = testing::uniform_matrix<double>(n, m, 3);
+  const std::vector<std::uint8_t> observed = every_seventh_missing(n, m);
+  const DenseView<std::uint8_t> mask(observed.data(), n, m);
+  FitOptions o = testing::options_for("hals", k);
+  o.max_iter = 4;
+  o.tol = 0;
+  const double saved = core::fill_partials_limit_bytes;
+  std::vector<FitResult<double>> results;
+  for (double limit : {1e18, 0.0}) {
+    core::fill_partials_limit_bytes = limit;
+    results.push_back(fit(x.view(), mask, o));
+  }
+  core::fill_partials_limit_bytes = saved;
+  for (const FitResult<double>& r : results) {
+    double direct = 0;
+    for (Index i = 0; i < n; ++i)
+      for (Index j = 0; j < m; ++j) {
+        if (observed[static_cast<std::size_t>(i * m + j)] == 0) continue;
+        double wh = 0;
+        for (Index l = 0; l < k; ++l) wh += r.W(i, l) * r.H(l, j);
+        direct += (x(i, j) - wh) * (x(i, j) - wh);
+      }
+    EXPECT_NEAR(r.loss_history.back(), 0.5 * direct, 1e-8 * direct);
+    for (std::size_t i = 1; i < r.loss_history.size(); ++i)
+      EXPECT_LE(r.loss_history[i], r.loss_history[i - 1] * (1 + 1e-12)) << "iteration " << i;
+  }
+  EXPECT_NEAR(results[0].loss_history.back(), results[1].loss_history.back(),
+              1e-9 * results[0].loss_history.back());
+}
 
 TEST(MaskedFitAll, FullMaskGivesTheOrdinaryObjective) {
   const Matrix<double> x = testing::uniform_matrix<double>(30, 20, 5);
