@@ -6,6 +6,7 @@
 #include <iostream>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "common.hpp"
 #include "input.hpp"
@@ -151,12 +152,15 @@ int run_typed(const FitArgs& args, FitOptions options) {
   InputOptions input_options = args.input_options;
   input_options.limit = args.limit;
   Input in = load_input(args.input, input_options);
-  const std::vector<T> x = in.take_matrix<T>();
   FitExtrasArgs extra_args = args.extra;
   extra_args.auto_k = args.k == "auto";
   extra_args.limited = args.limit > 0;
   extra_args.quiet = args.quiet;
   extra_args.solver_given = !args.solver.empty();
+  // 8-bit pixels are fitted as they are read (a quarter of a float copy's memory); X in T is
+  // made only for the pictures, after the fit.
+  std::vector<T> x;
+  if (!fits_levels(extra_args, in, std::is_same_v<T, float>)) x = in.take_matrix<T>();
   FitExtras extras = prepare_fit(extra_args, options, in, x);
   options.validate(in.rows, in.cols);
   if (!in.skipped.empty() && !args.quiet)
@@ -180,6 +184,7 @@ int run_typed(const FitArgs& args, FitOptions options) {
   progress.finish();
   if (interrupted()) throw Interrupted();
   if (args.sort == "usage") sort_by_usage(r.W, r.H);
+  if (x.empty()) x = in.take_matrix<T>();
 
   nlohmann::ordered_json summary = summary_json(args, options, in, r);
   add_extras(summary, extra_args, extras);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iostream>
 #include <string>
+#include <type_traits>
 
 #include "interrupt.hpp"
 #include "nmfkit/errors.hpp"
@@ -43,17 +44,32 @@ FitExtras prepare_fit(const FitExtrasArgs& args, FitOptions& options, const Inpu
   return extras;
 }
 
+bool fits_levels(const FitExtrasArgs& args, const Input& in, bool single_precision) {
+  return single_precision && in.array.dtype == io::DType::kUint8 && args.mask.empty() &&
+         args.missing.empty() && !args.auto_k;
+}
+
 template <typename T>
 FitResult<T> fit_best(const FitExtrasArgs& args, FitOptions& options, const std::vector<T>& x,
                       const Input& in, const StartFactors<T>* start, FitExtras& extras) {
   const DenseView<T> view(x.data(), in.rows, in.cols);
+  const auto fit_once = [&](const FitOptions& o) -> FitResult<T> {
+    if constexpr (std::is_same_v<T, float>) {
+      if (x.empty()) {
+        const LevelsView levels{DenseView<std::uint8_t>(in.array.bytes.data(), in.rows, in.cols),
+                                in.scaled_from_uint8 ? 1.0 / 255.0 : 1.0};
+        return fit(levels, o, start);
+      }
+    }
+    return fit(view, o, start);
+  };
   const DenseView<std::uint8_t> observed(extras.missing.observed.data(), in.rows, in.cols);
   const std::uint64_t first_seed = options.seed;
   FitResult<T> best;
   for (int r = 0; r < args.restarts; ++r) {
     FitOptions o = options;
     o.seed = (first_seed + static_cast<std::uint64_t>(r)) & 0xffffffffu;
-    FitResult<T> result = extras.missing.any() ? fit(view, observed, o) : fit(view, o, start);
+    FitResult<T> result = extras.missing.any() ? fit(view, observed, o) : fit_once(o);
     if (interrupted()) throw Interrupted();
     extras.seeds.push_back(o.seed);
     extras.objectives.push_back(result.loss_history.back());

@@ -36,9 +36,14 @@ template <typename T>
 FitExtras prepare_fit(const FitExtrasArgs& args, FitOptions& options, const Input& in,
                       const std::vector<T>& x);
 
+/// Whether the fit can read INPUT's 8-bit pixels directly (fit_best with an empty x): float
+/// precision, 8-bit input, no mask, no missing values and k given.
+bool fits_levels(const FitExtrasArgs& args, const Input& in, bool single_precision);
+
 /// Fits `args.restarts` times with seeds seed, seed+1, … (with the mask when there is one) and
 /// returns the fit with the lowest final objective, the first on a tie; every objective is
-/// recorded in `extras` and options.seed becomes the returned fit's seed.
+/// recorded in `extras` and options.seed becomes the returned fit's seed. With an empty x (see
+/// fits_levels) the fits read the input's 8-bit pixels.
 template <typename T>
 FitResult<T> fit_best(const FitExtrasArgs& args, FitOptions& options, const std::vector<T>& x,
                       const Input& in, const StartFactors<T>* start, FitExtras& extras);

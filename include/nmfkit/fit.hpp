@@ -24,6 +24,20 @@ FitResult<float> fit(const DenseView<float>& x, const FitOptions& options,
 FitResult<double> fit(const DenseView<double>& x, const FitOptions& options,
                       const StartFactors<double>* start = nullptr);
 
+/// X given as 8-bit levels: X(i, j) = scale · levels(i, j), rounded to float (8-bit pixels:
+/// scale 1/255), as a float copy of X would hold it.
+struct LevelsView {
+  DenseView<std::uint8_t> levels;
+  double scale = 1.0 / 255.0;
+};
+
+/// fit() of that X, in single precision, without a float copy of it when X is stored sparse
+/// (at least half zeros and the Frobenius loss, or options.format sparse): the products then
+/// read the levels' 8-bit codes directly. Dense X is converted to float internally. The result
+/// is that of fit() on the float copy up to rounding in ‖X‖ (summed in another order).
+FitResult<float> fit(const LevelsView& x, const FitOptions& options,
+                     const StartFactors<float>* start = nullptr);
+
 /// Factorizes X from its observed entries only: `observed` (the shape of X) is nonzero where X is
 /// observed and 0 where it is missing. Missing entries take no part in the fit or the loss (they
 /// may hold anything, NaN included); loss_history, error and relative_error are over the observed

@@ -14,6 +14,22 @@ CsrData<T>::CsrData(const DenseView<T>& x, int threads, bool normalize)
   inverse_scale_ = 1.0 / scale_;
 }
 
+template <typename T>
+CsrData<T>::CsrData(const DenseView<std::uint8_t>& levels, const std::array<T, 256>& palette,
+                    const std::array<std::int64_t, 256>& counts, int threads, bool normalize)
+    : bytes_(kernels::csr_bytes_from_levels(levels, palette, threads)),
+      rows_(levels.rows),
+      cols_(levels.cols),
+      threads_(threads) {
+  for (std::size_t q = 1; q < 256; ++q) {
+    const double v = palette[q], count = double(counts[q]);
+    stats_.squared_norm += count * v * v;
+    stats_.sum += count * v;
+  }
+  scale_ = data_scale(stats_, rows_, cols_, normalize);
+  inverse_scale_ = 1.0 / scale_;
+}
+
 template class CsrData<float>;
 template class CsrData<double>;
 

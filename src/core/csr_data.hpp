@@ -18,6 +18,10 @@ template <typename T>
 class CsrData final : public Data<T> {
  public:
   CsrData(const DenseView<T>& x, int threads, bool normalize = false);
+  /// X(i, j) = palette[levels(i, j)] (palette[0] must be 0, every value finite and ≥ 0), with
+  /// `counts` the level_counts of `levels`: kept as 8-bit codes, X never converted to T.
+  CsrData(const DenseView<std::uint8_t>& levels, const std::array<T, 256>& palette,
+          const std::array<std::int64_t, 256>& counts, int threads, bool normalize = false);
   Index rows() const override { return rows_; }
   Index cols() const override { return cols_; }
   void times(const T* right, Index p, T* out) const override {

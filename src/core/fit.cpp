@@ -397,10 +397,19 @@ class Driver {
   double data_loss_ = 0;  ///< the latest objective without the penalty, in X's units
 };
 
-/// What fit() and transform() share: checks, the data, the run, the final error and scaling.
+/// The data of a dense X, for solve().
 template <typename T>
-FitResult<T> solve(const DenseView<T>& view, const FitOptions& options,
-                   const StartFactors<T>* start, const DenseView<T>* fixed_h) {
+auto dense_data(const DenseView<T>& x) {
+  return [x](DataFormat format, double beta, int threads) {
+    return core::make_data(x, format, beta, threads);
+  };
+}
+
+/// What fit() and transform() share: checks, the data, the run, the final error and scaling.
+/// `make_data(format, beta, threads)` gives the checked data.
+template <typename T, typename MakeData>
+FitResult<T> solve(MakeData&& make_data, const FitOptions& options, const StartFactors<T>* start,
+                   const DenseView<T>* fixed_h) {
   const Clock::time_point started = Clock::now();
   options.validate();
   const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
@@ -415,13 +424,13 @@ FitResult<T> solve(const DenseView<T>& view, const FitOptions& options,
 
   // Checks the data before its shape is used; the fit runs on X/c.
   const std::unique_ptr<core::DataChoice<T>> choice =
-      core::make_data(view, options.format, options.beta, threads);
+      make_data(options.format, options.beta, threads);
   const core::DataChoice<T>& data = *choice;
   result.format = data.dense != nullptr ? "dense" : "sparse";
   const core::Data<T>& x = *data.data;
   // k is bounded by the data it is fitted on; transform takes it from the fitted H instead.
-  if (fixed_h == nullptr) options.validate(view.rows, view.cols);
   const Index n = x.rows(), m = x.cols(), k = options.k;
+  if (fixed_h == nullptr) options.validate(n, m);
   const double c = x.scale();
   result.x_norm = std::sqrt(x.squared_norm()) * c;
   if (options.beta <= 0 && data.has_zero)
@@ -488,7 +497,7 @@ FitResult<T> transform_impl(const DenseView<T>& x, const DenseView<T>& h,
                           std::to_string(x.cols));
   FitOptions o = options;
   o.k = static_cast<int>(h.rows);
-  return solve<T>(x, o, nullptr, &h);
+  return solve<T>(dense_data(x), o, nullptr, &h);
 }
 
 template <typename T>
@@ -511,11 +520,18 @@ Matrix<T> inverse_transform_impl(const DenseView<T>& w, const DenseView<T>& h) {
 
 FitResult<float> fit(const DenseView<float>& x, const FitOptions& options,
                      const StartFactors<float>* start) {
-  return solve<float>(x, options, start, nullptr);
+  return solve<float>(dense_data(x), options, start, nullptr);
 }
 FitResult<double> fit(const DenseView<double>& x, const FitOptions& options,
                       const StartFactors<double>* start) {
-  return solve<double>(x, options, start, nullptr);
+  return solve<double>(dense_data(x), options, start, nullptr);
+}
+FitResult<float> fit(const LevelsView& x, const FitOptions& options,
+                     const StartFactors<float>* start) {
+  const auto levels = [x](DataFormat format, double beta, int threads) {
+    return core::make_data<float>(x.levels, x.scale, format, beta, threads);
+  };
+  return solve<float>(levels, options, start, nullptr);
 }
 
 FitResult<float> transform(const DenseView<float>& x, const DenseView<float>& h,

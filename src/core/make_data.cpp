@@ -1,5 +1,9 @@
 #include "core/make_data.hpp"
 
+#include <array>
+#include <cmath>
+#include <string>
+
 #include "core/csr_data.hpp"
 #include "kernels/csr.hpp"
 #include "nmfkit/errors.hpp"
@@ -29,6 +33,52 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<T>& x, DataFormat forma
   return choice;
 }
 
+template <typename T>
+std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, double scale,
+                                         DataFormat format, double beta, int threads) {
+  if (levels.rows <= 0 || levels.cols <= 0)
+    throw DataError("X is empty (" + std::to_string(levels.rows) + " x " +
+                    std::to_string(levels.cols) +
+                    "); it needs at least one sample and one feature");
+  if (levels.data == nullptr) throw InvalidArgument("X has no data pointer");
+  if (levels.stride < levels.cols)
+    throw InvalidArgument("X row stride " + std::to_string(levels.stride) + " is less than its " +
+                          std::to_string(levels.cols) + " columns");
+  if (!(scale > 0) || !std::isfinite(scale))
+    throw InvalidArgument("the scale of 8-bit levels must be finite and positive, got " +
+                          std::to_string(scale));
+  if (format == DataFormat::kSparse && beta != 2)
+    throw InvalidArgument("the sparse format handles only the frobenius loss");
+  std::array<T, 256> palette{};
+  for (std::size_t q = 0; q < 256; ++q) palette[q] = static_cast<T>(double(q) * scale);
+  const std::array<std::int64_t, 256> counts = kernels::level_counts(levels, threads);
+  const double zero_fraction = double(counts[0]) / (double(levels.rows) * double(levels.cols));
+  const bool sparse = format == DataFormat::kSparse || (format == DataFormat::kAuto && beta == 2 &&
+                                                        zero_fraction >= kAutoSparseZeroFraction);
+  if (sparse && levels.cols <= kernels::kMaxCsrBytesCols) {
+    auto choice = std::make_unique<DataChoice<T>>();
+    choice->zero_fraction = zero_fraction;
+    choice->has_zero = counts[0] > 0;
+    choice->data =
+        std::make_unique<CsrData<T>>(levels, palette, counts, threads, /*normalize=*/true);
+    return choice;
+  }
+  Matrix<T> x(levels.rows, levels.cols);
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (Index i = 0; i < levels.rows; ++i) {
+    const std::uint8_t* row = levels.row(i);
+    T* out = x.row(i);
+    for (Index j = 0; j < levels.cols; ++j) out[j] = palette[row[j]];
+  }
+  auto choice = make_data(x.view(), format, beta, threads);
+  choice->owned = std::move(x);  // the views keep pointing at the moved buffer
+  return choice;
+}
+
+template std::unique_ptr<DataChoice<float>> make_data<float>(const DenseView<std::uint8_t>&, double,
+                                                             DataFormat, double, int);
+template std::unique_ptr<DataChoice<double>> make_data<double>(const DenseView<std::uint8_t>&,
+                                                               double, DataFormat, double, int);
 template std::unique_ptr<DataChoice<float>> make_data<float>(const DenseView<float>&, DataFormat,
                                                              double, int);
 template std::unique_ptr<DataChoice<double>> make_data<double>(const DenseView<double>&, DataFormat,

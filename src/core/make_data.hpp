@@ -18,6 +18,7 @@ struct DataChoice {
   bool has_zero = false;                ///< X has at least one zero entry
   double zero_fraction = 0;
   DenseView<T> view;
+  Matrix<T> owned;  ///< X in T when it was given otherwise (as 8-bit levels) and stored dense
 };
 
 /// Checks X and stores it as `format` asks; kAuto picks sparse when at least half the entries
@@ -25,5 +26,12 @@ struct DataChoice {
 template <typename T>
 std::unique_ptr<DataChoice<T>> make_data(const DenseView<T>& x, DataFormat format, double beta,
                                          int threads);
+
+/// As make_data for X(i, j) = T(levels(i, j) · scale) (scale finite and > 0): sparse X is stored
+/// as 8-bit codes straight from the levels (when it has at most kernels::kMaxCsrBytesCols
+/// columns); dense X is converted into the choice's own matrix.
+template <typename T>
+std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, double scale,
+                                         DataFormat format, double beta, int threads);
 
 }  // namespace nmfkit::core

@@ -364,6 +364,61 @@ std::optional<CsrBytes<T>> csr_bytes(const DenseView<T>& x, int threads) {
   return std::nullopt;
 }
 
+std::array<std::int64_t, 256> level_counts(const DenseView<std::uint8_t>& levels, int threads) {
+  const RowChunks chunks = row_chunks(levels.rows);
+  std::vector<std::array<std::int64_t, 256>> partial(static_cast<std::size_t>(chunks.count));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    std::array<std::int64_t, 256>& count = partial[static_cast<std::size_t>(c)];
+    count.fill(0);
+    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
+      const std::uint8_t* row = levels.row(r);
+      for (Index j = 0; j < levels.cols; ++j) ++count[row[j]];
+    }
+  }
+  std::array<std::int64_t, 256> total{};
+  for (const auto& count : partial)
+    for (std::size_t q = 0; q < 256; ++q) total[q] += count[q];
+  return total;
+}
+
+template <typename T>
+CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
+                                  const std::array<T, 256>& palette, int threads) {
+  if (levels.rows <= 0 || levels.cols <= 0 || levels.cols > kMaxCsrBytesCols)
+    throw InvalidArgument("8-bit CSR needs 1 to " + std::to_string(kMaxCsrBytesCols) +
+                          " columns, got " + std::to_string(levels.cols));
+  CsrBytes<T> b;
+  b.rows = levels.rows;
+  b.cols = levels.cols;
+  b.palette = palette;
+  b.palette[0] = T(0);
+  b.row_start.assign(static_cast<std::size_t>(levels.rows + 1), 0);
+  std::int64_t* start = b.row_start.data();
+#pragma omp parallel for schedule(dynamic, kRowsPerTask) num_threads(threads)
+  for (Index r = 0; r < levels.rows; ++r) {
+    const std::uint8_t* row = levels.row(r);
+    std::int64_t nonzeros = 0;
+    for (Index j = 0; j < levels.cols; ++j) nonzeros += row[j] != 0;
+    start[r + 1] = nonzeros;
+  }
+  for (Index r = 0; r < levels.rows; ++r) start[r + 1] += start[r];
+  b.col.resize(static_cast<std::size_t>(start[levels.rows]));
+  b.code.resize(b.col.size());
+#pragma omp parallel for schedule(dynamic, kRowsPerTask) num_threads(threads)
+  for (Index r = 0; r < levels.rows; ++r) {
+    const std::uint8_t* row = levels.row(r);
+    std::int64_t e = start[r];
+    for (Index j = 0; j < levels.cols; ++j) {
+      if (row[j] == 0) continue;
+      b.col[static_cast<std::size_t>(e)] = static_cast<std::uint16_t>(j);
+      b.code[static_cast<std::size_t>(e)] = row[j];
+      ++e;
+    }
+  }
+  return b;
+}
+
 template <typename T>
 NormAndSum norm_and_sum(const CsrMatrix<T>& x, int threads) {
   return sum_over_rows<NormAndSum>(x.rows, threads, [&](Index r) {
@@ -406,13 +461,15 @@ std::optional<BadEntry> first_invalid(const CsrMatrix<T>& x, int threads) {
   template void times<M, T>(const M&, T, const T*, Index, T*, int);           \
   template void transpose_times<M, T>(const M&, T, const T*, Index, T*, int); \
   template double residual_squared_norm<M, T>(const M&, double, const T*, const T*, Index, int);
-#define NMFKIT_INSTANTIATE(T)                                                 \
-  template CsrMatrix<T> csr_from_dense<T>(const DenseView<T>&, int);          \
-  template double zero_fraction<T>(const DenseView<T>&, int);                 \
-  template std::optional<CsrBytes<T>> csr_bytes<T>(const DenseView<T>&, int); \
-  NMFKIT_PRODUCTS(CsrMatrix<T>, T)                                            \
-  NMFKIT_PRODUCTS(CsrBytes<T>, T)                                             \
-  template NormAndSum norm_and_sum<T>(const CsrMatrix<T>&, int);              \
+#define NMFKIT_INSTANTIATE(T)                                                    \
+  template CsrMatrix<T> csr_from_dense<T>(const DenseView<T>&, int);             \
+  template double zero_fraction<T>(const DenseView<T>&, int);                    \
+  template std::optional<CsrBytes<T>> csr_bytes<T>(const DenseView<T>&, int);    \
+  template CsrBytes<T> csr_bytes_from_levels<T>(const DenseView<std::uint8_t>&,  \
+                                                const std::array<T, 256>&, int); \
+  NMFKIT_PRODUCTS(CsrMatrix<T>, T)                                               \
+  NMFKIT_PRODUCTS(CsrBytes<T>, T)                                                \
+  template NormAndSum norm_and_sum<T>(const CsrMatrix<T>&, int);                 \
   template std::optional<BadEntry> first_invalid<T>(const CsrMatrix<T>&, int);
 NMFKIT_INSTANTIATE(float)
 NMFKIT_INSTANTIATE(double)

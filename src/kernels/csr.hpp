@@ -58,6 +58,16 @@ struct CsrBytes {
 template <typename T>
 std::optional<CsrBytes<T>> csr_bytes(const DenseView<T>& x, int threads);
 
+/// How many entries of `levels` hold each of the 256 levels (exact counts, any thread count).
+std::array<std::int64_t, 256> level_counts(const DenseView<std::uint8_t>& levels, int threads);
+
+/// The CsrBytes form of the matrix whose entry (i, j) is palette[levels(i, j)], with palette[0]
+/// = 0 and levels of 0 not stored: an 8-bit image set without a float copy of it. levels must
+/// have 1 to kMaxCsrBytesCols columns (throws InvalidArgument otherwise).
+template <typename T>
+CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
+                                  const std::array<T, 256>& palette, int threads);
+
 /// The CSR form of x, exactly: every entry that compares unequal to zero is stored (NaN included),
 /// zeros (and −0) are not. The result depends only on x, not on the thread count. Throws
 /// InvalidArgument if x has more than kMaxCsrCols columns.

@@ -12,6 +12,8 @@
 
 #include "core/csr_data.hpp"
 #include "kernels/csr.hpp"
+#include "nmfkit/errors.hpp"
+#include "nmfkit/fit.hpp"
 
 namespace nmfkit {
 namespace {
@@ -149,6 +151,104 @@ TYPED_TEST(CsrBytesTest, CsrDataUsesBytesForEightBitImagesOnly) {
   for (std::size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 1e-4 * (1 + std::abs(b[i])));
   const std::vector<T> y = uniform<T>(n * m, 5);
   EXPECT_FALSE(core::CsrData<T>(DenseView<T>(y.data(), n, m), 2, true).bytes());
+}
+
+/// rows × cols 8-bit levels, each zero with probability `zeros`.
+std::vector<std::uint8_t> levels_of(Index rows, Index cols, double zeros, std::uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_int_distribution<int> level(1, 255);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<std::uint8_t> x(static_cast<std::size_t>(rows * cols), 0);
+  for (std::uint8_t& v : x)
+    if (u(gen) >= zeros) v = static_cast<std::uint8_t>(level(gen));
+  return x;
+}
+
+/// The levels as the loaders convert them: T(q · scale), computed in double.
+template <typename T>
+std::vector<T> converted(const std::vector<std::uint8_t>& levels, double scale) {
+  std::vector<T> x(levels.size());
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<T>(double(levels[i]) * scale);
+  return x;
+}
+
+TYPED_TEST(CsrBytesTest, FromLevelsEqualsTheFormOfTheConvertedMatrix) {
+  using T = TypeParam;
+  const Index n = 5000, m = 120;
+  const std::vector<std::uint8_t> q = levels_of(n, m, 0.7, 4);
+  const DenseView<std::uint8_t> levels(q.data(), n, m);
+  std::array<std::int64_t, 256> expected{};
+  for (std::uint8_t v : q) ++expected[v];
+  EXPECT_EQ(kernels::level_counts(levels, 1), expected);
+  EXPECT_EQ(kernels::level_counts(levels, 3), expected);
+  for (double scale : {1.0 / 255.0, 1.0}) {
+    const std::vector<T> x = converted<T>(q, scale);
+    const auto reference = kernels::csr_bytes(DenseView<T>(x.data(), n, m), 2);
+    ASSERT_TRUE(reference.has_value());
+    std::array<T, 256> palette{};
+    for (std::size_t v = 0; v < 256; ++v) palette[v] = static_cast<T>(double(v) * scale);
+    for (int threads : {1, 3}) {
+      const kernels::CsrBytes<T> b = kernels::csr_bytes_from_levels(levels, palette, threads);
+      EXPECT_EQ(b.row_start, reference->row_start);
+      EXPECT_EQ(b.col, reference->col);
+      ASSERT_EQ(b.code.size(), reference->code.size());
+      for (std::size_t e = 0; e < b.code.size(); ++e)
+        ASSERT_EQ(b.palette[b.code[e]], reference->palette[reference->code[e]]);
+    }
+  }
+  std::vector<std::uint8_t> wide(65537, 1);
+  EXPECT_THROW(kernels::csr_bytes_from_levels(DenseView<std::uint8_t>(wide.data(), 1, 65537),
+                                              std::array<T, 256>{}, 1),
+               InvalidArgument);
+}
+
+// fit() of 8-bit levels gives the fit of their float copy: sparse (stored as codes, ‖X‖ summed
+// in another order, so to rounding) and dense (converted inside: the same bytes), for the
+// Frobenius loss and for Kullback-Leibler.
+TEST(FitLevels, EqualsTheFitOfTheFloatCopy) {
+  const Index n = 400, m = 64;
+  struct Case {
+    double zeros;
+    const char* solver;
+    double beta;
+    double tolerance;
+  };
+  for (const Case& c : {Case{0.8, "cd", 2, 1e-4}, Case{0.8, "hals", 2, 1e-4}, Case{0.2, "cd", 2, 0},
+                        Case{0.8, "mu", 1, 0}}) {
+    const std::vector<std::uint8_t> q = levels_of(n, m, c.zeros, 11);
+    const std::vector<float> x = converted<float>(q, 1.0 / 255.0);
+    FitOptions o;
+    o.k = 5;
+    o.solver = c.solver;
+    o.beta = c.beta;
+    o.max_iter = 30;
+    o.threads = 2;
+    const FitResult<float> a = fit(LevelsView{DenseView<std::uint8_t>(q.data(), n, m)}, o);
+    const FitResult<float> b = fit(DenseView<float>(x.data(), n, m), o);
+    EXPECT_EQ(a.format, b.format);
+    EXPECT_EQ(a.format, c.zeros > 0.5 && c.beta == 2 ? "sparse" : "dense");
+    EXPECT_EQ(a.iterations, b.iterations);
+    EXPECT_NEAR(a.relative_error, b.relative_error, 1e-6 * b.relative_error) << c.solver;
+    EXPECT_NEAR(a.x_norm, b.x_norm, 1e-12 * b.x_norm);
+    double gap_w = 0;
+    for (std::size_t i = 0; i < a.W.values.size(); ++i)
+      gap_w = std::max(gap_w, std::abs(double(a.W.values[i]) - double(b.W.values[i])));
+    EXPECT_LE(gap_w, c.tolerance) << c.solver << ", zeros " << c.zeros;
+  }
+}
+
+TEST(FitLevels, RefusesEmptyLevelsAndBadScales) {
+  std::vector<std::uint8_t> q(12, 3);
+  FitOptions o;
+  o.k = 2;
+  EXPECT_THROW(fit(LevelsView{DenseView<std::uint8_t>(q.data(), 0, 4)}, o), DataError);
+  for (double scale : {0.0, -1.0, std::nan("")})
+    EXPECT_THROW(fit(LevelsView{DenseView<std::uint8_t>(q.data(), 3, 4), scale}, o),
+                 InvalidArgument);
+  o.format = DataFormat::kSparse;
+  o.beta = 1;
+  o.solver = "mu";
+  EXPECT_THROW(fit(LevelsView{DenseView<std::uint8_t>(q.data(), 3, 4)}, o), InvalidArgument);
 }
 
 }  // namespace
