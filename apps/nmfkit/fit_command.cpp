@@ -65,8 +65,8 @@ FitOptions options_from(const FitArgs& a) {
   o.l1_ratio = a.l1_ratio;
   o.shuffle = a.shuffle;
   o.extrapolate = a.extrapolate;
-  if (a.extrapolate && o.solver != "hals" && o.solver != "anls-bpp")
-    throw InvalidArgument("--extrapolate applies only to --solver hals or anls-bpp, not " +
+  if (a.extrapolate && o.solver != "cd" && o.solver != "hals" && o.solver != "anls-bpp")
+    throw InvalidArgument("--extrapolate applies only to --solver cd, hals or anls-bpp, not " +
                           o.solver);
   if (a.shuffle && o.solver != "cd")
     throw InvalidArgument("--shuffle applies only to --solver cd, not " + o.solver);
@@ -278,7 +278,7 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
       ->check(CLI::Range(0.0, 1.0));
   fit->add_flag("--shuffle", a.shuffle, "cd: visit the components in random order");
   fit->add_flag("--extrapolate", a.extrapolate,
-                "hals, anls-bpp: extrapolate each update, with restarts (Ang & Gillis 2019)");
+                "cd, hals, anls-bpp: extrapolate each update, with restarts (Ang & Gillis 2019)");
   fit->add_option("--max-iter", a.max_iter, "Maximum number of iterations (default 200)")
       ->check(CLI::Range(1, std::numeric_limits<int>::max()));
   fit->add_option("--tol", a.tol,

@@ -11,8 +11,8 @@
 #include "interrupt.hpp"
 #include "nmfkit/errors.hpp"
 #include "nmfkit/version.hpp"
-#include "render_command.hpp"
 #include "rank_command.hpp"
+#include "render_command.hpp"
 #include "transform_command.hpp"
 
 namespace {

@@ -125,7 +125,8 @@ class Extrapolation {
   /// the objective, so changes smaller than a margin of that size decide nothing (else the path
   /// would depend on summation order: dense or sparse storage, say), and once the objective itself
   /// is within a floor of that size (about 1% relative error in float) the iterations are plain.
-  void start(const core::Factors<T>& f, double loss, double penalty, double x2) {
+  void start(const core::Factors<T>& f, double loss, double penalty, double x2, int threads) {
+    threads_ = threads;
     const double unit = std::numeric_limits<T>::epsilon() * 0.5 * x2;
     margin_ = kMarginEpsilons * unit;
     floor_ = kFloorEpsilons * unit;
@@ -152,6 +153,8 @@ class Extrapolation {
       return;
     }
     if (objective < best_loss + best_penalty - margin_) keep_best(f, loss, penalty);
+    // Progress within the margin: extrapolation has done its work; plain iterations from here.
+    if (objective <= previous_ && objective > previous_ - margin_) plain_ = true;
     if (objective > previous_ + margin_) {
       f.w = w_last_;
       f.ht = h_last_;
@@ -180,7 +183,7 @@ class Extrapolation {
   static constexpr double kMarginEpsilons = 64, kFloorEpsilons = 1024;
 
   /// Whether the objective is too small for extrapolation's decisions (see start()).
-  bool below_floor() const { return previous_ <= floor_; }
+  bool below_floor() const { return plain_ || previous_ <= floor_; }
 
   void keep_best(const core::Factors<T>& f, double loss, double penalty) {
     best_w_ = f.w;
@@ -191,18 +194,23 @@ class Extrapolation {
 
   /// out = max(0, plain + β·(plain − last)).
   void move(Matrix<T>& out, const Matrix<T>& plain, const Matrix<T>& last) const {
-    const std::size_t size = plain.values.size();
-    for (std::size_t i = 0; i < size; ++i) {
-      const double beta = below_floor() ? 0.0 : beta_;
-      const double v =
-          double(plain.values[i]) + beta * (double(plain.values[i]) - double(last.values[i]));
-      out.values[i] = v > 0 ? static_cast<T>(v) : T(0);
+    const auto size = static_cast<std::int64_t>(plain.values.size());
+    const double beta = below_floor() ? 0.0 : beta_;
+    const T* p = plain.values.data();
+    const T* l = last.values.data();
+    T* o = out.values.data();
+#pragma omp parallel for simd schedule(static) num_threads(threads_)
+    for (std::int64_t i = 0; i < size; ++i) {
+      const double v = double(p[i]) + beta * (double(p[i]) - double(l[i]));
+      o[i] = v > 0 ? static_cast<T>(v) : T(0);
     }
   }
 
   Matrix<T> w_last_, h_last_, w_plain_, best_w_, best_h_;
   double beta_ = kBeta0, beta_before_ = kBeta0, beta_bar_ = 1, previous_ = 0, margin_ = 0,
          floor_ = 0;
+  bool plain_ = false;
+  int threads_ = 1;
 };
 
 /// One run of the alternating iterations on scaled data; fills result's history, iterations,
@@ -257,7 +265,7 @@ class Driver {
         ScopedTimer timer(time.loss);
         const double loss = gram_loss(x2, f.w, xh, gram_w, gram_h, threads_);
         record(loss, penalty(f));
-        if (extrapolate) ex.start(f, loss, penalty(f), x2);
+        if (extrapolate) ex.start(f, loss, penalty(f), x2, threads_);
       }
       double violation;
       {

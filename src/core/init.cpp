@@ -37,7 +37,7 @@ Factors<T> nndsvd_init(const Data<T>& x, const FitOptions& o) {
   const int k = o.k;
   const int power_iterations = (k < 0.1 * double(std::min(x.rows(), x.cols()))) ? 7 : 4;
   const TruncatedSvd svd =
-      randomized_svd(x, k, 10, power_iterations, static_cast<std::uint32_t>(o.seed));
+      randomized_svd(x, k, 10, power_iterations, static_cast<std::uint32_t>(o.seed), o.threads);
   Eigen::MatrixXd w = Eigen::MatrixXd::Zero(x.rows(), k);
   Eigen::MatrixXd h = Eigen::MatrixXd::Zero(x.cols(), k);
   const Index rank = svd.s.size();

@@ -1,9 +1,16 @@
 #include "core/randomized_svd.hpp"
 
+// GCC 12 warns of "maybe uninitialized" values inside the AVX-512 kernels of Eigen's products
+// instantiated here, falsely.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include <omp.h>
+
 #include <algorithm>
 #include <vector>
 
 #include "core/random.hpp"
+#include "kernels/chunks.hpp"
 
 namespace nmfkit::core {
 
@@ -11,60 +18,116 @@ namespace {
 
 using RowMajorXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-Eigen::MatrixXd orthonormal_basis(const Eigen::MatrixXd& y) {
-  Eigen::HouseholderQR<Eigen::MatrixXd> qr(y);
-  return qr.householderQ() * Eigen::MatrixXd::Identity(y.rows(), y.cols());
+/// Calls work(first_row, row_count) for each of the fixed row chunks of `rows`, in parallel.
+template <typename Work>
+void for_row_chunks(Index rows, int threads, Work&& work) {
+  const kernels::RowChunks chunks = kernels::row_chunks(rows);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c)
+    work(c, chunks.begin(c), chunks.end(c) - chunks.begin(c));
 }
 
-// result = op(X) · q, where op is X (transpose=false) or Xᵀ, computed in the data's precision.
+/// aᵀa, the chunks' partial Grams summed in chunk order (the same bytes for any thread count).
+Eigen::MatrixXd gram_of(const RowMajorXd& a, int threads) {
+  std::vector<Eigen::MatrixXd> partial(
+      static_cast<std::size_t>(kernels::row_chunks(a.rows()).count));
+  for_row_chunks(a.rows(), threads, [&](Index c, Index first, Index count) {
+    const auto block = a.middleRows(first, count);
+    partial[static_cast<std::size_t>(c)] = block.transpose() * block;
+  });
+  Eigen::MatrixXd g = Eigen::MatrixXd::Zero(a.cols(), a.cols());
+  for (const Eigen::MatrixXd& p : partial) g += p;
+  return g;
+}
+
+/// Replaces a's columns by an orthonormal basis of their span. Cholesky QR, twice (each pass
+/// a Gram, a k × k factorisation and a product by rows, all parallel); when the columns are
+/// nearly dependent, Householder QR, which completes the basis.
+void orthonormalize(RowMajorXd& a, int threads) {
+  for (int pass = 0; pass < 2; ++pass) {
+    const Eigen::LLT<Eigen::MatrixXd> llt(gram_of(a, threads));
+    bool well_conditioned = llt.info() == Eigen::Success;
+    Eigen::MatrixXd r;
+    if (well_conditioned) {
+      r = llt.matrixU();
+      const Eigen::VectorXd d = r.diagonal();
+      well_conditioned = d.minCoeff() > 1e-5 * d.maxCoeff();
+    }
+    if (!well_conditioned) {
+      const Eigen::MatrixXd dense = a;
+      Eigen::HouseholderQR<Eigen::MatrixXd> qr(dense);
+      a = qr.householderQ() * Eigen::MatrixXd::Identity(a.rows(), a.cols());
+      return;
+    }
+    const Eigen::MatrixXd r_inverse =
+        r.triangularView<Eigen::Upper>().solve(Eigen::MatrixXd::Identity(a.cols(), a.cols()));
+    for_row_chunks(a.rows(), threads, [&](Index, Index first, Index count) {
+      a.middleRows(first, count) = (a.middleRows(first, count) * r_inverse).eval();
+    });
+  }
+}
+
+/// op(X) · q, where op is X (transpose = false) or Xᵀ, computed in the data's precision.
 template <typename T>
-Eigen::MatrixXd apply(const Data<T>& x, const Eigen::MatrixXd& q, bool transpose) {
+RowMajorXd apply(const Data<T>& x, const RowMajorXd& q, bool transpose, int threads) {
+  using RowMajorT = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const Index out_rows = transpose ? x.cols() : x.rows();
   const Index p = q.cols();
-  std::vector<T> in(static_cast<std::size_t>(q.size()));
-  Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(in.data(), q.rows(),
-                                                                                p) = q.cast<T>();
-  std::vector<T> out(static_cast<std::size_t>(out_rows * p));
+  RowMajorT in(q.rows(), p);
+  for_row_chunks(q.rows(), threads, [&](Index, Index first, Index count) {
+    in.middleRows(first, count) = q.middleRows(first, count).template cast<T>();
+  });
+  RowMajorT out(out_rows, p);
   if (transpose)
     x.transpose_times(in.data(), p, out.data());
   else
     x.times(in.data(), p, out.data());
-  return Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(out.data(),
-                                                                                       out_rows, p)
-      .template cast<double>();
+  RowMajorXd result(out_rows, p);
+  for_row_chunks(out_rows, threads, [&](Index, Index first, Index count) {
+    result.middleRows(first, count) = out.middleRows(first, count).template cast<double>();
+  });
+  return result;
 }
 
 }  // namespace
 
 template <typename T>
 TruncatedSvd randomized_svd(const Data<T>& x, Index rank, Index oversamples, int power_iterations,
-                            std::uint32_t seed) {
+                            std::uint32_t seed, int threads) {
+  threads = threads > 0 ? threads : omp_get_max_threads();
   const Index l = std::min(rank + oversamples, std::min(x.rows(), x.cols()));
   NumpyRandom rng(seed);
-  Eigen::MatrixXd omega(x.cols(), l);
+  RowMajorXd omega(x.cols(), l);
   for (Index i = 0; i < omega.rows(); ++i)
     for (Index j = 0; j < l; ++j) omega(i, j) = rng.normal();
 
-  Eigen::MatrixXd q = apply(x, omega, false);  // rows × l
+  RowMajorXd q = apply(x, omega, false, threads);  // rows × l
   for (int it = 0; it < power_iterations; ++it) {
-    q = orthonormal_basis(q);
-    q = orthonormal_basis(apply(x, q, true));  // cols × l
-    q = apply(x, q, false);
+    orthonormalize(q, threads);
+    RowMajorXd back = apply(x, q, true, threads);  // cols × l
+    orthonormalize(back, threads);
+    q = apply(x, back, false, threads);
   }
-  q = orthonormal_basis(q);
+  orthonormalize(q, threads);
   // B = Qᵀ X (l × cols); its transpose Xᵀ Q is what the data can compute.
-  const Eigen::MatrixXd bt = apply(x, q, true);
+  const Eigen::MatrixXd bt = apply(x, q, true, threads);
   Eigen::BDCSVD<Eigen::MatrixXd> svd(bt, Eigen::ComputeThinU | Eigen::ComputeThinV);
   // Bᵀ = V_b S U_bᵀ, so X ≈ (Q U_b) S V_bᵀ.
   TruncatedSvd result;
   const Index r = std::min(rank, l);
-  result.u = (q * svd.matrixV()).leftCols(r);
+  const Eigen::MatrixXd rotation = svd.matrixV().leftCols(r);
+  result.u.resize(x.rows(), r);
+  for_row_chunks(x.rows(), threads, [&](Index, Index first, Index count) {
+    result.u.middleRows(first, count) = q.middleRows(first, count) * rotation;
+  });
   result.s = svd.singularValues().head(r);
   result.v = svd.matrixU().leftCols(r);
   return result;
 }
 
-template TruncatedSvd randomized_svd<float>(const Data<float>&, Index, Index, int, std::uint32_t);
-template TruncatedSvd randomized_svd<double>(const Data<double>&, Index, Index, int, std::uint32_t);
+template TruncatedSvd randomized_svd<float>(const Data<float>&, Index, Index, int, std::uint32_t,
+                                            int);
+template TruncatedSvd randomized_svd<double>(const Data<double>&, Index, Index, int, std::uint32_t,
+                                             int);
 
 }  // namespace nmfkit::core

@@ -15,9 +15,11 @@ struct TruncatedSvd {
 };
 
 /// The leading `rank` singular triplets of X, with `oversamples` extra directions and
-/// `power_iterations` QR-normalised power iterations.
+/// `power_iterations` power iterations, each basis orthonormalised (Cholesky QR twice, or
+/// Householder QR for nearly dependent columns). `threads` (0 = all cores) does not change the
+/// result.
 template <typename T>
 TruncatedSvd randomized_svd(const Data<T>& x, Index rank, Index oversamples, int power_iterations,
-                            std::uint32_t seed);
+                            std::uint32_t seed, int threads = 1);
 
 }  // namespace nmfkit::core
