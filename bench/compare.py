@@ -134,8 +134,8 @@ def contenders(dataset, k, threads, env):
     """(name, kind, run) for every contender; kind 'nmfkit' or 'peer'."""
     return [
         ("nmfkit hals", "nmfkit", lambda: nmfkit(dataset, k, threads, env, ["--solver", "hals"])),
-        ("nmfkit hals --extrapolate", "nmfkit",
-         lambda: nmfkit(dataset, k, threads, env, ["--solver", "hals", "--extrapolate"])),
+        ("nmfkit cd --extrapolate", "nmfkit",
+         lambda: nmfkit(dataset, k, threads, env, ["--solver", "cd", "--extrapolate"])),
         ("nmfkit cd (default; scikit-learn's rule)", "nmfkit",
          lambda: nmfkit(dataset, k, threads, env, [])),
         ("scikit-learn cd, init nndsvda (default)", "peer",
@@ -147,7 +147,7 @@ def contenders(dataset, k, threads, env):
 
 
 TRACES = [("nmfkit hals", ["--solver", "hals"]),
-          ("nmfkit hals --extrapolate", ["--solver", "hals", "--extrapolate"]),
+          ("nmfkit cd --extrapolate", ["--solver", "cd", "--extrapolate"]),
           ("nmfkit cd (default)", [])]
 
 

@@ -122,9 +122,10 @@ class Extrapolation {
   double best_loss = 0, best_penalty = 0;
 
   /// x2: ‖X‖² of the data fitted. The Gram trick's rounding in T is about eps(T)·‖X‖² whatever
-  /// the objective, so changes smaller than a margin of that size decide nothing (else the path
-  /// would depend on summation order: dense or sparse storage, say), and once the objective itself
-  /// is within a floor of that size (about 1% relative error in float) the iterations are plain.
+  /// the objective, so changes smaller than a margin of that size decide nothing (rounding
+  /// should not steer the path), an iteration that gains less than the margin ends the
+  /// extrapolation (plain iterations from there), and once the objective itself is within a
+  /// floor of that size (about 1% relative error in float) the iterations are plain.
   void start(const core::Factors<T>& f, double loss, double penalty, double x2, int threads) {
     threads_ = threads;
     const double unit = std::numeric_limits<T>::epsilon() * 0.5 * x2;
@@ -180,7 +181,7 @@ class Extrapolation {
 
  private:
   static constexpr double kBeta0 = 0.5, kEta = 1.5, kGamma = 1.01, kGammaBar = 1.005;
-  static constexpr double kMarginEpsilons = 64, kFloorEpsilons = 1024;
+  static constexpr double kMarginEpsilons = 2, kFloorEpsilons = 1024;
 
   /// Whether the objective is too small for extrapolation's decisions (see start()).
   bool below_floor() const { return plain_ || previous_ <= floor_; }
