@@ -160,7 +160,7 @@ int run_typed(const FitArgs& args, FitOptions options) {
   // 8-bit pixels are fitted as they are read (a quarter of a float copy's memory); X in T is
   // made only for the pictures, after the fit.
   std::vector<T> x;
-  if (!fits_levels(extra_args, in, std::is_same_v<T, float>)) x = in.take_matrix<T>();
+  if (!fits_levels(extra_args, options, in, std::is_same_v<T, float>)) x = in.take_matrix<T>();
   FitExtras extras = prepare_fit(extra_args, options, in, x);
   options.validate(in.rows, in.cols);
   if (!in.skipped.empty() && !args.quiet)

@@ -5,6 +5,7 @@
 #include <string>
 #include <type_traits>
 
+#include "core/make_data.hpp"
 #include "interrupt.hpp"
 #include "nmfkit/errors.hpp"
 #include "nmfkit/rank.hpp"
@@ -44,9 +45,16 @@ FitExtras prepare_fit(const FitExtrasArgs& args, FitOptions& options, const Inpu
   return extras;
 }
 
-bool fits_levels(const FitExtrasArgs& args, const Input& in, bool single_precision) {
-  return single_precision && in.array.dtype == io::DType::kUint8 && args.mask.empty() &&
-         args.missing.empty() && !args.auto_k;
+bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Input& in,
+                 bool single_precision) {
+  if (!single_precision || in.array.dtype != io::DType::kUint8 || !args.mask.empty() ||
+      !args.missing.empty() || args.auto_k || options.beta != 2 ||
+      options.format == DataFormat::kDense)
+    return false;
+  if (options.format == DataFormat::kSparse) return true;
+  const auto& b = in.array.bytes;
+  const auto zeros = std::count(b.begin(), b.end(), std::uint8_t{0});
+  return double(zeros) >= core::kAutoSparseZeroFraction * double(b.size());
 }
 
 template <typename T>

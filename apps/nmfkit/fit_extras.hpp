@@ -36,9 +36,12 @@ template <typename T>
 FitExtras prepare_fit(const FitExtrasArgs& args, FitOptions& options, const Input& in,
                       const std::vector<T>& x);
 
-/// Whether the fit can read INPUT's 8-bit pixels directly (fit_best with an empty x): float
-/// precision, 8-bit input, no mask, no missing values and k given.
-bool fits_levels(const FitExtrasArgs& args, const Input& in, bool single_precision);
+/// Whether the fit reads INPUT's 8-bit pixels directly (fit_best with an empty x): float
+/// precision, 8-bit input, no mask, no missing values, k given, and X stored sparse (the
+/// Frobenius loss, format sparse, or auto with at least half the pixels zero); dense storage
+/// would need the float copy anyway.
+bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Input& in,
+                 bool single_precision);
 
 /// Fits `args.restarts` times with seeds seed, seed+1, … (with the mask when there is one) and
 /// returns the fit with the lowest final objective, the first on a tie; every objective is

@@ -147,7 +147,8 @@ class Extrapolation {
   void finish(core::Factors<T>& f, double loss, double penalty) {
     const double objective = loss + penalty;
     if (below_floor()) {
-      keep_best(f, loss, penalty);
+      // Plain iterations lower the objective, except right after a restart: keep the best.
+      if (objective <= best_loss + best_penalty) keep_best(f, loss, penalty);
       std::swap(w_last_, w_plain_);
       h_last_ = f.ht;
       previous_ = objective;

@@ -51,6 +51,9 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, 
     throw InvalidArgument("the sparse format handles only the frobenius loss");
   std::array<T, 256> palette{};
   for (std::size_t q = 0; q < 256; ++q) palette[q] = static_cast<T>(double(q) * scale);
+  if (!std::isfinite(palette[255]) || !(palette[1] > 0))
+    throw InvalidArgument("8-bit levels times " + std::to_string(scale) +
+                          " are out of the range of the fit's precision");
   const std::array<std::int64_t, 256> counts = kernels::level_counts(levels, threads);
   const double zero_fraction = double(counts[0]) / (double(levels.rows) * double(levels.cols));
   const bool sparse = format == DataFormat::kSparse || (format == DataFormat::kAuto && beta == 2 &&
@@ -71,7 +74,10 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, 
     for (Index j = 0; j < levels.cols; ++j) out[j] = palette[row[j]];
   }
   auto choice = make_data(x.view(), format, beta, threads);
-  choice->owned = std::move(x);  // the views keep pointing at the moved buffer
+  if (choice->dense != nullptr)
+    choice->owned = std::move(x);  // the views keep pointing at the moved buffer
+  else
+    choice->view = DenseView<T>();  // sparse (too many columns for 8-bit codes): x is done
   return choice;
 }
 

@@ -40,11 +40,12 @@ Eigen::MatrixXd gram_of(const RowMajorXd& a, int threads) {
   return g;
 }
 
-/// Replaces a's columns by an orthonormal basis of their span. Cholesky QR, twice (each pass
-/// a Gram, a k × k factorisation and a product by rows, all parallel); when the columns are
+/// Replaces a's columns by an orthonormal basis of their span. Cholesky QR, `passes` times
+/// (each pass a Gram, a k × k factorisation and a product by rows, all parallel; one pass leaves
+/// an orthogonality error of about eps·cond², a second one removes it); when the columns are
 /// nearly dependent, Householder QR, which completes the basis.
-void orthonormalize(RowMajorXd& a, int threads) {
-  for (int pass = 0; pass < 2; ++pass) {
+void orthonormalize(RowMajorXd& a, int threads, int passes = 2) {
+  for (int pass = 0; pass < passes; ++pass) {
     const Eigen::LLT<Eigen::MatrixXd> llt(gram_of(a, threads));
     bool well_conditioned = llt.info() == Eigen::Success;
     Eigen::MatrixXd r;
@@ -102,8 +103,10 @@ TruncatedSvd randomized_svd(const Data<T>& x, Index rank, Index oversamples, int
     for (Index j = 0; j < l; ++j) omega(i, j) = rng.normal();
 
   RowMajorXd q = apply(x, omega, false, threads);  // rows × l
+  // Inside the power iterations a basis only has to keep the columns apart (scikit-learn uses an
+  // LU factor there): one Cholesky pass on the long side, two on the short one.
   for (int it = 0; it < power_iterations; ++it) {
-    orthonormalize(q, threads);
+    orthonormalize(q, threads, 1);
     RowMajorXd back = apply(x, q, true, threads);  // cols × l
     orthonormalize(back, threads);
     q = apply(x, back, false, threads);

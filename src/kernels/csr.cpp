@@ -444,15 +444,23 @@ CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
   for (Index r = 0; r < levels.rows; ++r) start[r + 1] += start[r];
   b.col.resize(static_cast<std::size_t>(start[levels.rows]));
   b.code.resize(b.col.size());
-#pragma omp parallel for schedule(dynamic, kRowsPerTask) num_threads(threads)
-  for (Index r = 0; r < levels.rows; ++r) {
-    const std::uint8_t* row = levels.row(r);
-    std::int64_t e = start[r];
-    for (Index j = 0; j < levels.cols; ++j) {
-      if (row[j] == 0) continue;
-      b.col[static_cast<std::size_t>(e)] = static_cast<std::uint16_t>(j);
-      b.code[static_cast<std::size_t>(e)] = row[j];
-      ++e;
+#pragma omp parallel num_threads(threads)
+  {
+    // Without branches: each entry is written to a scratch row at the next free place, which
+    // only a non-zero then takes; the row's non-zeros are copied out.
+    std::vector<std::uint16_t> cols(static_cast<std::size_t>(levels.cols) + 1);
+    std::vector<std::uint8_t> codes(cols.size());
+#pragma omp for schedule(dynamic, kRowsPerTask)
+    for (Index r = 0; r < levels.rows; ++r) {
+      const std::uint8_t* row = levels.row(r);
+      std::int64_t e = 0;
+      for (Index j = 0; j < levels.cols; ++j) {
+        cols[static_cast<std::size_t>(e)] = static_cast<std::uint16_t>(j);
+        codes[static_cast<std::size_t>(e)] = row[j];
+        e += row[j] != 0;
+      }
+      std::copy(cols.begin(), cols.begin() + e, b.col.begin() + start[r]);
+      std::copy(codes.begin(), codes.begin() + e, b.code.begin() + start[r]);
     }
   }
   return b;

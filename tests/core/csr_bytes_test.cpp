@@ -242,7 +242,8 @@ TEST(FitLevels, RefusesEmptyLevelsAndBadScales) {
   FitOptions o;
   o.k = 2;
   EXPECT_THROW(fit(LevelsView{DenseView<std::uint8_t>(q.data(), 0, 4)}, o), DataError);
-  for (double scale : {0.0, -1.0, std::nan("")})
+  // Also scales whose levels overflow or underflow float.
+  for (double scale : {0.0, -1.0, std::nan(""), 1e37, 1e-50})
     EXPECT_THROW(fit(LevelsView{DenseView<std::uint8_t>(q.data(), 3, 4), scale}, o),
                  InvalidArgument);
   o.format = DataFormat::kSparse;
