@@ -18,6 +18,16 @@ std::string num(double v) {
   return buf;
 }
 
+/// A tick label with as many decimals as ticks `spacing` apart need to differ (one more than the
+/// spacing's first significant digit).
+std::string tick_label(double v, double spacing) {
+  const int decimals =
+      spacing > 0 ? std::clamp(static_cast<int>(std::ceil(-std::log10(spacing))) + 1, 0, 12) : 6;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
 /// A linear map from [lo, hi] to [to_lo, to_hi]; a degenerate range maps to the middle.
 struct Axis {
   double lo, hi, to_lo, to_hi;
@@ -75,7 +85,7 @@ std::string rank_svg(std::span<const RankPoint> points, int chosen, int best, bo
   for (int t = 0; t <= 4; ++t) {
     const double v = lo + (hi - lo) * t / 4.0, py = y(v);
     s += line(kLeft - 5, py, kLeft, py, axis_style);
-    s += text(kLeft - 8, py + 4, "end", num(v));
+    s += text(kLeft - 8, py + 4, "end", tick_label(v, (hi - lo) / 4.0));
   }
   s += text((kLeft + kWidth - kRight) / 2, kHeight - 18, "middle", "k (number of components)");
   s += text(18, (kTop + kHeight - kBottom) / 2, "middle", "held-out error",
@@ -85,7 +95,10 @@ std::string rank_svg(std::span<const RankPoint> points, int chosen, int best, bo
   const double cx = x(chosen);
   s += line(cx, kTop, cx, kHeight - kBottom,
             "stroke=\"#d62728\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"");
-  s += text(cx + 4, kTop + 12, "start", "chosen k = " + std::to_string(chosen), "fill=\"#d62728\"");
+  // The label on the side with room: right of the line in the left half, left of it otherwise.
+  const bool right_half = cx > 0.5 * (kLeft + kWidth - kRight);
+  s += text(right_half ? cx - 4 : cx + 4, kTop + 12, right_half ? "end" : "start",
+            "chosen k = " + std::to_string(chosen), "fill=\"#d62728\"");
 
   std::string path;
   for (const RankPoint& p : points) {
