@@ -2,6 +2,7 @@
 // Small synthetic data for the tests: exact low-rank non-negative matrices and their factors.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -86,6 +87,16 @@ double frobenius(const Matrix<T>& x) {
   double s = 0;
   for (T v : x.values) s += double(v) * double(v);
   return std::sqrt(s);
+}
+
+/// Whether a and b hold exactly the same bytes (and sizes).
+template <typename T>
+bool same_bytes(const std::vector<T>& a, const std::vector<T>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
+}
+template <typename T>
+bool same_bytes(const Matrix<T>& a, const Matrix<T>& b) {
+  return a.rows == b.rows && a.cols == b.cols && same_bytes(a.values, b.values);
 }
 
 }  // namespace nmfkit::testing

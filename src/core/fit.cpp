@@ -19,6 +19,7 @@
 #include "core/data.hpp"
 #include "core/init.hpp"
 #include "core/make_data.hpp"
+#include "core/penalty.hpp"
 #include "core/timing.hpp"
 #include "kernels/dense.hpp"
 #include "nmfkit/errors.hpp"
@@ -45,18 +46,6 @@ double gram_loss(double x_squared_norm, const Matrix<T>& f, const Matrix<T>& p,
   const double quad = kernels::dot(gram_f.data(), gram_o.data(), gram_f.rows * gram_f.cols, 1);
   const double loss = 0.5 * x_squared_norm - cross + 0.5 * quad;
   return loss < 0 ? 0.0 : loss;
-}
-
-/// l1·Σ F + ½·l2·‖F‖² (F ≥ 0).
-template <typename T>
-double penalty_value(const Matrix<T>& f, const rules::Penalty& penalty) {
-  if (penalty.l1 == 0 && penalty.l2 == 0) return 0;
-  double sum = 0, squares = 0;
-  for (T v : f.values) {
-    sum += double(v);
-    squares += double(v) * double(v);
-  }
-  return penalty.l1 * sum + 0.5 * penalty.l2 * squares;
 }
 
 template <typename T>
@@ -90,24 +79,6 @@ Matrix<T> checked_copy(const DenseView<T>& v, Index rows, Index cols, const char
       m(i, j) = static_cast<T>(double(value) / divisor);
     }
   return m;
-}
-
-/// scikit-learn's regularisation of W and H (alpha·l1_ratio·n_features for W's L1, …), turned
-/// into the units of the scaled problem: dividing the objective by c^β, with W = √c·W',
-/// leaves l1·c^(½−β) and l2·c^(1−β).
-struct Penalties {
-  rules::Penalty w, h;
-};
-
-Penalties penalties(const FitOptions& o, Index n, Index m, double c) {
-  const double alpha_h = o.alpha_h < 0 ? o.alpha_w : o.alpha_h;
-  const double l1_units = std::pow(c, 0.5 - o.beta), l2_units = std::pow(c, 1.0 - o.beta);
-  Penalties p;
-  p.w.l1 = o.alpha_w * o.l1_ratio * double(m) * l1_units;
-  p.w.l2 = o.alpha_w * (1 - o.l1_ratio) * double(m) * l2_units;
-  p.h.l1 = alpha_h * o.l1_ratio * double(n) * l1_units;
-  p.h.l2 = alpha_h * (1 - o.l1_ratio) * double(n) * l2_units;
-  return p;
 }
 
 /// Extrapolation with restarts (Ang & Gillis 2019, their projected variant, parameters as they
@@ -230,7 +201,7 @@ class Driver {
         result_(result),
         c_(x.scale()),
         loss_units_(std::pow(x.scale(), o.beta)),
-        penalties_(penalties(o, x.rows(), x.cols(), x.scale())) {}
+        penalties_(core::penalties(o, x.rows(), x.cols(), x.scale())) {}
 
   void run(core::Factors<T>& f, bool update_h) {
     if (o_.beta == 2)
@@ -356,7 +327,7 @@ class Driver {
   }
 
   double penalty(const core::Factors<T>& f) const {
-    return penalty_value(f.w, penalties_.w) + penalty_value(f.ht, penalties_.h);
+    return core::penalty_value(f.w, penalties_.w) + core::penalty_value(f.ht, penalties_.h);
   }
 
   /// Appends the objective (data term + penalty) of the scaled problem to the history, in X's
@@ -403,7 +374,7 @@ class Driver {
   FitResult<T>& result_;
   double c_;
   double loss_units_;
-  Penalties penalties_;
+  core::Penalties penalties_;
   double data_loss_ = 0;  ///< the latest objective without the penalty, in X's units
 };
 

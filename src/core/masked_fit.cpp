@@ -26,6 +26,7 @@
 #include "core/data.hpp"
 #include "core/init.hpp"
 #include "core/make_data.hpp"
+#include "core/penalty.hpp"
 #include "core/timing.hpp"
 #include "kernels/chunks.hpp"
 #include "kernels/dense.hpp"
@@ -293,18 +294,6 @@ class Fill {
   std::vector<T> partial_;  ///< chunk partials of Sᵀ·W, m × kp_ each (empty: by columns)
 };
 
-/// l1·Σ F + ½·l2·‖F‖² for F ≥ 0.
-template <typename T>
-double penalty_of(const Matrix<T>& f, const rules::Penalty& p) {
-  if (p.l1 == 0 && p.l2 == 0) return 0;
-  double sum = 0, squares = 0;
-  for (T v : f.values) {
-    sum += double(v);
-    squares += double(v) * double(v);
-  }
-  return p.l1 * sum + 0.5 * p.l2 * squares;
-}
-
 /// The masked alternating iteration on X/c; fills the result's history and counters.
 template <typename T>
 class MaskedDriver {
@@ -312,12 +301,11 @@ class MaskedDriver {
   MaskedDriver(const core::Data<T>& x, const MissingEntries& e, const FitOptions& o, int threads,
                Clock::time_point start, FitResult<T>& result)
       : x_(x), e_(e), o_(o), threads_(threads), start_(start), result_(result) {
-    // scikit-learn's regularisation in the units of the scaled problem (see fit.cpp).
-    const double c = x.scale(), n = double(x.rows()), m = double(x.cols());
-    const double alpha_h = o.alpha_h < 0 ? o.alpha_w : o.alpha_h;
-    const double l1_units = std::pow(c, -1.5), l2_units = 1 / c;
-    pw_ = {o.alpha_w * o.l1_ratio * m * l1_units, o.alpha_w * (1 - o.l1_ratio) * m * l2_units};
-    ph_ = {alpha_h * o.l1_ratio * n * l1_units, alpha_h * (1 - o.l1_ratio) * n * l2_units};
+    // scikit-learn's regularisation in the units of the scaled problem (β = 2 here).
+    const double c = x.scale();
+    const core::Penalties p = core::penalties(o, x.rows(), x.cols(), c);
+    pw_ = p.w;
+    ph_ = p.h;
     units_ = c * c;
   }
 
@@ -381,7 +369,7 @@ class MaskedDriver {
  private:
   void record(double data_loss, const core::Factors<T>& f) {
     data_loss = data_loss < 0 ? 0.0 : data_loss;
-    const double loss = data_loss + penalty_of(f.w, pw_) + penalty_of(f.ht, ph_);
+    const double loss = data_loss + core::penalty_value(f.w, pw_) + core::penalty_value(f.ht, ph_);
     if (!std::isfinite(loss))
       throw NumericError("the loss became " + std::to_string(loss) + " at iteration " +
                          std::to_string(result_.iterations) + "; the fit broke down");

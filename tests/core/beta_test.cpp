@@ -27,6 +27,8 @@
 namespace nmfkit::core {
 namespace {
 
+using testing::same_bytes;
+
 namespace fs = std::filesystem;
 
 constexpr double kBetas[] = {0, 0.5, 1, 1.5, 2, 3};
@@ -712,12 +714,6 @@ TEST_F(BetaMonotone, ManyUpdatesNeverIncreaseTheObjective) {
 template <typename T>
 class BetaThreads : public BlasFixture {};
 TYPED_TEST_SUITE(BetaThreads, Scalars);
-
-template <typename T>
-bool same_bytes(const Matrix<T>& a, const Matrix<T>& b) {
-  return a.values.size() == b.values.size() &&
-         std::memcmp(a.values.data(), b.values.data(), a.values.size() * sizeof(T)) == 0;
-}
 
 TYPED_TEST(BetaThreads, ResultsAreIdenticalForOneTwoAndThreeThreads) {
   using T = TypeParam;

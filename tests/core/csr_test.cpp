@@ -21,9 +21,12 @@
 #include "core/init.hpp"
 #include "kernels/chunks.hpp"
 #include "kernels/dense.hpp"
+#include "test_data.hpp"
 
 namespace nmfkit {
 namespace {
+
+using testing::same_bytes;
 
 constexpr int kThreadCounts[] = {1, 2, 3};
 constexpr double kDensities[] = {0.0, 0.05, 0.2, 0.9, 1.0};
@@ -59,16 +62,6 @@ std::vector<T> random_values(Index count, std::uint32_t seed, double lo, double 
   std::vector<T> v(static_cast<std::size_t>(count));
   for (T& x : v) x = static_cast<T>(u(gen));
   return v;
-}
-
-template <typename T>
-bool same_bytes(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
-}
-
-template <typename T>
-bool same_bytes(const Matrix<T>& a, const Matrix<T>& b) {
-  return a.rows == b.rows && a.cols == b.cols && same_bytes(a.values, b.values);
 }
 
 /// Σ|terms| of every entry of X·right (transpose = false) or Xᵀ·right, in double.

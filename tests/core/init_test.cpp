@@ -18,6 +18,8 @@
 namespace nmfkit::core {
 namespace {
 
+using testing::same_bytes;
+
 using nmfkit::testing::uniform_matrix;
 
 constexpr Init kInits[] = {Init::kRandom, Init::kNndsvd, Init::kNndsvda, Init::kNndsvdar};
@@ -41,12 +43,6 @@ Index count_zeros(const Matrix<T>& m) {
   Index zeros = 0;
   for (T v : m.values) zeros += v == T(0);
   return zeros;
-}
-
-template <typename T>
-bool same_bytes(const Matrix<T>& a, const Matrix<T>& b) {
-  return a.rows == b.rows && a.cols == b.cols &&
-         std::memcmp(a.data(), b.data(), a.values.size() * sizeof(T)) == 0;
 }
 
 /// ‖X − W·(Hᵀ)ᵀ‖_F / ‖X‖_F.

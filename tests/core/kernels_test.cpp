@@ -14,9 +14,12 @@
 
 #include "kernels/chunks.hpp"
 #include "kernels/dense.hpp"
+#include "test_data.hpp"
 
 namespace nmfkit::kernels {
 namespace {
+
+using testing::same_bytes;
 
 constexpr int kThreadCounts[] = {1, 2, 3};
 
@@ -124,11 +127,6 @@ template <typename T>
          << bad << " of " << actual.size() << " entries off; first at " << first << ": got "
          << double(actual[first]) << ", want " << ref.value[first] << " (scale " << ref.scale[first]
          << ", tol " << tol << ")";
-}
-
-template <typename T>
-bool same_bytes(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
 }
 
 struct Shape {

@@ -15,16 +15,12 @@
 namespace nmfkit {
 namespace {
 
+using testing::same_bytes;
+
 std::vector<std::uint8_t> every_seventh_missing(Index n, Index m) {
   std::vector<std::uint8_t> observed(static_cast<std::size_t>(n * m), 1);
   for (std::size_t p = 3; p < observed.size(); p += 7) observed[p] = 0;
   return observed;
-}
-
-template <typename T>
-bool same_bytes(const Matrix<T>& a, const Matrix<T>& b) {
-  return a.values.size() == b.values.size() &&
-         std::memcmp(a.values.data(), b.values.data(), a.values.size() * sizeof(T)) == 0;
 }
 
 class MaskedFit : public ::testing::TestWithParam<std::string> {};

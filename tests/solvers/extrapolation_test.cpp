@@ -16,6 +16,8 @@
 namespace nmfkit {
 namespace {
 
+using testing::same_bytes;
+
 using testing::all_non_negative;
 using testing::direct_error;
 using testing::frobenius;
@@ -38,12 +40,6 @@ Matrix<double> ill_conditioned(Index n, Index m, Index r, double noise, std::uin
       x(i, j) = s * (1 + noise * u(gen));
     }
   return x;
-}
-
-template <typename T>
-bool same_bytes(const Matrix<T>& a, const Matrix<T>& b) {
-  return a.values.size() == b.values.size() &&
-         std::memcmp(a.values.data(), b.values.data(), a.values.size() * sizeof(T)) == 0;
 }
 
 class Extrapolated : public ::testing::TestWithParam<std::string> {};
