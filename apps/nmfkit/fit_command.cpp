@@ -124,11 +124,9 @@ nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, co
   j["iterations"] = r.iterations;
   j["converged"] = r.converged;
   j["seconds"] = r.seconds;
-  j["timings"] = {{"init", r.timings.init},
-                  {"products", r.timings.products},
-                  {"grams", r.timings.grams},
-                  {"updates", r.timings.updates},
-                  {"loss", r.timings.loss}};
+  j["timings"] = {{"init", r.timings.init},   {"products", r.timings.products},
+                  {"grams", r.timings.grams}, {"updates", r.timings.updates},
+                  {"loss", r.timings.loss},   {"fused", r.timings.fused}};
   j["error"] = r.error;
   j["relative_error"] = r.relative_error;
   j["x_norm"] = r.x_norm;

@@ -79,7 +79,8 @@ bool ProgressReporter::report(const Progress& p) {
     j["profile"] = {{"products", t.products - previous.products},
                     {"grams", t.grams - previous.grams},
                     {"updates", t.updates - previous.updates},
-                    {"loss", t.loss - previous.loss}};
+                    {"loss", t.loss - previous.loss},
+                    {"fused", t.fused - previous.fused}};
     if (p.iteration == 1) j["profile"]["init"] = t.init;
     const std::string line = j.dump() + "\n";
     std::fwrite(line.data(), 1, line.size(), log_);

@@ -48,14 +48,16 @@ struct Timings {
   double grams = 0;     ///< WᵀW and HHᵀ
   double updates = 0;   ///< the update rule itself
   double loss = 0;      ///< objective evaluation (Gram trick)
+  /// The fused pass (FitOptions::fused_pass): X·Hᵀ, W's update, Xᵀ·W and WᵀW in one pass over X
+  double fused = 0;
 };
 
 /// What the progress callback receives after every iteration.
 struct Progress {
-  int iteration = 0;          ///< iterations done so far (1-based)
-  int max_iter = 0;           ///< the iteration limit
-  double loss = 0;            ///< objective: ½‖X−WH‖²_F (or D_β) plus the regularisation terms
-  double error = 0;           ///< reconstruction error sqrt(2·D_β), ‖X−WH‖_F for Frobenius
+  int iteration = 0;  ///< iterations done so far (1-based)
+  int max_iter = 0;   ///< the iteration limit
+  double loss = 0;    ///< objective: ½‖X−WH‖²_F (or D_β) plus the regularisation terms
+  double error = 0;   ///< reconstruction error sqrt(2·D_β), ‖X−WH‖_F for Frobenius
   double relative_error = 0;  ///< error / ‖X‖_F
   double seconds = 0;         ///< wall time since the fit started
   Timings timings;            ///< where that time went so far (cumulative)
@@ -106,6 +108,10 @@ struct FitOptions {
   /// scikit-learn's final error in about half the iterations; with hals' many sweeps it settles
   /// in a slightly worse local minimum); mu never extrapolates.
   bool extrapolate = false;
+  /// cd and hals on sparse X: from the second iteration on, W's half-iteration runs inside one
+  /// pass over X's rows that also forms Xᵀ·W and WᵀW for H's (X read once per iteration instead
+  /// of twice). The same results bit for bit; false runs the separate steps. Default true.
+  bool fused_pass = true;
   /// HALS: most inner sweeps over a row's coordinates per half-iteration. Default 50.
   int hals_max_sweeps = 50;
   /// HALS: a row's sweeps stop once a sweep changes it by less than this fraction of the first

@@ -36,6 +36,15 @@ class CsrData final : public Data<T> {
     else
       kernels::transpose_times(x_, T(inverse_scale_), right, p, out, threads_);
   }
+  void fused_w_pass(const T* ht, Index k, T* w, Index block_rows,
+                    const kernels::RowBlockFn<T>& block, T* xtw, double* gram) const override {
+    if (bytes_)
+      kernels::fused_rows(*bytes_, T(inverse_scale_), ht, k, w, block_rows, block, xtw, gram,
+                          threads_);
+    else
+      kernels::fused_rows(x_, T(inverse_scale_), ht, k, w, block_rows, block, xtw, gram, threads_);
+  }
+  bool has_fused_w_pass() const override { return true; }
   double residual_squared_norm(const T* w, const T* h, Index k) const override {
     return bytes_ ? kernels::residual_squared_norm(*bytes_, inverse_scale_, w, h, k, threads_)
                   : kernels::residual_squared_norm(x_, inverse_scale_, w, h, k, threads_);

@@ -1,6 +1,8 @@
 #pragma once
 // The data interface the driver and the initialisations see: exactly the products, ‖X‖² and mean.
 // Dense float/double is the first representation; sparse, 8-bit and MPI row blocks come later.
+#include <stdexcept>
+
 #include "kernels/dense.hpp"
 #include "nmfkit/errors.hpp"
 #include "nmfkit/matrix.hpp"
@@ -21,6 +23,18 @@ class Data {
   virtual void times(const T* right, Index p, T* out) const = 0;
   /// out (cols × p) = Xᵀ · right (rows × p).
   virtual void transpose_times(const T* right, Index p, T* out) const = 0;
+  /// One pass over X's rows for W's half-iteration: for each block of at most `block_rows`
+  /// consecutive rows, that block's rows of X·Hᵀ (ht: cols × k) go to block(...), which updates
+  /// the same rows of w (rows × k); the updated rows then enter xtw (cols × k) = Xᵀ·W and
+  /// gram (k × k, double) = WᵀW. X is read once instead of twice; the results equal those of
+  /// times, the updates, transpose_times and kernels::gram in sequence, bit for bit. Only where
+  /// has_fused_w_pass().
+  virtual void fused_w_pass(const T* ht, Index k, T* w, Index block_rows,
+                            const kernels::RowBlockFn<T>& block, T* xtw, double* gram) const {
+    (void)ht, (void)k, (void)w, (void)block_rows, (void)block, (void)xtw, (void)gram;
+    throw std::logic_error("this data representation has no fused pass");
+  }
+  virtual bool has_fused_w_pass() const { return false; }
   /// ‖X − W·H‖²_F for W (rows × k) and H (k × cols), computed directly.
   virtual double residual_squared_norm(const T* w, const T* h, Index k) const = 0;
   virtual double squared_norm() const = 0;

@@ -13,7 +13,9 @@
 #include <cstdlib>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "core/beta.hpp"
 #include "core/data.hpp"
@@ -114,6 +116,16 @@ class Extrapolation {
     move(w, w_plain_, w_last_);
   }
 
+  /// step_w for rows [first, first + count) of W alone (the fused pass: one block of rows, on one
+  /// thread, while others run other blocks).
+  void step_w_rows(Matrix<T>& w, Index first, Index count) {
+    if (w_plain_.rows != w.rows) w_plain_ = Matrix<T>(w.rows, w.cols);
+    const Index begin = first * w.cols, size = count * w.cols;
+    std::copy_n(w.data() + begin, size, w_plain_.data() + begin);
+    move_range(w.data() + begin, w_plain_.data() + begin, w_last_.data() + begin, size,
+               step_beta());
+  }
+
   /// After H's update, given the objective of (extrapolated W, updated H).
   void finish(core::Factors<T>& f, double loss, double penalty) {
     const double objective = loss + penalty;
@@ -165,18 +177,26 @@ class Extrapolation {
     best_penalty = penalty;
   }
 
-  /// out = max(0, plain + β·(plain − last)).
-  void move(Matrix<T>& out, const Matrix<T>& plain, const Matrix<T>& last) const {
-    const auto size = static_cast<std::int64_t>(plain.values.size());
-    const double beta = below_floor() ? 0.0 : beta_;
-    const T* p = plain.values.data();
-    const T* l = last.values.data();
-    T* o = out.values.data();
-#pragma omp parallel for simd schedule(static) num_threads(threads_)
-    for (std::int64_t i = 0; i < size; ++i) {
-      const double v = double(p[i]) + beta * (double(p[i]) - double(l[i]));
-      o[i] = v > 0 ? static_cast<T>(v) : T(0);
+  double step_beta() const { return below_floor() ? 0.0 : beta_; }
+
+  /// o[i] = max(0, p[i] + beta·(p[i] − l[i])) for i < size.
+  static void move_range(T* o, const T* p, const T* l, Index size, double beta) {
+#pragma omp simd
+    for (Index i = 0; i < size; ++i) {
+      const auto v = static_cast<T>(double(p[i]) + beta * (double(p[i]) - double(l[i])));
+      o[i] = std::max(T(0), v);  // max in T: GCC vectorises it at -O2; NaN gives 0
     }
+  }
+
+  /// out = max(0, plain + β·(plain − last)), in parallel blocks.
+  void move(Matrix<T>& out, const Matrix<T>& plain, const Matrix<T>& last) const {
+    constexpr Index kBlock = 1 << 14;
+    const auto size = static_cast<Index>(plain.values.size());
+    const double beta = step_beta();
+#pragma omp parallel for schedule(static) num_threads(threads_)
+    for (Index b = 0; b < size; b += kBlock)
+      move_range(out.data() + b, plain.data() + b, last.data() + b, std::min(kBlock, size - b),
+                 beta);
   }
 
   Matrix<T> w_last_, h_last_, w_plain_, best_w_, best_h_;
@@ -231,28 +251,54 @@ class Driver {
     gram(f.ht, gram_h);
     if (!update_h) x_times_h();  // H is fixed: X·Hᵀ once
     double violation_init = 0;
+    std::vector<double> row_violation;
+    std::vector<rules::LaneScratch> scratch;
     for (int it = 1; it <= o_.max_iter; ++it) {
-      if (update_h) x_times_h();
-      if (it == 1) {
-        gram(f.w, gram_w);
-        ScopedTimer timer(time.loss);
-        const double loss = gram_loss(x2, f.w, xh, gram_w, gram_h, threads_);
-        record(loss, penalty(f));
-        if (extrapolate) ex.start(f, loss, penalty(f), x2, threads_);
+      // The first iteration's loss needs X·Hᵀ and WᵀW before W's update: no fused pass there.
+      std::optional<rules::LanesProblem> fused;
+      if (update_h && it > 1 && o_.fused_pass && x_.has_fused_w_pass())
+        fused = rule->lanes_problem(gram_h, penalties_.w);
+      double violation = 0;
+      if (fused) {
+        // W's update inside one pass over X that also forms Xᵀ·W and WᵀW (core/data.hpp).
+        row_violation.resize(static_cast<std::size_t>(f.w.rows));
+        if (scratch.empty())
+          scratch.assign(static_cast<std::size_t>(std::max(threads_, omp_get_max_threads())),
+                         rules::LaneScratch(k));
+        auto block = [&](Index first, Index count, const T* p) {
+          rules::coordinate_descent_lanes(f.w.row(first), p, count, fused->l1, fused->g.data(), k,
+                                          fused->control,
+                                          scratch[static_cast<std::size_t>(omp_get_thread_num())],
+                                          row_violation.data() + first);
+          if (extrapolate) ex.step_w_rows(f.w, first, count);
+        };
+        ScopedTimer timer(time.fused);
+        x_.fused_w_pass(f.ht.data(), k, f.w.data(), rules::kLanes, block, xtw.data(),
+                        gram_w.data());
+        for (double v : row_violation) violation += v;
       }
-      double violation;
-      {
-        ScopedTimer timer(time.updates);
-        violation = rule->update(f.w, xh, gram_h, penalties_.w, threads_);
-        if (extrapolate) ex.step_w(f.w);
-      }
-      gram(f.w, gram_w);
-      double loss;
-      if (update_h) {
+      if (!fused) {
+        if (update_h) x_times_h();
+        if (it == 1) {
+          gram(f.w, gram_w);
+          ScopedTimer timer(time.loss);
+          const double loss = gram_loss(x2, f.w, xh, gram_w, gram_h, threads_);
+          record(loss, penalty(f));
+          if (extrapolate) ex.start(f, loss, penalty(f), x2, threads_);
+        }
         {
+          ScopedTimer timer(time.updates);
+          violation = rule->update(f.w, xh, gram_h, penalties_.w, threads_);
+          if (extrapolate) ex.step_w(f.w);
+        }
+        gram(f.w, gram_w);
+        if (update_h) {
           ScopedTimer timer(time.products);
           x_.transpose_times(f.w.data(), k, xtw.data());  // Xᵀ·W
         }
+      }
+      double loss;
+      if (update_h) {
         {
           ScopedTimer timer(time.updates);
           violation += rule->update(f.ht, xtw, gram_w, penalties_.h, threads_);

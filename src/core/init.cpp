@@ -31,13 +31,30 @@ SignedParts split(const Eigen::VectorXd& v) {
   return {v.cwiseMax(0.0), (-v).cwiseMax(0.0)};
 }
 
-// NNDSVD (Boutsidis & Gallopoulos 2008), as scikit-learn computes it.
+}  // namespace
+
+Index sketch_oversamples(Index k) {
+  // The products cost the same for every width within a 16-column block (kernels/csr.cpp), so
+  // scikit-learn's k + 10 sketch columns are rounded to the nearest block: more oversampling
+  // where it is free, less where it would cost a whole block, never fewer than 5 extra columns
+  // (Halko, Martinsson & Tropp 2011: 5 to 10 suffice, the power iterations do the rest).
+  constexpr Index kBlock = 16, kMin = 5;
+  const Index wanted = k + 10;
+  Index l = (wanted + kBlock / 2) / kBlock * kBlock;
+  if (l < k + kMin) l += kBlock;
+  return l - k;
+}
+
+namespace {
+
+// NNDSVD (Boutsidis & Gallopoulos 2008), as scikit-learn computes it, except for the sketch width
+// (sketch_oversamples).
 template <typename T>
 Factors<T> nndsvd_init(const Data<T>& x, const FitOptions& o) {
   const int k = o.k;
   const int power_iterations = (k < 0.1 * double(std::min(x.rows(), x.cols()))) ? 7 : 4;
-  const TruncatedSvd svd =
-      randomized_svd(x, k, 10, power_iterations, static_cast<std::uint32_t>(o.seed), o.threads);
+  const TruncatedSvd svd = randomized_svd(x, k, sketch_oversamples(k), power_iterations,
+                                          static_cast<std::uint32_t>(o.seed), o.threads);
   Eigen::MatrixXd w = Eigen::MatrixXd::Zero(x.rows(), k);
   Eigen::MatrixXd h = Eigen::MatrixXd::Zero(x.cols(), k);
   const Index rank = svd.s.size();

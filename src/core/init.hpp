@@ -14,4 +14,8 @@ struct Factors {
 template <typename T>
 Factors<T> initialize(const Data<T>& x, const FitOptions& options);
 
+/// The extra sketch columns of the randomized SVD behind NNDSVD for k components: scikit-learn's
+/// 10, with k + 10 rounded to the nearest multiple of 16 (the products' column block), at least 5.
+Index sketch_oversamples(Index k);
+
 }  // namespace nmfkit::core

@@ -24,6 +24,16 @@ inline RowChunks row_chunks(Index rows) {
   return RowChunks{rows, std::clamp<Index>(wanted, 1, kMaxChunks)};
 }
 
+/// out[i] = Σ_c partial[c·size + i] for i < size, over the `count` chunks in chunk order.
+template <typename Value>
+void sum_chunk_partials(const Value* partial, Index count, Index size, Value* out) {
+  for (Index i = 0; i < size; ++i) {
+    Value s{};
+    for (Index c = 0; c < count; ++c) s += partial[c * size + i];
+    out[i] = s;
+  }
+}
+
 /// Σ_r row_value(r) over rows 0…rows−1: each chunk sums its rows in order, then the chunk sums
 /// are added in chunk order, so the result does not depend on the thread count. Value needs a
 /// value-initialised zero and +=.

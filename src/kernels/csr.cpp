@@ -204,6 +204,48 @@ double dot4(const T* a, const T* b, Index k) {
   return (s0 + s1) + (s2 + s3);
 }
 
+/// out[0:p] = row r of scale·X·in, `in` being m × padded (padded_copy).
+template <typename T, typename M>
+void times_row(const M& x, Index r, T scale, const T* in, Index p, Index padded, T* out) {
+  const Index step = block_width(padded);
+  for (Index j0 = 0; j0 < padded; j0 += step) {
+    alignas(kAlign) T block[2 * kBlock];
+    if (step == 2 * kBlock)
+      times_row_block<2 * kBlock>(x, r, scale, in, padded, j0, block);
+    else
+      times_row_block<kBlock>(x, r, scale, in, padded, j0, block);
+    const Index width = std::min<Index>(step, p - j0);
+    for (Index j = 0; j < width; ++j) out[j0 + j] = block[j];
+  }
+}
+
+/// dst (m × padded) += Xᵀ·right over rows [r0, r1), right being n × p: each entry of dst gets
+/// the rows' terms in row order.
+template <typename T, typename M>
+void scatter_rows(const M& x, Index r0, Index r1, const T* right, Index p, Index padded, T* dst) {
+  const Index step = block_width(padded);
+  for (Index j0 = 0; j0 < padded; j0 += step) {
+    if (step == 2 * kBlock)
+      scatter_rows_block<2 * kBlock>(x, r0, r1, right, p, padded, j0, dst);
+    else
+      scatter_rows_block<kBlock>(x, r0, r1, right, p, padded, j0, dst);
+  }
+}
+
+/// out (m × p) = scale · the sum of the `count` partials (each m × padded, `size` entries apart),
+/// added in chunk order, each output entry by one thread.
+template <typename T>
+void sum_scatter_partials(const T* sums, Index count, Index size, Index m, Index p, Index padded,
+                          T scale, T* out, int threads) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (Index i = 0; i < m; ++i)
+    for (Index j = 0; j < p; ++j) {
+      T s = sums[i * padded + j];
+      for (Index c = 1; c < count; ++c) s += sums[c * size + i * padded + j];
+      out[i * p + j] = s * scale;
+    }
+}
+
 }  // namespace
 
 template <typename M, typename T>
@@ -212,18 +254,7 @@ void times(const M& x, T scale, const T* right, Index p, T* out, int threads) {
   const Index padded = padded_width(p);
   const AlignedArray<T> in = padded_copy(right, x.cols, p, padded, threads);
 #pragma omp parallel for schedule(dynamic, kRowsPerTask) num_threads(threads)
-  for (Index r = 0; r < x.rows; ++r) {
-    const Index step = block_width(padded);
-    for (Index j0 = 0; j0 < padded; j0 += step) {
-      alignas(kAlign) T block[2 * kBlock];
-      if (step == 2 * kBlock)
-        times_row_block<2 * kBlock>(x, r, scale, in.get(), padded, j0, block);
-      else
-        times_row_block<kBlock>(x, r, scale, in.get(), padded, j0, block);
-      const Index width = std::min<Index>(step, p - j0);
-      for (Index j = 0; j < width; ++j) out[r * p + j0 + j] = block[j];
-    }
-  }
+  for (Index r = 0; r < x.rows; ++r) times_row(x, r, scale, in.get(), p, padded, out + r * p);
 }
 
 template <typename M, typename T>
@@ -238,24 +269,44 @@ void transpose_times(const M& x, T scale, const T* right, Index p, T* out, int t
   for (Index c = 0; c < chunks.count; ++c) {
     T* dst = partial.get() + c * size;
     std::fill(dst, dst + size, T(0));
-    const Index step = block_width(padded);
-    for (Index j0 = 0; j0 < padded; j0 += step) {
-      if (step == 2 * kBlock)
-        scatter_rows_block<2 * kBlock>(x, chunks.begin(c), chunks.end(c), right, p, padded, j0,
-                                       dst);
-      else
-        scatter_rows_block<kBlock>(x, chunks.begin(c), chunks.end(c), right, p, padded, j0, dst);
+    scatter_rows(x, chunks.begin(c), chunks.end(c), right, p, padded, dst);
+  }
+  sum_scatter_partials(partial.get(), chunks.count, size, x.cols, p, padded, scale, out, threads);
+}
+
+template <typename M, typename T>
+void fused_rows(const M& x, T scale, const T* right, Index p, T* w, Index block_rows,
+                const RowBlockFn<T>& block, T* out, double* gram, int threads) {
+  if (p <= 0) return;
+  const RowChunks chunks = row_chunks(x.rows);
+  const Index padded = padded_width(p);
+  const Index size = x.cols * padded;
+  const AlignedArray<T> in = padded_copy(right, x.cols, p, padded, threads);
+  const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));
+  std::vector<double> gram_partial(static_cast<std::size_t>(chunks.count * p * p), 0.0);
+  block_rows = std::max<Index>(block_rows, 1);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<T> rows_p(static_cast<std::size_t>(block_rows * p));
+    std::vector<double> scratch(static_cast<std::size_t>(p));
+#pragma omp for schedule(dynamic, 1)
+    for (Index c = 0; c < chunks.count; ++c) {
+      T* dst = partial.get() + c * size;
+      std::fill(dst, dst + size, T(0));
+      double* g = gram_partial.data() + c * p * p;
+      for (Index r0 = chunks.begin(c); r0 < chunks.end(c); r0 += block_rows) {
+        const Index r1 = std::min(r0 + block_rows, chunks.end(c));
+        for (Index r = r0; r < r1; ++r)
+          times_row(x, r, scale, in.get(), p, padded, rows_p.data() + (r - r0) * p);
+        block(r0, r1 - r0, rows_p.data());
+        scatter_rows(x, r0, r1, static_cast<const T*>(w), p, padded, dst);
+        for (Index r = r0; r < r1; ++r) gram_add_row(w + r * p, p, scratch.data(), g);
+      }
     }
   }
-  // Sum the partials in chunk order, each output entry by one thread.
-  const T* sums = partial.get();
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (Index i = 0; i < x.cols; ++i)
-    for (Index j = 0; j < p; ++j) {
-      T s = sums[i * padded + j];
-      for (Index c = 1; c < chunks.count; ++c) s += sums[c * size + i * padded + j];
-      out[i * p + j] = s * scale;
-    }
+  if (x.cols > 0)
+    sum_scatter_partials(partial.get(), chunks.count, size, x.cols, p, padded, scale, out, threads);
+  sum_chunk_partials(gram_partial.data(), chunks.count, p * p, gram);
 }
 
 template <typename M, typename T>
@@ -504,9 +555,11 @@ std::optional<BadEntry> first_invalid(const CsrMatrix<T>& x, int threads) {
   return std::nullopt;
 }
 
-#define NMFKIT_PRODUCTS(M, T)                                                 \
-  template void times<M, T>(const M&, T, const T*, Index, T*, int);           \
-  template void transpose_times<M, T>(const M&, T, const T*, Index, T*, int); \
+#define NMFKIT_PRODUCTS(M, T)                                                                   \
+  template void times<M, T>(const M&, T, const T*, Index, T*, int);                             \
+  template void transpose_times<M, T>(const M&, T, const T*, Index, T*, int);                   \
+  template void fused_rows<M, T>(const M&, T, const T*, Index, T*, Index, const RowBlockFn<T>&, \
+                                 T*, double*, int);                                             \
   template double residual_squared_norm<M, T>(const M&, double, const T*, const T*, Index, int);
 #define NMFKIT_INSTANTIATE(T)                                                    \
   template CsrMatrix<T> csr_from_dense<T>(const DenseView<T>&, int);             \

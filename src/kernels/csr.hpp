@@ -93,6 +93,16 @@ void times(const M& x, T scale, const T* right, Index p, T* out, int threads);
 template <typename M, typename T>
 void transpose_times(const M& x, T scale, const T* right, Index p, T* out, int threads);
 
+/// One pass over X's rows, in blocks of at most `block_rows` rows within each fixed row chunk
+/// (several threads at once, each block by one call): for each block, the block's rows of
+/// scale·X·right, then block(...), then the block's rows of w (n × p) are added into
+/// out (m × p) = scale·Xᵀ·w and gram (p × p) = wᵀw (double). X is read once where
+/// times + transpose_times + gram read it twice and w three times; every sum is formed in the
+/// same order as those kernels form it, so the results equal theirs bit for bit.
+template <typename M, typename T>
+void fused_rows(const M& x, T scale, const T* right, Index p, T* w, Index block_rows,
+                const RowBlockFn<T>& block, T* out, double* gram, int threads);
+
 /// ‖scale·X − W·H‖²_F for W (n × k) and H (k × m), as
 /// Σ_stored[(scale·x − wh)² − wh²] + ⟨WᵀW, HHᵀ⟩, everything in double (wh too): O(nnz·k +
 /// (n+m)·k²). The Gram term carries the zero entries; its rounding is relative to ‖W·H‖², so near

@@ -97,25 +97,10 @@ void gram(const T* f, Index rows, Index k, double* g, int threads) {
   for (Index c = 0; c < chunks.count; ++c) {
     double* dst = partial.data() + c * size;
     std::vector<double> row(static_cast<std::size_t>(k));
-    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
-      for (Index b = 0; b < k; ++b) row[static_cast<std::size_t>(b)] = double(f[r * k + b]);
-      // The whole square, not the triangle: the inner loop then has a fixed length and
-      // vectorizes; (a, b) and (b, a) get the same products in the same order, so G stays
-      // exactly symmetric.
-      for (Index a = 0; a < k; ++a) {
-        const double va = row[static_cast<std::size_t>(a)];
-        double* ga = dst + a * k;
-        const double* rb = row.data();
-#pragma omp simd
-        for (Index b = 0; b < k; ++b) ga[b] += va * rb[b];
-      }
-    }
+    for (Index r = chunks.begin(c); r < chunks.end(c); ++r)
+      gram_add_row(f + r * k, k, row.data(), dst);
   }
-  for (Index i = 0; i < size; ++i) {
-    double s = 0;
-    for (Index c = 0; c < chunks.count; ++c) s += partial[static_cast<std::size_t>(c * size + i)];
-    g[i] = s;
-  }
+  sum_chunk_partials(partial.data(), chunks.count, size, g);
 }
 
 template <typename T>

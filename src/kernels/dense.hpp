@@ -1,6 +1,7 @@
 #pragma once
 // The hot code for dense row-major data: the skinny products X·R and Xᵀ·R, Gram matrices,
 // norms and value checks. Deterministic for any thread count (see chunks.hpp).
+#include <functional>
 #include <optional>
 
 #include "nmfkit/matrix.hpp"
@@ -9,6 +10,13 @@ namespace nmfkit::kernels {
 
 // Every function that reads X takes `scale` and works on scale·X, so a caller can fit X/c without
 // copying X.
+
+/// What a fused pass over X's rows (csr.hpp's fused_rows) calls for each block of consecutive
+/// rows [first, first + count): `p` holds those rows of scale·X·right (count × p, row stride p);
+/// the call must leave the same rows of `w` as they are to enter the transposed product and the
+/// Gram.
+template <typename T>
+using RowBlockFn = std::function<void(Index first, Index count, const T* p)>;
 
 /// out (n × p) = scale · X (n × m) · right (m × p).
 template <typename T>
@@ -27,6 +35,21 @@ double residual_squared_norm(const DenseView<T>& x, double scale, const T* w, co
 /// g (k × k) = fᵀ·f for f (rows × k), accumulated and returned in double.
 template <typename T>
 void gram(const T* f, Index rows, Index k, double* g, int threads);
+
+/// g (k × k) += rowᵀ·row, in double (`scratch`: k doubles): gram's step for one row, shared by
+/// the passes that accumulate a Gram on the way, so their sums equal gram's bit for bit.
+template <typename T>
+inline void gram_add_row(const T* row, Index k, double* scratch, double* g) {
+  for (Index b = 0; b < k; ++b) scratch[b] = double(row[b]);
+  // The whole square, not the triangle: the inner loop then has a fixed length and vectorizes;
+  // (a, b) and (b, a) get the same products in the same order, so G stays exactly symmetric.
+  for (Index a = 0; a < k; ++a) {
+    const double va = scratch[a];
+    double* ga = g + a * k;
+#pragma omp simd
+    for (Index b = 0; b < k; ++b) ga[b] += va * scratch[b];
+  }
+}
 
 /// Σ a_i·b_i over `count` entries, accumulated in double.
 template <typename T>

@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "core/random.hpp"
-#include "solvers/coordinate_descent_row.hpp"
 #include "solvers/update_rule.hpp"
 
 namespace nmfkit::rules {
@@ -21,15 +20,19 @@ class CoordinateDescent final : public UpdateRule<T> {
 
   double update(Matrix<T>& f, const Matrix<T>& p, const Matrix<double>& g, const Penalty& penalty,
                 int threads) override {
-    const Index k = f.cols;
-    order_.resize(static_cast<std::size_t>(k));
+    const LanesProblem problem = *lanes_problem(g, penalty);
+    return coordinate_descent_rows(f, p, problem.g, problem.l1, problem.control, threads);
+  }
+
+  std::optional<LanesProblem> lanes_problem(const Matrix<double>& g,
+                                            const Penalty& penalty) override {
+    order_.resize(static_cast<std::size_t>(g.rows));
     std::iota(order_.begin(), order_.end(), Index{0});
     if (shuffle_) rng_.shuffle(order_);
-    SweepControl control;
-    control.max_sweeps = 1;
-    control.order = order_.data();
-    const Matrix<double> gp = penalised_gram(g, penalty.l2);
-    return coordinate_descent_rows(f, p, gp, penalty.l1, control, threads);
+    LanesProblem problem{penalised_gram(g, penalty.l2), penalty.l1, {}};
+    problem.control.max_sweeps = 1;
+    problem.control.order = order_.data();
+    return problem;
   }
 
   StopRule stop_rule() const override { return StopRule::kViolation; }

@@ -2,7 +2,6 @@
 // k coordinates several times per half-iteration (Gillis & Glineur 2012 show the extra sweeps are
 // cheap next to the products). A row stops sweeping once a sweep moves it by less than
 // hals_sweep_tol times the first sweep's move, or after hals_max_sweeps sweeps.
-#include "solvers/coordinate_descent_row.hpp"
 #include "solvers/update_rule.hpp"
 
 namespace nmfkit::rules {
@@ -19,8 +18,13 @@ class Hals final : public UpdateRule<T> {
 
   double update(Matrix<T>& f, const Matrix<T>& p, const Matrix<double>& g, const Penalty& penalty,
                 int threads) override {
-    const Matrix<double> gp = penalised_gram(g, penalty.l2);
-    return coordinate_descent_rows(f, p, gp, penalty.l1, control_, threads);
+    const LanesProblem problem = *lanes_problem(g, penalty);
+    return coordinate_descent_rows(f, p, problem.g, problem.l1, problem.control, threads);
+  }
+
+  std::optional<LanesProblem> lanes_problem(const Matrix<double>& g,
+                                            const Penalty& penalty) override {
+    return LanesProblem{penalised_gram(g, penalty.l2), penalty.l1, control_};
   }
   bool allows_extrapolation() const override { return true; }
 

@@ -5,10 +5,12 @@
 // with (Y, O) = (X, Hᵀ) for W and (Xᵀ, W) for Hᵀ. Each row of F is an independent problem
 //     min_{f ≥ 0} ½ fᵀ(G + l2·I)f − (p − l1)ᵀf.
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "nmfkit/matrix.hpp"
 #include "nmfkit/options.hpp"
+#include "solvers/coordinate_descent_row.hpp"
 
 namespace nmfkit::rules {
 
@@ -26,6 +28,14 @@ enum class StopRule {
                ///< (scikit-learn's coordinate descent)
 };
 
+/// A half-iteration of a rule that solves each row's problem by coordinate descent
+/// (coordinate_descent_lanes): all a pass over X needs to update the rows block by block.
+struct LanesProblem {
+  Matrix<double> g;  ///< G + l2·I
+  double l1 = 0;
+  SweepControl control;
+};
+
 template <typename T>
 class UpdateRule {
  public:
@@ -34,6 +44,15 @@ class UpdateRule {
   /// (Σ|projected gradient| for rules whose stop_rule() is kViolation, else anything ≥ 0).
   virtual double update(Matrix<T>& f, const Matrix<T>& p, const Matrix<double>& g,
                         const Penalty& penalty, int threads) = 0;
+  /// For rules that solve the rows by coordinate descent: this half-iteration's problem, to be
+  /// run on the rows block by block (coordinate_descent_lanes, violations summed in row order)
+  /// instead of calling update(), with the same result. Counts as the half-iteration's update
+  /// (a rule that draws an order draws it here). Other rules: nothing.
+  virtual std::optional<LanesProblem> lanes_problem(const Matrix<double>& g,
+                                                    const Penalty& penalty) {
+    (void)g, (void)penalty;
+    return std::nullopt;
+  }
   virtual StopRule stop_rule() const { return StopRule::kErrorWindow; }
   /// Whether the driver may extrapolate this rule's iterates (FitOptions::extrapolate). Rules
   /// that reproduce another library's iterates step by step say no.
