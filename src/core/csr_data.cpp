@@ -1,5 +1,7 @@
 #include "core/csr_data.hpp"
 
+#include <utility>
+
 namespace nmfkit::core {
 
 template <typename T>
@@ -15,14 +17,11 @@ CsrData<T>::CsrData(const DenseView<T>& x, int threads, bool normalize)
 }
 
 template <typename T>
-CsrData<T>::CsrData(const DenseView<std::uint8_t>& levels, const std::array<T, 256>& palette,
-                    const std::array<std::int64_t, 256>& counts, int threads, bool normalize)
-    : bytes_(kernels::csr_bytes_from_levels(levels, palette, threads)),
-      rows_(levels.rows),
-      cols_(levels.cols),
-      threads_(threads) {
+CsrData<T>::CsrData(kernels::CsrBytes<T> bytes, const std::array<std::int64_t, 256>& counts,
+                    int threads, bool normalize)
+    : bytes_(std::move(bytes)), rows_(bytes_->rows), cols_(bytes_->cols), threads_(threads) {
   for (std::size_t q = 1; q < 256; ++q) {
-    const double v = palette[q], count = double(counts[q]);
+    const double v = bytes_->palette[q], count = double(counts[q]);
     stats_.squared_norm += count * v * v;
     stats_.sum += count * v;
   }

@@ -18,10 +18,11 @@ template <typename T>
 class CsrData final : public Data<T> {
  public:
   CsrData(const DenseView<T>& x, int threads, bool normalize = false);
-  /// X(i, j) = palette[levels(i, j)] (palette[0] must be 0, every value finite and ≥ 0), with
-  /// `counts` the level_counts of `levels`: kept as 8-bit codes, X never converted to T.
-  CsrData(const DenseView<std::uint8_t>& levels, const std::array<T, 256>& palette,
-          const std::array<std::int64_t, 256>& counts, int threads, bool normalize = false);
+  /// X held as 8-bit codes (kernels::csr_bytes_from_levels; palette[0] must be 0, every value
+  /// finite and ≥ 0), never converted to T; `counts`: how many entries of X, zeros included,
+  /// hold each level.
+  CsrData(kernels::CsrBytes<T> bytes, const std::array<std::int64_t, 256>& counts, int threads,
+          bool normalize = false);
   Index rows() const override { return rows_; }
   Index cols() const override { return cols_; }
   void times(const T* right, Index p, T* out) const override {

@@ -3,6 +3,8 @@
 #include <array>
 #include <cmath>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/csr_data.hpp"
 #include "kernels/csr.hpp"
@@ -54,16 +56,25 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, 
   if (!std::isfinite(palette[255]) || !(palette[1] > 0))
     throw InvalidArgument("8-bit levels times " + std::to_string(scale) +
                           " are out of the range of the fit's precision");
-  const std::array<std::int64_t, 256> counts = kernels::level_counts(levels, threads);
-  const double zero_fraction = double(counts[0]) / (double(levels.rows) * double(levels.cols));
+  // The non-zeros are counted first (a fast pass): the format depends on them, and the sparse
+  // form's level counts then come from its codes alone, not from every pixel.
+  std::vector<std::int64_t> row_start = kernels::level_row_starts(levels, threads);
+  const double entries = double(levels.rows) * double(levels.cols);
+  const std::int64_t zeros = levels.rows * levels.cols - row_start.back();
+  const double zero_fraction = double(zeros) / entries;
   const bool sparse = format == DataFormat::kSparse || (format == DataFormat::kAuto && beta == 2 &&
                                                         zero_fraction >= kAutoSparseZeroFraction);
   if (sparse && levels.cols <= kernels::kMaxCsrBytesCols) {
     auto choice = std::make_unique<DataChoice<T>>();
     choice->zero_fraction = zero_fraction;
-    choice->has_zero = counts[0] > 0;
+    choice->has_zero = zeros > 0;
+    kernels::CsrBytes<T> bytes =
+        kernels::csr_bytes_from_levels(levels, palette, std::move(row_start), threads);
+    std::array<std::int64_t, 256> counts =
+        kernels::byte_counts(bytes.code.data(), bytes.nonzeros(), threads);
+    counts[0] = zeros;
     choice->data =
-        std::make_unique<CsrData<T>>(levels, palette, counts, threads, /*normalize=*/true);
+        std::make_unique<CsrData<T>>(std::move(bytes), counts, threads, /*normalize=*/true);
     return choice;
   }
   Matrix<T> x(levels.rows, levels.cols);

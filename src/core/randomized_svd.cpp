@@ -68,27 +68,48 @@ void orthonormalize(RowMajorXd& a, int threads, int passes = 2) {
   }
 }
 
-/// op(X) · q, where op is X (transpose = false) or Xᵀ, computed in the data's precision.
+/// The products of the range finder, computed in the data's precision, with buffers kept from
+/// one product to the next (fresh buffers of this size would cost page faults every time).
 template <typename T>
-RowMajorXd apply(const Data<T>& x, const RowMajorXd& q, bool transpose, int threads) {
+class Sketch {
+ public:
+  Sketch(const Data<T>& x, Index l, int threads)
+      : x_(x),
+        threads_(threads),
+        long_(x.rows(), l),
+        short_in_(x.cols(), l),
+        short_out_(x.cols(), l) {}
+
+  /// q (rows × l) = X · b (cols × l).
+  void forward(const RowMajorXd& b, RowMajorXd& q) {
+    convert(b, short_in_);
+    x_.times(short_in_.data(), b.cols(), long_.data());
+    convert(long_, q);
+  }
+
+  /// b (cols × l) = Xᵀ · q (rows × l).
+  void backward(const RowMajorXd& q, RowMajorXd& b) {
+    convert(q, long_);
+    x_.transpose_times(long_.data(), q.cols(), short_out_.data());
+    convert(short_out_, b);
+  }
+
+ private:
   using RowMajorT = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const Index out_rows = transpose ? x.cols() : x.rows();
-  const Index p = q.cols();
-  RowMajorT in(q.rows(), p);
-  for_row_chunks(q.rows(), threads, [&](Index, Index first, Index count) {
-    in.middleRows(first, count) = q.middleRows(first, count).template cast<T>();
-  });
-  RowMajorT out(out_rows, p);
-  if (transpose)
-    x.transpose_times(in.data(), p, out.data());
-  else
-    x.times(in.data(), p, out.data());
-  RowMajorXd result(out_rows, p);
-  for_row_chunks(out_rows, threads, [&](Index, Index first, Index count) {
-    result.middleRows(first, count) = out.middleRows(first, count).template cast<double>();
-  });
-  return result;
-}
+
+  template <typename From, typename To>
+  void convert(const From& from, To& to) const {
+    to.resize(from.rows(), from.cols());
+    for_row_chunks(from.rows(), threads_, [&](Index, Index first, Index count) {
+      to.middleRows(first, count) =
+          from.middleRows(first, count).template cast<typename To::Scalar>();
+    });
+  }
+
+  const Data<T>& x_;
+  int threads_;
+  RowMajorT long_, short_in_, short_out_;
+};
 
 }  // namespace
 
@@ -102,18 +123,21 @@ TruncatedSvd randomized_svd(const Data<T>& x, Index rank, Index oversamples, int
   for (Index i = 0; i < omega.rows(); ++i)
     for (Index j = 0; j < l; ++j) omega(i, j) = rng.normal();
 
-  RowMajorXd q = apply(x, omega, false, threads);  // rows × l
+  Sketch<T> sketch(x, l, threads);
+  RowMajorXd q(x.rows(), l), back(x.cols(), l);
+  sketch.forward(omega, q);
   // Inside the power iterations a basis only has to keep the columns apart (scikit-learn uses an
   // LU factor there): one Cholesky pass on the long side, two on the short one.
   for (int it = 0; it < power_iterations; ++it) {
     orthonormalize(q, threads, 1);
-    RowMajorXd back = apply(x, q, true, threads);  // cols × l
+    sketch.backward(q, back);
     orthonormalize(back, threads);
-    q = apply(x, back, false, threads);
+    sketch.forward(back, q);
   }
   orthonormalize(q, threads);
   // B = Qᵀ X (l × cols); its transpose Xᵀ Q is what the data can compute.
-  const Eigen::MatrixXd bt = apply(x, q, true, threads);
+  sketch.backward(q, back);
+  const Eigen::MatrixXd bt = back;
   Eigen::BDCSVD<Eigen::MatrixXd> svd(bt, Eigen::ComputeThinU | Eigen::ComputeThinV);
   // Bᵀ = V_b S U_bᵀ, so X ≈ (Q U_b) S V_bᵀ.
   TruncatedSvd result;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -472,44 +473,82 @@ std::array<std::int64_t, 256> level_counts(const DenseView<std::uint8_t>& levels
   return total;
 }
 
+std::array<std::int64_t, 256> byte_counts(const std::uint8_t* bytes, std::int64_t count,
+                                          int threads) {
+  // As rows of a fixed width (so the partition, and nothing else, depends on count alone), the
+  // last partial row by itself.
+  constexpr Index kWidth = 4096;
+  const Index rows = count / kWidth;
+  std::array<std::int64_t, 256> total{};
+  if (rows > 0) total = level_counts(DenseView<std::uint8_t>(bytes, rows, kWidth), threads);
+  for (std::int64_t i = rows * kWidth; i < count; ++i) ++total[bytes[i]];
+  return total;
+}
+
+std::vector<std::int64_t> level_row_starts(const DenseView<std::uint8_t>& levels, int threads) {
+  std::vector<std::int64_t> start(static_cast<std::size_t>(std::max<Index>(levels.rows, 0) + 1), 0);
+  std::int64_t* s = start.data();
+#pragma omp parallel for schedule(dynamic, kRowsPerTask) num_threads(threads)
+  for (Index r = 0; r < levels.rows; ++r) {
+    const std::uint8_t* row = levels.row(r);
+    std::int32_t nonzeros = 0;
+#pragma omp simd reduction(+ : nonzeros)
+    for (Index j = 0; j < levels.cols; ++j) nonzeros += row[j] != 0 ? 1 : 0;
+    s[r + 1] = nonzeros;
+  }
+  for (Index r = 0; r < levels.rows; ++r) s[r + 1] += s[r];
+  return start;
+}
+
 template <typename T>
 CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
                                   const std::array<T, 256>& palette, int threads) {
+  return csr_bytes_from_levels(levels, palette, level_row_starts(levels, threads), threads);
+}
+
+template <typename T>
+CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
+                                  const std::array<T, 256>& palette,
+                                  std::vector<std::int64_t> row_start, int threads) {
   if (levels.rows <= 0 || levels.cols <= 0 || levels.cols > kMaxCsrBytesCols)
     throw InvalidArgument("8-bit CSR needs 1 to " + std::to_string(kMaxCsrBytesCols) +
                           " columns, got " + std::to_string(levels.cols));
+  if (row_start.size() != static_cast<std::size_t>(levels.rows + 1))
+    throw InvalidArgument("the row starts do not match the levels' rows");
   CsrBytes<T> b;
   b.rows = levels.rows;
   b.cols = levels.cols;
   b.palette = palette;
   b.palette[0] = T(0);
-  b.row_start.assign(static_cast<std::size_t>(levels.rows + 1), 0);
-  std::int64_t* start = b.row_start.data();
-#pragma omp parallel for schedule(dynamic, kRowsPerTask) num_threads(threads)
-  for (Index r = 0; r < levels.rows; ++r) {
-    const std::uint8_t* row = levels.row(r);
-    std::int64_t nonzeros = 0;
-    for (Index j = 0; j < levels.cols; ++j) nonzeros += row[j] != 0;
-    start[r + 1] = nonzeros;
-  }
-  for (Index r = 0; r < levels.rows; ++r) start[r + 1] += start[r];
+  b.row_start = std::move(row_start);
+  const std::int64_t* start = b.row_start.data();
   b.col.resize(static_cast<std::size_t>(start[levels.rows]));
   b.code.resize(b.col.size());
 #pragma omp parallel num_threads(threads)
   {
     // Without branches: each entry is written to a scratch row at the next free place, which
-    // only a non-zero then takes; the row's non-zeros are copied out.
+    // only a non-zero then takes; the row's non-zeros are copied out. Eight zeros in a row (most
+    // of an image's background) are skipped at once.
     std::vector<std::uint16_t> cols(static_cast<std::size_t>(levels.cols) + 1);
     std::vector<std::uint8_t> codes(cols.size());
 #pragma omp for schedule(dynamic, kRowsPerTask)
     for (Index r = 0; r < levels.rows; ++r) {
       const std::uint8_t* row = levels.row(r);
       std::int64_t e = 0;
-      for (Index j = 0; j < levels.cols; ++j) {
+      auto take = [&](Index j) {
         cols[static_cast<std::size_t>(e)] = static_cast<std::uint16_t>(j);
         codes[static_cast<std::size_t>(e)] = row[j];
         e += row[j] != 0;
+      };
+      Index j = 0;
+      for (; j + 8 <= levels.cols; j += 8) {
+        std::uint64_t eight;
+        std::memcpy(&eight, row + j, sizeof eight);
+        if (eight == 0) continue;
+        for (Index t = j; t < j + 8; ++t) take(t);
       }
+      for (; j < levels.cols; ++j) take(j);
+      e = std::min(e, start[r + 1] - start[r]);  // equal: the same view, counted before
       std::copy(cols.begin(), cols.begin() + e, b.col.begin() + start[r]);
       std::copy(codes.begin(), codes.begin() + e, b.code.begin() + start[r]);
     }
@@ -561,15 +600,17 @@ std::optional<BadEntry> first_invalid(const CsrMatrix<T>& x, int threads) {
   template void fused_rows<M, T>(const M&, T, const T*, Index, T*, Index, const RowBlockFn<T>&, \
                                  T*, double*, int);                                             \
   template double residual_squared_norm<M, T>(const M&, double, const T*, const T*, Index, int);
-#define NMFKIT_INSTANTIATE(T)                                                    \
-  template CsrMatrix<T> csr_from_dense<T>(const DenseView<T>&, int);             \
-  template double zero_fraction<T>(const DenseView<T>&, int);                    \
-  template std::optional<CsrBytes<T>> csr_bytes<T>(const DenseView<T>&, int);    \
-  template CsrBytes<T> csr_bytes_from_levels<T>(const DenseView<std::uint8_t>&,  \
-                                                const std::array<T, 256>&, int); \
-  NMFKIT_PRODUCTS(CsrMatrix<T>, T)                                               \
-  NMFKIT_PRODUCTS(CsrBytes<T>, T)                                                \
-  template NormAndSum norm_and_sum<T>(const CsrMatrix<T>&, int);                 \
+#define NMFKIT_INSTANTIATE(T)                                                                     \
+  template CsrMatrix<T> csr_from_dense<T>(const DenseView<T>&, int);                              \
+  template double zero_fraction<T>(const DenseView<T>&, int);                                     \
+  template std::optional<CsrBytes<T>> csr_bytes<T>(const DenseView<T>&, int);                     \
+  template CsrBytes<T> csr_bytes_from_levels<T>(const DenseView<std::uint8_t>&,                   \
+                                                const std::array<T, 256>&, int);                  \
+  template CsrBytes<T> csr_bytes_from_levels<T>(                                                  \
+      const DenseView<std::uint8_t>&, const std::array<T, 256>&, std::vector<std::int64_t>, int); \
+  NMFKIT_PRODUCTS(CsrMatrix<T>, T)                                                                \
+  NMFKIT_PRODUCTS(CsrBytes<T>, T)                                                                 \
+  template NormAndSum norm_and_sum<T>(const CsrMatrix<T>&, int);                                  \
   template std::optional<BadEntry> first_invalid<T>(const CsrMatrix<T>&, int);
 NMFKIT_INSTANTIATE(float)
 NMFKIT_INSTANTIATE(double)

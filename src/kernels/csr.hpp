@@ -61,12 +61,27 @@ std::optional<CsrBytes<T>> csr_bytes(const DenseView<T>& x, int threads);
 /// How many entries of `levels` hold each of the 256 levels (exact counts, any thread count).
 std::array<std::int64_t, 256> level_counts(const DenseView<std::uint8_t>& levels, int threads);
 
+/// How many of bytes[0..count) hold each of the 256 values (exact counts, any thread count).
+std::array<std::int64_t, 256> byte_counts(const std::uint8_t* bytes, std::int64_t count,
+                                          int threads);
+
+/// The CSR row starts of `levels` (rows + 1 entries from 0): where each row's non-zero levels
+/// would begin among all of them in row-major order.
+std::vector<std::int64_t> level_row_starts(const DenseView<std::uint8_t>& levels, int threads);
+
 /// The CsrBytes form of the matrix whose entry (i, j) is palette[levels(i, j)], with palette[0]
 /// = 0 and levels of 0 not stored: an 8-bit image set without a float copy of it. levels must
 /// have 1 to kMaxCsrBytesCols columns (throws InvalidArgument otherwise).
 template <typename T>
 CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
                                   const std::array<T, 256>& palette, int threads);
+
+/// The same, given level_row_starts(levels) (so a caller that counted the non-zeros to choose
+/// the format does not count them again).
+template <typename T>
+CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
+                                  const std::array<T, 256>& palette,
+                                  std::vector<std::int64_t> row_start, int threads);
 
 /// The CSR form of x, exactly: every entry that compares unequal to zero is stored (NaN included),
 /// zeros (and −0) are not. The result depends only on x, not on the thread count. Throws

@@ -172,6 +172,60 @@ std::vector<T> converted(const std::vector<std::uint8_t>& levels, double scale) 
   return x;
 }
 
+TYPED_TEST(CsrBytesTest, FromLevelsKeepsEveryNonZeroWhereverTheZerosRun) {
+  using T = TypeParam;
+  // Images-like rows: zero runs of every length (whole 8-byte words and parts of them), a width
+  // that is not a multiple of 8, all-zero and all-non-zero rows.
+  const Index n = 700, m = 123;
+  std::mt19937 gen(9);
+  std::uniform_int_distribution<int> run(0, 20), level(1, 255);
+  std::vector<std::uint8_t> q(static_cast<std::size_t>(n * m), 0);
+  for (Index r = 0; r < n; ++r) {
+    if (r % 50 == 7) continue;  // all zeros
+    Index j = r % 50 == 8 ? 0 : run(gen);
+    while (j < m) {
+      const Index length = r % 50 == 8 ? m : 1 + run(gen) / 4;
+      for (Index t = j; t < std::min(m, j + length); ++t)
+        q[static_cast<std::size_t>(r * m + t)] = static_cast<std::uint8_t>(level(gen));
+      j += length + (r % 50 == 8 ? 0 : run(gen));
+    }
+  }
+  const DenseView<std::uint8_t> levels(q.data(), n, m);
+  std::array<T, 256> palette{};
+  for (std::size_t v = 0; v < 256; ++v) palette[v] = static_cast<T>(v);
+  std::vector<std::int64_t> start{0};
+  std::vector<std::uint16_t> col;
+  std::vector<std::uint8_t> code;
+  for (Index r = 0; r < n; ++r) {
+    for (Index j = 0; j < m; ++j)
+      if (const std::uint8_t v = q[static_cast<std::size_t>(r * m + j)]; v != 0) {
+        col.push_back(static_cast<std::uint16_t>(j));
+        code.push_back(v);
+      }
+    start.push_back(static_cast<std::int64_t>(col.size()));
+  }
+  for (int threads : {1, 3}) {
+    EXPECT_EQ(kernels::level_row_starts(levels, threads), start);
+    const kernels::CsrBytes<T> b = kernels::csr_bytes_from_levels(levels, palette, threads);
+    EXPECT_EQ(b.row_start, start);
+    EXPECT_EQ(b.col, col);
+    EXPECT_EQ(b.code, code);
+  }
+}
+
+TEST(ByteCounts, CountsEveryByteForAnyLengthAndThreads) {
+  std::mt19937 gen(3);
+  std::uniform_int_distribution<int> byte(0, 255);
+  for (const std::int64_t count : {0, 1, 4095, 4096, 4097, 3 * 4096 + 5, 70000}) {
+    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(count));
+    for (std::uint8_t& b : bytes) b = static_cast<std::uint8_t>(byte(gen) % 7 * 40);
+    std::array<std::int64_t, 256> expected{};
+    for (std::uint8_t b : bytes) ++expected[b];
+    for (int threads : {1, 3})
+      EXPECT_EQ(kernels::byte_counts(bytes.data(), count, threads), expected) << count;
+  }
+}
+
 TYPED_TEST(CsrBytesTest, FromLevelsEqualsTheFormOfTheConvertedMatrix) {
   using T = TypeParam;
   const Index n = 5000, m = 120;
