@@ -9,6 +9,9 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <array>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <numeric>
@@ -171,6 +174,35 @@ void BM_CsrBytesTransposeTimes(benchmark::State& s) {
   csr_transpose_times(s, csr_bytes(), 3);
 }
 
+/// The fused pass (kernels::fused_rows) with a row update that leaves W as it is: X·Hᵀ, Xᵀ·W and
+/// WᵀW in one pass over X, against the two products above.
+void BM_CsrBytesFusedPass(benchmark::State& state) {
+  const Index k = state.range(1);
+  const std::vector<float> ht = uniform(kM * k);
+  std::vector<float> w = uniform(kN * k), xtw(static_cast<std::size_t>(kM * k));
+  std::vector<double> gram(static_cast<std::size_t>(k * k));
+  const nmfkit::kernels::RowBlockFn<float> keep = [](Index, Index, const float*) {};
+  for (auto _ : state)
+    nmfkit::kernels::fused_rows(csr_bytes(), 1.0f, ht.data(), k, w.data(), 16, keep, xtw.data(),
+                                gram.data(), threads(state));
+  sparse_counters(state, csr_bytes(), 2 * k, 3);
+}
+
+/// Building the 8-bit CSR form straight from the pixels (what a fit of 8-bit images does first).
+void BM_CsrBytesFromPixels(benchmark::State& state) {
+  std::vector<std::uint8_t> pixels(images().size());
+  for (std::size_t i = 0; i < pixels.size(); ++i)
+    pixels[i] = static_cast<std::uint8_t>(std::lround(images()[i] * 255.0f));
+  std::array<float, 256> palette{};
+  for (std::size_t q = 0; q < 256; ++q) palette[q] = static_cast<float>(double(q) / 255.0);
+  const DenseView<std::uint8_t> levels(pixels.data(), kN, kM);
+  for (auto _ : state)
+    benchmark::DoNotOptimize(
+        nmfkit::kernels::csr_bytes_from_levels(levels, palette, threads(state)).code.data());
+  state.counters["GB/s"] =
+      benchmark::Counter(double(kN * kM) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void thread_args(benchmark::internal::Benchmark* b) {
   for (int t : {1, 2})
     for (int k : {4, 10, 50}) b->Args({t, k});
@@ -193,4 +225,6 @@ BENCHMARK(BM_CsrFloatTimes)->Apply(thread_args);
 BENCHMARK(BM_CsrFloatTransposeTimes)->Apply(thread_args);
 BENCHMARK(BM_CsrBytesTimes)->Apply(thread_args);
 BENCHMARK(BM_CsrBytesTransposeTimes)->Apply(thread_args);
+BENCHMARK(BM_CsrBytesFusedPass)->Apply(thread_args);
+BENCHMARK(BM_CsrBytesFromPixels)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -105,6 +105,7 @@ class Extrapolation {
     margin_ = kMarginEpsilons * unit;
     floor_ = kFloorEpsilons * unit;
     w_last_ = f.w;
+    w_plain_ = Matrix<T>(f.w.rows, f.w.cols);  // sized here: step_w_rows runs on many threads
     h_last_ = f.ht;
     keep_best(f, loss, penalty);
     previous_ = loss + penalty;
@@ -119,7 +120,6 @@ class Extrapolation {
   /// step_w for rows [first, first + count) of W alone (the fused pass: one block of rows, on one
   /// thread, while others run other blocks).
   void step_w_rows(Matrix<T>& w, Index first, Index count) {
-    if (w_plain_.rows != w.rows) w_plain_ = Matrix<T>(w.rows, w.cols);
     const Index begin = first * w.cols, size = count * w.cols;
     std::copy_n(w.data() + begin, size, w_plain_.data() + begin);
     move_range(w.data() + begin, w_plain_.data() + begin, w_last_.data() + begin, size,

@@ -34,15 +34,13 @@ SignedParts split(const Eigen::VectorXd& v) {
 }  // namespace
 
 Index sketch_oversamples(Index k) {
-  // The products cost the same for every width within a 16-column block (kernels/csr.cpp), so
-  // scikit-learn's k + 10 sketch columns are rounded to the nearest block: more oversampling
-  // where it is free, less where it would cost a whole block, never fewer than 5 extra columns
-  // (Halko, Martinsson & Tropp 2011: 5 to 10 suffice, the power iterations do the rest).
-  constexpr Index kBlock = 16, kMin = 5;
-  const Index wanted = k + 10;
-  Index l = (wanted + kBlock / 2) / kBlock * kBlock;
-  if (l < k + kMin) l += kBlock;
-  return l - k;
+  // The products pad their columns to a multiple of 16 (kernels/csr.cpp): when rounding
+  // scikit-learn's k + 10 sketch columns down to a multiple of 16 still leaves at least 5 extra
+  // columns (Halko, Martinsson & Tropp 2011: 5 to 10 suffice, the power iterations do the rest),
+  // that saves a whole block of every product; otherwise the sketch is scikit-learn's.
+  constexpr Index kBlock = 16, kMin = 5, kScikitLearn = 10;
+  const Index rounded = (k + kScikitLearn) / kBlock * kBlock;
+  return rounded - k >= kMin ? rounded - k : kScikitLearn;
 }
 
 namespace {

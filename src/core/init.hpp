@@ -15,7 +15,8 @@ template <typename T>
 Factors<T> initialize(const Data<T>& x, const FitOptions& options);
 
 /// The extra sketch columns of the randomized SVD behind NNDSVD for k components: scikit-learn's
-/// 10, with k + 10 rounded to the nearest multiple of 16 (the products' column block), at least 5.
+/// 10, except where k + 10 rounded down to a multiple of 16 (the products' column block) leaves
+/// at least 5: then that (k = 10: 6, so 16 columns instead of 20).
 Index sketch_oversamples(Index k);
 
 }  // namespace nmfkit::core

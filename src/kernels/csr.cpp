@@ -491,18 +491,35 @@ std::vector<std::int64_t> level_row_starts(const DenseView<std::uint8_t>& levels
 #pragma omp parallel for schedule(dynamic, kRowsPerTask) num_threads(threads)
   for (Index r = 0; r < levels.rows; ++r) {
     const std::uint8_t* row = levels.row(r);
-    std::int32_t nonzeros = 0;
-#pragma omp simd reduction(+ : nonzeros)
-    for (Index j = 0; j < levels.cols; ++j) nonzeros += row[j] != 0 ? 1 : 0;
+    std::int64_t nonzeros = 0;
+    // 32-bit counts vectorise best; pieces of 2^30 columns keep them from overflowing.
+    for (Index j0 = 0; j0 < levels.cols; j0 += Index(1) << 30) {
+      const Index j1 = std::min(levels.cols, j0 + (Index(1) << 30));
+      std::int32_t piece = 0;
+#pragma omp simd reduction(+ : piece)
+      for (Index j = j0; j < j1; ++j) piece += row[j] != 0 ? 1 : 0;
+      nonzeros += piece;
+    }
     s[r + 1] = nonzeros;
   }
   for (Index r = 0; r < levels.rows; ++r) s[r + 1] += s[r];
   return start;
 }
 
+namespace {
+
+void check_bytes_shape(const DenseView<std::uint8_t>& levels) {
+  if (levels.rows <= 0 || levels.cols <= 0 || levels.cols > kMaxCsrBytesCols)
+    throw InvalidArgument("8-bit CSR needs 1 to " + std::to_string(kMaxCsrBytesCols) +
+                          " columns, got " + std::to_string(levels.cols));
+}
+
+}  // namespace
+
 template <typename T>
 CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
                                   const std::array<T, 256>& palette, int threads) {
+  check_bytes_shape(levels);
   return csr_bytes_from_levels(levels, palette, level_row_starts(levels, threads), threads);
 }
 
@@ -510,11 +527,14 @@ template <typename T>
 CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
                                   const std::array<T, 256>& palette,
                                   std::vector<std::int64_t> row_start, int threads) {
-  if (levels.rows <= 0 || levels.cols <= 0 || levels.cols > kMaxCsrBytesCols)
-    throw InvalidArgument("8-bit CSR needs 1 to " + std::to_string(kMaxCsrBytesCols) +
-                          " columns, got " + std::to_string(levels.cols));
-  if (row_start.size() != static_cast<std::size_t>(levels.rows + 1))
-    throw InvalidArgument("the row starts do not match the levels' rows");
+  check_bytes_shape(levels);
+  bool valid = row_start.size() == static_cast<std::size_t>(levels.rows + 1) && row_start[0] == 0;
+  for (Index r = 0; valid && r < levels.rows; ++r) {
+    const std::int64_t count =
+        row_start[static_cast<std::size_t>(r + 1)] - row_start[static_cast<std::size_t>(r)];
+    valid = count >= 0 && count <= levels.cols;
+  }
+  if (!valid) throw InvalidArgument("the row starts are not the levels' (level_row_starts)");
   CsrBytes<T> b;
   b.rows = levels.rows;
   b.cols = levels.cols;
@@ -524,6 +544,7 @@ CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
   const std::int64_t* start = b.row_start.data();
   b.col.resize(static_cast<std::size_t>(start[levels.rows]));
   b.code.resize(b.col.size());
+  int mismatch = 0;
 #pragma omp parallel num_threads(threads)
   {
     // Without branches: each entry is written to a scratch row at the next free place, which
@@ -548,11 +569,16 @@ CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
         for (Index t = j; t < j + 8; ++t) take(t);
       }
       for (; j < levels.cols; ++j) take(j);
-      e = std::min(e, start[r + 1] - start[r]);  // equal: the same view, counted before
+      if (e != start[r + 1] - start[r]) {
+#pragma omp atomic write
+        mismatch = 1;
+        e = std::min(e, start[r + 1] - start[r]);
+      }
       std::copy(cols.begin(), cols.begin() + e, b.col.begin() + start[r]);
       std::copy(codes.begin(), codes.begin() + e, b.code.begin() + start[r]);
     }
   }
+  if (mismatch != 0) throw InvalidArgument("the row starts are not the levels' (level_row_starts)");
   return b;
 }
 

@@ -169,7 +169,7 @@ TEST_F(PicturesTest, LogJsonWritesOneObjectPerIteration) {
     // The iteration's profile: non-negative times that add up to no more than the wall time.
     ASSERT_TRUE(j.contains("profile"));
     double profiled = 0;
-    for (const char* part : {"products", "grams", "updates", "loss"}) {
+    for (const char* part : {"products", "grams", "updates", "loss", "fused"}) {
       ASSERT_TRUE(j["profile"].contains(part)) << part;
       EXPECT_GE(j["profile"][part].get<double>(), 0.0) << part;
       profiled += j["profile"][part].get<double>();

@@ -213,6 +213,19 @@ TYPED_TEST(CsrBytesTest, FromLevelsKeepsEveryNonZeroWhereverTheZerosRun) {
   }
 }
 
+TEST(CsrBytesRowStarts, WrongRowStartsAreRefused) {
+  const std::vector<std::uint8_t> q = {0, 3, 0, 5, 0, 0, 7, 7, 0};
+  const DenseView<std::uint8_t> levels(q.data(), 3, 3);
+  std::array<float, 256> palette{};
+  for (std::size_t v = 0; v < 256; ++v) palette[v] = float(v);
+  EXPECT_EQ(kernels::level_row_starts(levels, 1), (std::vector<std::int64_t>{0, 1, 2, 4}));
+  for (const std::vector<std::int64_t>& wrong :
+       {std::vector<std::int64_t>{0, 1, 2}, {1, 2, 3, 5}, {0, 2, 1, 4}, {0, 4, 4, 8}, {0, 1, 3, 4}})
+    EXPECT_THROW(kernels::csr_bytes_from_levels(levels, palette, wrong, 1), InvalidArgument);
+  const auto b = kernels::csr_bytes_from_levels(levels, palette, {0, 1, 2, 4}, 2);
+  EXPECT_EQ(b.col, (std::vector<std::uint16_t>{1, 0, 0, 1}));
+}
+
 TEST(ByteCounts, CountsEveryByteForAnyLengthAndThreads) {
   std::mt19937 gen(3);
   std::uniform_int_distribution<int> byte(0, 255);

@@ -4,6 +4,7 @@
 // without it, for every rule that uses it (cd, hals; with extrapolation, shuffle, regularisation).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -171,6 +172,28 @@ TEST(FusedRowsLevels, FitsOfEightBitLevelsWithAndWithoutItAreTheSame) {
   for (const Variant& v : kVariants)
     expect_same_fits<float>(
         options_of(v, 10), [&](const FitOptions& o) { return fit(x, o); }, v.solver);
+}
+
+TEST(FusedRowsLevels, StoppingRulesAndTinyDataAgree) {
+  // cd's projected-gradient rule and the error-window rule stop at the same iteration with the
+  // fused pass; fewer rows than a block, an all-zero row.
+  const Index n = 3000, m = 49;
+  const std::vector<std::uint8_t> q = levels(n, m, 0.5, 7);
+  const LevelsView x{DenseView<std::uint8_t>(q.data(), n, m)};
+  for (const char* solver : {"cd", "hals"}) {
+    FitOptions o = options_of(kVariants[0], 6);
+    o.solver = solver;
+    o.tol = 1e-3;
+    o.max_iter = 300;
+    expect_same_fits<float>(
+        o, [&](const FitOptions& oo) { return fit(x, oo); }, solver);
+  }
+  std::vector<std::uint8_t> tiny = levels(10, 12, 0.5, 8);
+  std::fill(tiny.begin() + 24, tiny.begin() + 36, std::uint8_t{0});  // row 2
+  const LevelsView t{DenseView<std::uint8_t>(tiny.data(), 10, 12)};
+  for (const Variant& v : kVariants)
+    expect_same_fits<float>(
+        options_of(v, 3), [&](const FitOptions& o) { return fit(t, o); }, v.solver);
 }
 
 TEST(FusedRowsLevels, DenseDataAndTransformDoNotUseIt) {

@@ -311,18 +311,17 @@ TEST(RandomizedSvd, ThreadCountDoesNotChangeTheBytes) {
 }  // namespace
 }  // namespace nmfkit::core
 
-TEST(SketchOversamples, KPlusTenRoundedToTheNearestBlockWithAtLeastFive) {
+TEST(SketchOversamples, ScikitLearnsTenUnlessRoundingDownToABlockLeavesFive) {
   // k + 10 = 20 → 16 (6 extra): a second 16-column block would cost the products twice.
   EXPECT_EQ(nmfkit::core::sketch_oversamples(10), 6);
-  EXPECT_EQ(nmfkit::core::sketch_oversamples(4), 12);   // 14 → 16
-  EXPECT_EQ(nmfkit::core::sketch_oversamples(1), 15);   // 11 → 16
+  EXPECT_EQ(nmfkit::core::sketch_oversamples(11), 5);   // 21 → 16
+  EXPECT_EQ(nmfkit::core::sketch_oversamples(12), 10);  // 22 → 16 would leave 4
+  EXPECT_EQ(nmfkit::core::sketch_oversamples(4), 10);   // 14: below one block
   EXPECT_EQ(nmfkit::core::sketch_oversamples(22), 10);  // 32 exactly
-  EXPECT_EQ(nmfkit::core::sketch_oversamples(50), 14);  // 60 → 64
-  EXPECT_EQ(nmfkit::core::sketch_oversamples(13), 19);  // 23 → 16 would leave 3 < 5 → 32
+  EXPECT_EQ(nmfkit::core::sketch_oversamples(26), 6);   // 36 → 32
+  EXPECT_EQ(nmfkit::core::sketch_oversamples(50), 10);  // 60 → 48 would leave -2
   for (nmfkit::Index k = 1; k <= 300; ++k) {
-    const nmfkit::Index l = k + nmfkit::core::sketch_oversamples(k);
-    EXPECT_EQ(l % 16, 0) << k;
-    EXPECT_GE(l - k, 5) << k;
-    EXPECT_LE(std::abs(l - (k + 10)), 11) << k;
+    const nmfkit::Index extra = nmfkit::core::sketch_oversamples(k);
+    EXPECT_TRUE(extra == 10 || ((k + extra) % 16 == 0 && extra >= 5 && extra < 10)) << k;
   }
 }
