@@ -105,11 +105,27 @@ class Extrapolation {
     margin_ = kMarginEpsilons * unit;
     floor_ = kFloorEpsilons * unit;
     w_last_ = f.w;
-    w_plain_ = Matrix<T>(f.w.rows, f.w.cols);  // sized here: step_w_rows runs on many threads
+    // Sized here: step_w_rows and save_best_w_rows run on many threads.
+    w_plain_ = Matrix<T>(f.w.rows, f.w.cols);
+    best_w_ = Matrix<T>(f.w.rows, f.w.cols);
     h_last_ = f.ht;
     keep_best(f, loss, penalty);
     previous_ = loss + penalty;
   }
+
+  /// The best pair's W is kept lazily: while it is the current W nothing is copied; it is saved
+  /// just before the current W changes, by save_best_w (whole) or, in the fused pass, by
+  /// save_best_w_rows (each block of rows before its update) followed by best_w_saved.
+  void save_best_w(const Matrix<T>& w) {
+    if (!best_w_is_current_) return;
+    best_w_ = w;
+    best_w_is_current_ = false;
+  }
+  void save_best_w_rows(const Matrix<T>& w, Index first, Index count) {
+    if (!best_w_is_current_) return;
+    std::copy_n(w.data() + first * w.cols, count * w.cols, best_w_.data() + first * w.cols);
+  }
+  void best_w_saved() { best_w_is_current_ = false; }
 
   /// After W's update: remember the plain W and extrapolate it in place.
   void step_w(Matrix<T>& w) {
@@ -121,6 +137,14 @@ class Extrapolation {
   /// thread, while others run other blocks).
   void step_w_rows(Matrix<T>& w, Index first, Index count) {
     const Index begin = first * w.cols, size = count * w.cols;
+    // The next block's rows, on their way into the cache while this block is moved.
+    const Index ahead = std::min(size, w.values.size() > std::size_t(begin + size)
+                                           ? Index(w.values.size()) - begin - size
+                                           : Index(0));
+    for (Index i = 0; i < ahead; i += 64 / Index(sizeof(T))) {
+      __builtin_prefetch(w_last_.data() + begin + size + i);
+      __builtin_prefetch(w_plain_.data() + begin + size + i, 1);
+    }
     std::copy_n(w.data() + begin, size, w_plain_.data() + begin);
     move_range(w.data() + begin, w_plain_.data() + begin, w_last_.data() + begin, size,
                step_beta());
@@ -141,6 +165,7 @@ class Extrapolation {
     // Progress within the margin: extrapolation has done its work; plain iterations from here.
     if (objective <= previous_ && objective > previous_ - margin_) plain_ = true;
     if (objective > previous_ + margin_) {
+      save_best_w(f.w);
       f.w = w_last_;
       f.ht = h_last_;
       beta_bar_ = beta_before_;
@@ -159,7 +184,7 @@ class Extrapolation {
   }
 
   void take_best(core::Factors<T>& f) {
-    f.w = std::move(best_w_);
+    if (!best_w_is_current_) f.w = std::move(best_w_);
     f.ht = std::move(best_h_);
   }
 
@@ -171,7 +196,7 @@ class Extrapolation {
   bool below_floor() const { return plain_ || previous_ <= floor_; }
 
   void keep_best(const core::Factors<T>& f, double loss, double penalty) {
-    best_w_ = f.w;
+    best_w_is_current_ = true;  // copied only when f.w is about to change (save_best_w)
     best_h_ = f.ht;
     best_loss = loss;
     best_penalty = penalty;
@@ -202,7 +227,7 @@ class Extrapolation {
   Matrix<T> w_last_, h_last_, w_plain_, best_w_, best_h_;
   double beta_ = kBeta0, beta_before_ = kBeta0, beta_bar_ = 1, previous_ = 0, margin_ = 0,
          floor_ = 0;
-  bool plain_ = false;
+  bool plain_ = false, best_w_is_current_ = false;
   int threads_ = 1;
 };
 
@@ -266,6 +291,7 @@ class Driver {
           scratch.assign(static_cast<std::size_t>(std::max(threads_, omp_get_max_threads())),
                          rules::LaneScratch(k));
         auto block = [&](Index first, Index count, const T* p) {
+          if (extrapolate) ex.save_best_w_rows(f.w, first, count);
           rules::coordinate_descent_lanes(f.w.row(first), p, count, fused->l1, fused->g.data(), k,
                                           fused->control,
                                           scratch[static_cast<std::size_t>(omp_get_thread_num())],
@@ -275,6 +301,7 @@ class Driver {
         ScopedTimer timer(time.fused);
         x_.fused_w_pass(f.ht.data(), k, f.w.data(), rules::kLanes, block, xtw.data(),
                         gram_w.data());
+        if (extrapolate) ex.best_w_saved();
         for (double v : row_violation) violation += v;
       }
       if (!fused) {
@@ -288,6 +315,7 @@ class Driver {
         }
         {
           ScopedTimer timer(time.updates);
+          if (extrapolate) ex.save_best_w(f.w);
           violation = rule->update(f.w, xh, gram_h, penalties_.w, threads_);
           if (extrapolate) ex.step_w(f.w);
         }

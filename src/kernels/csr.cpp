@@ -297,6 +297,11 @@ void fused_rows(const M& x, T scale, const T* right, Index p, T* w, Index block_
       double* g = gram_partial.data() + c * p * p;
       for (Index r0 = chunks.begin(c); r0 < chunks.end(c); r0 += block_rows) {
         const Index r1 = std::min(r0 + block_rows, chunks.end(c));
+        // The next block's rows of w, which block() will read and write, on their way into the
+        // cache while this block's rows of X·right are formed.
+        const Index next = std::min(r1 + block_rows, chunks.end(c));
+        for (const T* a = w + r1 * p; a < w + next * p; a += 64 / sizeof(T))
+          __builtin_prefetch(a, 1);
         for (Index r = r0; r < r1; ++r)
           times_row(x, r, scale, in.get(), p, padded, rows_p.data() + (r - r0) * p);
         block(r0, r1 - r0, rows_p.data());
