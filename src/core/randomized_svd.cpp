@@ -115,7 +115,7 @@ class Sketch {
 
 template <typename T>
 TruncatedSvd randomized_svd(const Data<T>& x, Index rank, Index oversamples, int power_iterations,
-                            std::uint32_t seed, int threads) {
+                            std::uint32_t seed, int threads, double settled) {
   threads = threads > 0 ? threads : omp_get_max_threads();
   const Index l = std::min(rank + oversamples, std::min(x.rows(), x.cols()));
   NumpyRandom rng(seed);
@@ -128,9 +128,24 @@ TruncatedSvd randomized_svd(const Data<T>& x, Index rank, Index oversamples, int
   sketch.forward(omega, q);
   // Inside the power iterations a basis only has to keep the columns apart (scikit-learn uses an
   // LU factor there): one Cholesky pass on the long side, two on the short one.
+  Eigen::VectorXd estimates;
   for (int it = 0; it < power_iterations; ++it) {
     orthonormalize(q, threads, 1);
     sketch.backward(q, back);
+    if (settled > 0) {
+      // The singular values of Xᵀ·Q (Q orthonormal) estimate X's from below and rise towards
+      // them with every iteration: once the leading ones have settled, stop.
+      const Eigen::VectorXd previous = estimates;
+      const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(gram_of(back, threads),
+                                                                 Eigen::EigenvaluesOnly);
+      estimates = eigen.eigenvalues().reverse().head(std::min(rank, l)).cwiseMax(0.0).cwiseSqrt();
+      if (previous.size() == estimates.size() &&
+          ((estimates - previous).cwiseAbs().array() <= settled * estimates.array()).all()) {
+        orthonormalize(back, threads);
+        sketch.forward(back, q);
+        break;
+      }
+    }
     orthonormalize(back, threads);
     sketch.forward(back, q);
   }
@@ -153,8 +168,8 @@ TruncatedSvd randomized_svd(const Data<T>& x, Index rank, Index oversamples, int
 }
 
 template TruncatedSvd randomized_svd<float>(const Data<float>&, Index, Index, int, std::uint32_t,
-                                            int);
+                                            int, double);
 template TruncatedSvd randomized_svd<double>(const Data<double>&, Index, Index, int, std::uint32_t,
-                                             int);
+                                             int, double);
 
 }  // namespace nmfkit::core

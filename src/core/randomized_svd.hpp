@@ -14,12 +14,13 @@ struct TruncatedSvd {
   Eigen::MatrixXd v;  ///< cols × rank, orthonormal columns
 };
 
-/// The leading `rank` singular triplets of X, with `oversamples` extra directions and
+/// The leading `rank` singular triplets of X, with `oversamples` extra directions and at most
 /// `power_iterations` power iterations, each basis orthonormalised (Cholesky QR twice, or
-/// Householder QR for nearly dependent columns). `threads` (0 = all cores) does not change the
-/// result.
+/// Householder QR for nearly dependent columns). With `settled` > 0 the power iterations stop
+/// early, once an iteration changes none of the leading `rank` singular value estimates by more
+/// than that fraction. `threads` (0 = all cores) does not change the result.
 template <typename T>
 TruncatedSvd randomized_svd(const Data<T>& x, Index rank, Index oversamples, int power_iterations,
-                            std::uint32_t seed, int threads = 1);
+                            std::uint32_t seed, int threads = 1, double settled = 0);
 
 }  // namespace nmfkit::core

@@ -325,3 +325,33 @@ TEST(SketchOversamples, ScikitLearnsTenUnlessRoundingDownToABlockLeavesFive) {
     EXPECT_TRUE(extra == 10 || ((k + extra) % 16 == 0 && extra >= 5 && extra < 10)) << k;
   }
 }
+
+TEST(RandomizedSvdSettled, StopsOnceTheLeadingValuesHaveSettled) {
+  // Non-negative data with a decaying spectrum: rank-6 products with component scales halving,
+  // plus a little noise. With a 1% tolerance the leading values agree with the full run to
+  // about that; without one, every power iteration runs.
+  const nmfkit::Index n = 300, m = 80, r = 6;
+  std::mt19937 gen(5);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<double> values(static_cast<std::size_t>(n * m), 0.0);
+  for (nmfkit::Index l = 0; l < r; ++l) {
+    std::vector<double> a(static_cast<std::size_t>(n)), b(static_cast<std::size_t>(m));
+    for (double& v : a) v = u(gen);
+    for (double& v : b) v = u(gen) * std::pow(0.5, double(l));
+    for (nmfkit::Index i = 0; i < n; ++i)
+      for (nmfkit::Index j = 0; j < m; ++j)
+        values[static_cast<std::size_t>(i * m + j)] +=
+            a[static_cast<std::size_t>(i)] * b[static_cast<std::size_t>(j)];
+  }
+  for (double& v : values) v += 0.01 * u(gen);
+  const nmfkit::core::DenseData<double> data(nmfkit::DenseView<double>(values.data(), n, m), 1);
+  const auto capped = nmfkit::core::randomized_svd(data, r, 10, 7, 0, 1);
+  const auto settled = nmfkit::core::randomized_svd(data, r, 10, 7, 0, 1, 1e-2);
+  for (nmfkit::Index i = 0; i < r; ++i)
+    EXPECT_NEAR(settled.s(i), capped.s(i), 2e-2 * capped.s(i)) << i;
+  const auto explicit_count = nmfkit::core::randomized_svd(data, r, 10, 7, 0, 1, 0.0);
+  EXPECT_EQ(capped.s, explicit_count.s);
+  // A tolerance no iteration can meet runs them all too.
+  const auto strict = nmfkit::core::randomized_svd(data, r, 10, 7, 0, 1, 1e-300);
+  EXPECT_EQ(strict.s, capped.s);
+}
