@@ -45,6 +45,27 @@ Matrix<T> uniform_matrix(Index n, Index m, std::uint32_t seed, double low = 0.0)
   return x;
 }
 
+/// rows × cols 8-bit levels (as 8-bit images hold them), each zero with probability `zeros`,
+/// the others uniform in 1…255.
+inline std::vector<std::uint8_t> random_levels(Index rows, Index cols, double zeros,
+                                               std::uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_int_distribution<int> level(1, 255);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<std::uint8_t> x(static_cast<std::size_t>(rows * cols), 0);
+  for (std::uint8_t& v : x)
+    if (u(gen) >= zeros) v = static_cast<std::uint8_t>(level(gen));
+  return x;
+}
+
+/// The levels as the loaders convert them: T(q · scale), computed in double.
+template <typename T>
+std::vector<T> converted_levels(const std::vector<std::uint8_t>& levels, double scale) {
+  std::vector<T> x(levels.size());
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<T>(double(levels[i]) * scale);
+  return x;
+}
+
 /// Options for `solver` with k components on one thread; everything else default.
 inline FitOptions options_for(const std::string& solver, int k) {
   FitOptions o;

@@ -138,12 +138,10 @@ class Extrapolation {
   void step_w_rows(Matrix<T>& w, Index first, Index count) {
     const Index begin = first * w.cols, size = count * w.cols;
     // The next block's rows, on their way into the cache while this block is moved.
-    const Index ahead = std::min(size, w.values.size() > std::size_t(begin + size)
-                                           ? Index(w.values.size()) - begin - size
-                                           : Index(0));
-    for (Index i = 0; i < ahead; i += 64 / Index(sizeof(T))) {
-      __builtin_prefetch(w_last_.data() + begin + size + i);
-      __builtin_prefetch(w_plain_.data() + begin + size + i, 1);
+    const Index next_end = std::min(begin + 2 * size, Index(w.values.size()));
+    for (Index i = begin + size; i < next_end; i += 64 / Index(sizeof(T))) {
+      __builtin_prefetch(w_last_.data() + i);
+      __builtin_prefetch(w_plain_.data() + i, 1);
     }
     std::copy_n(w.data() + begin, size, w_plain_.data() + begin);
     move_range(w.data() + begin, w_plain_.data() + begin, w_last_.data() + begin, size,

@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "../test_data.hpp"
 #include "core/csr_data.hpp"
 #include "kernels/csr.hpp"
 #include "nmfkit/errors.hpp"
@@ -153,25 +154,6 @@ TYPED_TEST(CsrBytesTest, CsrDataUsesBytesForEightBitImagesOnly) {
   EXPECT_FALSE(core::CsrData<T>(DenseView<T>(y.data(), n, m), 2, true).bytes());
 }
 
-/// rows × cols 8-bit levels, each zero with probability `zeros`.
-std::vector<std::uint8_t> levels_of(Index rows, Index cols, double zeros, std::uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::uniform_int_distribution<int> level(1, 255);
-  std::uniform_real_distribution<double> u(0, 1);
-  std::vector<std::uint8_t> x(static_cast<std::size_t>(rows * cols), 0);
-  for (std::uint8_t& v : x)
-    if (u(gen) >= zeros) v = static_cast<std::uint8_t>(level(gen));
-  return x;
-}
-
-/// The levels as the loaders convert them: T(q · scale), computed in double.
-template <typename T>
-std::vector<T> converted(const std::vector<std::uint8_t>& levels, double scale) {
-  std::vector<T> x(levels.size());
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<T>(double(levels[i]) * scale);
-  return x;
-}
-
 TYPED_TEST(CsrBytesTest, FromLevelsKeepsEveryNonZeroWhereverTheZerosRun) {
   using T = TypeParam;
   // Images-like rows: zero runs of every length (whole 8-byte words and parts of them), a width
@@ -242,14 +224,14 @@ TEST(ByteCounts, CountsEveryByteForAnyLengthAndThreads) {
 TYPED_TEST(CsrBytesTest, FromLevelsEqualsTheFormOfTheConvertedMatrix) {
   using T = TypeParam;
   const Index n = 5000, m = 120;
-  const std::vector<std::uint8_t> q = levels_of(n, m, 0.7, 4);
+  const std::vector<std::uint8_t> q = testing::random_levels(n, m, 0.7, 4);
   const DenseView<std::uint8_t> levels(q.data(), n, m);
   std::array<std::int64_t, 256> expected{};
   for (std::uint8_t v : q) ++expected[v];
   EXPECT_EQ(kernels::level_counts(levels, 1), expected);
   EXPECT_EQ(kernels::level_counts(levels, 3), expected);
   for (double scale : {1.0 / 255.0, 1.0}) {
-    const std::vector<T> x = converted<T>(q, scale);
+    const std::vector<T> x = testing::converted_levels<T>(q, scale);
     const auto reference = kernels::csr_bytes(DenseView<T>(x.data(), n, m), 2);
     ASSERT_TRUE(reference.has_value());
     std::array<T, 256> palette{};
@@ -282,8 +264,8 @@ TEST(FitLevels, EqualsTheFitOfTheFloatCopy) {
   };
   for (const Case& c : {Case{0.8, "cd", 2, 1e-4}, Case{0.8, "hals", 2, 1e-4}, Case{0.2, "cd", 2, 0},
                         Case{0.8, "mu", 1, 0}}) {
-    const std::vector<std::uint8_t> q = levels_of(n, m, c.zeros, 11);
-    const std::vector<float> x = converted<float>(q, 1.0 / 255.0);
+    const std::vector<std::uint8_t> q = testing::random_levels(n, m, c.zeros, 11);
+    const std::vector<float> x = testing::converted_levels<float>(q, 1.0 / 255.0);
     FitOptions o;
     o.k = 5;
     o.solver = c.solver;

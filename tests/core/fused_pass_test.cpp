@@ -20,23 +20,6 @@ namespace {
 
 using testing::same_bytes;
 
-/// rows × cols 8-bit levels, each zero with probability `zeros`.
-std::vector<std::uint8_t> levels(Index rows, Index cols, double zeros, std::uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<double> u(0, 1);
-  std::uniform_int_distribution<int> level(1, 255);
-  std::vector<std::uint8_t> x(static_cast<std::size_t>(rows * cols));
-  for (std::uint8_t& v : x) v = u(gen) < zeros ? 0 : static_cast<std::uint8_t>(level(gen));
-  return x;
-}
-
-template <typename T>
-std::vector<T> scaled(const std::vector<std::uint8_t>& q) {
-  std::vector<T> x(q.size());
-  for (std::size_t i = 0; i < q.size(); ++i) x[i] = static_cast<T>(q[i] * (1.0 / 255.0));
-  return x;
-}
-
 template <typename T>
 std::vector<T> uniform(std::size_t count, std::uint32_t seed) {
   std::mt19937 gen(seed);
@@ -62,8 +45,8 @@ TYPED_TEST(FusedRows, EqualsTheSeparateStepsBitForBit) {
   using T = TypeParam;
   // 5000 rows: three row chunks of unequal length, none a multiple of the block sizes.
   const Index n = 5000, m = 37;
-  const std::vector<std::uint8_t> q = levels(n, m, 0.6, 1);
-  const std::vector<T> xv = scaled<T>(q);
+  const std::vector<std::uint8_t> q = testing::random_levels(n, m, 0.6, 1);
+  const std::vector<T> xv = testing::converted_levels<T>(q, 1.0 / 255.0);
   const DenseView<T> view(xv.data(), n, m);
   const kernels::CsrMatrix<T> csr = kernels::csr_from_dense(view, 2);
   const auto bytes = kernels::csr_bytes(view, 2);
@@ -152,8 +135,8 @@ FitOptions options_of(const Variant& v, int k) {
 TYPED_TEST(FusedRows, FitsWithAndWithoutItAreTheSame) {
   using T = TypeParam;
   const Index n = 3000, m = 49;
-  const std::vector<std::uint8_t> q = levels(n, m, 0.5, 4);
-  const std::vector<T> xv = scaled<T>(q);
+  const std::vector<std::uint8_t> q = testing::random_levels(n, m, 0.5, 4);
+  const std::vector<T> xv = testing::converted_levels<T>(q, 1.0 / 255.0);
   const DenseView<T> view(xv.data(), n, m);
   for (const Variant& v : kVariants)
     for (const int k : {3, 10, 20}) {
@@ -167,7 +150,7 @@ TYPED_TEST(FusedRows, FitsWithAndWithoutItAreTheSame) {
 
 TEST(FusedRowsLevels, FitsOfEightBitLevelsWithAndWithoutItAreTheSame) {
   const Index n = 3000, m = 49;
-  const std::vector<std::uint8_t> q = levels(n, m, 0.5, 5);
+  const std::vector<std::uint8_t> q = testing::random_levels(n, m, 0.5, 5);
   const LevelsView x{DenseView<std::uint8_t>(q.data(), n, m)};
   for (const Variant& v : kVariants)
     expect_same_fits<float>(
@@ -178,7 +161,7 @@ TEST(FusedRowsLevels, StoppingRulesAndTinyDataAgree) {
   // cd's projected-gradient rule and the error-window rule stop at the same iteration with the
   // fused pass; fewer rows than a block, an all-zero row.
   const Index n = 3000, m = 49;
-  const std::vector<std::uint8_t> q = levels(n, m, 0.5, 7);
+  const std::vector<std::uint8_t> q = testing::random_levels(n, m, 0.5, 7);
   const LevelsView x{DenseView<std::uint8_t>(q.data(), n, m)};
   for (const char* solver : {"cd", "hals"}) {
     FitOptions o = options_of(kVariants[0], 6);
@@ -188,7 +171,7 @@ TEST(FusedRowsLevels, StoppingRulesAndTinyDataAgree) {
     expect_same_fits<float>(
         o, [&](const FitOptions& oo) { return fit(x, oo); }, solver);
   }
-  std::vector<std::uint8_t> tiny = levels(10, 12, 0.5, 8);
+  std::vector<std::uint8_t> tiny = testing::random_levels(10, 12, 0.5, 8);
   std::fill(tiny.begin() + 24, tiny.begin() + 36, std::uint8_t{0});  // row 2
   const LevelsView t{DenseView<std::uint8_t>(tiny.data(), 10, 12)};
   for (const Variant& v : kVariants)
@@ -198,8 +181,8 @@ TEST(FusedRowsLevels, StoppingRulesAndTinyDataAgree) {
 
 TEST(FusedRowsLevels, DenseDataAndTransformDoNotUseIt) {
   const Index n = 400, m = 30;
-  const std::vector<std::uint8_t> q = levels(n, m, 0.5, 6);
-  const std::vector<float> xv = scaled<float>(q);
+  const std::vector<std::uint8_t> q = testing::random_levels(n, m, 0.5, 6);
+  const std::vector<float> xv = testing::converted_levels<float>(q, 1.0 / 255.0);
   const DenseView<float> view(xv.data(), n, m);
   FitOptions o = options_of(kVariants[0], 4);
   o.format = DataFormat::kDense;
