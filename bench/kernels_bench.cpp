@@ -23,6 +23,7 @@
 #include "io/array.hpp"
 #include "io/idx.hpp"
 #include "kernels/blas.hpp"
+#include "kernels/blas_threads.hpp"
 #include "kernels/csr.hpp"
 #include "kernels/dense.hpp"
 
@@ -103,7 +104,7 @@ void BM_DenseTimes(benchmark::State& state) {
   const DenseView<float> x(images().data(), kN, kM);
   const std::vector<float> ht = uniform(kM * k);
   std::vector<float> out(static_cast<std::size_t>(kN * k));
-  nmfkit::kernels::SingleThreadedBlas guard;
+  nmfkit::kernels::BlasThreadsGuard guard;
   for (auto _ : state) nmfkit::kernels::times(x, 1.0f, ht.data(), k, out.data(), threads(state));
   state.counters["GFlop/s"] = benchmark::Counter(2.0 * double(kN) * double(kM) * double(k) * 1e-9,
                                                  benchmark::Counter::kIsIterationInvariantRate);
@@ -114,7 +115,7 @@ void BM_DenseTransposeTimes(benchmark::State& state) {
   const DenseView<float> x(images().data(), kN, kM);
   const std::vector<float> w = uniform(kN * k);
   std::vector<float> out(static_cast<std::size_t>(kM * k));
-  nmfkit::kernels::SingleThreadedBlas guard;
+  nmfkit::kernels::BlasThreadsGuard guard;
   for (auto _ : state)
     nmfkit::kernels::transpose_times(x, 1.0f, w.data(), k, out.data(), threads(state));
   state.counters["GFlop/s"] = benchmark::Counter(2.0 * double(kN) * double(kM) * double(k) * 1e-9,

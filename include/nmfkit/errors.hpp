@@ -29,4 +29,11 @@ class NumericError : public Error {
   using Error::Error;
 };
 
+/// The work was stopped from outside before it finished (FitContext::cancel, or the progress
+/// callback of select_rank).
+class Cancelled : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace nmfkit

@@ -2,6 +2,8 @@
 /// fit(), transform(), inverse_transform(): X ≈ W·H with non-negative W (n × k) and H (k × m).
 #include <cstdint>
 
+#include "nmfkit/context.hpp"
+#include "nmfkit/data.hpp"
 #include "nmfkit/matrix.hpp"
 #include "nmfkit/options.hpp"
 #include "nmfkit/result.hpp"
@@ -37,6 +39,15 @@ struct LevelsView {
 /// is that of fit() on the float copy up to rounding in ‖X‖ (summed in another order).
 FitResult<float> fit(const LevelsView& x, const FitOptions& options,
                      const StartFactors<float>* start = nullptr);
+
+/// fit() of X in the caller's storage (data.hpp): rows read from disk, the rows one process
+/// holds (with a context whose reducer combines the sums over samples across processes), another
+/// library's matrix. The fit reads X only through the interface; it does not check X's entries.
+/// The result's format is "custom".
+FitResult<float> fit(const Data<float>& x, const FitOptions& options,
+                     const StartFactors<float>* start = nullptr, const FitContext& context = {});
+FitResult<double> fit(const Data<double>& x, const FitOptions& options,
+                      const StartFactors<double>* start = nullptr, const FitContext& context = {});
 
 /// Factorizes X from its observed entries only: `observed` (the shape of X) is nonzero where X is
 /// observed and 0 where it is missing. Missing entries take no part in the fit or the loss (they

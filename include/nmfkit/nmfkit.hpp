@@ -1,5 +1,7 @@
 #pragma once
 /// Umbrella header of nmfkit's numeric core.
+#include "nmfkit/context.hpp"
+#include "nmfkit/data.hpp"
 #include "nmfkit/errors.hpp"
 #include "nmfkit/fit.hpp"
 #include "nmfkit/matrix.hpp"

@@ -76,12 +76,6 @@ struct RankResult {
   double seconds = 0;         ///< wall time of the whole selection
 };
 
-/// Stopped by RankOptions::progress.
-class Cancelled : public Error {
- public:
-  using Error::Error;
-};
-
 /// For each candidate k and each fold: holds out a random `holdout` fraction of the observed
 /// entries, fits the rest (fit() with a mask), and measures the error on the held-out entries.
 /// `observed` (optional, the shape of X, nonzero = observed) marks entries that are missing

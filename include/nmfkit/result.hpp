@@ -13,8 +13,10 @@ template <typename T>
 struct FitResult {
   Matrix<T> W;  ///< n_samples × k activations (scikit-learn's fit_transform output)
   Matrix<T> H;  ///< k × n_features components (scikit-learn's components_)
-  /// Objective ½‖X−WH‖²_F at the initialisation (entry 0) and after each iteration, evaluated by
-  /// the Gram trick (accurate to about 1e-6·‖X‖² in single precision).
+  /// The objective minimised, at the initialisation (entry 0) and after each iteration: the
+  /// β-divergence D_β(X‖WH) (½‖X−WH‖²_F for Frobenius, over the observed entries in a masked
+  /// fit) plus the regularisation terms. For Frobenius it comes from the Gram trick (accurate to
+  /// about 1e-6·‖X‖² in single precision); with extrapolation each entry is the best so far.
   std::vector<double> loss_history;
   /// Wall time since the fit started (initialisation included) at which each loss_history entry
   /// was reached: with it the history is an error-against-time curve.
@@ -28,7 +30,7 @@ struct FitResult {
   std::uint64_t seed = 0;     ///< the seed used
   int threads = 1;            ///< threads used
   std::string solver;         ///< the update rule used
-  std::string format;         ///< how X was stored: "dense" or "sparse"
+  std::string format;  ///< how X was stored: "dense", "sparse", or "custom" (a caller's Data)
   Init init = Init::kNndsvda;
   Timings timings;
 };

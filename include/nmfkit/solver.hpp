@@ -12,13 +12,13 @@ struct SolverInfo {
   bool any_beta = false;         ///< handles every β-divergence, not only the Frobenius loss
 };
 
-/// Every registered update rule, the default ("hals") first.
+/// Every registered update rule, in the registry's order (FitOptions::solver names the default).
 std::span<const SolverInfo> solvers();
 /// The registered rule called `name`; throws InvalidArgument for an unknown name.
 const SolverInfo& solver_info(std::string_view name);
 /// True if `name` is a registered update rule.
 bool has_solver(std::string_view name);
-/// "hals, mu": the registered names joined for messages.
+/// "hals, cd, anls-bpp, mu": the registered names joined for messages.
 std::string solver_names();
 
 }  // namespace nmfkit

@@ -143,11 +143,11 @@ double divergence_row(const T* x, double s, const T* wh_row, Index m, double bet
 /// by (W·H)^(β−1): the matrices whose products with the other factor give the numerator and the
 /// denominator of the update. W·H = 0 becomes ε in the first when β < 2, in the second when β < 1.
 template <typename T>
-void mu_terms(const DenseView<T>& x, Index r0, Index rows, double s, double beta, T* wh, T* num) {
+void mu_terms(const DenseView<T>& x, Index rows, double s, double beta, T* wh, T* num) {
   const Index m = x.cols;
   if (beta == 1) {
     for (Index i = 0; i < rows; ++i) {
-      const T* xi = x.row(r0 + i);
+      const T* xi = x.row(i);
       const T* whi = wh + i * m;
       T* numi = num + i * m;
       for (Index j = 0; j < m; ++j)
@@ -161,7 +161,7 @@ void mu_terms(const DenseView<T>& x, Index r0, Index rows, double s, double beta
     const bool safe_num = kFixed ? B < 4 : beta < 2;  // ε replaces W·H = 0 for β < 2
     const bool safe_den = kFixed ? B < 2 : beta < 1;  // and in the denominator for β < 1
     for (Index i = 0; i < rows; ++i) {
-      const T* xi = x.row(r0 + i);
+      const T* xi = x.row(i);
       T* whi = wh + i * m;
       T* numi = num + i * m;
       for (Index j = 0; j < m; ++j) {
@@ -209,38 +209,56 @@ std::vector<double> column_sums(const Matrix<T>& f, int threads) {
   return total;
 }
 
+/// X's rows as the kernels below read them: blocks of consecutive rows, dense.
 template <typename T>
-void check_shapes(const char* what, const DenseView<T>& x, const Matrix<T>& w,
-                  const Matrix<T>& ht) {
-  if (w.rows != x.rows || ht.rows != x.cols || w.cols != ht.cols)
-    throw InvalidArgument(std::string(what) + ": X is " + std::to_string(x.rows) + " x " +
-                          std::to_string(x.cols) + " but W is " + std::to_string(w.rows) + " x " +
+struct ViewRows {
+  const DenseView<T>& x;
+  Index rows() const { return x.rows; }
+  Index cols() const { return x.cols; }
+  DenseView<T> block(Index first, Index count, std::vector<T>&) const {
+    return DenseView<T>(x.row(first), count, x.cols, x.stride);
+  }
+};
+template <typename T>
+struct DataRows {
+  const nmfkit::Data<T>& x;
+  Index rows() const { return x.rows(); }
+  Index cols() const { return x.cols(); }
+  DenseView<T> block(Index first, Index count, std::vector<T>& buffer) const {
+    return x.row_block(first, count, buffer);
+  }
+};
+
+template <typename T, typename Rows>
+void check_shapes(const char* what, const Rows& x, const Matrix<T>& w, const Matrix<T>& ht) {
+  if (w.rows != x.rows() || ht.rows != x.cols() || w.cols != ht.cols)
+    throw InvalidArgument(std::string(what) + ": X is " + std::to_string(x.rows()) + " x " +
+                          std::to_string(x.cols()) + " but W is " + std::to_string(w.rows) + " x " +
                           std::to_string(w.cols) + " and Ht is " + std::to_string(ht.rows) + " x " +
                           std::to_string(ht.cols));
 }
 
-}  // namespace
-
-template <typename T>
-double beta_divergence(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
-                       const Matrix<T>& ht, double beta, int threads) {
+template <typename T, typename Rows>
+double divergence_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, const Matrix<T>& ht,
+                       double beta, int threads) {
   check_shapes("beta_divergence", x, w, ht);
   threads = std::max(1, threads);
-  const Index m = x.cols, k = w.cols;
+  const Index m = x.cols(), k = w.cols;
   const Matrix<T> h = transposed(ht.view());  // k × m, the right operand of W·H
-  const Blocks b = blocks_for(x.rows, m);
+  const Blocks b = blocks_for(x.rows(), m);
   std::vector<double> partial(size(b.chunks.count), 0.0);
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<T> wh(size(b.rows * m));
+    std::vector<T> wh(size(b.rows * m)), buffer;
 #pragma omp for schedule(dynamic, 1)
     for (Index c = 0; c < b.chunks.count; ++c) {
       double sum = 0;
       for (Index r0 = b.chunks.begin(c); r0 < b.chunks.end(c); r0 += b.rows) {
         const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
+        const DenseView<T> xb = x.block(r0, rows, buffer);
         kernels::gemm(false, rows, m, k, T(1), w.row(r0), k, h.data(), m, wh.data(), m);
         for (Index i = 0; i < rows; ++i)
-          sum += divergence_row(x.row(r0 + i), inverse_scale, wh.data() + i * m, m, beta);
+          sum += divergence_row(xb.row(i), inverse_scale, wh.data() + i * m, m, beta);
       }
       partial[size(c)] = sum;
     }
@@ -252,14 +270,14 @@ double beta_divergence(const DenseView<T>& x, double inverse_scale, const Matrix
   return total / (beta * (beta - 1));
 }
 
-template <typename T>
-void beta_mu_update_w(const DenseView<T>& x, double inverse_scale, Matrix<T>& w,
-                      const Matrix<T>& ht, double beta, double l1, double l2, int threads) {
+template <typename T, typename Rows>
+void update_w_impl(const Rows& x, double inverse_scale, Matrix<T>& w, const Matrix<T>& ht,
+                   double beta, double l1, double l2, int threads) {
   check_shapes("beta_mu_update_w", x, w, ht);
   threads = std::max(1, threads);
-  const Index m = x.cols, k = w.cols;
+  const Index m = x.cols(), k = w.cols;
   const double gamma = beta_mu_exponent(beta);
-  const Blocks b = blocks_for(x.rows, m);
+  const Blocks b = blocks_for(x.rows(), m);
   // The denominator's parts that do not depend on the row: HHᵀ (β = 2), H's row sums (β = 1).
   std::vector<double> hht;
   std::vector<double> h_sum;
@@ -277,19 +295,20 @@ void beta_mu_update_w(const DenseView<T>& x, double inverse_scale, Matrix<T>& w,
       wh.resize(size(b.rows * m));
       terms.resize(size(b.rows * m));
     }
-    std::vector<T> num(size(b.rows * k)), den(size(b.rows * k));
+    std::vector<T> num(size(b.rows * k)), den(size(b.rows * k)), buffer;
     std::vector<double> row_den(size(k));
 #pragma omp for schedule(dynamic, 1)
     for (Index c = 0; c < b.chunks.count; ++c) {
       for (Index r0 = b.chunks.begin(c); r0 < b.chunks.end(c); r0 += b.rows) {
         const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
+        const DenseView<T> xb = x.block(r0, rows, buffer);
         double num_scale = 1;  // s for β = 2, whose numerator is X·Hᵀ formed from X itself
         if (beta == 2) {
-          kernels::gemm(false, rows, k, m, T(1), x.row(r0), x.stride, ht.data(), k, num.data(), k);
+          kernels::gemm(false, rows, k, m, T(1), xb.data, xb.stride, ht.data(), k, num.data(), k);
           num_scale = inverse_scale;
         } else {
           kernels::gemm(false, rows, m, k, T(1), w.row(r0), k, h.data(), m, wh.data(), m);
-          mu_terms(x, r0, rows, inverse_scale, beta, wh.data(), terms.data());
+          mu_terms(xb, rows, inverse_scale, beta, wh.data(), terms.data());
           kernels::gemm(false, rows, k, m, T(1), terms.data(), m, ht.data(), k, num.data(), k);
           if (beta != 1)
             kernels::gemm(false, rows, k, m, T(1), wh.data(), m, ht.data(), k, den.data(), k);
@@ -314,14 +333,14 @@ void beta_mu_update_w(const DenseView<T>& x, double inverse_scale, Matrix<T>& w,
   }
 }
 
-template <typename T>
-void beta_mu_update_h(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
-                      Matrix<T>& ht, double beta, double l1, double l2, int threads) {
+template <typename T, typename Rows>
+void update_h_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, Matrix<T>& ht,
+                   double beta, double l1, double l2, int threads, const Reducer* reducer) {
   check_shapes("beta_mu_update_h", x, w, ht);
   threads = std::max(1, threads);
-  const Index m = x.cols, k = w.cols, mk = m * k;
+  const Index m = x.cols(), k = w.cols, mk = m * k;
   const double gamma = beta_mu_exponent(beta);
-  const Blocks b = blocks_for(x.rows, m);
+  const Blocks b = blocks_for(x.rows(), m);
   const bool summed_den = beta != 1 && beta != 2;  // denominator (W·H)^(β−1)ᵀ·W, summed over rows
   // Per-chunk partials of the numerator Σ_i termsᵢᵀ·Wᵢ (and of the denominator), added in chunk
   // order below.
@@ -335,19 +354,20 @@ void beta_mu_update_h(const DenseView<T>& x, double inverse_scale, const Matrix<
       wh.resize(size(b.rows * m));
       terms.resize(size(b.rows * m));
     }
-    std::vector<T> product(size(mk));
+    std::vector<T> product(size(mk)), buffer;
 #pragma omp for schedule(dynamic, 1)
     for (Index c = 0; c < b.chunks.count; ++c) {
       double* num = partial_num.data() + c * mk;
       double* den = summed_den ? partial_den.data() + c * mk : nullptr;
       for (Index r0 = b.chunks.begin(c); r0 < b.chunks.end(c); r0 += b.rows) {
         const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
+        const DenseView<T> xb = x.block(r0, rows, buffer);
         const T* wr = w.row(r0);
         if (beta == 2) {
-          kernels::gemm(true, m, k, rows, T(1), x.row(r0), x.stride, wr, k, product.data(), k);
+          kernels::gemm(true, m, k, rows, T(1), xb.data, xb.stride, wr, k, product.data(), k);
         } else {
           kernels::gemm(false, rows, m, k, T(1), wr, k, h.data(), m, wh.data(), m);
-          mu_terms(x, r0, rows, inverse_scale, beta, wh.data(), terms.data());
+          mu_terms(xb, rows, inverse_scale, beta, wh.data(), terms.data());
           kernels::gemm(true, m, k, rows, T(1), terms.data(), m, wr, k, product.data(), k);
         }
         for (Index e = 0; e < mk; ++e) num[e] += double(product[size(e)]);
@@ -358,6 +378,17 @@ void beta_mu_update_h(const DenseView<T>& x, double inverse_scale, const Matrix<
       }
     }
   }
+  // The sums over samples, each entry over the chunks in chunk order, then over processes.
+  std::vector<double> num_total(size(mk)), den_total(summed_den ? size(mk) : 0);
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (Index e = 0; e < mk; ++e) {
+    double s = 0, d = 0;
+    for (Index c = 0; c < b.chunks.count; ++c) s += partial_num[size(c * mk + e)];
+    num_total[size(e)] = s;
+    if (!summed_den) continue;
+    for (Index c = 0; c < b.chunks.count; ++c) d += partial_den[size(c * mk + e)];
+    den_total[size(e)] = d;
+  }
   // The denominator's parts that do not depend on the feature: WᵀW (β = 2), W's column sums with
   // zeros replaced by 1 (β = 1).
   std::vector<double> wtw;
@@ -367,9 +398,13 @@ void beta_mu_update_h(const DenseView<T>& x, double inverse_scale, const Matrix<
     kernels::gram(w.data(), w.rows, k, wtw.data(), threads);
   } else if (beta == 1) {
     w_sum = column_sums(w, threads);
-    for (double& v : w_sum)
-      if (v == 0) v = 1;
   }
+  if (reducer != nullptr) {
+    for (std::vector<double>* v : {&num_total, &den_total, &wtw, &w_sum})
+      if (!v->empty()) reducer->sum(*v);
+  }
+  for (double& v : w_sum)
+    if (v == 0) v = 1;
   const double num_scale = beta == 2 ? inverse_scale : 1.0;
 #pragma omp parallel num_threads(threads)
   {
@@ -379,16 +414,14 @@ void beta_mu_update_h(const DenseView<T>& x, double inverse_scale, const Matrix<
       T* hj = ht.row(j);
       for (Index l = 0; l < k; ++l) {
         const Index e = j * k + l;
-        double s = 0;
-        for (Index c = 0; c < b.chunks.count; ++c) s += partial_num[size(c * mk + e)];
-        row_num[size(l)] = num_scale * s;
+        row_num[size(l)] = num_scale * num_total[size(e)];
         double d = 0;
         if (beta == 2) {
           for (Index q = 0; q < k; ++q) d += double(hj[q]) * wtw[size(q * k + l)];
         } else if (beta == 1) {
           d = w_sum[size(l)];
         } else {
-          for (Index c = 0; c < b.chunks.count; ++c) d += partial_den[size(c * mk + e)];
+          d = den_total[size(e)];
         }
         row_den[size(l)] = d;
       }
@@ -399,13 +432,53 @@ void beta_mu_update_h(const DenseView<T>& x, double inverse_scale, const Matrix<
   }
 }
 
-#define NMFKIT_INSTANTIATE(T)                                                                  \
-  template double beta_divergence<T>(const DenseView<T>&, double, const Matrix<T>&,            \
-                                     const Matrix<T>&, double, int);                           \
-  template void beta_mu_update_w<T>(const DenseView<T>&, double, Matrix<T>&, const Matrix<T>&, \
-                                    double, double, double, int);                              \
-  template void beta_mu_update_h<T>(const DenseView<T>&, double, const Matrix<T>&, Matrix<T>&, \
-                                    double, double, double, int);
+}  // namespace
+
+template <typename T>
+double beta_divergence(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
+                       const Matrix<T>& ht, double beta, int threads) {
+  return divergence_impl(ViewRows<T>{x}, inverse_scale, w, ht, beta, threads);
+}
+template <typename T>
+double beta_divergence(const nmfkit::Data<T>& x, double inverse_scale, const Matrix<T>& w,
+                       const Matrix<T>& ht, double beta, int threads) {
+  return divergence_impl(DataRows<T>{x}, inverse_scale, w, ht, beta, threads);
+}
+template <typename T>
+void beta_mu_update_w(const DenseView<T>& x, double inverse_scale, Matrix<T>& w,
+                      const Matrix<T>& ht, double beta, double l1, double l2, int threads) {
+  update_w_impl(ViewRows<T>{x}, inverse_scale, w, ht, beta, l1, l2, threads);
+}
+template <typename T>
+void beta_mu_update_w(const nmfkit::Data<T>& x, double inverse_scale, Matrix<T>& w,
+                      const Matrix<T>& ht, double beta, double l1, double l2, int threads) {
+  update_w_impl(DataRows<T>{x}, inverse_scale, w, ht, beta, l1, l2, threads);
+}
+template <typename T>
+void beta_mu_update_h(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
+                      Matrix<T>& ht, double beta, double l1, double l2, int threads) {
+  update_h_impl(ViewRows<T>{x}, inverse_scale, w, ht, beta, l1, l2, threads, nullptr);
+}
+template <typename T>
+void beta_mu_update_h(const nmfkit::Data<T>& x, double inverse_scale, const Matrix<T>& w,
+                      Matrix<T>& ht, double beta, double l1, double l2, int threads,
+                      const Reducer* reducer) {
+  update_h_impl(DataRows<T>{x}, inverse_scale, w, ht, beta, l1, l2, threads, reducer);
+}
+
+#define NMFKIT_INSTANTIATE(T)                                                                     \
+  template double beta_divergence<T>(const DenseView<T>&, double, const Matrix<T>&,               \
+                                     const Matrix<T>&, double, int);                              \
+  template double beta_divergence<T>(const nmfkit::Data<T>&, double, const Matrix<T>&,            \
+                                     const Matrix<T>&, double, int);                              \
+  template void beta_mu_update_w<T>(const DenseView<T>&, double, Matrix<T>&, const Matrix<T>&,    \
+                                    double, double, double, int);                                 \
+  template void beta_mu_update_w<T>(const nmfkit::Data<T>&, double, Matrix<T>&, const Matrix<T>&, \
+                                    double, double, double, int);                                 \
+  template void beta_mu_update_h<T>(const DenseView<T>&, double, const Matrix<T>&, Matrix<T>&,    \
+                                    double, double, double, int);                                 \
+  template void beta_mu_update_h<T>(const nmfkit::Data<T>&, double, const Matrix<T>&, Matrix<T>&, \
+                                    double, double, double, int, const Reducer*);
 NMFKIT_INSTANTIATE(float)
 NMFKIT_INSTANTIATE(double)
 #undef NMFKIT_INSTANTIATE

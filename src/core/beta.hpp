@@ -3,14 +3,15 @@
 // W or of Hᵀ, each exactly as scikit-learn's _beta_divergence, _multiplicative_update_w and
 // _multiplicative_update_h (sklearn/decomposition/_nmf.py) compute them on dense X.
 //
-// X (n × m) is read as inverse_scale·X without a copy; W is n × k and H is kept transposed, Ht
-// (m × k), both row-major. W·H is never formed whole: rows are visited in the fixed chunks of
-// kernels::row_chunks, each in sub-blocks of about 1M entries (W_block·H by BLAS, then the
-// elementwise work in double), and every reduction over rows adds per-chunk partials in chunk
-// order, so the results are the same bytes for any thread count (threads < 1 counts as 1). Call
-// with OpenBLAS single-threaded (kernels::SingleThreadedBlas), as fit() does. Memory beyond the
-// factors: per thread two sub-blocks (2·~1M entries of T); the H update also keeps one m × k
-// partial per chunk in double, two for β ∉ {1, 2} (at most 32 chunks: 20 MB for m = 784, k = 50).
+// X (n × m) is read as inverse_scale·X without a copy, a DenseView or any nmfkit::Data's row
+// blocks; W is n × k and H is kept transposed, Ht (m × k), both row-major. W·H is never formed
+// whole: rows are visited in the fixed chunks of kernels::row_chunks, each in sub-blocks of about
+// 1M entries (W_block·H by BLAS, then the elementwise work in double), and every reduction over
+// rows adds per-chunk partials in chunk order, so the results are the same bytes for any thread
+// count (threads < 1 counts as 1). Call with OpenBLAS single-threaded (kernels::BlasThreadsGuard),
+// as fit() does. Memory beyond the factors: per thread two sub-blocks (2·~1M entries of T); the H
+// update also keeps one m × k partial per chunk in double, two for β ∉ {1, 2} (at most 32 chunks:
+// 20 MB for m = 784, k = 50).
 //
 // scikit-learn's conventions, kept on purpose:
 // - ε = float32's machine epsilon (kBetaEpsilon).
@@ -25,6 +26,8 @@
 //   column sums of W, a zero sum replaced by 1.
 // Not part of the updates (scikit-learn's fit loop does it after them): zeroing entries of W below
 // float64's epsilon when β < 1, and of H when β ≤ 1.
+#include "nmfkit/context.hpp"
+#include "nmfkit/data.hpp"
 #include "nmfkit/matrix.hpp"
 
 namespace nmfkit::core {
@@ -46,6 +49,9 @@ inline double beta_mu_exponent(double beta) {
 template <typename T>
 double beta_divergence(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
                        const Matrix<T>& ht, double beta, int threads);
+template <typename T>
+double beta_divergence(const nmfkit::Data<T>& x, double inverse_scale, const Matrix<T>& w,
+                       const Matrix<T>& ht, double beta, int threads);
 
 /// One multiplicative update of W (all rows) for β-divergence β, with penalty
 /// l1·‖W‖₁ + ½·l2·‖W‖²_F (l1, l2 already scaled as scikit-learn's l1_reg_W, l2_reg_W), as
@@ -53,11 +59,20 @@ double beta_divergence(const DenseView<T>& x, double inverse_scale, const Matrix
 template <typename T>
 void beta_mu_update_w(const DenseView<T>& x, double inverse_scale, Matrix<T>& w,
                       const Matrix<T>& ht, double beta, double l1, double l2, int threads);
+template <typename T>
+void beta_mu_update_w(const nmfkit::Data<T>& x, double inverse_scale, Matrix<T>& w,
+                      const Matrix<T>& ht, double beta, double l1, double l2, int threads);
 
 /// One multiplicative update of Hᵀ given the current W (pass the freshly updated one), as
 /// _multiplicative_update_h with γ = beta_mu_exponent(β) and penalty l1·‖H‖₁ + ½·l2·‖H‖²_F.
 template <typename T>
 void beta_mu_update_h(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
                       Matrix<T>& ht, double beta, double l1, double l2, int threads);
+/// With a reducer the sums over samples (the numerator and denominator, WᵀW, W's column sums)
+/// are combined across processes before the step.
+template <typename T>
+void beta_mu_update_h(const nmfkit::Data<T>& x, double inverse_scale, const Matrix<T>& w,
+                      Matrix<T>& ht, double beta, double l1, double l2, int threads,
+                      const Reducer* reducer = nullptr);
 
 }  // namespace nmfkit::core

@@ -1,9 +1,13 @@
 #include "core/data.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "kernels/blas.hpp"
+#include "kernels/chunks.hpp"
 
 namespace nmfkit::core {
 
@@ -41,21 +45,84 @@ kernels::NormAndSum check_dense_input(const DenseView<T>& x, int threads) {
   return stats;
 }
 
-double data_scale(const kernels::NormAndSum& stats, Index rows, Index cols, bool normalize) {
-  const double rms = std::sqrt(stats.squared_norm / (double(rows) * double(cols)));
+double data_scale(const DataStats& stats, double rows, Index cols, bool normalize) {
+  const double rms = std::sqrt(stats.squared_norm / (rows * double(cols)));
   return normalize && rms > 0 && std::isfinite(1.0 / rms) ? rms : 1.0;
 }
 
 template <typename T>
-DenseData<T>::DenseData(const DenseView<T>& x, int threads, bool normalize)
-    : x_(x), threads_(threads), stats_(check_dense_input(x, threads)) {
-  scale_ = data_scale(stats_, x.rows, x.cols, normalize);
+DenseStorage<T>::DenseStorage(const DenseView<T>& x, int threads)
+    : x_(x), stats_(check_dense_input(x, threads)) {}
+
+template <typename T>
+Scaled<T>::Scaled(const nmfkit::Data<T>& x, int threads, bool normalize, const Reducer* reducer)
+    : x_(&x), threads_(threads), stats_(x.stats()), total_rows_(double(x.rows())) {
+  if (reducer != nullptr) {
+    double sums[3] = {stats_.squared_norm, stats_.sum, total_rows_};
+    reducer->sum(sums);
+    stats_ = {sums[0], sums[1]};
+    total_rows_ = sums[2];
+  }
+  scale_ = data_scale(stats_, total_rows_, x.cols(), normalize);
   inverse_scale_ = 1.0 / scale_;
 }
 
 template kernels::NormAndSum check_dense_input<float>(const DenseView<float>&, int);
 template kernels::NormAndSum check_dense_input<double>(const DenseView<double>&, int);
-template class DenseData<float>;
-template class DenseData<double>;
+template class DenseStorage<float>;
+template class DenseStorage<double>;
+template class Scaled<float>;
+template class Scaled<double>;
 
 }  // namespace nmfkit::core
+
+namespace nmfkit {
+
+template <typename T>
+double Data<T>::residual_squared_norm(const T* w, const T* h, Index k, double scale,
+                                      int threads) const {
+  // The fixed row chunks, one dense block each, summed in chunk order.
+  const kernels::RowChunks chunks = kernels::row_chunks(rows());
+  std::vector<T> buffer;
+  double total = 0;
+  for (Index c = 0; c < chunks.count; ++c) {
+    const Index first = chunks.begin(c), count = chunks.end(c) - first;
+    if (count == 0) continue;
+    buffer.resize(static_cast<std::size_t>(count * cols()));
+    const DenseView<T> x = row_block(first, count, buffer);
+    total += kernels::residual_squared_norm(x, scale, w + first * k, h, k, threads);
+  }
+  return total;
+}
+
+template <typename T>
+bool Data<T>::has_zero(int threads) const {
+  const Index m = cols();
+  const Index block = std::max<Index>(1, (Index{1} << 16) / std::max<Index>(1, m));
+  bool zero = false;
+#pragma omp parallel num_threads(std::max(1, threads))
+  {
+    std::vector<T> buffer;
+#pragma omp for schedule(dynamic, 1) reduction(|| : zero)
+    for (Index r0 = 0; r0 < rows(); r0 += block) {
+      const Index count = std::min(block, rows() - r0);
+      buffer.resize(static_cast<std::size_t>(count * m));
+      const DenseView<T> x = row_block(r0, count, buffer);
+      for (Index i = 0; i < count && !zero; ++i)
+        for (Index j = 0; j < m; ++j)
+          if (x(i, j) == T(0)) zero = true;
+    }
+  }
+  return zero;
+}
+
+template <typename T>
+void Data<T>::fused_w_pass(const T*, Index, T, T*, Index, const RowBlockFn<T>&, T*, double*,
+                           int) const {
+  throw std::logic_error("this data has no fused pass");
+}
+
+template class Data<float>;
+template class Data<double>;
+
+}  // namespace nmfkit

@@ -1,47 +1,15 @@
 #pragma once
-// The data interface the driver and the initialisations see: exactly the products, ‖X‖² and mean.
-// Dense float/double is the first representation; sparse, 8-bit and MPI row blocks come later.
-#include <stdexcept>
+// nmfkit's dense storage of X (an implementation of the public nmfkit::Data interface) and the
+// scaled view through which the fit, the initialisations and the rank selection read any Data.
+#include <memory>
 
 #include "kernels/dense.hpp"
+#include "nmfkit/context.hpp"
+#include "nmfkit/data.hpp"
 #include "nmfkit/errors.hpp"
 #include "nmfkit/matrix.hpp"
 
 namespace nmfkit::core {
-
-/// The data a fit sees is X/c for a scalar c > 0 the representation chooses (scale()), so that the
-/// factors stay near 1 whatever X's magnitude: no float overflow or underflow in the products,
-/// and thresholds such as NNDSVD's 1e-6 act relative to the data. The driver scales the results
-/// back. Every method below describes X/c.
-template <typename T>
-class Data {
- public:
-  virtual ~Data() = default;
-  virtual Index rows() const = 0;
-  virtual Index cols() const = 0;
-  /// out (rows × p) = X · right (cols × p).
-  virtual void times(const T* right, Index p, T* out) const = 0;
-  /// out (cols × p) = Xᵀ · right (rows × p).
-  virtual void transpose_times(const T* right, Index p, T* out) const = 0;
-  /// One pass over X's rows for W's half-iteration: for each block of at most `block_rows`
-  /// consecutive rows, that block's rows of X·Hᵀ (ht: cols × k) go to block(...), which updates
-  /// the same rows of w (rows × k); the updated rows then enter xtw (cols × k) = Xᵀ·W and
-  /// gram (k × k, double) = WᵀW. X is read once instead of twice; the results equal those of
-  /// times, the updates, transpose_times and kernels::gram in sequence, bit for bit. Only where
-  /// has_fused_w_pass().
-  virtual void fused_w_pass(const T* ht, Index k, T* w, Index block_rows,
-                            const kernels::RowBlockFn<T>& block, T* xtw, double* gram) const {
-    (void)ht, (void)k, (void)w, (void)block_rows, (void)block, (void)xtw, (void)gram;
-    throw std::logic_error("this data representation has no fused pass");
-  }
-  virtual bool has_fused_w_pass() const { return false; }
-  /// ‖X − W·H‖²_F for W (rows × k) and H (k × cols), computed directly.
-  virtual double residual_squared_norm(const T* w, const T* h, Index k) const = 0;
-  virtual double squared_norm() const = 0;
-  virtual double mean() const = 0;
-  /// c: the data seen is X/c.
-  virtual double scale() const = 0;
-};
 
 /// Checks a dense input as every representation built from one does: not empty, a data pointer,
 /// rows and stride at most 2147483647 (so columns are too), stride >= columns, every entry
@@ -52,39 +20,98 @@ kernels::NormAndSum check_dense_input(const DenseView<T>& x, int threads);
 
 /// The c in X/c for data of these statistics: rms(X) with `normalize` (when that is positive and
 /// its inverse finite), otherwise 1.
-double data_scale(const kernels::NormAndSum& stats, Index rows, Index cols, bool normalize);
+double data_scale(const DataStats& stats, double rows, Index cols, bool normalize);
 
-/// Dense row-major data over caller memory. The constructor checks the shape and every entry;
-/// with `normalize` the data is seen as X/rms(X) (what fit() uses), otherwise as X itself.
+/// Dense row-major X over caller memory; the constructor checks the shape and every entry.
 template <typename T>
-class DenseData final : public Data<T> {
+class DenseStorage final : public nmfkit::Data<T> {
  public:
-  DenseData(const DenseView<T>& x, int threads, bool normalize = false);
+  DenseStorage(const DenseView<T>& x, int threads);
   Index rows() const override { return x_.rows; }
   Index cols() const override { return x_.cols; }
-  void times(const T* right, Index p, T* out) const override {
-    kernels::times(x_, T(inverse_scale_), right, p, out, threads_);
+  DataStats stats() const override { return {stats_.squared_norm, stats_.sum}; }
+  void times(const T* right, Index p, T scale, T* out, int threads) const override {
+    kernels::times(x_, scale, right, p, out, threads);
   }
-  void transpose_times(const T* right, Index p, T* out) const override {
-    kernels::transpose_times(x_, T(inverse_scale_), right, p, out, threads_);
+  void transpose_times(const T* right, Index p, T scale, T* out, int threads) const override {
+    kernels::transpose_times(x_, scale, right, p, out, threads);
   }
-  double residual_squared_norm(const T* w, const T* h, Index k) const override {
-    return kernels::residual_squared_norm(x_, inverse_scale_, w, h, k, threads_);
+  DenseView<T> row_block(Index first, Index count, std::vector<T>&) const override {
+    return DenseView<T>(x_.row(first), count, x_.cols, x_.stride);
   }
-  double squared_norm() const override {
-    return stats_.squared_norm * inverse_scale_ * inverse_scale_;
+  double residual_squared_norm(const T* w, const T* h, Index k, double scale,
+                               int threads) const override {
+    return kernels::residual_squared_norm(x_, scale, w, h, k, threads);
   }
-  double mean() const override {
-    return stats_.sum * inverse_scale_ / (double(x_.rows) * double(x_.cols));
-  }
-  double scale() const override { return scale_; }
 
  private:
   DenseView<T> x_;
-  int threads_;
   kernels::NormAndSum stats_;
+};
+
+/// What a fit reads: X/c for the c of data_scale() (so that the factors stay near 1 whatever X's
+/// magnitude: no float overflow or underflow in the products, and thresholds such as NNDSVD's
+/// 1e-6 act relative to the data; the fit scales its results back), with the fit's thread count.
+/// Every method describes X/c. With a reducer (FitContext), X holds some of the samples and the
+/// statistics are those of all of them.
+template <typename T>
+class Scaled {
+ public:
+  Scaled(const nmfkit::Data<T>& x, int threads, bool normalize, const Reducer* reducer = nullptr);
+  /// This process's samples (all of them on one process).
+  Index rows() const { return x_->rows(); }
+  Index cols() const { return x_->cols(); }
+  /// The samples of every process.
+  Index total_rows() const { return static_cast<Index>(total_rows_); }
+  /// out (rows × p) = X/c · right (cols × p).
+  void times(const T* right, Index p, T* out) const {
+    x_->times(right, p, T(inverse_scale_), out, threads_);
+  }
+  /// out (cols × p) = (X/c)ᵀ · right (rows × p): this process's part of the sum over samples.
+  void transpose_times(const T* right, Index p, T* out) const {
+    x_->transpose_times(right, p, T(inverse_scale_), out, threads_);
+  }
+  bool has_fused_w_pass() const { return x_->has_fused_w_pass(); }
+  void fused_w_pass(const T* ht, Index k, T* w, Index block_rows, const RowBlockFn<T>& block,
+                    T* xtw, double* gram) const {
+    x_->fused_w_pass(ht, k, T(inverse_scale_), w, block_rows, block, xtw, gram, threads_);
+  }
+  /// ‖X/c − W·H‖²_F over this process's samples.
+  double residual_squared_norm(const T* w, const T* h, Index k) const {
+    return x_->residual_squared_norm(w, h, k, inverse_scale_, threads_);
+  }
+  /// ‖X/c‖²_F over all samples.
+  double squared_norm() const { return stats_.squared_norm * inverse_scale_ * inverse_scale_; }
+  /// mean(X/c) over all samples.
+  double mean() const { return stats_.sum * inverse_scale_ / (total_rows_ * double(cols())); }
+  double scale() const { return scale_; }
+  double inverse_scale() const { return inverse_scale_; }
+  int threads() const { return threads_; }
+  const nmfkit::Data<T>& storage() const { return *x_; }
+
+ private:
+  const nmfkit::Data<T>* x_;
+  int threads_;
+  DataStats stats_;
+  double total_rows_ = 0;
   double scale_ = 1;
   double inverse_scale_ = 1;
+};
+
+/// Storage and its scaled view in one object (what the tests and benchmarks build).
+template <typename Storage>
+struct StorageHolder {
+  Storage owned_storage;
+};
+
+template <typename T>
+class DenseData final : private StorageHolder<DenseStorage<T>>, public Scaled<T> {
+ public:
+  DenseData(const DenseView<T>& x, int threads, bool normalize = false)
+      : StorageHolder<DenseStorage<T>>{DenseStorage<T>(x, threads)},
+        Scaled<T>(this->owned_storage, threads, normalize) {}
+  DenseData(const DenseData&) = delete;
+  DenseData& operator=(const DenseData&) = delete;
 };
 
 }  // namespace nmfkit::core

@@ -13,7 +13,7 @@ namespace {
 
 // scikit-learn: avg = sqrt(mean(X) / k); H = avg·|N(0,1)| (k × m) drawn first, then W (n × k).
 template <typename T>
-Factors<T> random_init(const Data<T>& x, int k, std::uint32_t seed) {
+Factors<T> random_init(const Scaled<T>& x, int k, std::uint32_t seed) {
   const double avg = std::sqrt(x.mean() / k);
   NumpyRandom rng(seed);
   Factors<T> f{Matrix<T>(x.rows(), k), Matrix<T>(x.cols(), k)};
@@ -54,7 +54,7 @@ constexpr double kNndsvdSettled = 1e-2;
 // NNDSVD (Boutsidis & Gallopoulos 2008), as scikit-learn computes it, except for the sketch width
 // (sketch_oversamples).
 template <typename T>
-Factors<T> nndsvd_init(const Data<T>& x, const FitOptions& o) {
+Factors<T> nndsvd_init(const Scaled<T>& x, const FitOptions& o) {
   const int k = o.k;
   const int power_iterations = (k < 0.1 * double(std::min(x.rows(), x.cols()))) ? 7 : 4;
   const TruncatedSvd svd =
@@ -109,7 +109,7 @@ Factors<T> nndsvd_init(const Data<T>& x, const FitOptions& o) {
 }  // namespace
 
 template <typename T>
-Factors<T> initialize(const Data<T>& x, const FitOptions& options) {
+Factors<T> initialize(const Scaled<T>& x, const FitOptions& options) {
   if (options.init == Init::kCustom)
     throw InvalidArgument("init 'custom' needs the starting factors W0 and H0");
   if (options.init == Init::kRandom)
@@ -117,7 +117,7 @@ Factors<T> initialize(const Data<T>& x, const FitOptions& options) {
   return nndsvd_init(x, options);
 }
 
-template Factors<float> initialize<float>(const Data<float>&, const FitOptions&);
-template Factors<double> initialize<double>(const Data<double>&, const FitOptions&);
+template Factors<float> initialize<float>(const Scaled<float>&, const FitOptions&);
+template Factors<double> initialize<double>(const Scaled<double>&, const FitOptions&);
 
 }  // namespace nmfkit::core

@@ -12,7 +12,7 @@ struct Factors {
 };
 
 template <typename T>
-Factors<T> initialize(const Data<T>& x, const FitOptions& options);
+Factors<T> initialize(const Scaled<T>& x, const FitOptions& options);
 
 /// The extra sketch columns of the randomized SVD behind NNDSVD for k components: scikit-learn's
 /// 10, except where k + 10 rounded down to a multiple of 16 (the products' column block) leaves

@@ -13,31 +13,27 @@
 namespace nmfkit::core {
 
 template <typename T>
-std::unique_ptr<DataChoice<T>> make_data(const DenseView<T>& x, DataFormat format, double beta,
-                                         int threads) {
-  if (format == DataFormat::kSparse && beta != 2)
-    throw InvalidArgument("the sparse format handles only the frobenius loss");
+std::unique_ptr<DataChoice<T>> make_data(const DenseView<T>& x, DataFormat format,
+                                         bool sparse_suits, int threads) {
   auto choice = std::make_unique<DataChoice<T>>();
-  choice->view = x;
   // Counting zeros first lets the chosen representation do the one validating pass over X
   // (empty, too large, negative, NaN, Inf); NaN entries are simply not counted here.
   choice->zero_fraction = kernels::zero_fraction(x, threads);
-  choice->has_zero = choice->zero_fraction > 0;
   const bool sparse =
-      format == DataFormat::kSparse || (format == DataFormat::kAuto && beta == 2 &&
+      format == DataFormat::kSparse || (format == DataFormat::kAuto && sparse_suits &&
                                         choice->zero_fraction >= kAutoSparseZeroFraction);
   if (sparse) {
-    choice->data = std::make_unique<CsrData<T>>(x, threads, /*normalize=*/true);
+    choice->data = std::make_unique<CsrStorage<T>>(x, threads);
   } else {
-    choice->data = std::make_unique<DenseData<T>>(x, threads, /*normalize=*/true);
-    choice->dense = &choice->view;
+    choice->data = std::make_unique<DenseStorage<T>>(x, threads);
+    choice->dense = true;
   }
   return choice;
 }
 
 template <typename T>
 std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, double scale,
-                                         DataFormat format, double beta, int threads) {
+                                         DataFormat format, bool sparse_suits, int threads) {
   if (levels.rows <= 0 || levels.cols <= 0)
     throw DataError("X is empty (" + std::to_string(levels.rows) + " x " +
                     std::to_string(levels.cols) +
@@ -49,8 +45,6 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, 
   if (!(scale > 0) || !std::isfinite(scale))
     throw InvalidArgument("the scale of 8-bit levels must be finite and positive, got " +
                           std::to_string(scale));
-  if (format == DataFormat::kSparse && beta != 2)
-    throw InvalidArgument("the sparse format handles only the frobenius loss");
   std::array<T, 256> palette{};
   for (std::size_t q = 0; q < 256; ++q) palette[q] = static_cast<T>(double(q) * scale);
   if (!std::isfinite(palette[255]) || !(palette[1] > 0))
@@ -62,19 +56,18 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, 
   const double entries = double(levels.rows) * double(levels.cols);
   const std::int64_t zeros = levels.rows * levels.cols - row_start.back();
   const double zero_fraction = double(zeros) / entries;
-  const bool sparse = format == DataFormat::kSparse || (format == DataFormat::kAuto && beta == 2 &&
-                                                        zero_fraction >= kAutoSparseZeroFraction);
+  const bool sparse =
+      format == DataFormat::kSparse ||
+      (format == DataFormat::kAuto && sparse_suits && zero_fraction >= kAutoSparseZeroFraction);
   if (sparse && levels.cols <= kernels::kMaxCsrBytesCols) {
     auto choice = std::make_unique<DataChoice<T>>();
     choice->zero_fraction = zero_fraction;
-    choice->has_zero = zeros > 0;
     kernels::CsrBytes<T> bytes =
         kernels::csr_bytes_from_levels(levels, palette, std::move(row_start), threads);
     std::array<std::int64_t, 256> counts =
         kernels::byte_counts(bytes.code.data(), bytes.nonzeros(), threads);
     counts[0] = zeros;
-    choice->data =
-        std::make_unique<CsrData<T>>(std::move(bytes), counts, threads, /*normalize=*/true);
+    choice->data = std::make_unique<CsrStorage<T>>(std::move(bytes), counts);
     return choice;
   }
   Matrix<T> x(levels.rows, levels.cols);
@@ -84,21 +77,18 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, 
     T* out = x.row(i);
     for (Index j = 0; j < levels.cols; ++j) out[j] = palette[row[j]];
   }
-  auto choice = make_data(x.view(), format, beta, threads);
-  if (choice->dense != nullptr)
-    choice->owned = std::move(x);  // the views keep pointing at the moved buffer
-  else
-    choice->view = DenseView<T>();  // sparse (too many columns for 8-bit codes): x is done
+  auto choice = make_data(x.view(), format, sparse_suits, threads);
+  if (choice->dense) choice->owned = std::move(x);  // the storage keeps pointing at its buffer
   return choice;
 }
 
 template std::unique_ptr<DataChoice<float>> make_data<float>(const DenseView<std::uint8_t>&, double,
-                                                             DataFormat, double, int);
+                                                             DataFormat, bool, int);
 template std::unique_ptr<DataChoice<double>> make_data<double>(const DenseView<std::uint8_t>&,
-                                                               double, DataFormat, double, int);
+                                                               double, DataFormat, bool, int);
 template std::unique_ptr<DataChoice<float>> make_data<float>(const DenseView<float>&, DataFormat,
-                                                             double, int);
+                                                             bool, int);
 template std::unique_ptr<DataChoice<double>> make_data<double>(const DenseView<double>&, DataFormat,
-                                                               double, int);
+                                                               bool, int);
 
 }  // namespace nmfkit::core

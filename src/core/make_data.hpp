@@ -1,6 +1,5 @@
 #pragma once
-// Chooses how X is stored for a fit (dense, or compressed sparse rows when most entries are zero)
-// and wraps it, normalised, in the Data interface.
+// Chooses how X is stored for a fit: dense, or compressed sparse rows when most entries are zero.
 #include <memory>
 
 #include "core/data.hpp"
@@ -13,25 +12,29 @@ inline constexpr double kAutoSparseZeroFraction = 0.5;
 
 template <typename T>
 struct DataChoice {
-  std::unique_ptr<Data<T>> data;        ///< X/c in the chosen format
-  const DenseView<T>* dense = nullptr;  ///< X itself when the format is dense (β ≠ 2 needs it)
-  bool has_zero = false;                ///< X has at least one zero entry
+  std::unique_ptr<nmfkit::Data<T>> data;      ///< X in the chosen format
+  const nmfkit::Data<T>* external = nullptr;  ///< or the caller's storage of X (then data is empty)
+  bool dense = false;                         ///< the format is dense
   double zero_fraction = 0;
-  DenseView<T> view;
   Matrix<T> owned;  ///< X in T when it was given otherwise (as 8-bit levels) and stored dense
+
+  const nmfkit::Data<T>& storage() const { return external != nullptr ? *external : *data; }
+  /// "dense", "sparse", or "custom" for a caller's storage.
+  const char* format() const { return external != nullptr ? "custom" : dense ? "dense" : "sparse"; }
 };
 
 /// Checks X and stores it as `format` asks; kAuto picks sparse when at least half the entries
-/// are zero and the loss is Frobenius (β = 2), dense otherwise.
+/// are zero and `sparse_suits` (the loss reads X only through products: Frobenius), dense
+/// otherwise. A dense choice refers to x.
 template <typename T>
-std::unique_ptr<DataChoice<T>> make_data(const DenseView<T>& x, DataFormat format, double beta,
-                                         int threads);
+std::unique_ptr<DataChoice<T>> make_data(const DenseView<T>& x, DataFormat format,
+                                         bool sparse_suits, int threads);
 
 /// As make_data for X(i, j) = T(levels(i, j) · scale) (scale finite and > 0): sparse X is stored
 /// as 8-bit codes straight from the levels (when it has at most kernels::kMaxCsrBytesCols
 /// columns); dense X is converted into the choice's own matrix.
 template <typename T>
 std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, double scale,
-                                         DataFormat format, double beta, int threads);
+                                         DataFormat format, bool sparse_suits, int threads);
 
 }  // namespace nmfkit::core

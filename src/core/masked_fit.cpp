@@ -13,38 +13,21 @@
 // of the result.
 #include "core/masked_fit.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <string>
-#include <type_traits>
 #include <vector>
 
-#include "core/data.hpp"
-#include "core/init.hpp"
 #include "core/make_data.hpp"
-#include "core/penalty.hpp"
-#include "core/timing.hpp"
+#include "core/solve.hpp"
 #include "kernels/chunks.hpp"
-#include "kernels/dense.hpp"
 #include "nmfkit/errors.hpp"
 #include "nmfkit/fit.hpp"
-#include "solvers/update_rule.hpp"
 
-namespace nmfkit {
-
-namespace core {
-double fill_partials_limit_bytes = 64.0 * 1024 * 1024;
-}
+namespace nmfkit::core {
 
 namespace {
-
-using core::Clock;
-using core::ScopedTimer;
-using core::since;
 
 /// The missing entries of X, numbered in row-major order: their columns row by row, and the
 /// same entries again column by column.
@@ -110,13 +93,6 @@ Matrix<T> observed_part(const DenseView<T>& x, const MissingEntries& e) {
   return out;
 }
 
-template <typename T>
-double row_dot(const T* a, const T* b, Index k) {
-  double s = 0;
-  for (Index l = 0; l < k; ++l) s += double(a[l]) * double(b[l]);
-  return s;
-}
-
 /// a·b over kp entries, kp a multiple of the vector width: one vector of partial sums, then a
 /// fixed tree (no per-entry serial reduction).
 template <typename T>
@@ -140,7 +116,7 @@ template <typename T>
 template <typename T>
 class Fill {
  public:
-  Fill(const MissingEntries& e, Index n, Index m, Index k, int threads)
+  Fill(const MissingEntries& e, Index n, Index m, Index k, int threads, double partials_limit_bytes)
       : e_(e),
         n_(n),
         m_(m),
@@ -151,14 +127,13 @@ class Fill {
         chunks_(kernels::row_chunks(n)),
         hp_(static_cast<std::size_t>(m * kp_), T(0)) {
     // Sᵀ·W by rows of W needs a partial m × k sum per chunk; past the limit it goes by columns.
-    if (double(chunks_.count) * double(m) * double(kp_) * sizeof(T) <=
-        core::fill_partials_limit_bytes)
+    if (double(chunks_.count) * double(m) * double(kp_) * sizeof(T) <= partials_limit_bytes)
       partial_.assign(static_cast<std::size_t>(chunks_.count * m * kp_), T(0));
   }
 
-  /// S ← W·H; with `out` (n × k), also out += S·Hᵀ. Returns ½Σ(S_old − S_new)², the misfit of
-  /// the previous fill.
-  double refill_times(const Matrix<T>& w, const Matrix<T>& ht, Matrix<T>* out) {
+  /// S ← W·H; with `out` (n × k, or nullptr), also out += S·Hᵀ. Returns ½Σ(S_old − S_new)², the
+  /// misfit of the previous fill.
+  double refill_times(const Matrix<T>& w, const Matrix<T>& ht, T* out) {
     const Index kp = kp_;
     return refill(w, ht, [&](Index, Index i, const T*, auto&& entries) {
       if (out == nullptr) {
@@ -173,14 +148,14 @@ class Fill {
 #pragma omp simd
         for (Index l = 0; l < kp; ++l) a[l] += fresh * h[l];
       });
-      T* __restrict o = out->row(i);
+      T* __restrict o = out + i * k_;
 #pragma omp simd
       for (Index l = 0; l < k_; ++l) o[l] += a[l];
     });
   }
 
   /// S ← W·H and out (m × k) += Sᵀ·W. Returns the misfit of the previous fill, as refill_times.
-  double refill_transpose_times(const Matrix<T>& w, const Matrix<T>& ht, Matrix<T>& out) {
+  double refill_transpose_times(const Matrix<T>& w, const Matrix<T>& ht, T* out) {
     if (partial_.empty()) {
       const double misfit = refill_times(w, ht, nullptr);
       add_by_columns(w, out);
@@ -200,7 +175,7 @@ class Fill {
     // Chunk partials summed in chunk order, each output row by one thread.
 #pragma omp parallel for schedule(static) num_threads(threads_)
     for (Index j = 0; j < m_; ++j) {
-      T* __restrict o = out.row(j);
+      T* __restrict o = out + j * k_;
       for (Index c = 0; c < chunks_.count; ++c) {
         const T* __restrict p = partial_.data() + c * block + j * kp;
 #pragma omp simd
@@ -261,7 +236,7 @@ class Fill {
 
   /// out row j += Σ S_t · w_(row of t) over the entries of column j, rows ascending: Sᵀ·W when
   /// the chunk partials would be too large.
-  void add_by_columns(const Matrix<T>& w, Matrix<T>& out) const {
+  void add_by_columns(const Matrix<T>& w, T* out) const {
     const Index k = k_;
     const T* s = s_.data();
 #pragma omp parallel num_threads(threads_)
@@ -278,7 +253,7 @@ class Fill {
 #pragma omp simd
           for (Index l = 0; l < k; ++l) acc[l] += value * f[l];
         }
-        T* __restrict o = out.row(j);
+        T* __restrict o = out + j * k_;
 #pragma omp simd
         for (Index l = 0; l < k; ++l) o[l] += acc[l];
       }
@@ -294,192 +269,103 @@ class Fill {
   std::vector<T> partial_;  ///< chunk partials of Sᵀ·W, m × kp_ each (empty: by columns)
 };
 
-/// The masked alternating iteration on X/c; fills the result's history and counters.
+/// The products of X with its missing entries filled by W·H (see the top of this file): the
+/// observed part's products plus the fill's, refreshed at the current factors in the same pass.
 template <typename T>
-class MaskedDriver {
+class MaskedProducts final : public Products<T> {
  public:
-  MaskedDriver(const core::Data<T>& x, const MissingEntries& e, const FitOptions& o, int threads,
-               Clock::time_point start, FitResult<T>& result)
-      : x_(x), e_(e), o_(o), threads_(threads), start_(start), result_(result) {
-    // scikit-learn's regularisation in the units of the scaled problem (β = 2 here).
-    const double c = x.scale();
-    const core::Penalties p = core::penalties(o, x.rows(), x.cols(), c);
-    pw_ = p.w;
-    ph_ = p.h;
-    units_ = c * c;
+  MaskedProducts(const Scaled<T>& x, const MissingEntries& e, Index k, const Context& ctx,
+                 double partials_limit_bytes)
+      : x_(x),
+        e_(e),
+        ctx_(ctx),
+        fill_(e, x.rows(), x.cols(), k, ctx.threads, partials_limit_bytes) {}
+  const Scaled<T>& data() const override { return x_; }
+  /// Returns the misfit of the previous fill: the objective at the new factors is the filled
+  /// problem's Gram-trick value less that.
+  double times_ht(const Factors<T>& f, T* out) override {
+    x_.times(f.ht.data(), f.ht.cols, out);
+    return ctx_.sum(fill_.refill_times(f.w, f.ht, out));
   }
-
-  void run(core::Factors<T>& f) {
-    Timings& time = result_.timings;
-    const Index k = f.w.cols;
-    auto rule = rules::make_update_rule<T>(o_.solver, o_);
-    Fill<T> fill(e_, x_.rows(), x_.cols(), k, threads_);
-    Matrix<T> xh(x_.rows(), k), xtw(x_.cols(), k);
-    Matrix<double> gram_w(k, k), gram_h(k, k);
-    auto timed = [](double& total, auto&& work) {
-      ScopedTimer timer(total);
-      work();
-    };
-    // The loss of the filled problem, less the fill's misfit: the masked loss.
-    auto filled_loss = [&](const Matrix<T>& factor, const Matrix<T>& product) {
-      const double cross = kernels::dot(factor.data(), product.data(), factor.rows * k, threads_);
-      const double quad = kernels::dot(gram_w.data(), gram_h.data(), k * k, 1);
-      return 0.5 * (x_.squared_norm() + fill.squared_norm()) - cross + 0.5 * quad;
-    };
-    timed(time.grams, [&] { kernels::gram(f.ht.data(), f.ht.rows, k, gram_h.data(), threads_); });
-    // Each product is the observed part's product plus the fill's, refreshed in the same pass.
-    auto product_h = [&] {
-      x_.times(f.ht.data(), k, xh.data());
-      return fill.refill_times(f.w, f.ht, &xh);
-    };
-    timed(time.products, product_h);
-    double violation_init = 0;
-    for (int it = 1; it <= o_.max_iter; ++it) {
-      if (it == 1) {
-        timed(time.grams, [&] { kernels::gram(f.w.data(), f.w.rows, k, gram_w.data(), threads_); });
-        record(filled_loss(f.w, xh), f);
-      }
-      double violation = 0;
-      timed(time.updates, [&] { violation = rule->update(f.w, xh, gram_h, pw_, threads_); });
-      timed(time.grams, [&] { kernels::gram(f.w.data(), f.w.rows, k, gram_w.data(), threads_); });
-      timed(time.products, [&] {
-        x_.transpose_times(f.w.data(), k, xtw.data());
-        fill.refill_transpose_times(f.w, f.ht, xtw);
-      });
-      timed(time.updates, [&] { violation += rule->update(f.ht, xtw, gram_w, ph_, threads_); });
-      timed(time.grams, [&] { kernels::gram(f.ht.data(), f.ht.rows, k, gram_h.data(), threads_); });
-      double loss = 0;
-      timed(time.loss, [&] { loss = filled_loss(f.ht, xtw); });
-      // The next W update starts from this product and fill (one product too many at the end).
-      timed(time.products, [&] { loss -= product_h(); });
-      result_.iterations = it;
-      record(loss, f);
-      if (it == 1) violation_init = violation;
-      if (!progress(it)) return;
-      const bool done = rule->stop_rule() == rules::StopRule::kViolation
-                            ? violation_init == 0 || violation <= o_.tol * violation_init
-                            : window_met(it);
-      if (done) {
-        result_.converged = true;
-        return;
-      }
+  void transpose_times_w(const Factors<T>& f, T* out) override {
+    x_.transpose_times(f.w.data(), f.w.cols, out);
+    fill_.refill_transpose_times(f.w, f.ht, out);
+  }
+  double squared_norm() const override {
+    return x_.squared_norm() + ctx_.sum(fill_.squared_norm());
+  }
+  bool loss_needs_product() const override { return true; }
+  /// The observed residual: the whole one on X_observed less the missing entries' (0 − W·H)².
+  double residual_squared_norm(const Matrix<T>& w, const Matrix<T>& h) const override {
+    const Index k = w.cols;
+    double hidden = 0;
+    for (Index t = 0; t < e_.count(); ++t) {
+      const T* wi = w.row(e_.row[static_cast<std::size_t>(t)]);
+      const Index j = e_.col[static_cast<std::size_t>(t)];
+      double wh = 0;
+      for (Index l = 0; l < k; ++l) wh += double(wi[l]) * double(h(l, j));
+      hidden += wh * wh;
     }
+    const double residual = x_.residual_squared_norm(w.data(), h.data(), k) - hidden;
+    return residual < 0 ? 0.0 : residual;
   }
 
  private:
-  void record(double data_loss, const core::Factors<T>& f) {
-    data_loss = data_loss < 0 ? 0.0 : data_loss;
-    const double loss = data_loss + core::penalty_value(f.w, pw_) + core::penalty_value(f.ht, ph_);
-    if (!std::isfinite(loss))
-      throw NumericError("the loss became " + std::to_string(loss) + " at iteration " +
-                         std::to_string(result_.iterations) + "; the fit broke down");
-    result_.loss_history.push_back(loss * units_);
-    result_.history_seconds.push_back(since(start_));
-    data_loss_ = data_loss * units_;
-  }
-
-  bool progress(int it) const {
-    if (!o_.progress) return true;
-    const double error = std::sqrt(2 * data_loss_);
-    return o_.progress(Progress{it, o_.max_iter, result_.loss_history.back(), error,
-                                result_.x_norm > 0 ? error / result_.x_norm : 0.0, since(start_),
-                                result_.timings});
-  }
-
-  bool window_met(int it) const {
-    constexpr int kWindow = 10;  // as fit()'s stopping rule
-    if (o_.tol <= 0 || it < kWindow) return false;
-    const auto& h = result_.loss_history;
-    const double earlier = std::sqrt(2 * h[static_cast<std::size_t>(it - kWindow)]);
-    return earlier - std::sqrt(2 * h[static_cast<std::size_t>(it)]) <= o_.tol * earlier;
-  }
-
-  const core::Data<T>& x_;
+  const Scaled<T>& x_;
   const MissingEntries& e_;
-  const FitOptions& o_;
-  int threads_;
-  Clock::time_point start_;
-  FitResult<T>& result_;
-  rules::Penalty pw_, ph_;
-  double units_ = 1;
-  double data_loss_ = 0;
+  const Context& ctx_;
+  Fill<T> fill_;
 };
 
 template <typename T>
-void scale_by(Matrix<T>& m, double factor) {
-  for (T& v : m.values) v = static_cast<T>(double(v) * factor);
-}
-
-template <typename T>
-FitResult<T> masked_fit(const DenseView<T>& view, const DenseView<std::uint8_t>& observed,
-                        const FitOptions& options) {
-  const Clock::time_point started = Clock::now();
-  options.validate();
-  if (options.beta != 2)
-    throw InvalidArgument("missing entries need the frobenius loss, not the " +
-                          loss_name(options.beta) + " loss");
-  if (options.init == Init::kCustom)
-    throw InvalidArgument("init 'custom' is not available with missing entries");
-  if (view.rows <= 0 || view.cols <= 0 || view.data == nullptr)
-    throw DataError("X is empty (" + std::to_string(view.rows) + " x " + std::to_string(view.cols) +
-                    "); it needs at least one sample and one feature");
-  const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
-  const kernels::SingleThreadedBlas single_threaded_blas;
-  const MissingEntries missing = missing_entries(observed, view.rows, view.cols);
-  const Matrix<T> x_observed = observed_part(view, missing);
-
-  FitResult<T> result;
-  result.seed = options.seed;
-  result.threads = threads;
-  result.solver = options.solver;
-  result.init = options.init;
-  const auto choice = core::make_data(x_observed.view(), options.format, 2.0, threads);
-  const core::Data<T>& x = *choice->data;
-  result.format = choice->dense != nullptr ? "dense" : "sparse";
-  options.validate(view.rows, view.cols);
-  const double c = x.scale();
-  result.x_norm = std::sqrt(x.squared_norm()) * c;
-
-  core::Factors<T> f;
-  {
-    const Clock::time_point t0 = Clock::now();
-    f = core::initialize(x, options);
-    result.timings.init = since(t0);
-  }
-  MaskedDriver<T>(x, missing, options, threads, started, result).run(f);
-
-  result.H = transposed(f.ht.view());
-  const Index k = options.k;
-  // The observed residual: the whole one on X_observed less the missing entries' (0 − W·H)².
-  double hidden = 0;
-  for (Index t = 0; t < missing.count(); ++t) {
-    const double wh = row_dot(f.w.row(missing.row[t]), f.ht.row(missing.col[t]), k);
-    hidden += wh * wh;
-  }
-  const double residual = x.residual_squared_norm(f.w.data(), result.H.data(), k) - hidden;
-  result.error = std::sqrt(residual < 0 ? 0.0 : residual) * c;
-  for (const Matrix<T>* m : {&f.w, &result.H})
-    for (T v : m->values)
-      if (!std::isfinite(v))
-        throw NumericError("the factors became non-finite after " +
-                           std::to_string(result.iterations) + " iterations; the fit broke down");
-  result.W = std::move(f.w);
-  scale_by(result.W, std::sqrt(c));
-  scale_by(result.H, std::sqrt(c));
-  result.relative_error = result.x_norm > 0 ? result.error / result.x_norm : 0.0;
-  result.seconds = since(started);
-  return result;
+FitResult<T> masked(const DenseView<T>& view, const DenseView<std::uint8_t>& observed,
+                    const FitOptions& options, double partials_limit_bytes) {
+  MissingEntries missing;
+  Matrix<T> x_observed;
+  Problem<T> p;
+  p.frobenius_only = "missing entries";
+  p.make_data = [&](DataFormat format, bool sparse_suits, int threads) {
+    if (options.init == Init::kCustom)
+      throw InvalidArgument("init 'custom' is not available with missing entries");
+    if (view.rows <= 0 || view.cols <= 0 || view.data == nullptr)
+      throw DataError("X is empty (" + std::to_string(view.rows) + " x " +
+                      std::to_string(view.cols) +
+                      "); it needs at least one sample and one feature");
+    missing = missing_entries(observed, view.rows, view.cols);
+    x_observed = observed_part(view, missing);
+    return make_data(x_observed.view(), format, sparse_suits, threads);
+  };
+  p.decorate = [&](const Scaled<T>& x, Index k, const Context& ctx) {
+    return std::make_unique<MaskedProducts<T>>(x, missing, k, ctx, partials_limit_bytes);
+  };
+  return solve(p, options, {});
 }
 
 }  // namespace
 
+template <typename T>
+FitResult<T> masked_fit(const DenseView<T>& x, const DenseView<std::uint8_t>& observed,
+                        const FitOptions& options, double partials_limit_bytes) {
+  return masked(x, observed, options, partials_limit_bytes);
+}
+
+template FitResult<float> masked_fit<float>(const DenseView<float>&, const DenseView<std::uint8_t>&,
+                                            const FitOptions&, double);
+template FitResult<double> masked_fit<double>(const DenseView<double>&,
+                                              const DenseView<std::uint8_t>&, const FitOptions&,
+                                              double);
+
+}  // namespace nmfkit::core
+
+namespace nmfkit {
+
 FitResult<float> fit(const DenseView<float>& x, const DenseView<std::uint8_t>& observed,
                      const FitOptions& options) {
-  return masked_fit(x, observed, options);
+  return core::masked_fit(x, observed, options);
 }
 FitResult<double> fit(const DenseView<double>& x, const DenseView<std::uint8_t>& observed,
                       const FitOptions& options) {
-  return masked_fit(x, observed, options);
+  return core::masked_fit(x, observed, options);
 }
 
 }  // namespace nmfkit

@@ -1,14 +1,24 @@
 #pragma once
-// Tuning of the masked fit's fill products (src/core/masked_fit.cpp), visible to its tests.
+// The masked fit (src/core/masked_fit.cpp) and the tuning of its fill products, visible to its
+// tests.
 #include <cstddef>
+#include <cstdint>
 
 #include "nmfkit/matrix.hpp"
+#include "nmfkit/options.hpp"
+#include "nmfkit/result.hpp"
 
 namespace nmfkit::core {
 
 /// Sᵀ·W is summed by rows of W into one m × k partial per row chunk while these partials fit in
 /// this many bytes, else by columns of S.
-extern double fill_partials_limit_bytes;
+inline constexpr double kFillPartialsLimitBytes = 64.0 * 1024 * 1024;
+
+/// fit(x, observed, options) (nmfkit/fit.hpp) with the given limit for the fill's partials.
+template <typename T>
+FitResult<T> masked_fit(const DenseView<T>& x, const DenseView<std::uint8_t>& observed,
+                        const FitOptions& options,
+                        double partials_limit_bytes = kFillPartialsLimitBytes);
 
 /// Up to this padded k, S·Hᵀ accumulates a row on the stack; beyond, on the heap.
 inline constexpr Index kFillStackValues = 256;

@@ -1,6 +1,6 @@
 #pragma once
 // scikit-learn's regularisation of W and H, in the units of the scaled problem a fit solves, and
-// its value: shared by the plain and the masked fit drivers.
+// its value: used by the fit loop and both losses' iterations.
 #include <cmath>
 
 #include "nmfkit/matrix.hpp"

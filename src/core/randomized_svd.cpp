@@ -73,7 +73,7 @@ void orthonormalize(RowMajorXd& a, int threads, int passes = 2) {
 template <typename T>
 class Sketch {
  public:
-  Sketch(const Data<T>& x, Index l, int threads)
+  Sketch(const Scaled<T>& x, Index l, int threads)
       : x_(x),
         threads_(threads),
         long_(x.rows(), l),
@@ -106,7 +106,7 @@ class Sketch {
     });
   }
 
-  const Data<T>& x_;
+  const Scaled<T>& x_;
   int threads_;
   RowMajorT long_, short_in_, short_out_;
 };
@@ -114,7 +114,7 @@ class Sketch {
 }  // namespace
 
 template <typename T>
-TruncatedSvd randomized_svd(const Data<T>& x, Index rank, Index oversamples, int power_iterations,
+TruncatedSvd randomized_svd(const Scaled<T>& x, Index rank, Index oversamples, int power_iterations,
                             std::uint32_t seed, int threads, double settled) {
   threads = threads > 0 ? threads : omp_get_max_threads();
   const Index l = std::min(rank + oversamples, std::min(x.rows(), x.cols()));
@@ -167,9 +167,9 @@ TruncatedSvd randomized_svd(const Data<T>& x, Index rank, Index oversamples, int
   return result;
 }
 
-template TruncatedSvd randomized_svd<float>(const Data<float>&, Index, Index, int, std::uint32_t,
+template TruncatedSvd randomized_svd<float>(const Scaled<float>&, Index, Index, int, std::uint32_t,
                                             int, double);
-template TruncatedSvd randomized_svd<double>(const Data<double>&, Index, Index, int, std::uint32_t,
-                                             int, double);
+template TruncatedSvd randomized_svd<double>(const Scaled<double>&, Index, Index, int,
+                                             std::uint32_t, int, double);
 
 }  // namespace nmfkit::core

@@ -20,7 +20,7 @@ struct TruncatedSvd {
 /// early, once an iteration changes none of the leading `rank` singular value estimates by more
 /// than that fraction. `threads` (0 = all cores) does not change the result.
 template <typename T>
-TruncatedSvd randomized_svd(const Data<T>& x, Index rank, Index oversamples, int power_iterations,
+TruncatedSvd randomized_svd(const Scaled<T>& x, Index rank, Index oversamples, int power_iterations,
                             std::uint32_t seed, int threads = 1, double settled = 0);
 
 }  // namespace nmfkit::core

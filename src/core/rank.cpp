@@ -17,6 +17,7 @@
 #include <string>
 
 #include "core/consensus.hpp"
+#include "kernels/blas_threads.hpp"
 #include "kernels/dense.hpp"
 #include "nmfkit/fit.hpp"
 
@@ -226,7 +227,7 @@ RankResult select_rank_impl(const DenseView<T>& x, const RankOptions& o,
   const int outer = std::max(1, std::min<int>(wanted, static_cast<int>(tasks.size())));
   // Concurrent fits get one thread each: nested OpenMP teams would be inactive or slow.
   const int inner = outer > 1 ? 1 : threads;
-  const kernels::SingleThreadedBlas single_threaded_blas;
+  const kernels::BlasThreadsGuard blas_threads;
 
   std::vector<std::exception_ptr> errors(tasks.size());
   std::vector<double> task_seconds(tasks.size(), 0.0), task_train(tasks.size(), 0.0);

@@ -1,5 +1,5 @@
 #pragma once
-// Wall-clock helpers of the fit drivers (fit.cpp, masked_fit.cpp): seconds since a time point,
+// Wall-clock helpers of the fit loop and its steps: seconds since a time point,
 // and a scope that adds its duration to a Timings counter.
 #include <chrono>
 

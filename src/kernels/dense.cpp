@@ -11,14 +11,6 @@
 
 namespace nmfkit::kernels {
 
-SingleThreadedBlas::SingleThreadedBlas() : previous_(openblas_get_num_threads()) {
-  openblas_set_num_threads(1);
-}
-
-SingleThreadedBlas::~SingleThreadedBlas() {
-  openblas_set_num_threads(previous_);
-}
-
 template <typename T>
 void times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads) {
   const RowChunks chunks = row_chunks(x.rows);

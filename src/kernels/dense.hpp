@@ -77,17 +77,4 @@ struct BadEntry {
 template <typename T>
 std::optional<BadEntry> first_invalid(const DenseView<T>& x, int threads);
 
-/// While alive, OpenBLAS runs single-threaded (nmfkit parallelises over fixed row chunks itself);
-/// the previous thread count is restored afterwards.
-class SingleThreadedBlas {
- public:
-  SingleThreadedBlas();
-  ~SingleThreadedBlas();
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
-
- private:
-  int previous_;
-};
-
 }  // namespace nmfkit::kernels

@@ -1,7 +1,8 @@
 // Multiplicative updates for the Frobenius loss (Lee & Seung 2001), as scikit-learn applies them:
 //     F ← F ⊙ P / (F·G + l1 + l2·F),  with zero denominators replaced by float32's epsilon.
 // Each row's update uses that row's old values only, so rows are independent. (For the other
-// β-divergences the driver runs the elementwise updates of core/beta.hpp instead.)
+// β-divergences the fit loop runs the elementwise updates of core/beta.hpp instead, through
+// core/beta_steps.cpp.)
 #include <omp.h>
 
 #include <limits>

@@ -21,7 +21,7 @@ struct Penalty {
   double l2 = 0;
 };
 
-/// How the driver decides that a fit with this rule has converged.
+/// How the fit loop decides that a fit with this rule has converged.
 enum class StopRule {
   kErrorWindow,  ///< the error fell by at most tol over the last 10 iterations (nmfkit's rule)
   kViolation,  ///< Σ|projected gradient| over an iteration ≤ tol × that of the first iteration
@@ -54,7 +54,7 @@ class UpdateRule {
     return std::nullopt;
   }
   virtual StopRule stop_rule() const { return StopRule::kErrorWindow; }
-  /// Whether the driver may extrapolate this rule's iterates (FitOptions::extrapolate). Rules
+  /// Whether the fit loop may extrapolate this rule's iterates (FitOptions::extrapolate). Rules
   /// that reproduce another library's iterates step by step say no.
   virtual bool allows_extrapolation() const { return false; }
 };

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/blas_threads.hpp"
 #include "kernels/dense.hpp"
 #include "nmfkit/errors.hpp"
 #include "test_data.hpp"
@@ -42,12 +43,12 @@ constexpr Penalty kPenalties[] = {{0, 0}, {0.3, 0}, {0, 0.7}, {0.2, 0.5}};
 /// OpenBLAS single-threaded while the kernels run, as fit() does.
 class BlasFixture : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { blas_ = new kernels::SingleThreadedBlas(); }
+  static void SetUpTestSuite() { blas_ = new kernels::BlasThreadsGuard(); }
   static void TearDownTestSuite() {
     delete blas_;
     blas_ = nullptr;
   }
-  static inline kernels::SingleThreadedBlas* blas_ = nullptr;
+  static inline kernels::BlasThreadsGuard* blas_ = nullptr;
 };
 
 // ---- data ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@
 #include "core/csr_data.hpp"
 #include "core/data.hpp"
 #include "core/init.hpp"
+#include "kernels/blas_threads.hpp"
 #include "kernels/chunks.hpp"
 #include "kernels/dense.hpp"
 #include "test_data.hpp"
@@ -127,12 +128,12 @@ template <typename T>
 class CsrKernels : public ::testing::Test {
  protected:
   // As fit() does: OpenBLAS single-threaded while the kernels run.
-  static void SetUpTestSuite() { blas_ = new kernels::SingleThreadedBlas(); }
+  static void SetUpTestSuite() { blas_ = new kernels::BlasThreadsGuard(); }
   static void TearDownTestSuite() {
     delete blas_;
     blas_ = nullptr;
   }
-  static inline kernels::SingleThreadedBlas* blas_ = nullptr;
+  static inline kernels::BlasThreadsGuard* blas_ = nullptr;
 };
 using Scalars = ::testing::Types<float, double>;
 TYPED_TEST_SUITE(CsrKernels, Scalars);
@@ -434,7 +435,7 @@ TYPED_TEST(CsrDataTest, MatchesDenseDataMethodByMethod) {
           const std::string what = describe(s, density, 0, normalize, threads);
           const core::DenseData<T> dense(x.view, threads, normalize);
           const core::CsrData<T> sparse(x.view, threads, normalize);
-          const core::Data<T>& data = sparse;  // through the interface, as the driver uses it
+          const core::Scaled<T>& data = sparse;  // through the interface, as the driver uses it
           EXPECT_EQ(data.rows(), dense.rows()) << what;
           EXPECT_EQ(data.cols(), dense.cols()) << what;
           EXPECT_EQ(data.scale(), dense.scale()) << what;

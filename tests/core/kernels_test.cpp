@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/blas_threads.hpp"
 #include "kernels/chunks.hpp"
 #include "kernels/dense.hpp"
 #include "test_data.hpp"
@@ -151,12 +152,12 @@ template <typename T>
 class Kernels : public ::testing::Test {
  protected:
   // As fit() does: OpenBLAS single-threaded while the kernels run.
-  static void SetUpTestSuite() { blas_ = new SingleThreadedBlas(); }
+  static void SetUpTestSuite() { blas_ = new kernels::BlasThreadsGuard(); }
   static void TearDownTestSuite() {
     delete blas_;
     blas_ = nullptr;
   }
-  static inline SingleThreadedBlas* blas_ = nullptr;
+  static inline kernels::BlasThreadsGuard* blas_ = nullptr;
 };
 using Scalars = ::testing::Types<float, double>;
 TYPED_TEST_SUITE(Kernels, Scalars);

@@ -77,13 +77,8 @@ TEST(MaskedFitAll, EveryFillPathGivesTheMaskedLoss) {
   FitOptions o = testing::options_for("hals", k);
   o.max_iter = 4;
   o.tol = 0;
-  const double saved = core::fill_partials_limit_bytes;
   std::vector<FitResult<double>> results;
-  for (double limit : {1e18, 0.0}) {
-    core::fill_partials_limit_bytes = limit;
-    results.push_back(fit(x.view(), mask, o));
-  }
-  core::fill_partials_limit_bytes = saved;
+  for (double limit : {1e18, 0.0}) results.push_back(core::masked_fit(x.view(), mask, o, limit));
   for (const FitResult<double>& r : results) {
     double direct = 0;
     for (Index i = 0; i < n; ++i)

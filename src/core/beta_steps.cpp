@@ -1,0 +1,76 @@
+// The iterations of a β-divergence other than Frobenius: scikit-learn's multiplicative updates
+// (core/beta.hpp), reading X block by block through its storage's row blocks, so any storage
+// serves. The divergence and the H update's sums over samples pass through the context.
+#include <cmath>
+
+#include "core/beta.hpp"
+#include "core/data.hpp"
+#include "core/steps.hpp"
+
+namespace nmfkit::core {
+
+namespace {
+
+template <typename T>
+class BetaSteps final : public Steps<T> {
+ public:
+  BetaSteps(const Scaled<T>& x, const FitOptions& o, const Penalties& p, const Context& ctx,
+            bool update_h)
+      : x_(x), o_(o), p_(p), ctx_(ctx), time_(*ctx.timings), update_h_(update_h) {}
+
+  double start(Factors<T>& f) override { return divergence(f); }
+
+  StepResult iterate(Factors<T>& f, int, Extrapolation<T>*) override {
+    {
+      ScopedTimer timer(time_.updates);
+      const double s = x_.inverse_scale();
+      beta_mu_update_w(x_.storage(), s, f.w, f.ht, o_.beta, p_.w.l1, p_.w.l2, ctx_.threads);
+      clip(f.w, o_.beta < 1);
+      if (update_h_) {
+        beta_mu_update_h(x_.storage(), s, f.w, f.ht, o_.beta, p_.h.l1, p_.h.l2, ctx_.threads,
+                         ctx_.reducer);
+        clip(f.ht, o_.beta <= 1);
+      }
+    }
+    return {divergence(f), 0.0};
+  }
+
+  void factors_changed(const Factors<T>&) override {}
+
+ private:
+  double divergence(const Factors<T>& f) const {
+    ScopedTimer timer(time_.loss);
+    return ctx_.sum(
+        beta_divergence(x_.storage(), x_.inverse_scale(), f.w, f.ht, o_.beta, ctx_.threads));
+  }
+
+  /// Tiny entries are set to 0 for stability, as scikit-learn does: W's for β < 1, H's for
+  /// β ≤ 1 (its threshold is float64's epsilon, applied here to the scaled factors).
+  static void clip(Matrix<T>& m, bool apply) {
+    if (!apply) return;
+    for (T& v : m.values)
+      if (double(v) < 2.220446049250313e-16) v = T(0);
+  }
+
+  const Scaled<T>& x_;
+  const FitOptions& o_;
+  const Penalties& p_;
+  const Context& ctx_;
+  Timings& time_;
+  bool update_h_;
+};
+
+}  // namespace
+
+template <typename T>
+std::unique_ptr<Steps<T>> beta_steps(const Scaled<T>& x, const FitOptions& o, const Penalties& p,
+                                     const Context& ctx, bool update_h) {
+  return std::make_unique<BetaSteps<T>>(x, o, p, ctx, update_h);
+}
+
+template std::unique_ptr<Steps<float>> beta_steps<float>(const Scaled<float>&, const FitOptions&,
+                                                         const Penalties&, const Context&, bool);
+template std::unique_ptr<Steps<double>> beta_steps<double>(const Scaled<double>&, const FitOptions&,
+                                                           const Penalties&, const Context&, bool);
+
+}  // namespace nmfkit::core

@@ -1,0 +1,175 @@
+#include "core/solve.hpp"
+
+#include <omp.h>
+
+#include <cmath>
+#include <string>
+
+#include "core/beta.hpp"
+#include "core/steps.hpp"
+#include "kernels/blas_threads.hpp"
+#include "nmfkit/errors.hpp"
+
+namespace nmfkit::core {
+
+namespace {
+
+template <typename T>
+bool all_finite(const Matrix<T>& m) {
+  for (T v : m.values)
+    if (!std::isfinite(v)) return false;
+  return true;
+}
+
+template <typename T>
+void scale_in_place(Matrix<T>& m, double factor) {
+  for (T& v : m.values) v = static_cast<T>(double(v) * factor);
+}
+
+/// A copy of `v` (rows × cols expected) divided by `divisor`, checked.
+template <typename T>
+Matrix<T> checked_copy(const DenseView<T>& v, Index rows, Index cols, const char* name,
+                       double divisor) {
+  if (v.data == nullptr || v.rows != rows || v.cols != cols)
+    throw InvalidArgument(std::string(name) + " must be " + std::to_string(rows) + " x " +
+                          std::to_string(cols) + ", got " + std::to_string(v.rows) + " x " +
+                          std::to_string(v.cols));
+  Matrix<T> m(rows, cols);
+  for (Index i = 0; i < rows; ++i)
+    for (Index j = 0; j < cols; ++j) {
+      const T value = v(i, j);
+      if (!(value >= 0) || !std::isfinite(value))
+        throw DataError(std::string(name) + " must be non-negative and finite, but has " +
+                        std::to_string(double(value)) + " at row " + std::to_string(i) +
+                        ", column " + std::to_string(j));
+      m(i, j) = static_cast<T>(double(value) / divisor);
+    }
+  return m;
+}
+
+/// The starting factors of the scaled problem.
+template <typename T>
+Factors<T> start_factors(const Problem<T>& problem, const Scaled<T>& x, const FitOptions& o) {
+  const Index n = x.rows(), m = x.cols(), k = o.k;
+  const double root_c = std::sqrt(x.scale());
+  Factors<T> f;
+  if (problem.fixed_h != nullptr) {
+    f.ht = transposed(checked_copy(*problem.fixed_h, k, m, "H", root_c).view());
+    // scikit-learn's transform starts W at sqrt(mean(X)/k) for mu and at 0 otherwise.
+    const double fill = o.solver == "mu" ? std::sqrt(x.mean() / double(k)) : 0.0;
+    f.w = Matrix<T>(n, k, static_cast<T>(fill));
+  } else if (o.init == Init::kCustom) {
+    if (problem.start == nullptr)
+      throw InvalidArgument("init 'custom' needs the starting factors W0 and H0");
+    f.w = checked_copy(problem.start->w, n, k, "W0", root_c);
+    f.ht = transposed(checked_copy(problem.start->h, k, m, "H0", root_c).view());
+  } else {
+    f = initialize(x, o);
+  }
+  return f;
+}
+
+}  // namespace
+
+template <typename T>
+FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
+                   const FitContext& context) {
+  FitResult<T> result;
+  Context ctx;
+  ctx.reducer = context.reducer;
+  ctx.cancel = context.cancel;
+  ctx.timings = &result.timings;
+  options.validate();
+  ctx.threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  if (ctx.reducer != nullptr && options.init != Init::kRandom && options.init != Init::kCustom)
+    throw InvalidArgument("init '" + std::string(init_name(options.init)) +
+                          "' needs all samples in one process; with samples split across "
+                          "processes (a reducer) use init random or custom");
+  const kernels::BlasThreadsGuard blas_threads;
+
+  result.seed = options.seed;
+  result.threads = ctx.threads;
+  result.solver = options.solver;
+  result.init = options.init;
+  Timings& time = result.timings;
+  // The loss: Frobenius fits read X through products only; the others through blocks of rows.
+  const bool frobenius = options.beta == 2;
+  if (!frobenius && !problem.frobenius_only.empty())
+    throw InvalidArgument(problem.frobenius_only + " need the frobenius loss, not the " +
+                          loss_name(options.beta) + " loss");
+
+  // Checks the data before its shape is used; the fit runs on X/c.
+  const std::unique_ptr<DataChoice<T>> choice =
+      problem.make_data(options.format, frobenius, ctx.threads);
+  result.format = choice->format();
+  const Scaled<T> x(choice->storage(), ctx.threads, /*normalize=*/true, ctx.reducer);
+  // k is bounded by the data it is fitted on; transform takes it from the fitted H instead.
+  const Index k = options.k;
+  if (problem.fixed_h == nullptr) options.validate(x.total_rows(), x.cols());
+  const double c = x.scale();
+  result.x_norm = std::sqrt(x.squared_norm()) * c;
+  if (options.beta <= 0) {
+    const bool zero =
+        choice->external != nullptr ? x.storage().has_zero(ctx.threads) : choice->zero_fraction > 0;
+    if (ctx.any(zero))
+      throw DataError("X has zeros, which the " + loss_name(options.beta) +
+                      " loss (beta <= 0) cannot fit; add a small positive value to X or use a "
+                      "loss with beta > 0");
+  }
+
+  Factors<T> f;
+  {
+    ScopedTimer timer(time.init);
+    f = start_factors(problem, x, options);
+  }
+  ctx.check_cancelled();
+
+  const bool update_h = problem.fixed_h == nullptr;
+  PlainProducts<T> plain(x);
+  std::unique_ptr<Products<T>> decorated;
+  if (problem.decorate) decorated = problem.decorate(x, k, ctx);
+  Products<T>& products = decorated ? *decorated : plain;
+  LoopSetup setup;
+  setup.penalties = penalties(options, x.total_rows(), x.cols(), c);
+  setup.loss_units = std::pow(c, options.beta);
+  setup.x_squared_norm = x.squared_norm();
+  setup.update_h = update_h;
+  std::unique_ptr<Steps<T>> steps =
+      frobenius ? frobenius_steps(products, options, setup.penalties, ctx, update_h, k)
+                : beta_steps(x, options, setup.penalties, ctx, update_h);
+  setup.extrapolate = update_h && options.extrapolate && steps->allows_extrapolation();
+  run_loop(*steps, f, options, setup, ctx, result);
+
+  result.H = transposed(f.ht.view());
+  {
+    ScopedTimer timer(time.loss);
+    if (frobenius) {
+      // The history uses the Gram trick; the final error is computed directly, which costs
+      // about half a product and does not suffer the trick's cancellation near an exact fit.
+      result.error = std::sqrt(ctx.sum(products.residual_squared_norm(f.w, result.H))) * c;
+    } else {
+      const double divergence = ctx.sum(
+          beta_divergence(x.storage(), x.inverse_scale(), f.w, f.ht, options.beta, ctx.threads));
+      result.error = std::sqrt(2 * divergence * std::pow(c, options.beta));
+    }
+  }
+  if (!std::isfinite(result.error) || ctx.any(!all_finite(f.w)) || !all_finite(result.H))
+    throw NumericError("the factors became non-finite after " + std::to_string(result.iterations) +
+                       " iterations; the fit broke down");
+  // W·H ≈ X/c: give each factor √c, as the same fit on X itself would have.
+  result.W = std::move(f.w);
+  scale_in_place(result.W, std::sqrt(c));
+  if (problem.fixed_h != nullptr)
+    result.H = checked_copy(*problem.fixed_h, k, x.cols(), "H", 1.0);
+  else
+    scale_in_place(result.H, std::sqrt(c));
+  result.relative_error = result.x_norm > 0 ? result.error / result.x_norm : 0.0;
+  result.seconds = since(ctx.start);
+  return result;
+}
+
+template FitResult<float> solve<float>(const Problem<float>&, const FitOptions&, const FitContext&);
+template FitResult<double> solve<double>(const Problem<double>&, const FitOptions&,
+                                         const FitContext&);
+
+}  // namespace nmfkit::core
