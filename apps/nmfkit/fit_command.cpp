@@ -65,11 +65,6 @@ FitOptions options_from(const FitArgs& a) {
   o.l1_ratio = a.l1_ratio;
   o.shuffle = a.shuffle;
   o.extrapolate = a.extrapolate;
-  if (a.extrapolate && o.solver != "cd" && o.solver != "hals" && o.solver != "anls-bpp")
-    throw InvalidArgument("--extrapolate applies only to --solver cd, hals or anls-bpp, not " +
-                          o.solver);
-  if (a.shuffle && o.solver != "cd")
-    throw InvalidArgument("--shuffle applies only to --solver cd, not " + o.solver);
   o.max_iter = a.max_iter;
   o.tol = a.tol;
   o.seed = static_cast<std::uint64_t>(a.seed);
@@ -81,7 +76,7 @@ FitOptions options_from(const FitArgs& a) {
     throw InvalidArgument("--init custom and --w0/--h0 go together");
   if (o.init == Init::kCustom && (a.w0.empty() || a.h0.empty()))
     throw InvalidArgument("--init custom needs both --w0 and --h0");
-  o.validate();  // fail fast, before reading any data
+  o.validate();  // fail fast, before reading any data; it refuses options that would do nothing
   return o;
 }
 
