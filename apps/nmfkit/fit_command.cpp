@@ -41,7 +41,7 @@ std::string solver_help() {
 FitOptions options_from(const FitArgs& a) {
   FitOptions o;
   if (a.k == "auto") {
-    o.k = 1;  // chosen later, by prepare_fit
+    o.k = 1;  // chosen later, by fit_best
   } else {
     char* end = nullptr;
     const long k = std::strtol(a.k.c_str(), &end, 10);
@@ -154,8 +154,8 @@ int run_typed(const FitArgs& args, FitOptions options) {
   // made only for the pictures, after the fit.
   std::vector<T> x;
   if (!fits_levels(extra_args, options, in, std::is_same_v<T, float>)) x = in.take_matrix<T>();
-  FitExtras extras = prepare_fit(extra_args, options, in, x);
-  options.validate(in.rows, in.cols);
+  FitExtras extras = prepare_fit(extra_args, in, x);
+  if (!extra_args.auto_k) options.validate(in.rows, in.cols);
   if (!in.skipped.empty() && !args.quiet)
     std::cerr << "nmfkit: note: skipped " << in.skipped.size() << " unreadable image file"
               << (in.skipped.size() == 1 ? "" : "s") << " (first: " << in.skipped.front() << ")\n";
@@ -166,14 +166,16 @@ int run_typed(const FitArgs& args, FitOptions options) {
     h0 = read_matrix_npy<T>(args.h0, "--h0");
     start = {w0.view(), h0.view()};
   }
-  ProgressReporter progress({"nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
-                                 std::to_string(in.cols) + "; k = " + std::to_string(options.k) +
-                                 ", solver " + options.solver + ", loss " +
-                                 loss_name(options.beta) + ", init " + args.init,
-                             args.quiet, options.beta == 2, args.log_json});
+  const auto heading = [&](int k) {
+    return "nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
+           std::to_string(in.cols) + "; k = " + std::to_string(k) + ", solver " + options.solver +
+           ", loss " + loss_name(options.beta) + ", init " + args.init;
+  };
+  ProgressReporter progress({heading(options.k), args.quiet, options.beta == 2, args.log_json});
   options.progress = progress.callback();
-  FitResult<T> r = fit_best(extra_args, options, x, in,
-                            options.init == Init::kCustom ? &start : nullptr, extras);
+  FitResult<T> r =
+      fit_best(extra_args, options, x, in, options.init == Init::kCustom ? &start : nullptr, extras,
+               [&](int k) { progress.set_heading(heading(k)); });
   progress.finish();
   if (interrupted()) throw Interrupted();
   if (args.sort == "usage") sort_by_usage(r.W, r.H);

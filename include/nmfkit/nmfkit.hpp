@@ -2,6 +2,7 @@
 /// Umbrella header of nmfkit's numeric core.
 #include "nmfkit/errors.hpp"
 #include "nmfkit/fit.hpp"
+#include "nmfkit/fit_best.hpp"
 #include "nmfkit/matrix.hpp"
 #include "nmfkit/options.hpp"
 #include "nmfkit/rank.hpp"

@@ -1,6 +1,6 @@
 // Option combinations in which an option would do nothing are refused by the library's
-// FitOptions::validate(): the CLI prints that one line, naming both options, exits 2 and writes
-// nothing.
+// FitOptions::validate() (and fit_best() / fit_auto_k() for --restarts and -k auto): the CLI
+// prints that one line, naming both options, exits 2 and writes nothing.
 #include <string>
 #include <vector>
 
@@ -47,6 +47,10 @@ TEST_F(RefusedOptionsTest, EveryCombinationThatWouldDoNothingIsAUsageErrorNaming
   std::vector<std::string> seeded = custom();
   seeded.insert(seeded.end(), {"--seed", "3"});
   cases.push_back({seeded, {"seed", "init custom"}});
+  std::vector<std::string> restarted = custom();
+  restarted.insert(restarted.end(), {"--restarts", "2"});
+  cases.push_back({restarted, {"restarts", "init custom"}});
+  cases.push_back({custom(), {"init custom", "k"}, "auto"});
   for (const Refused& c : cases) {
     const fs::path out = dir_ / "out";
     std::vector<std::string> args = {"fit", idx_.string(), "-k", c.k, "-o", out.string()};
@@ -64,7 +68,7 @@ TEST_F(RefusedOptionsTest, TheSameOptionsWhereTheyDoSomethingRun) {
         {"--shuffle", "--solver", "cd"},
         {"--l1-ratio", "0.5", "--alpha-h", "0.01"},
         {"--format", "dense", "--loss", "kullback-leibler"},
-        {"--init", "nndsvdar", "--seed", "3"}}) {
+        {"--init", "nndsvdar", "--seed", "3", "--restarts", "2"}}) {
     std::vector<std::string> args = options;
     args.insert(args.end(), {"--max-iter", "5", "-q"});
     const RunResult r = fit(idx_, 3, dir_ / "ok", args);
