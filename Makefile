@@ -1,24 +1,33 @@
 # Thin wrappers over the CMake preset "release" (RelWithDebInfo).
-#   make demo   install what is missing, build, fetch MNIST, factorize it (k = 10), show the result
-#   make test   install what is missing, build, run every test
+#   make demo   install what the demo needs, build the nmfkit CLI alone, fetch MNIST, factorize it
+#               (k = 10), show the result
+#   make test   install what the tests need too, build everything, run every test
 #   make bench  build and run the benchmarks (installs the peers it compares against)
 PRESET ?= release
 BUILD := build/$(PRESET)
 JOBS ?= $(shell nproc)
 DEMO_OUT ?= out/mnist-k10
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps deps-test cli build demo test bench clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
-build: deps
-	@cmake --preset $(PRESET) >/dev/null
+deps-test:
+	@scripts/install-deps.sh test
+
+# The CLI alone: the test suites are not configured (GoogleTest is a test package), nor built.
+cli: deps
+	@cmake --preset $(PRESET) -DNMFKIT_BUILD_TESTS=OFF >/dev/null
+	@MAKEFLAGS= cmake --build --preset $(PRESET) --target nmfkit -j $(JOBS)
+
+build: deps-test
+	@cmake --preset $(PRESET) -DNMFKIT_BUILD_TESTS=ON >/dev/null
 	@MAKEFLAGS= cmake --build --preset $(PRESET) -j $(JOBS)
 
-demo: build
+demo: cli
 	@scripts/fetch-mnist.sh
 	$(BUILD)/nmfkit fit mnist -k 10 -o $(DEMO_OUT)
 

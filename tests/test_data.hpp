@@ -1,5 +1,6 @@
 #pragma once
 // Small synthetic data for the tests: exact low-rank non-negative matrices and their factors.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -33,6 +34,19 @@ LowRank<T> low_rank(Index n, Index m, Index r, std::uint32_t seed) {
       d.x(i, j) = static_cast<T>(s);
     }
   return d;
+}
+
+/// Exact rank-r non-negative data (low_rank() with seed 100 + seed) plus Gaussian noise of 5% of
+/// its mean, clipped at 0.
+inline Matrix<double> noisy_low_rank(Index n, Index m, Index r, std::uint32_t seed) {
+  Matrix<double> x = low_rank<double>(n, m, r, 100 + seed).x;
+  double mean = 0;
+  for (double v : x.values) mean += v;
+  mean /= double(x.values.size());
+  std::mt19937 gen(seed);
+  std::normal_distribution<double> normal(0.0, 0.05 * mean);
+  for (double& v : x.values) v = std::max(0.0, v + normal(gen));
+  return x;
 }
 
 /// A generic non-negative matrix: entries uniform in [low, 1), full rank.

@@ -41,7 +41,7 @@ std::string solver_help() {
 FitOptions options_from(const FitArgs& a) {
   FitOptions o;
   if (a.k == "auto") {
-    o.k = 1;  // chosen later, by prepare_fit
+    o.k = 1;  // chosen later, by fit_best
   } else {
     char* end = nullptr;
     const long k = std::strtol(a.k.c_str(), &end, 10);
@@ -65,11 +65,6 @@ FitOptions options_from(const FitArgs& a) {
   o.l1_ratio = a.l1_ratio;
   o.shuffle = a.shuffle;
   o.extrapolate = a.extrapolate;
-  if (a.extrapolate && o.solver != "cd" && o.solver != "hals" && o.solver != "anls-bpp")
-    throw InvalidArgument("--extrapolate applies only to --solver cd, hals or anls-bpp, not " +
-                          o.solver);
-  if (a.shuffle && o.solver != "cd")
-    throw InvalidArgument("--shuffle applies only to --solver cd, not " + o.solver);
   o.max_iter = a.max_iter;
   o.tol = a.tol;
   o.seed = static_cast<std::uint64_t>(a.seed);
@@ -81,7 +76,7 @@ FitOptions options_from(const FitArgs& a) {
     throw InvalidArgument("--init custom and --w0/--h0 go together");
   if (o.init == Init::kCustom && (a.w0.empty() || a.h0.empty()))
     throw InvalidArgument("--init custom needs both --w0 and --h0");
-  o.validate();  // fail fast, before reading any data
+  o.validate();  // fail fast, before reading any data; it refuses options that would do nothing
   return o;
 }
 
@@ -159,8 +154,8 @@ int run_typed(const FitArgs& args, FitOptions options) {
   // made only for the pictures, after the fit.
   std::vector<T> x;
   if (!fits_levels(extra_args, options, in, std::is_same_v<T, float>)) x = in.take_matrix<T>();
-  FitExtras extras = prepare_fit(extra_args, options, in, x);
-  options.validate(in.rows, in.cols);
+  FitExtras extras = prepare_fit(extra_args, in, x);
+  if (!extra_args.auto_k) options.validate(in.rows, in.cols);
   if (!in.skipped.empty() && !args.quiet)
     std::cerr << "nmfkit: note: skipped " << in.skipped.size() << " unreadable image file"
               << (in.skipped.size() == 1 ? "" : "s") << " (first: " << in.skipped.front() << ")\n";
@@ -171,14 +166,16 @@ int run_typed(const FitArgs& args, FitOptions options) {
     h0 = read_matrix_npy<T>(args.h0, "--h0");
     start = {w0.view(), h0.view()};
   }
-  ProgressReporter progress({"nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
-                                 std::to_string(in.cols) + "; k = " + std::to_string(options.k) +
-                                 ", solver " + options.solver + ", loss " +
-                                 loss_name(options.beta) + ", init " + args.init,
-                             args.quiet, options.beta == 2, args.log_json});
+  const auto heading = [&](int k) {
+    return "nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
+           std::to_string(in.cols) + "; k = " + std::to_string(k) + ", solver " + options.solver +
+           ", loss " + loss_name(options.beta) + ", init " + args.init;
+  };
+  ProgressReporter progress({heading(options.k), args.quiet, options.beta == 2, args.log_json});
   options.progress = progress.callback();
-  FitResult<T> r = fit_best(extra_args, options, x, in,
-                            options.init == Init::kCustom ? &start : nullptr, extras);
+  FitResult<T> r =
+      fit_best(extra_args, options, x, in, options.init == Init::kCustom ? &start : nullptr, extras,
+               [&](int k) { progress.set_heading(heading(k)); });
   progress.finish();
   if (interrupted()) throw Interrupted();
   if (args.sort == "usage") sort_by_usage(r.W, r.H);

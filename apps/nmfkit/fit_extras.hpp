@@ -1,7 +1,9 @@
 #pragma once
 // What `nmfkit fit` adds around the factorization itself: -k auto (rank selection before the
-// fit), --restarts N (the best of N seeds) and --mask / --missing (missing entries).
+// fit), --restarts N (the best of N seeds) and --mask / --missing (missing entries). The work is
+// the library's fit_best() and fit_auto_k(); this file maps the arguments and records the result.
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -31,10 +33,9 @@ struct FitExtras {
   std::vector<double> objectives;  ///< final objective of each restart
 };
 
-/// Reads the mask and, with -k auto, selects k (setting options.k).
+/// Checks the combination of the extra arguments and reads the mask.
 template <typename T>
-FitExtras prepare_fit(const FitExtrasArgs& args, FitOptions& options, const Input& in,
-                      const std::vector<T>& x);
+FitExtras prepare_fit(const FitExtrasArgs& args, const Input& in, const std::vector<T>& x);
 
 /// Whether the fit reads INPUT's 8-bit pixels directly (fit_best with an empty x): float
 /// precision, 8-bit input, no mask, no missing values, k given, and X stored sparse (the
@@ -43,13 +44,15 @@ FitExtras prepare_fit(const FitExtrasArgs& args, FitOptions& options, const Inpu
 bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Input& in,
                  bool single_precision);
 
-/// Fits `args.restarts` times with seeds seed, seed+1, … (with the mask when there is one) and
-/// returns the fit with the lowest final objective, the first on a tie; every objective is
-/// recorded in `extras` and options.seed becomes the returned fit's seed. With an empty x (see
-/// fits_levels) the fits read the input's 8-bit pixels.
+/// nmfkit::fit_best() (with the mask when there is one) or, with -k auto, nmfkit::fit_auto_k():
+/// `chosen(k)` is called once k is chosen, before the fit. The restarts' seeds and objectives and
+/// the selection are recorded in `extras`; options.k and options.seed become the returned fit's.
+/// With an empty x (see fits_levels) the fits read the input's 8-bit pixels. Throws Interrupted
+/// after Ctrl-C.
 template <typename T>
 FitResult<T> fit_best(const FitExtrasArgs& args, FitOptions& options, const std::vector<T>& x,
-                      const Input& in, const StartFactors<T>* start, FitExtras& extras);
+                      const Input& in, const StartFactors<T>* start, FitExtras& extras,
+                      const std::function<void(int k)>& chosen);
 
 /// Adds the mask, the restarts and the selection to summary.json.
 void add_extras(nlohmann::ordered_json& summary, const FitExtrasArgs& args,

@@ -3,6 +3,8 @@
 // Interrupted and writes nothing.
 #include <stdexcept>
 
+#include "nmfkit/rank.hpp"
+
 namespace nmfkit::cli {
 
 struct Interrupted : std::runtime_error {
@@ -11,5 +13,16 @@ struct Interrupted : std::runtime_error {
 
 void install_interrupt_handler();
 bool interrupted();
+
+/// f()'s result; nmfkit::Cancelled, which the commands' callbacks cause only on Ctrl-C, becomes
+/// Interrupted.
+template <typename F>
+auto unless_interrupted(F&& f) {
+  try {
+    return f();
+  } catch (const Cancelled&) {
+    throw Interrupted();
+  }
+}
 
 }  // namespace nmfkit::cli

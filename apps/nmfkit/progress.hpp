@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nmfkit/options.hpp"
@@ -31,6 +32,9 @@ class ProgressReporter {
 
   /// The callback for FitOptions::progress; valid while this reporter lives.
   ProgressCallback callback();
+  /// Replaces the heading (printed at the first iteration): for a fit whose k is chosen after
+  /// this reporter was made.
+  void set_heading(std::string heading) { settings_.heading = std::move(heading); }
   /// Ends the bar's line and flushes the log; call once the fit has returned.
   void finish();
   /// Seconds since the start of the fit at each iteration seen.

@@ -7,6 +7,7 @@
 
 #include "common.hpp"
 #include "interrupt.hpp"
+#include "missing.hpp"
 #include "nmfkit/nmfkit.hpp"
 #include "output_dir.hpp"
 #include "viz/rank_plot.hpp"
@@ -35,7 +36,12 @@ int run_typed(const RankArgs& args, RankOptions options) {
       (options.cophenetic
            ? ", cophenetic correlation over " + std::to_string(options.restarts) + " restarts"
            : "");
-  const RankResult r = run_selection(x, in.rows, in.cols, options, missing, heading, args.quiet);
+  watch_selection(options, heading, args.quiet);
+  const DenseView<std::uint8_t> observed(missing.observed.data(), in.rows, in.cols);
+  const RankResult r = unless_interrupted([&] {
+    return select_rank(DenseView<T>(x.data(), in.rows, in.cols), options,
+                       missing.any() ? &observed : nullptr);
+  });
 
   nlohmann::ordered_json j;
   j["nmfkit_version"] = std::string(version());
@@ -98,9 +104,7 @@ nlohmann::ordered_json rank_json(const RankResult& r, const RankOptions& o) {
   return j;
 }
 
-template <typename T>
-RankResult run_selection(const std::vector<T>& x, Index rows, Index cols, RankOptions options,
-                         const Missing& missing, const std::string& heading, bool quiet) {
+void watch_selection(RankOptions& options, const std::string& heading, bool quiet) {
   options.fit.progress = [](const Progress&) { return !interrupted(); };
   options.progress = [quiet, heading](int done, int total) {
     if (interrupted()) return false;
@@ -109,19 +113,7 @@ RankResult run_selection(const std::vector<T>& x, Index rows, Index cols, RankOp
       std::cerr << "  " << done << "/" << total << " fits\n";
     return true;
   };
-  const DenseView<std::uint8_t> observed(missing.observed.data(), rows, cols);
-  try {
-    return select_rank(DenseView<T>(x.data(), rows, cols), options,
-                       missing.any() ? &observed : nullptr);
-  } catch (const Cancelled&) {
-    throw Interrupted();
-  }
 }
-
-template RankResult run_selection<float>(const std::vector<float>&, Index, Index, RankOptions,
-                                         const Missing&, const std::string&, bool);
-template RankResult run_selection<double>(const std::vector<double>&, Index, Index, RankOptions,
-                                          const Missing&, const std::string&, bool);
 
 CLI::App* add_rank_command(CLI::App& app, RankArgs& a) {
   CLI::App* rank = app.add_subcommand(

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "missing.hpp"
 #include "nmfkit/rank.hpp"
 
 namespace nmfkit::cli {
@@ -44,10 +43,9 @@ int run_rank(const RankArgs& args);
 /// The selection as JSON: the rule, the choice, and every candidate's errors.
 nlohmann::ordered_json rank_json(const RankResult& result, const RankOptions& options);
 
-/// select_rank() with `heading` and progress lines on stderr once the first fit has finished
-/// (unless quiet, so that an error stays the only line), stopped by Ctrl-C (throws Interrupted).
-template <typename T>
-RankResult run_selection(const std::vector<T>& x, Index rows, Index cols, RankOptions options,
-                         const Missing& missing, const std::string& heading, bool quiet);
+/// Sets the selection's callbacks: `heading` and progress lines on stderr once the first fit has
+/// finished (unless quiet, so that an error stays the only line), every fit stopped by Ctrl-C
+/// (select_rank() then throws Cancelled; see unless_interrupted()).
+void watch_selection(RankOptions& options, const std::string& heading, bool quiet);
 
 }  // namespace nmfkit::cli

@@ -4,6 +4,7 @@
 #include "nmfkit/data.hpp"
 #include "nmfkit/errors.hpp"
 #include "nmfkit/fit.hpp"
+#include "nmfkit/fit_best.hpp"
 #include "nmfkit/matrix.hpp"
 #include "nmfkit/options.hpp"
 #include "nmfkit/rank.hpp"

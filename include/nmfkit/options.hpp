@@ -25,7 +25,7 @@ enum class Init {
 enum class DataFormat {
   kAuto,    ///< sparse (CSR) when at least half the entries are zero, else dense
   kDense,   ///< dense row-major
-  kSparse,  ///< compressed sparse rows
+  kSparse,  ///< compressed sparse rows (any loss)
 };
 
 /// Parses a loss: "frobenius" (β = 2), "kullback-leibler" (1), "itakura-saito" (0) or a number β.
@@ -83,9 +83,11 @@ struct FitOptions {
   /// Regularisation of H, the same with n_samples; negative (the default) means "same as
   /// alpha_w", scikit-learn's alpha_H='same'.
   double alpha_h = -1;
-  /// Mix of L1 (1) and L2 (0) in the regularisation, in [0, 1]. Default 0.
+  /// Mix of L1 (1) and L2 (0) in the regularisation, in [0, 1]. Default 0. Needs alpha_w or
+  /// alpha_h > 0 when not 0 (without regularisation there is nothing to mix).
   double l1_ratio = 0;
-  /// cd: visit the components in a random order (numpy's permutation) each half-iteration.
+  /// cd: visit the components in a random order (numpy's permutation) each half-iteration. Only
+  /// solver cd takes it.
   bool shuffle = false;
   /// How X is stored during the fit. Default kAuto.
   DataFormat format = DataFormat::kAuto;
@@ -96,7 +98,8 @@ struct FitOptions {
   /// Stopping tolerance: the fit stops (converged) once the last 10 iterations together lowered
   /// the error ‖X−WH‖_F by at most tol times its value 10 iterations earlier. 0 runs all max_iter.
   double tol = 1e-4;
-  /// Seed of every random choice (initialisation, randomized SVD). Default 0.
+  /// Seed of every random choice (initialisation, randomized SVD, cd's shuffle). Default 0. With
+  /// init custom and no shuffle nothing is random, and a seed other than 0 is refused.
   std::uint64_t seed = 0;
   /// Worker threads; 0 uses every core OpenMP reports. Results do not depend on this number.
   int threads = 0;
@@ -106,24 +109,34 @@ struct FitOptions {
   /// it rises; once the error falls by less than the rounding margin the iterations are plain.
   /// The best iterate is returned. Default false (docs/solvers.md: with cd on MNIST it reaches
   /// scikit-learn's final error in about half the iterations; with hals' many sweeps it settles
-  /// in a slightly worse local minimum); mu never extrapolates.
+  /// in a slightly worse local minimum); mu never extrapolates, and validate() refuses it there.
   bool extrapolate = false;
   /// cd and hals on sparse X: from the second iteration on, W's half-iteration runs inside one
   /// pass over X's rows that also forms Xᵀ·W and WᵀW for H's (X read once per iteration instead
-  /// of twice). The same results bit for bit; false runs the separate steps. Default true.
+  /// of twice). The same results bit for bit; false runs the separate steps. Default true; false
+  /// is refused with another rule or with format dense, where there is no fused pass to turn off.
   bool fused_pass = true;
-  /// HALS: most inner sweeps over a row's coordinates per half-iteration. Default 50.
+  /// HALS: most inner sweeps over a row's coordinates per half-iteration. Default 50. Only
+  /// solver hals takes a value other than the default.
   int hals_max_sweeps = 50;
   /// HALS: a row's sweeps stop once a sweep changes it by less than this fraction of the first
-  /// sweep's change (Gillis & Glineur 2012 use 0.1). Default 0.1.
+  /// sweep's change (Gillis & Glineur 2012 use 0.1). Default 0.1. Only solver hals with
+  /// hals_max_sweeps > 1 takes a value other than the default.
   double hals_sweep_tol = 0.1;
   /// Called after every iteration (may be empty).
   ProgressCallback progress;
 
-  /// Checks the options alone; throws InvalidArgument naming the first bad one.
+  /// Checks the options alone; throws InvalidArgument naming the first bad one. A combination in
+  /// which an option would do nothing (shuffle with a rule other than cd, extrapolate with mu, …;
+  /// docs/solvers.md lists them) is refused too, the message naming both options.
   void validate() const;
   /// Checks the options against the data shape (k against min(n_samples, n_features)).
   void validate(Index n_samples, Index n_features) const;
 };
+
+/// `options` with the update rule `solver`, every knob that rule does not take (shuffle,
+/// extrapolate, fused_pass, hals_max_sweeps, hals_sweep_tol) back at its default: what another
+/// rule needs to run "the same fit", as the rank selection of fit_auto_k() does with hals.
+FitOptions with_solver(FitOptions options, std::string_view solver);
 
 }  // namespace nmfkit

@@ -10,6 +10,10 @@ struct SolverInfo {
   std::string_view name;         ///< what --solver and FitOptions::solver take
   std::string_view description;  ///< one line for --help
   bool any_beta = false;         ///< handles every β-divergence, not only the Frobenius loss
+  bool extrapolate = false;      ///< takes FitOptions::extrapolate
+  bool shuffle = false;          ///< takes FitOptions::shuffle
+  bool sweeps = false;           ///< takes FitOptions::hals_max_sweeps and hals_sweep_tol
+  bool fused_pass = false;       ///< runs W's update inside the fused pass (FitOptions::fused_pass)
 };
 
 /// Every registered update rule, in the registry's order (FitOptions::solver names the default).

@@ -92,7 +92,6 @@ class FrobeniusSteps final : public Steps<T> {
   }
 
   rules::StopRule stop_rule() const override { return rule_->stop_rule(); }
-  bool allows_extrapolation() const override { return rule_->allows_extrapolation(); }
 
  private:
   /// ½x2 − cross + ½⟨G_F, G_O⟩, unclamped (a decorator's correction comes first).

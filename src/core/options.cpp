@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "nmfkit/errors.hpp"
 #include "nmfkit/solver.hpp"
@@ -17,6 +18,70 @@ namespace {
 constexpr std::array<std::string_view, 5> kInitNames = {"random", "nndsvd", "nndsvda", "nndsvdar",
                                                         "custom"};
 constexpr std::uint64_t kMaxSeed = 4294967295ULL;  // numpy's RandomState takes 32-bit seeds
+
+/// The knobs of FitOptions that only some update rules take, as the registry lists them.
+using Knob = bool SolverInfo::*;
+
+/// Whether `solver` takes `knob` (an unknown solver takes none).
+bool takes(std::string_view solver, Knob knob) {
+  return has_solver(solver) && solver_info(solver).*knob;
+}
+
+/// "solver cd, hals or anls-bpp": the rules that take `knob`.
+std::string rules_taking(Knob knob) {
+  std::vector<std::string_view> names;
+  for (const SolverInfo& r : solvers())
+    if (r.*knob) names.push_back(r.name);
+  std::string s = "solver";
+  for (std::size_t i = 0; i < names.size(); ++i)
+    s += std::string(i == 0 ? " " : i + 1 == names.size() ? " or " : ", ") + std::string(names[i]);
+  return s;
+}
+
+/// Refuses `option` (set to a value other than its default) with a rule that does not take it.
+void require_rule(const std::string& solver, Knob knob, const std::string& option) {
+  if (!takes(solver, knob))
+    throw InvalidArgument(option + " applies only to " + rules_taking(knob) + ", not " + solver);
+}
+
+std::string number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+/// Refuses every combination in which an option would do nothing; each message names both.
+void refuse_idle_combinations(const FitOptions& o) {
+  const FitOptions defaults;
+  if (o.extrapolate) require_rule(o.solver, &SolverInfo::extrapolate, "extrapolate");
+  if (o.shuffle) require_rule(o.solver, &SolverInfo::shuffle, "shuffle");
+  if (o.hals_max_sweeps != defaults.hals_max_sweeps)
+    require_rule(o.solver, &SolverInfo::sweeps, "hals_max_sweeps");
+  if (o.hals_sweep_tol != defaults.hals_sweep_tol) {
+    require_rule(o.solver, &SolverInfo::sweeps, "hals_sweep_tol");
+    if (o.hals_max_sweeps == 1)
+      throw InvalidArgument(
+          "hals_sweep_tol applies only with hals_max_sweeps > 1, not 1 (a single sweep never "
+          "checks it)");
+  }
+  if (!o.fused_pass) {
+    require_rule(o.solver, &SolverInfo::fused_pass, "fused_pass = false");
+    if (o.format == DataFormat::kDense)
+      throw InvalidArgument(
+          "fused_pass = false applies only to sparse X (format auto or sparse), not format dense");
+  }
+  if (o.l1_ratio != 0 && o.alpha_w == 0 && o.alpha_h <= 0)
+    throw InvalidArgument(
+        "l1_ratio applies only with alpha_w or alpha_h > 0 (it mixes the "
+        "regularisation), not with both 0; got l1_ratio " +
+        number(o.l1_ratio));
+  if (o.seed != 0 && o.init == Init::kCustom && !o.shuffle)
+    throw InvalidArgument(
+        "seed applies only to random choices (init random, nndsvd, nndsvda or nndsvdar; solver cd "
+        "with shuffle), not to init custom; got seed " +
+        std::to_string(o.seed));
+}
+
 }  // namespace
 
 std::string_view version() {
@@ -56,9 +121,7 @@ std::string loss_name(double beta) {
   if (beta == 2) return "frobenius";
   if (beta == 1) return "kullback-leibler";
   if (beta == 0) return "itakura-saito";
-  std::ostringstream out;
-  out << beta;
-  return out.str();
+  return number(beta);
 }
 
 void FitOptions::validate() const {
@@ -93,6 +156,20 @@ void FitOptions::validate() const {
   if (!(hals_sweep_tol >= 0) || !std::isfinite(hals_sweep_tol))
     throw InvalidArgument("hals_sweep_tol must be a finite number >= 0, got " +
                           std::to_string(hals_sweep_tol));
+  refuse_idle_combinations(*this);
+}
+
+FitOptions with_solver(FitOptions options, std::string_view solver) {
+  const FitOptions defaults;
+  options.solver = std::string(solver);
+  if (!takes(solver, &SolverInfo::extrapolate)) options.extrapolate = defaults.extrapolate;
+  if (!takes(solver, &SolverInfo::shuffle)) options.shuffle = defaults.shuffle;
+  if (!takes(solver, &SolverInfo::fused_pass)) options.fused_pass = defaults.fused_pass;
+  if (!takes(solver, &SolverInfo::sweeps)) {
+    options.hals_max_sweeps = defaults.hals_max_sweeps;
+    options.hals_sweep_tol = defaults.hals_sweep_tol;
+  }
+  return options;
 }
 
 void FitOptions::validate(Index n_samples, Index n_features) const {

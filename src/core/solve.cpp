@@ -137,7 +137,8 @@ FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
   std::unique_ptr<Steps<T>> steps =
       frobenius ? frobenius_steps(products, options, setup.penalties, ctx, update_h, k)
                 : beta_steps(x, options, setup.penalties, ctx, update_h);
-  setup.extrapolate = update_h && options.extrapolate && steps->allows_extrapolation();
+  // validate() refuses extrapolate with a rule that does not take it (SolverInfo::extrapolate).
+  setup.extrapolate = update_h && options.extrapolate;
   run_loop(*steps, f, options, setup, ctx, result);
 
   result.H = transposed(f.ht.view());

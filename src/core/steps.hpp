@@ -33,8 +33,6 @@ class Steps {
   /// The factors were changed outside iterate() (extrapolation moved or restored them).
   virtual void factors_changed(const Factors<T>& f) = 0;
   virtual rules::StopRule stop_rule() const { return rules::StopRule::kErrorWindow; }
-  /// Whether the loop may extrapolate these iterates (FitOptions::extrapolate).
-  virtual bool allows_extrapolation() const { return false; }
 };
 
 /// What the loop needs besides the steps.

@@ -256,7 +256,6 @@ double objective(const double* g, const double* q, const double* x, Index k) {
 template <typename T>
 class AnlsBpp final : public UpdateRule<T> {
  public:
-  bool allows_extrapolation() const override { return true; }
   double update(Matrix<T>& f, const Matrix<T>& p, const Matrix<double>& g, const Penalty& penalty,
                 int threads) override {
     const Index k = f.cols;

@@ -36,7 +36,6 @@ class CoordinateDescent final : public UpdateRule<T> {
   }
 
   StopRule stop_rule() const override { return StopRule::kViolation; }
-  bool allows_extrapolation() const override { return true; }
 
  private:
   bool shuffle_;

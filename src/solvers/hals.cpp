@@ -26,7 +26,6 @@ class Hals final : public UpdateRule<T> {
                                             const Penalty& penalty) override {
     return LanesProblem{penalised_gram(g, penalty.l2), penalty.l1, control_};
   }
-  bool allows_extrapolation() const override { return true; }
 
  private:
   SweepControl control_;

@@ -20,25 +20,25 @@ constexpr std::array kEntries = {
     Entry{{"hals",
            "HALS: exact non-negative coordinate updates, several sweeps per half-iteration "
            "(Cichocki & Phan 2009; Gillis & Glineur 2012)",
-           false},
+           false, true, false, true, true},
           &rules::make_hals<float>,
           &rules::make_hals<double>},
     Entry{{"cd",
            "scikit-learn's coordinate descent: one sweep per half-iteration, its "
            "projected-gradient stopping rule",
-           false},
+           false, true, true, false, true},
           &rules::make_cd<float>,
           &rules::make_cd<double>},
     Entry{{"anls-bpp",
            "ANLS by block principal pivoting: each half-iteration solves its non-negative least "
            "squares exactly (Kim & Park 2011)",
-           false},
+           false, true, false, false, false},
           &rules::make_anls_bpp<float>,
           &rules::make_anls_bpp<double>},
     Entry{{"mu",
            "multiplicative updates for any beta-divergence (Lee & Seung 2001; Fevotte & Idier "
            "2011)",
-           true},
+           true, false, false, false, false},
           &rules::make_mu<float>,
           &rules::make_mu<double>},
 };

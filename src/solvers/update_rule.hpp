@@ -54,9 +54,6 @@ class UpdateRule {
     return std::nullopt;
   }
   virtual StopRule stop_rule() const { return StopRule::kErrorWindow; }
-  /// Whether the fit loop may extrapolate this rule's iterates (FitOptions::extrapolate). Rules
-  /// that reproduce another library's iterates step by step say no.
-  virtual bool allows_extrapolation() const { return false; }
 };
 
 template <typename T>

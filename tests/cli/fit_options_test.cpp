@@ -564,12 +564,6 @@ TEST_F(FitOptionsTest, EmptyInputIsADataError) {
   expect_no_output(dir_ / "out");
 }
 
-TEST_F(FitOptionsTest, ShuffleWithAnotherSolverThanCdIsAUsageError) {
-  expect_error(fit(idx_, kK, dir_ / "out", {"--shuffle", "--solver", "hals"}), kUsage,
-               {"--shuffle", "cd"});
-  expect_no_output(dir_ / "out");
-}
-
 TEST_F(FitOptionsTest, ExtrapolateIsRecordedAndChangesHals) {
   const nlohmann::json plain =
       fit_ok("plain", {"--solver", "hals", "--max-iter", "30", "--tol", "0"});
@@ -578,14 +572,6 @@ TEST_F(FitOptionsTest, ExtrapolateIsRecordedAndChangesHals) {
   EXPECT_EQ(plain["extrapolate"], false);
   EXPECT_EQ(extrapolated["extrapolate"], true);
   EXPECT_NE(read_file(dir_ / "plain" / "H.npy"), read_file(dir_ / "extrapolated" / "H.npy"));
-}
-
-TEST_F(FitOptionsTest, ExtrapolateWithMuIsAUsageError) {
-  for (const char* solver : {"mu"}) {
-    expect_error(fit(idx_, kK, dir_ / "out", {"--extrapolate", "--solver", solver}), kUsage,
-                 {"--extrapolate", "cd, hals"});
-    expect_no_output(dir_ / "out");
-  }
 }
 
 TEST_F(FitOptionsTest, OutOfRangeNumbersGetShortMessages) {

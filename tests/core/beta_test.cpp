@@ -570,7 +570,7 @@ const SklearnResults& sklearn_results() {
     if (status != 0) {
       r.error = "`" + command + "` failed (status " + std::to_string(status) +
                 "); scikit-learn for /usr/bin/python3 comes from Debian's python3-sklearn "
-                "(scripts/install-deps.sh). Output:\n" +
+                "(scripts/install-deps.sh test). Output:\n" +
                 read_text(fs::path(dir) / "log.txt");
       fs::remove_all(dir);
       return r;

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <random>
 
 #include "core/consensus.hpp"
 #include "nmfkit/errors.hpp"
@@ -13,16 +12,8 @@
 namespace nmfkit {
 namespace {
 
-/// Exact rank-r non-negative data (80 × 60) plus Gaussian noise of 5% of its mean, clipped at 0.
 Matrix<double> noisy_low_rank(Index r, std::uint32_t seed) {
-  Matrix<double> x = testing::low_rank<double>(80, 60, r, 100 + seed).x;
-  double mean = 0;
-  for (double v : x.values) mean += v;
-  mean /= double(x.values.size());
-  std::mt19937 gen(seed);
-  std::normal_distribution<double> normal(0.0, 0.05 * mean);
-  for (double& v : x.values) v = std::max(0.0, v + normal(gen));
-  return x;
+  return testing::noisy_low_rank(80, 60, r, seed);
 }
 
 RankOptions options_around(int r, std::uint64_t seed) {

@@ -5,8 +5,8 @@ Keeps a screenshot of the page and the report itself in ARTIFACT_DIR.
 
     check_report.py NMFKIT ARTIFACT_DIR SOURCE_DIR
 
-Chromium is Debian's `chromium`; when it is missing, SOURCE_DIR/scripts/install-deps.sh installs
-it (as root) or says how. A broken copy of the report (one image's data corrupted) must fail the
+Chromium is Debian's `chromium`; when it is missing, `SOURCE_DIR/scripts/install-deps.sh test`
+installs it (as root) or says how. A broken copy of the report (one image's data corrupted) must fail the
 same check, so the check is known to be able to fail.
 """
 import json
@@ -53,8 +53,8 @@ def find_browser(source_dir):
         path = shutil.which(name)
         if path:
             return path
-    print("check_report: no Chromium found; running scripts/install-deps.sh", file=sys.stderr)
-    subprocess.run([os.path.join(source_dir, "scripts", "install-deps.sh")], check=False)
+    print("check_report: no Chromium found; running scripts/install-deps.sh test", file=sys.stderr)
+    subprocess.run([os.path.join(source_dir, "scripts", "install-deps.sh"), "test"], check=False)
     for name in BROWSERS:
         path = shutil.which(name)
         if path:
