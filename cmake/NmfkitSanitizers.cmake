@@ -8,8 +8,3 @@ function(nmfkit_set_sanitizers target)
     endforeach()
   endif()
 endfunction()
-
-function(nmfkit_target_defaults target)
-  nmfkit_set_warnings(${target})
-  nmfkit_set_sanitizers(${target})
-endfunction()
