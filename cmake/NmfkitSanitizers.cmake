@@ -4,12 +4,9 @@ function(nmfkit_set_sanitizers target)
     string(REPLACE "," ";" _list "${NMFKIT_SANITIZE}")
     foreach(s IN LISTS _list)
       target_compile_options(${target} PRIVATE -fsanitize=${s} -fno-omit-frame-pointer)
-      target_link_options(${target} PRIVATE -fsanitize=${s})
+      # Public: a sanitized static library needs the runtime wherever it is linked (the
+      # installed package included).
+      target_link_options(${target} PUBLIC -fsanitize=${s})
     endforeach()
   endif()
-endfunction()
-
-function(nmfkit_target_defaults target)
-  nmfkit_set_warnings(${target})
-  nmfkit_set_sanitizers(${target})
 endfunction()

@@ -33,7 +33,11 @@ int main(int argc, char** argv) {
       "X (samples x features, one flattened image per row) ~= W (samples x k) . H "
       "(k x features);\nthe k rows of H are the component images.",
       "nmfkit"};
-  app.set_version_flag("--version", "nmfkit " + std::string(nmfkit::version()));
+  // The kernels' instruction set is looked up only when asked for: a bad NMFKIT_ISA fails there.
+  app.set_version_flag("--version", [] {
+    return "nmfkit " + std::string(nmfkit::version()) +
+           " (kernels: " + std::string(nmfkit::kernel_isa()) + ")";
+  });
   app.require_subcommand(1);
   app.footer("Run 'nmfkit fit --help' for the options of a command.");
   nmfkit::cli::FitArgs fit_args;
@@ -55,6 +59,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     return error_line(std::string(e.what()) + " (see 'nmfkit --help')", 2);
+  } catch (const nmfkit::InvalidArgument& e) {  // --version with a bad NMFKIT_ISA
+    return error_line(e.what(), 2);
   }
 
   nmfkit::cli::install_interrupt_handler();

@@ -12,6 +12,9 @@ namespace nmfkit::kernels {
 inline constexpr Index kChunkRows = 2048;  ///< target rows per chunk
 inline constexpr Index kMaxChunks = 32;    ///< cap, so partial buffers stay small
 
+/// Rows per task for the row-parallel loops whose results do not depend on the partition.
+inline constexpr Index kRowsPerTask = 256;
+
 struct RowChunks {
   Index rows = 0;
   Index count = 1;

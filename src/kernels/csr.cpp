@@ -5,21 +5,16 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <memory>
-#include <new>
 #include <string>
-#include <type_traits>
 #include <utility>
 
 #include "kernels/chunks.hpp"
+#include "kernels/variants.hpp"
 #include "nmfkit/errors.hpp"
 
 namespace nmfkit::kernels {
 
 namespace {
-
-/// Rows per task for the row-parallel loops whose results do not depend on the partition.
-constexpr Index kRowsPerTask = 256;
 
 template <typename T>
 bool is_invalid(T v) {
@@ -84,276 +79,29 @@ double zero_fraction(const DenseView<T>& x, int threads) {
   return double(total) / (double(x.rows) * double(x.cols));
 }
 
-namespace {
-
-// The products work on blocks of kBlock columns (one 64-byte cache line of floats). `right` and
-// the scattered partial sums are copied into rows padded with zeros to a multiple of kBlock
-// columns and aligned to 64 bytes, so every block is a whole-width vector operation on one or two
-// cache lines, never a masked or split one; the padding columns are computed and dropped. Blocking
-// only splits the columns: every output entry is still summed over the same stored entries in the
-// same order. GCC at -O2 neither keeps a block in registers nor vectorizes the scatter on its own,
-// so the block loops say so (`omp simd`: element-wise work only, nothing is reordered).
-constexpr int kBlock = 16;
-constexpr std::size_t kAlign = 64;
-
-/// p rounded up to a multiple of kBlock.
-Index padded_width(Index p) {
-  return (p + kBlock - 1) / kBlock * kBlock;
-}
-
-/// An uninitialised array of T aligned to kAlign bytes.
-template <typename T>
-struct AlignedArray {
-  struct Free {
-    void operator()(T* q) const { ::operator delete[](q, std::align_val_t(kAlign)); }
-  };
-  std::unique_ptr<T[], Free> data;
-  explicit AlignedArray(std::size_t count)
-      : data(static_cast<T*>(::operator new[](count * sizeof(T), std::align_val_t(kAlign)))) {}
-  T* get() const { return data.get(); }
-};
-
-/// rows × p row-major `m` copied into rows of `padded` entries, the extra ones zero.
-template <typename T>
-AlignedArray<T> padded_copy(const T* m, Index rows, Index p, Index padded, int threads) {
-  AlignedArray<T> out(static_cast<std::size_t>(rows * padded));
-  T* o = out.get();
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (Index r = 0; r < rows; ++r) {
-    for (Index j = 0; j < p; ++j) o[r * padded + j] = m[r * p + j];
-    for (Index j = p; j < padded; ++j) o[r * padded + j] = T(0);
-  }
-  return out;
-}
-
-/// Stored entry e of either CSR form.
-template <typename T>
-T value_at(const CsrMatrix<T>& x, std::int64_t e) {
-  return x.value[static_cast<std::size_t>(e)];
-}
-template <typename T>
-T value_at(const CsrBytes<T>& x, std::int64_t e) {
-  return x.palette[x.code[static_cast<std::size_t>(e)]];
-}
-
-/// out[r, j0:j0+W] = scale · Σ_e value[e] · right[col[e], j0:j0+W] over row r's stored entries.
-/// Four accumulators take the entries in turn (entry e goes to accumulator e mod 4, counted from
-/// the row's start) and are added as (a0 + a1) + (a2 + a3): four independent chains of
-/// multiply-adds instead of one, in an order fixed by the row alone.
-template <int W, typename T, typename M>
-void times_row_block(const M& x, Index r, T scale, const T* right, Index p, Index j0, T* o) {
-  T acc[4][W] = {};
-  const std::int64_t begin = x.row_start[static_cast<std::size_t>(r)];
-  const std::int64_t end = x.row_start[static_cast<std::size_t>(r + 1)];
-  std::int64_t e = begin;
-  for (; e + 4 <= end; e += 4) {
-#pragma GCC unroll 4
-    for (int a = 0; a < 4; ++a) {
-      const T v = value_at(x, e + a);
-      const T* in = right + Index(x.col[static_cast<std::size_t>(e + a)]) * p + j0;
-#pragma omp simd
-      for (int j = 0; j < W; ++j) acc[a][j] += v * in[j];
-    }
-  }
-  for (int a = 0; e < end; ++e, ++a) {
-    const T v = value_at(x, e);
-    const T* in = right + Index(x.col[static_cast<std::size_t>(e)]) * p + j0;
-#pragma omp simd
-    for (int j = 0; j < W; ++j) acc[a][j] += v * in[j];
-  }
-#pragma omp simd
-  for (int j = 0; j < W; ++j) o[j] = ((acc[0][j] + acc[1][j]) + (acc[2][j] + acc[3][j])) * scale;
-}
-
-/// dst[col[e], j0:j0+W] += value[e] · right[r, j0:j0+W] over the stored entries of rows
-/// [r0, r1); right is n × p (entries past p count as zero), dst is m × padded.
-template <int W, typename T, typename M>
-void scatter_rows_block(const M& x, Index r0, Index r1, const T* right, Index p, Index padded,
-                        Index j0, T* dst) {
-  const std::int64_t* start = x.row_start.data();
-  const auto* col = x.col.data();
-  for (Index r = r0; r < r1; ++r) {
-    alignas(kAlign) T in[W];
-    for (int j = 0; j < W; ++j) in[j] = j0 + j < p ? right[r * p + j0 + j] : T(0);
-    for (std::int64_t e = start[r]; e < start[r + 1]; ++e) {
-      const T v = value_at(x, e);
-      T* o = dst + Index(col[e]) * padded + j0;
-#pragma omp simd aligned(o, in : kAlign)
-      for (int j = 0; j < W; ++j) o[j] += v * in[j];
-    }
-  }
-}
-
-/// The widest block, 2·kBlock or kBlock, that divides `padded`: one pass over the stored entries
-/// serves two cache lines of columns when it can.
-Index block_width(Index padded) {
-  return padded % (2 * kBlock) == 0 ? 2 * kBlock : kBlock;
-}
-
-/// Σ a_l·b_l in double, in four interleaved partial sums (a fixed order: for speed, not accuracy).
-template <typename T>
-double dot4(const T* a, const T* b, Index k) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  Index l = 0;
-  for (; l + 4 <= k; l += 4) {
-    s0 += double(a[l]) * double(b[l]);
-    s1 += double(a[l + 1]) * double(b[l + 1]);
-    s2 += double(a[l + 2]) * double(b[l + 2]);
-    s3 += double(a[l + 3]) * double(b[l + 3]);
-  }
-  for (; l < k; ++l) s0 += double(a[l]) * double(b[l]);
-  return (s0 + s1) + (s2 + s3);
-}
-
-/// out[0:p] = row r of scale·X·in, `in` being m × padded (padded_copy).
-template <typename T, typename M>
-void times_row(const M& x, Index r, T scale, const T* in, Index p, Index padded, T* out) {
-  const Index step = block_width(padded);
-  for (Index j0 = 0; j0 < padded; j0 += step) {
-    alignas(kAlign) T block[2 * kBlock];
-    if (step == 2 * kBlock)
-      times_row_block<2 * kBlock>(x, r, scale, in, padded, j0, block);
-    else
-      times_row_block<kBlock>(x, r, scale, in, padded, j0, block);
-    const Index width = std::min<Index>(step, p - j0);
-    for (Index j = 0; j < width; ++j) out[j0 + j] = block[j];
-  }
-}
-
-/// dst (m × padded) += Xᵀ·right over rows [r0, r1), right being n × p: each entry of dst gets
-/// the rows' terms in row order.
-template <typename T, typename M>
-void scatter_rows(const M& x, Index r0, Index r1, const T* right, Index p, Index padded, T* dst) {
-  const Index step = block_width(padded);
-  for (Index j0 = 0; j0 < padded; j0 += step) {
-    if (step == 2 * kBlock)
-      scatter_rows_block<2 * kBlock>(x, r0, r1, right, p, padded, j0, dst);
-    else
-      scatter_rows_block<kBlock>(x, r0, r1, right, p, padded, j0, dst);
-  }
-}
-
-/// out (m × p) = scale · the sum of the `count` partials (each m × padded, `size` entries apart),
-/// added in chunk order, each output entry by one thread.
-template <typename T>
-void sum_scatter_partials(const T* sums, Index count, Index size, Index m, Index p, Index padded,
-                          T scale, T* out, int threads) {
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (Index i = 0; i < m; ++i)
-    for (Index j = 0; j < p; ++j) {
-      T s = sums[i * padded + j];
-      for (Index c = 1; c < count; ++c) s += sums[c * size + i * padded + j];
-      out[i * p + j] = s * scale;
-    }
-}
-
-}  // namespace
+// The products run the instruction-set variant chosen at run time (kernels/variants.hpp); their
+// body is kernels/csr_products.inl.
 
 template <typename M, typename T>
 void times(const M& x, T scale, const T* right, Index p, T* out, int threads) {
-  if (x.rows == 0 || p == 0) return;
-  const Index padded = padded_width(p);
-  const AlignedArray<T> in = padded_copy(right, x.cols, p, padded, threads);
-#pragma omp parallel for schedule(dynamic, kRowsPerTask) num_threads(threads)
-  for (Index r = 0; r < x.rows; ++r) times_row(x, r, scale, in.get(), p, padded, out + r * p);
+  NMFKIT_DISPATCH(times, x, scale, right, p, out, threads);
 }
 
 template <typename M, typename T>
 void transpose_times(const M& x, T scale, const T* right, Index p, T* out, int threads) {
-  if (x.cols == 0 || p == 0) return;
-  const RowChunks chunks = row_chunks(x.rows);
-  const Index padded = padded_width(p);
-  const Index size = x.cols * padded;
-  // Left uninitialised: each chunk zeroes its own partial (first touch by the thread that uses it).
-  const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index c = 0; c < chunks.count; ++c) {
-    T* dst = partial.get() + c * size;
-    std::fill(dst, dst + size, T(0));
-    scatter_rows(x, chunks.begin(c), chunks.end(c), right, p, padded, dst);
-  }
-  sum_scatter_partials(partial.get(), chunks.count, size, x.cols, p, padded, scale, out, threads);
+  NMFKIT_DISPATCH(transpose_times, x, scale, right, p, out, threads);
 }
 
 template <typename M, typename T>
 void fused_rows(const M& x, T scale, const T* right, Index p, T* w, Index block_rows,
                 const RowBlockFn<T>& block, T* out, double* gram, int threads) {
-  if (p <= 0) return;
-  const RowChunks chunks = row_chunks(x.rows);
-  const Index padded = padded_width(p);
-  const Index size = x.cols * padded;
-  const AlignedArray<T> in = padded_copy(right, x.cols, p, padded, threads);
-  const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));
-  std::vector<double> gram_partial(static_cast<std::size_t>(chunks.count * p * p), 0.0);
-  block_rows = std::max<Index>(block_rows, 1);
-#pragma omp parallel num_threads(threads)
-  {
-    std::vector<T> rows_p(static_cast<std::size_t>(block_rows * p));
-    std::vector<double> scratch(static_cast<std::size_t>(p));
-#pragma omp for schedule(dynamic, 1)
-    for (Index c = 0; c < chunks.count; ++c) {
-      T* dst = partial.get() + c * size;
-      std::fill(dst, dst + size, T(0));
-      double* g = gram_partial.data() + c * p * p;
-      for (Index r0 = chunks.begin(c); r0 < chunks.end(c); r0 += block_rows) {
-        const Index r1 = std::min(r0 + block_rows, chunks.end(c));
-        // The next block's rows of w, which block() will read and write, on their way into the
-        // cache while this block's rows of X·right are formed.
-        const Index next = std::min(r1 + block_rows, chunks.end(c));
-        for (const T* a = w + r1 * p; a < w + next * p; a += 64 / sizeof(T))
-          __builtin_prefetch(a, 1);
-        for (Index r = r0; r < r1; ++r)
-          times_row(x, r, scale, in.get(), p, padded, rows_p.data() + (r - r0) * p);
-        block(r0, r1 - r0, rows_p.data());
-        scatter_rows(x, r0, r1, static_cast<const T*>(w), p, padded, dst);
-        for (Index r = r0; r < r1; ++r) gram_add_row(w + r * p, p, scratch.data(), g);
-      }
-    }
-  }
-  if (x.cols > 0)
-    sum_scatter_partials(partial.get(), chunks.count, size, x.cols, p, padded, scale, out, threads);
-  sum_chunk_partials(gram_partial.data(), chunks.count, p * p, gram);
+  NMFKIT_DISPATCH(fused_rows, x, scale, right, p, w, block_rows, block, out, gram, threads);
 }
 
 template <typename M, typename T>
 double residual_squared_norm(const M& x, double scale, const T* w, const T* h, Index k,
                              int threads) {
-  // Hᵀ (m × k), so that each stored entry's (W·H)_ij is a dot product of two contiguous rows.
-  std::vector<T> ht(static_cast<std::size_t>(x.cols * k));
-  for (Index j = 0; j < x.cols; ++j)
-    for (Index l = 0; l < k; ++l)
-      ht[static_cast<std::size_t>(j * k + l)] = h[static_cast<std::size_t>(l * x.cols + j)];
-
-  // ‖W·H‖²_F = ⟨WᵀW, HHᵀ⟩ covers every entry, the zeros of X included.
-  std::vector<double> gram_w(static_cast<std::size_t>(k * k)), gram_h(gram_w.size());
-  gram(w, x.rows, k, gram_w.data(), threads);
-  gram(ht.data(), x.cols, k, gram_h.data(), threads);
-  double quad = 0;
-  for (std::size_t i = 0; i < gram_w.size(); ++i) quad += gram_w[i] * gram_h[i];
-
-  // At a stored entry, (s·x − wh)² − wh² = s·x·(s·x − 2·wh) turns that entry's wh² into its error.
-  const RowChunks chunks = row_chunks(x.rows);
-  const std::int64_t* start = x.row_start.data();
-  const auto* col = x.col.data();
-  std::vector<double> partial(static_cast<std::size_t>(chunks.count), 0.0);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index c = 0; c < chunks.count; ++c) {
-    double s = 0;
-    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
-      const T* wr = w + r * k;
-      for (std::int64_t e = start[r]; e < start[r + 1]; ++e) {
-        const T* hj = ht.data() + Index(col[e]) * k;
-        const double wh = dot4(wr, hj, k);
-        const double sx = scale * double(value_at(x, e));
-        s += sx * (sx - 2 * wh);
-      }
-    }
-    partial[static_cast<std::size_t>(c)] = s;
-  }
-  double total = quad;
-  for (double s : partial) total += s;
-  // Rounding can leave a near-exact fit slightly below zero.
-  return total < 0 ? 0.0 : total;
+  NMFKIT_DISPATCH(residual_squared_norm, x, scale, w, h, k, threads);
 }
 
 namespace {

@@ -36,20 +36,10 @@ double residual_squared_norm(const DenseView<T>& x, double scale, const T* w, co
 template <typename T>
 void gram(const T* f, Index rows, Index k, double* g, int threads);
 
-/// g (k × k) += rowᵀ·row, in double (`scratch`: k doubles): gram's step for one row, shared by
-/// the passes that accumulate a Gram on the way, so their sums equal gram's bit for bit.
+/// out[i] = max(0, plain[i] + beta·(plain[i] − last[i])) for i < size, computed in double and
+/// rounded to T (NaN gives 0): the extrapolation step of a factor, on one range of its entries.
 template <typename T>
-inline void gram_add_row(const T* row, Index k, double* scratch, double* g) {
-  for (Index b = 0; b < k; ++b) scratch[b] = double(row[b]);
-  // The whole square, not the triangle: the inner loop then has a fixed length and vectorizes;
-  // (a, b) and (b, a) get the same products in the same order, so G stays exactly symmetric.
-  for (Index a = 0; a < k; ++a) {
-    const double va = scratch[a];
-    double* ga = g + a * k;
-#pragma omp simd
-    for (Index b = 0; b < k; ++b) ga[b] += va * scratch[b];
-  }
-}
+void extrapolate_range(T* out, const T* plain, const T* last, Index size, double beta);
 
 /// Σ a_i·b_i over `count` entries, accumulated in double.
 template <typename T>

@@ -1,0 +1,102 @@
+// The loops of the dense kernels that are not BLAS (the Gram matrices, the sums of the partials
+// of Xᵀ·R, the residual, the extrapolation step): the body of kernels/dense.hpp's gram,
+// transpose_times, residual_squared_norm and extrapolate_range, compiled once per instruction set
+// inside a variant namespace by kernels/variant.inl (no includes here).
+
+/// g (k × k) += rowᵀ·row, in double (`scratch`: k doubles): gram's step for one row, shared by
+/// the passes that accumulate a Gram on the way (fused_rows), so their sums equal gram's bit for
+/// bit.
+template <typename T>
+void gram_add_row(const T* row, Index k, double* scratch, double* g) {
+  for (Index b = 0; b < k; ++b) scratch[b] = double(row[b]);
+  // The whole square, not the triangle: the inner loop then has a fixed length and vectorizes;
+  // (a, b) and (b, a) get the same products in the same order, so G stays exactly symmetric.
+  for (Index a = 0; a < k; ++a) {
+    const double va = scratch[a];
+    double* ga = g + a * k;
+#pragma omp simd
+    for (Index b = 0; b < k; ++b) ga[b] += va * scratch[b];
+  }
+}
+
+template <typename T>
+void gram(const T* f, Index rows, Index k, double* g, int threads) {
+  const RowChunks chunks = row_chunks(rows);
+  const Index size = k * k;
+  std::vector<double> partial(static_cast<std::size_t>(chunks.count * size), 0.0);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    double* dst = partial.data() + c * size;
+    std::vector<double> row(static_cast<std::size_t>(k));
+    for (Index r = chunks.begin(c); r < chunks.end(c); ++r)
+      gram_add_row(f + r * k, k, row.data(), dst);
+  }
+  sum_chunk_partials(partial.data(), chunks.count, size, g);
+}
+
+template <typename T>
+void transpose_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads) {
+  const RowChunks chunks = row_chunks(x.rows);
+  const Index size = x.cols * p;
+  if (chunks.count == 1) {
+    gemm(true, x.cols, p, x.rows, scale, x.data, x.stride, right, p, out, p);
+    return;
+  }
+  std::vector<T> partial(static_cast<std::size_t>(chunks.count * size));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    const Index r0 = chunks.begin(c), r1 = chunks.end(c);
+    T* dst = partial.data() + c * size;
+    gemm(true, x.cols, p, r1 - r0, scale, x.row(r0), x.stride, right + r0 * p, p, dst, p);
+  }
+  // Sum the partials in chunk order, each output entry by one thread.
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (Index i = 0; i < size; ++i) {
+    T s = partial[static_cast<std::size_t>(i)];
+    for (Index c = 1; c < chunks.count; ++c) s += partial[static_cast<std::size_t>(c * size + i)];
+    out[i] = s;
+  }
+}
+
+template <typename T>
+double residual_squared_norm(const DenseView<T>& x, double scale, const T* w, const T* h, Index k,
+                             int threads) {
+  const RowChunks chunks = row_chunks(x.rows);
+  // Rows per block so that a block of W·H stays near 4 MiB whatever the number of features.
+  const Index block = std::max<Index>(1, (Index{1} << 20) / std::max<Index>(1, x.cols));
+  std::vector<double> partial(static_cast<std::size_t>(chunks.count), 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<T> wh;
+#pragma omp for schedule(dynamic, 1)
+    for (Index c = 0; c < chunks.count; ++c) {
+      double s = 0;
+      for (Index r0 = chunks.begin(c); r0 < chunks.end(c); r0 += block) {
+        const Index rows = std::min(block, chunks.end(c) - r0);
+        wh.resize(static_cast<std::size_t>(rows * x.cols));
+        gemm(false, rows, x.cols, k, T(1), w + r0 * k, k, h, x.cols, wh.data(), x.cols);
+        for (Index i = 0; i < rows; ++i) {
+          const T* xi = x.row(r0 + i);
+          const T* whi = wh.data() + i * x.cols;
+          for (Index j = 0; j < x.cols; ++j) {
+            const double d = scale * double(xi[j]) - double(whi[j]);
+            s += d * d;
+          }
+        }
+      }
+      partial[static_cast<std::size_t>(c)] = s;
+    }
+  }
+  double total = 0;
+  for (double s : partial) total += s;
+  return total;
+}
+
+template <typename T>
+void extrapolate_range(T* out, const T* plain, const T* last, Index size, double beta) {
+#pragma omp simd
+  for (Index i = 0; i < size; ++i) {
+    const auto v = static_cast<T>(double(plain[i]) + beta * (double(plain[i]) - double(last[i])));
+    out[i] = std::max(T(0), v);  // max in T: GCC vectorises it at -O2; NaN gives 0
+  }
+}

@@ -1,0 +1,86 @@
+// NMFKIT_ISA and `nmfkit --version`: the version line names the kernels' instruction set; the
+// environment variable forces a variant, and an unknown one is a usage error (exit 2), for
+// --version and for a fit alike, before anything is written.
+#include <cstdlib>
+#include <optional>
+#include <regex>
+#include <string>
+
+#include "cli/cli_test_util.hpp"
+
+namespace nmfkit::cli_test {
+namespace {
+
+/// Sets NMFKIT_ISA (or unsets it, given nothing) for the life of the object.
+class IsaEnvironment {
+ public:
+  explicit IsaEnvironment(const std::optional<std::string>& value) {
+    if (const char* old = std::getenv("NMFKIT_ISA")) old_ = old;
+    if (value)
+      ::setenv("NMFKIT_ISA", value->c_str(), 1);
+    else
+      ::unsetenv("NMFKIT_ISA");
+  }
+  ~IsaEnvironment() {
+    if (old_)
+      ::setenv("NMFKIT_ISA", old_->c_str(), 1);
+    else
+      ::unsetenv("NMFKIT_ISA");
+  }
+  IsaEnvironment(const IsaEnvironment&) = delete;
+  IsaEnvironment& operator=(const IsaEnvironment&) = delete;
+
+ private:
+  std::optional<std::string> old_;
+};
+
+TEST(CliIsa, VersionNamesTheKernels) {
+  const IsaEnvironment env(std::nullopt);
+  const RunResult r = run_cli({"--version"});
+  EXPECT_EQ(r.code, 0) << r;
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex(R"(^nmfkit \d+\.\d+\.\d+ \(kernels: (baseline|avx2|avx512)\)\n$)")))
+      << r;
+}
+
+TEST(CliIsa, EachVariantRunsOrIsRefusedClearly) {
+  for (const std::string isa : {"baseline", "avx2", "avx512", "auto"}) {
+    const IsaEnvironment env(isa);
+    const RunResult r = run_cli({"--version"});
+    if (r.code == 0) {
+      if (isa != "auto") {
+        EXPECT_NE(r.out.find("(kernels: " + isa + ")"), std::string::npos) << r;
+      }
+    } else {
+      // Only a variant this CPU lacks may be refused, never the baseline or auto.
+      EXPECT_NE(isa, "baseline");
+      EXPECT_NE(isa, "auto");
+      expect_error(r, kUsage, {"NMFKIT_ISA=" + isa, "supported here: baseline"});
+    }
+  }
+}
+
+class CliIsaTest : public CliTest {};
+
+TEST_F(CliIsaTest, AForcedBaselineFitsLikeTheDefault) {
+  RunResult runs[2];
+  for (int i = 0; i < 2; ++i) {
+    const IsaEnvironment env(i == 0 ? std::nullopt : std::optional<std::string>("baseline"));
+    runs[i] = fit(idx_, 3, dir_ / ("out" + std::to_string(i)), {"--max-iter", "20", "-q"});
+    ASSERT_EQ(runs[i].code, 0) << runs[i];
+  }
+  const double a = read_summary(dir_ / "out0")["relative_error"];
+  const double b = read_summary(dir_ / "out1")["relative_error"];
+  EXPECT_NEAR(a, b, 1e-5 * a);
+}
+
+TEST_F(CliIsaTest, AnUnknownVariantIsAUsageError) {
+  const IsaEnvironment env(std::string("sse9"));
+  expect_error(run_cli({"--version"}), kUsage, {"NMFKIT_ISA", "sse9", "baseline, avx2 or avx512"});
+  const fs::path out = dir_ / "out";
+  expect_error(fit(idx_, 3, out), kUsage, {"NMFKIT_ISA", "sse9"});
+  expect_no_output(out);
+}
+
+}  // namespace
+}  // namespace nmfkit::cli_test

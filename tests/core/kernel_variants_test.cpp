@@ -1,0 +1,113 @@
+// The instruction-set variants of the hot kernels (kernels/isa.hpp), each one this CPU supports
+// run in turn: the same small fits (sparse 8-bit X through the fused pass, dense X through BLAS
+// and the dense loops; cd, hals, extrapolation) give the same bytes under avx2 and avx512 (both
+// fuse multiply-adds alike) and results equal up to rounding under the baseline (no FMA); within
+// each variant the fused pass still equals the separate steps bit for bit.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "../test_data.hpp"
+#include "kernels/isa.hpp"
+#include "nmfkit/errors.hpp"
+#include "nmfkit/fit.hpp"
+#include "nmfkit/version.hpp"
+
+namespace nmfkit {
+namespace {
+
+using kernels::Isa;
+using testing::same_bytes;
+
+/// Restores the variant that was running when it was made.
+class RestoreIsa {
+ public:
+  RestoreIsa() : saved_(kernels::active_isa()) {}
+  ~RestoreIsa() { kernels::set_active_isa(saved_); }
+  RestoreIsa(const RestoreIsa&) = delete;
+  RestoreIsa& operator=(const RestoreIsa&) = delete;
+
+ private:
+  Isa saved_;
+};
+
+TEST(Isa, KernelIsaNamesTheRunningVariant) {
+  const RestoreIsa restore;
+  const std::vector<Isa> isas = kernels::supported_isas();
+  ASSERT_FALSE(isas.empty());
+  EXPECT_EQ(isas.front(), Isa::kBaseline);
+  for (Isa isa : isas) {
+    kernels::set_active_isa(isa);
+    EXPECT_EQ(kernels::active_isa(), isa);
+    EXPECT_EQ(kernel_isa(), kernels::isa_name(isa));
+  }
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    if (!kernels::isa_supported(isa)) {
+      EXPECT_THROW(kernels::set_active_isa(isa), InvalidArgument);
+    }
+  }
+}
+
+struct Case {
+  const char* solver;
+  bool sparse, extrapolate;
+};
+constexpr Case kCases[] = {
+    {"cd", true, false},  {"cd", true, true},    {"hals", true, false},
+    {"cd", false, false}, {"hals", false, true}, {"mu", false, false},
+};
+
+template <typename T>
+class IsaVariants : public ::testing::Test {};
+using Scalars = ::testing::Types<float, double>;
+TYPED_TEST_SUITE(IsaVariants, Scalars);
+
+TYPED_TEST(IsaVariants, FitsAgreeAcrossTheVariants) {
+  using T = TypeParam;
+  const RestoreIsa restore;
+  const Index n = 700, m = 60;  // sparse: 60% zero 8-bit levels; dense: uniform values
+  const std::vector<T> levels =
+      testing::converted_levels<T>(testing::random_levels(n, m, 0.6, 7), 1.0 / 255.0);
+  const Matrix<T> dense = testing::uniform_matrix<T>(n, m, 8);
+  for (const Case& c : kCases) {
+    FitOptions o = testing::options_for(c.solver, 6);
+    o.format = c.sparse ? DataFormat::kSparse : DataFormat::kDense;
+    o.extrapolate = c.extrapolate;
+    o.max_iter = 30;
+    o.tol = 0;
+    o.threads = 2;
+    const DenseView<T> x = c.sparse ? DenseView<T>(levels.data(), n, m) : dense.view();
+    const std::string label = std::string(c.solver) + (c.sparse ? " sparse" : " dense") +
+                              (c.extrapolate ? " extrapolated" : "");
+    std::map<Isa, FitResult<T>> fits;
+    for (Isa isa : kernels::supported_isas()) {
+      kernels::set_active_isa(isa);
+      const std::string where = label + " under " + std::string(kernels::isa_name(isa));
+      FitResult<T> fit = nmfkit::fit(x, o);
+      if (c.sparse) {  // the fused pass against the separate steps, in this variant
+        FitOptions separate = o;
+        separate.fused_pass = false;
+        const FitResult<T> other = nmfkit::fit(x, separate);
+        EXPECT_TRUE(same_bytes(fit.W, other.W)) << where;
+        EXPECT_TRUE(same_bytes(fit.loss_history, other.loss_history)) << where;
+      }
+      const auto& baseline = fits.count(Isa::kBaseline) ? fits.at(Isa::kBaseline) : fit;
+      EXPECT_NEAR(fit.relative_error, baseline.relative_error, 1e-4 * baseline.relative_error)
+          << where;
+      fits.emplace(isa, std::move(fit));
+    }
+    if (fits.count(Isa::kAvx2) && fits.count(Isa::kAvx512)) {
+      const FitResult<T>& a = fits.at(Isa::kAvx2);
+      const FitResult<T>& b = fits.at(Isa::kAvx512);
+      EXPECT_TRUE(same_bytes(a.W, b.W)) << label;
+      EXPECT_TRUE(same_bytes(a.H, b.H)) << label;
+      EXPECT_TRUE(same_bytes(a.loss_history, b.loss_history)) << label;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace nmfkit
