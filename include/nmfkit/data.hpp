@@ -4,6 +4,7 @@
 /// (dense, compressed sparse rows, 8-bit codes) implements this interface; so can a caller's
 /// storage: rows read from disk, the rows one process of a cluster holds, another library's
 /// sparse matrix. Pass it to fit(const Data<T>&, ...) (fit.hpp).
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -65,5 +66,18 @@ class Data {
 
 extern template class Data<float>;
 extern template class Data<double>;
+
+/// X in compressed sparse rows in the caller's memory (scipy.sparse.csr_matrix's layout), fitted
+/// without a copy: row i's stored entries are values[indptr[i] .. indptr[i + 1]) in columns
+/// indices[...], strictly increasing within a row (scipy's canonical form). I is std::int32_t or
+/// std::int64_t, for both arrays. The memory must outlive the fit.
+template <typename T, typename I>
+struct CsrView {
+  Index rows = 0;
+  Index cols = 0;
+  const I* indptr = nullptr;   ///< rows + 1 offsets, from 0
+  const I* indices = nullptr;  ///< the column of each stored entry
+  const T* values = nullptr;   ///< each stored entry: non-negative and finite
+};
 
 }  // namespace nmfkit

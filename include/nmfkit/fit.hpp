@@ -49,6 +49,14 @@ FitResult<float> fit(const Data<float>& x, const FitOptions& options,
 FitResult<double> fit(const Data<double>& x, const FitOptions& options,
                       const StartFactors<double>* start = nullptr, const FitContext& context = {});
 
+/// fit() of X in compressed sparse rows in the caller's memory, without a copy (T float or double,
+/// I std::int32_t or std::int64_t). The structure is checked (DataError: offsets that do not start
+/// at 0 or decrease, columns out of range or not increasing within a row; negative, NaN or
+/// infinite values, naming the entry). X is stored sparse whatever options.format says.
+template <typename T, typename I>
+FitResult<T> fit(const CsrView<T, I>& x, const FitOptions& options,
+                 const StartFactors<T>* start = nullptr);
+
 /// Factorizes X from its observed entries only: `observed` (the shape of X) is nonzero where X is
 /// observed and 0 where it is missing. Missing entries take no part in the fit or the loss (they
 /// may hold anything, NaN included); loss_history, error and relative_error are over the observed

@@ -63,6 +63,38 @@ class CsrStorage final : public nmfkit::Data<T> {
   std::int64_t zeros_ = 0;
 };
 
+/// X in compressed sparse rows in the caller's memory (nmfkit::CsrView), checked at construction
+/// and read in place by the same kernels as CsrStorage.
+template <typename T, typename I>
+class CsrViewStorage final : public nmfkit::Data<T> {
+ public:
+  CsrViewStorage(const CsrView<T, I>& x, int threads);
+  Index rows() const override { return x_.rows; }
+  Index cols() const override { return x_.cols; }
+  DataStats stats() const override { return {stats_.squared_norm, stats_.sum}; }
+  void times(const T* right, Index p, T scale, T* out, int threads) const override {
+    kernels::times(x_, scale, right, p, out, threads);
+  }
+  void transpose_times(const T* right, Index p, T scale, T* out, int threads) const override {
+    kernels::transpose_times(x_, scale, right, p, out, threads);
+  }
+  bool has_fused_w_pass() const override { return true; }
+  void fused_w_pass(const T* ht, Index k, T scale, T* w, Index block_rows,
+                    const RowBlockFn<T>& block, T* xtw, double* gram, int threads) const override {
+    kernels::fused_rows(x_, scale, ht, k, w, block_rows, block, xtw, gram, threads);
+  }
+  double residual_squared_norm(const T* w, const T* h, Index k, double scale,
+                               int threads) const override {
+    return kernels::residual_squared_norm(x_, scale, w, h, k, threads);
+  }
+  DenseView<T> row_block(Index first, Index count, std::vector<T>& buffer) const override;
+  bool has_zero(int) const override { return x_.nonzeros() < x_.rows * x_.cols; }
+
+ private:
+  kernels::CsrRef<T, I> x_;
+  kernels::NormAndSum stats_;
+};
+
 /// CsrStorage and its scaled view in one object (what the tests and benchmarks build).
 template <typename T>
 class CsrData final : private StorageHolder<CsrStorage<T>>, public Scaled<T> {

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/init.hpp"
+#include "kernels/dense.hpp"
 #include "nmfkit/matrix.hpp"
 
 namespace nmfkit::core {
@@ -128,13 +129,9 @@ class Extrapolation {
 
   double step_beta() const { return below_floor() ? 0.0 : beta_; }
 
-  /// o[i] = max(0, p[i] + beta·(p[i] − l[i])) for i < size.
+  /// o[i] = max(0, p[i] + beta·(p[i] − l[i])) for i < size (a dispatched kernel).
   static void move_range(T* o, const T* p, const T* l, Index size, double beta) {
-#pragma omp simd
-    for (Index i = 0; i < size; ++i) {
-      const auto v = static_cast<T>(double(p[i]) + beta * (double(p[i]) - double(l[i])));
-      o[i] = std::max(T(0), v);  // max in T: GCC vectorises it at -O2; NaN gives 0
-    }
+    kernels::extrapolate_range(o, p, l, size, beta);
   }
 
   /// out = max(0, plain + β·(plain − last)), in parallel blocks.

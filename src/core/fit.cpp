@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/csr_data.hpp"
 #include "core/make_data.hpp"
 #include "core/solve.hpp"
 #include "nmfkit/errors.hpp"
@@ -97,6 +98,28 @@ FitResult<double> fit(const Data<double>& x, const FitOptions& options,
                       const StartFactors<double>* start, const FitContext& context) {
   return fit_data(x, options, start, context);
 }
+
+template <typename T, typename I>
+FitResult<T> fit(const CsrView<T, I>& x, const FitOptions& options, const StartFactors<T>* start) {
+  core::Problem<T> p;
+  p.make_data = [&x](DataFormat, bool, int threads) {
+    auto choice = std::make_unique<core::DataChoice<T>>();
+    choice->data = std::make_unique<core::CsrViewStorage<T, I>>(x, threads);
+    return choice;
+  };
+  p.start = start;
+  FitResult<T> r = core::solve(p, options, {});
+  r.format = "sparse";
+  return r;
+}
+template FitResult<float> fit(const CsrView<float, std::int32_t>&, const FitOptions&,
+                              const StartFactors<float>*);
+template FitResult<float> fit(const CsrView<float, std::int64_t>&, const FitOptions&,
+                              const StartFactors<float>*);
+template FitResult<double> fit(const CsrView<double, std::int32_t>&, const FitOptions&,
+                               const StartFactors<double>*);
+template FitResult<double> fit(const CsrView<double, std::int64_t>&, const FitOptions&,
+                               const StartFactors<double>*);
 
 FitResult<float> transform(const DenseView<float>& x, const DenseView<float>& h,
                            const FitOptions& options) {

@@ -335,8 +335,8 @@ CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
   return b;
 }
 
-template <typename T>
-NormAndSum norm_and_sum(const CsrMatrix<T>& x, int threads) {
+template <typename M>
+NormAndSum norm_and_sum(const M& x, int threads) {
   return sum_over_rows<NormAndSum>(x.rows, threads, [&](Index r) {
     NormAndSum s;
     for (std::int64_t e = x.row_start[r]; e < x.row_start[r + 1]; ++e) {
@@ -348,11 +348,11 @@ NormAndSum norm_and_sum(const CsrMatrix<T>& x, int threads) {
   });
 }
 
-template <typename T>
-std::optional<BadEntry> first_invalid(const CsrMatrix<T>& x, int threads) {
+template <typename M>
+std::optional<BadEntry> first_invalid(const M& x, int threads) {
   const RowChunks chunks = row_chunks(x.rows);
-  const std::int64_t* start = x.row_start.data();
-  const T* value = x.value.data();
+  const auto* start = x.row_start.data();
+  const auto* value = x.value.data();
   std::vector<Index> first_row(static_cast<std::size_t>(chunks.count), -1);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (Index c = 0; c < chunks.count; ++c) {
@@ -389,8 +389,14 @@ std::optional<BadEntry> first_invalid(const CsrMatrix<T>& x, int threads) {
       const DenseView<std::uint8_t>&, const std::array<T, 256>&, std::vector<std::int64_t>, int); \
   NMFKIT_PRODUCTS(CsrMatrix<T>, T)                                                                \
   NMFKIT_PRODUCTS(CsrBytes<T>, T)                                                                 \
-  template NormAndSum norm_and_sum<T>(const CsrMatrix<T>&, int);                                  \
-  template std::optional<BadEntry> first_invalid<T>(const CsrMatrix<T>&, int);
+  NMFKIT_PRODUCTS(CsrRef32<T>, T)                                                                 \
+  NMFKIT_PRODUCTS(CsrRef64<T>, T)                                                                 \
+  template NormAndSum norm_and_sum<CsrMatrix<T>>(const CsrMatrix<T>&, int);                       \
+  template NormAndSum norm_and_sum<CsrRef32<T>>(const CsrRef32<T>&, int);                         \
+  template NormAndSum norm_and_sum<CsrRef64<T>>(const CsrRef64<T>&, int);                         \
+  template std::optional<BadEntry> first_invalid<CsrMatrix<T>>(const CsrMatrix<T>&, int);         \
+  template std::optional<BadEntry> first_invalid<CsrRef32<T>>(const CsrRef32<T>&, int);           \
+  template std::optional<BadEntry> first_invalid<CsrRef64<T>>(const CsrRef64<T>&, int);
 NMFKIT_INSTANTIATE(float)
 NMFKIT_INSTANTIATE(double)
 #undef NMFKIT_INSTANTIATE

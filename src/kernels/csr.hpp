@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "kernels/dense.hpp"
@@ -31,6 +32,23 @@ struct CsrMatrix {
 
   Index nonzeros() const { return static_cast<Index>(value.size()); }
 };
+
+/// A CSR matrix in the caller's memory (scipy.sparse.csr_matrix's layout): row_start (rows + 1
+/// offsets from 0) and col have the same integer type I, 32- or 64-bit; nothing is copied.
+template <typename T, typename I>
+struct CsrRef {
+  Index rows = 0;
+  Index cols = 0;
+  std::span<const I> row_start;
+  std::span<const I> col;
+  std::span<const T> value;
+
+  Index nonzeros() const { return static_cast<Index>(value.size()); }
+};
+template <typename T>
+using CsrRef32 = CsrRef<T, std::int32_t>;
+template <typename T>
+using CsrRef64 = CsrRef<T, std::int64_t>;
 
 /// The most columns a CsrBytes can have: its column indices are 16-bit.
 inline constexpr Index kMaxCsrBytesCols = 65536;
@@ -95,8 +113,9 @@ double zero_fraction(const DenseView<T>& x, int threads);
 
 // As in dense.hpp, every function that reads X takes `scale` and works on scale·X.
 
-// The products below take either CSR form, M = CsrMatrix<T> or CsrBytes<T> (instantiated for
-// both, T = float and double).
+// The products below take any CSR form, M = CsrMatrix<T>, CsrBytes<T> or CsrRef<T, I> for 32- and
+// 64-bit I (instantiated for each, T = float and double). norm_and_sum and first_invalid take
+// CsrMatrix<T> and CsrRef<T, I>.
 
 /// out (n × p) = scale · X (n × m) · right (m × p). Each output row is summed in T over its
 /// stored entries in column order (in four interleaved partial sums), then multiplied by scale.
@@ -128,11 +147,11 @@ double residual_squared_norm(const M& x, double scale, const T* w, const T* h, I
 
 /// ‖X‖²_F and Σ X, accumulated in double in the same order as the dense kernel (row by row, chunk
 /// by chunk), so the results equal the dense ones bit for bit.
-template <typename T>
-NormAndSum norm_and_sum(const CsrMatrix<T>& x, int threads);
+template <typename M>
+NormAndSum norm_and_sum(const M& x, int threads);
 
 /// The first stored entry (in row-major order) that is negative, NaN or infinite, if any.
-template <typename T>
-std::optional<BadEntry> first_invalid(const CsrMatrix<T>& x, int threads);
+template <typename M>
+std::optional<BadEntry> first_invalid(const M& x, int threads);
 
 }  // namespace nmfkit::kernels

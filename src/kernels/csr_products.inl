@@ -44,9 +44,13 @@ AlignedArray<T> padded_copy(const T* m, Index rows, Index p, Index padded, int t
   return out;
 }
 
-/// Stored entry e of either CSR form.
+/// Stored entry e of any CSR form.
 template <typename T>
 T value_at(const CsrMatrix<T>& x, std::int64_t e) {
+  return x.value[static_cast<std::size_t>(e)];
+}
+template <typename T, typename I>
+T value_at(const CsrRef<T, I>& x, std::int64_t e) {
   return x.value[static_cast<std::size_t>(e)];
 }
 template <typename T>
@@ -88,7 +92,7 @@ void times_row_block(const M& x, Index r, T scale, const T* right, Index p, Inde
 template <int W, typename T, typename M>
 void scatter_rows_block(const M& x, Index r0, Index r1, const T* right, Index p, Index padded,
                         Index j0, T* dst) {
-  const std::int64_t* start = x.row_start.data();
+  const auto* start = x.row_start.data();
   const auto* col = x.col.data();
   for (Index r = r0; r < r1; ++r) {
     alignas(kAlign) T in[W];
@@ -251,7 +255,7 @@ double residual_squared_norm(const M& x, double scale, const T* w, const T* h, I
 
   // At a stored entry, (s·x − wh)² − wh² = s·x·(s·x − 2·wh) turns that entry's wh² into its error.
   const RowChunks chunks = row_chunks(x.rows);
-  const std::int64_t* start = x.row_start.data();
+  const auto* start = x.row_start.data();
   const auto* col = x.col.data();
   std::vector<double> partial(static_cast<std::size_t>(chunks.count), 0.0);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)

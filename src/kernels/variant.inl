@@ -73,6 +73,8 @@ namespace nmfkit::kernels::NMFKIT_VARIANT_NAMESPACE {
 #define NMFKIT_INSTANTIATE(T)                                                                      \
   NMFKIT_CSR_PRODUCTS(CsrMatrix<T>, T)                                                             \
   NMFKIT_CSR_PRODUCTS(CsrBytes<T>, T)                                                              \
+  NMFKIT_CSR_PRODUCTS(CsrRef32<T>, T)                                                              \
+  NMFKIT_CSR_PRODUCTS(CsrRef64<T>, T)                                                              \
   template void transpose_times<T>(const DenseView<T>&, T, const T*, Index, T*, int);              \
   template double residual_squared_norm<T>(const DenseView<T>&, double, const T*, const T*, Index, \
                                            int);                                                   \

@@ -227,6 +227,80 @@ TEST(ConcurrentFits, GiveTheirBytesAlone) {
   }
 }
 
+/// x's non-zeros in compressed sparse rows with indices of type I.
+template <typename I>
+struct Csr {
+  std::vector<I> indptr{0}, indices;
+  std::vector<double> values;
+  explicit Csr(const Matrix<double>& x) {
+    for (Index i = 0; i < x.rows; ++i) {
+      for (Index j = 0; j < x.cols; ++j)
+        if (x(i, j) != 0) indices.push_back(static_cast<I>(j)), values.push_back(x(i, j));
+      indptr.push_back(static_cast<I>(values.size()));
+    }
+  }
+  CsrView<double, I> view(const Matrix<double>& x) const {
+    return {x.rows, x.cols, indptr.data(), indices.data(), values.data()};
+  }
+};
+
+template <typename I>
+void expect_csr_view_gives_sparse_fit() {
+  Matrix<double> x = testing::uniform_matrix<double>(300, 50, 61);
+  for (std::size_t e = 0; e < x.values.size(); e += 3) x.values[e] = 0;  // a third zeros
+  const Csr<I> csr(x);
+  for (const char* solver : {"cd", "hals", "mu"}) {
+    FitOptions o = options(solver, 4);
+    o.format = DataFormat::kSparse;
+    const FitResult<double> copied = fit(x.view(), o);
+    const FitResult<double> in_place = fit(csr.view(x), o);
+    EXPECT_EQ(in_place.format, "sparse");
+    EXPECT_TRUE(same_bytes(in_place.W.values, copied.W.values)) << solver;
+    EXPECT_TRUE(same_bytes(in_place.H.values, copied.H.values)) << solver;
+  }
+  FitOptions kl = options("mu", 4);
+  kl.beta = 1;
+  kl.init = Init::kRandom;
+  kl.format = DataFormat::kDense;
+  const FitResult<double> dense = fit(x.view(), kl);
+  const FitResult<double> in_place = fit(csr.view(x), kl);
+  EXPECT_TRUE(same_bytes(in_place.W.values, dense.W.values));
+}
+
+TEST(CsrViewFit, IsTheSparseFitWithoutACopy) {
+  expect_csr_view_gives_sparse_fit<std::int32_t>();
+  expect_csr_view_gives_sparse_fit<std::int64_t>();
+}
+
+TEST(CsrViewFit, RefusesABrokenStructure) {
+  const Matrix<double> x = testing::uniform_matrix<double>(4, 5, 71);
+  Csr<std::int32_t> csr(x);
+  const FitOptions o = options("cd", 2);
+  auto message = [&](const Csr<std::int32_t>& c) -> std::string {
+    try {
+      fit(c.view(x), o);
+    } catch (const DataError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  Csr<std::int32_t> bad = csr;
+  bad.indptr[0] = 1;
+  EXPECT_NE(message(bad).find("start at 0"), std::string::npos) << message(bad);
+  bad = csr;
+  bad.indices[3] = 1;  // row 0: columns 0, 1, 2, 1
+  EXPECT_NE(message(bad).find("sample 0 has column 1 after 2"), std::string::npos) << message(bad);
+  bad = csr;
+  bad.indices[0] = 7;
+  EXPECT_NE(message(bad).find("column 7"), std::string::npos) << message(bad);
+  bad = csr;
+  bad.values[6] = -1;
+  EXPECT_NE(message(bad).find("sample 1, feature 1"), std::string::npos) << message(bad);
+  bad = csr;
+  bad.indptr[2] = 2;
+  EXPECT_NE(message(bad).find("decreases at sample 1"), std::string::npos) << message(bad);
+}
+
 TEST(Cancel, StopsTheFit) {
   const Matrix<double> x = testing::uniform_matrix<double>(50, 20, 51);
   const RowsData<double> rows(x, 0, x.rows);
