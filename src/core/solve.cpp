@@ -9,6 +9,7 @@
 #include "core/steps.hpp"
 #include "kernels/blas_threads.hpp"
 #include "nmfkit/errors.hpp"
+#include "nmfkit/version.hpp"
 
 namespace nmfkit::core {
 
@@ -80,6 +81,9 @@ FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
   ctx.cancel = context.cancel;
   ctx.timings = &result.timings;
   options.validate();
+  // The kernels' instruction set is chosen here, on the calling thread (a bad NMFKIT_ISA throws
+  // here rather than inside a parallel loop).
+  (void)kernel_isa();
   ctx.threads = options.threads > 0 ? options.threads : omp_get_max_threads();
   if (ctx.reducer != nullptr && options.init != Init::kRandom && options.init != Init::kCustom)
     throw InvalidArgument("init '" + std::string(init_name(options.init)) +

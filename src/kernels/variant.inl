@@ -24,6 +24,7 @@
 #include "kernels/chunks.hpp"
 #include "kernels/csr.hpp"
 #include "kernels/dense.hpp"
+#include "core/masked_fill.hpp"
 #include "kernels/isa.hpp"
 #include "solvers/coordinate_descent_row.hpp"
 
@@ -63,6 +64,8 @@ namespace nmfkit::kernels::NMFKIT_VARIANT_NAMESPACE {
 #include "kernels/csr_products.inl"
 //
 #include "solvers/coordinate_descent_lanes.inl"
+//
+#include "core/masked_fill.inl"
 
 #define NMFKIT_CSR_PRODUCTS(M, T)                                                               \
   template void times<M, T>(const M&, T, const T*, Index, T*, int);                             \
@@ -82,7 +85,9 @@ namespace nmfkit::kernels::NMFKIT_VARIANT_NAMESPACE {
   template void extrapolate_range<T>(T*, const T*, const T*, Index, double);                       \
   template void coordinate_descent_lanes<T>(T*, const T*, Index, double, const double*, Index,     \
                                             const rules::SweepControl&, rules::LaneScratch&,       \
-                                            double*);
+                                            double*);                                              \
+  template std::unique_ptr<core::FillOps<T>> make_fill<T>(const core::MissingEntries&, Index,      \
+                                                          Index, Index, int, double);
 NMFKIT_INSTANTIATE(float)
 NMFKIT_INSTANTIATE(double)
 #undef NMFKIT_INSTANTIATE

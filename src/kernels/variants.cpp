@@ -15,3 +15,18 @@ template void coordinate_descent_lanes<double>(double*, const double*, Index, do
                                                Index, const SweepControl&, LaneScratch&, double*);
 
 }  // namespace nmfkit::rules
+
+namespace nmfkit::kernels {
+
+template <typename T>
+std::unique_ptr<core::FillOps<T>> make_fill(const core::MissingEntries& e, Index n, Index m,
+                                            Index k, int threads, double partials_limit_bytes) {
+  NMFKIT_DISPATCH(make_fill<T>, e, n, m, k, threads, partials_limit_bytes);
+}
+
+template std::unique_ptr<core::FillOps<float>> make_fill<float>(const core::MissingEntries&, Index,
+                                                                Index, Index, int, double);
+template std::unique_ptr<core::FillOps<double>> make_fill<double>(const core::MissingEntries&,
+                                                                  Index, Index, Index, int, double);
+
+}  // namespace nmfkit::kernels

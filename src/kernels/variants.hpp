@@ -10,6 +10,7 @@
 //
 // (its template arguments deduced from the arguments) and instantiated for the types the
 // variants are instantiated for.
+#include "core/masked_fill.hpp"
 #include "kernels/csr.hpp"
 #include "kernels/dense.hpp"
 #include "kernels/isa.hpp"
