@@ -108,9 +108,7 @@ FitResult<T> fit(const CsrView<T, I>& x, const FitOptions& options, const StartF
     return choice;
   };
   p.start = start;
-  FitResult<T> r = core::solve(p, options, {});
-  r.format = "sparse";
-  return r;
+  return core::solve(p, options, {});
 }
 template FitResult<float> fit(const CsrView<float, std::int32_t>&, const FitOptions&,
                               const StartFactors<float>*);

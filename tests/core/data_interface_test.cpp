@@ -205,6 +205,26 @@ TEST(SplitRowsExtrapolated, GiveTheFitOfAllRows) {
   expect_split_gives_whole(testing::uniform_matrix<double>(80, 25, 31), o, 32);
 }
 
+// NNDSVD needs every sample in one process: with a reducer the start must be random or given.
+TEST(SplitRows, RefuseAnInitThatNeedsAllSamples) {
+  const Matrix<double> x = testing::uniform_matrix<double>(20, 8, 81);
+  ThreadReducer::Shared shared(1);
+  const ThreadReducer reducer(shared, 0);
+  const RowsData<double> rows(x, 0, x.rows);
+  FitContext context;
+  context.reducer = &reducer;
+  FitOptions o = options("cd", 2);
+  try {
+    fit(rows, o, nullptr, context);
+    ADD_FAILURE() << "no error";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("init 'nndsvda'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("reducer"), std::string::npos) << e.what();
+  }
+  o.init = Init::kRandom;
+  EXPECT_NO_THROW(fit(rows, o, nullptr, context));
+}
+
 TEST(ConcurrentFits, GiveTheirBytesAlone) {
   const Matrix<float> a = testing::uniform_matrix<float>(3000, 60, 41);
   const Matrix<float> b = testing::low_rank<float>(2500, 70, 6, 42).x;
