@@ -36,15 +36,16 @@ LowRank<T> low_rank(Index n, Index m, Index r, std::uint32_t seed) {
   return d;
 }
 
-/// Exact rank-r non-negative data (low_rank() with seed 100 + seed) plus Gaussian noise of 5% of
-/// its mean, clipped at 0.
-inline Matrix<double> noisy_low_rank(Index n, Index m, Index r, std::uint32_t seed) {
+/// Exact rank-r non-negative data (low_rank() with seed 100 + seed) plus Gaussian noise with a
+/// standard deviation of `noise` times its mean (default 5%), clipped at 0.
+inline Matrix<double> noisy_low_rank(Index n, Index m, Index r, std::uint32_t seed,
+                                     double noise = 0.05) {
   Matrix<double> x = low_rank<double>(n, m, r, 100 + seed).x;
   double mean = 0;
   for (double v : x.values) mean += v;
   mean /= double(x.values.size());
   std::mt19937 gen(seed);
-  std::normal_distribution<double> normal(0.0, 0.05 * mean);
+  std::normal_distribution<double> normal(0.0, noise * mean);
   for (double& v : x.values) v = std::max(0.0, v + normal(gen));
   return x;
 }

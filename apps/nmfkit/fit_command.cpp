@@ -189,8 +189,9 @@ int run_typed(const FitArgs& args, FitOptions options) {
   io::write_npy(out.stage("W.npy"), r.W.data(), w_shape);
   io::write_npy(out.stage("H.npy"), r.H.data(), h_shape);
   std::vector<std::string> files = {"W.npy", "H.npy", "summary.json", "model.json"};
-  for (std::string& f : write_pictures<T>(out, summary, DenseView<T>(x.data(), in.rows, in.cols),
-                                          r.W.view(), r.H.view(), in.image, style, args.quiet))
+  for (std::string& f :
+       write_pictures<T>(out, summary, DenseView<T>(x.data(), in.rows, in.cols), r.W.view(),
+                         r.H.view(), in.image, style, args.quiet, extras.rank_rows))
     files.push_back(std::move(f));
   summary["files"] = files;
   write_text(out.stage("summary.json"), summary.dump(2) + "\n");
@@ -244,7 +245,8 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
                   "cross-validation as 'nmfkit rank' does (see --k-range)")
       ->required();
   fit->add_option("--k-range", a.extra.ranks,
-                  "-k auto: the candidate ranks, 2..40, 2..40:2 or 4,8,16 (default 1..20)");
+                  "-k auto: the candidate ranks, 2..40, 2..40:2 or 4,8,16 (default 1..30, scanned "
+                  "upwards until the choice is clear)");
   fit->add_option("--restarts", a.extra.restarts,
                   "Fit N times with seeds seed, seed+1, ...; keep the lowest final objective "
                   "(default 1)")

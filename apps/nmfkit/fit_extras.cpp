@@ -5,6 +5,7 @@
 #include <string>
 #include <type_traits>
 
+#include "common.hpp"
 #include "core/make_data.hpp"
 #include "interrupt.hpp"
 #include "nmfkit/errors.hpp"
@@ -21,10 +22,11 @@ RankOptions selection_of(const FitExtrasArgs& args, const FitOptions& options, c
   RankOptions s = auto_k_selection(options, in.rows, in.cols);
   if (!args.ranks.empty()) s.ks = parse_ranks(args.ranks);
   if (args.solver_given) s.fit = options;
+  s.keep_components = in.image.size() == in.cols;
   watch_selection(s,
                   "nmfkit: choosing k among " + std::to_string(s.ks.size()) + " ranks from " +
                       std::to_string(s.ks.front()) + " to " + std::to_string(s.ks.back()) + " by " +
-                      std::to_string(s.folds) + "-fold held-out error",
+                      std::to_string(s.folds) + "-fold held-out error, scanning upwards",
                   args.quiet);
   return s;
 }
@@ -65,16 +67,19 @@ FitResult<T> fit_best(const FitExtrasArgs& args, FitOptions& options, const std:
     a.restarts = args.restarts;
     a.selection = selection_of(args, options, in);
     a.selected = [&](const RankResult& r) {
-      if (!args.quiet) std::cerr << "nmfkit: chose k = " << r.one_se_k << "\n";
-      chosen(r.one_se_k);
+      if (!args.quiet)
+        std::cerr << "nmfkit: chose k = " << r.chosen_k << " (" << r.criterion << ") after "
+                  << r.points.size() << " ranks in " << fixed(r.seconds, 1) << " s\n";
+      chosen(r.chosen_k);
     };
     AutoKFit<T> f = unless_interrupted(
         [&] { return fit_auto_k(view, a, extras.missing.any() ? &observed : nullptr); });
     extras.rank = rank_json(f.selection, *a.selection);
-    options.k = f.selection.one_se_k;
+    extras.rank_rows = component_rows(f.selection);
+    options.k = f.selection.chosen_k;
     best = std::move(f.best);
   } else if (extras.missing.any()) {
-    best = fit_best(view, observed, options, args.restarts);
+    best = fit_best(view, observed, options, args.restarts, start);
   } else {
     best = [&] {
       if constexpr (std::is_same_v<T, float>) {

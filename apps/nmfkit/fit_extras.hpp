@@ -11,6 +11,7 @@
 #include "input.hpp"
 #include "missing.hpp"
 #include "nmfkit/fit.hpp"
+#include "viz/components.hpp"
 
 namespace nmfkit::cli {
 
@@ -28,7 +29,8 @@ struct FitExtrasArgs {
 
 struct FitExtras {
   Missing missing;
-  nlohmann::ordered_json rank;  ///< the selection (null without -k auto)
+  nlohmann::ordered_json rank;               ///< the selection (null without -k auto)
+  std::vector<viz::ComponentRow> rank_rows;  ///< -k auto: components of several candidates
   std::vector<std::uint64_t> seeds;
   std::vector<double> objectives;  ///< final objective of each restart
 };

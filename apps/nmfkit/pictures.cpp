@@ -6,6 +6,7 @@
 #include <iostream>
 #include <iterator>
 #include <numeric>
+#include <optional>
 
 #include "common.hpp"
 #include "nmfkit/errors.hpp"
@@ -75,11 +76,57 @@ bool try_picture(const std::string& name, bool quiet, const std::function<viz::R
 
 }  // namespace
 
+std::optional<viz::ReportFigure> rank_choice_figure(const Json& sel) {
+  std::vector<RankPoint> points;
+  for (const auto& q : sel.value("points", Json::array())) {
+    RankPoint p;
+    p.k = q.value("k", 0);
+    p.mean_error = q.value("mean_error", 0.0);
+    p.standard_error = q.value("standard_error", 0.0);
+    p.cophenetic = q.value("cophenetic", -1.0);
+    points.push_back(p);
+  }
+  if (points.empty()) return std::nullopt;
+  const bool cophenetic = sel.value("method", std::string()) == "cophenetic";
+  const int chosen = sel.value("chosen_k", 0);
+  const std::string svg = viz::rank_svg(points, chosen, sel.value("best_k", 0), cophenetic);
+  return viz::ReportFigure{
+      "Choice of k",
+      "Held-out relative error (mean ± standard error over " +
+          std::to_string(sel.value("folds", 0)) + " folds of " +
+          std::to_string(sel.value("sample_rows", 0)) +
+          " samples) for each candidate k scanned; k = " + std::to_string(chosen) +
+          " was chosen by " + sel.value("rule", std::string("the rule")) + ".",
+      "image/svg+xml", std::vector<std::uint8_t>(svg.begin(), svg.end())};
+}
+
+bool write_rank_components(OutputDir& out, const std::vector<viz::ComponentRow>& rows,
+                           const viz::ImageShape& image, const viz::ComponentsStyle& style,
+                           bool quiet, viz::Report& report, std::vector<std::string>& written) {
+  if (rows.empty() || image.size() <= 0) return false;
+  const char* name = "rank-components.png";
+  if (!try_picture(
+          name, quiet, [&] { return viz::render_component_rows(rows, image, style); }, out,
+          written))
+    return false;
+  std::string ks;
+  for (const viz::ComponentRow& r : rows) ks += (ks.empty() ? "" : ", ") + std::to_string(r.k);
+  report.figures.push_back(
+      {"Components for several k",
+       "One row per candidate k (" + ks +
+           "; the number in the first tile): the components of the first fold's fit in the "
+           "selection, each scaled to its own maximum. Warm starts keep the order: each row "
+           "refines the row above and appends its new parts on the right.",
+       "image/png", read_bytes(out.stage(name))});
+  return true;
+}
+
 template <typename T>
 std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, const DenseView<T>& x,
                                         const DenseView<T>& w, const DenseView<T>& h,
                                         const viz::ImageShape& image,
-                                        const viz::ComponentsStyle& style, bool quiet) {
+                                        const viz::ComponentsStyle& style, bool quiet,
+                                        const std::vector<viz::ComponentRow>& rank_rows) {
   std::vector<std::string> written;
   viz::Report report = make_report(summary);
   const std::string problem = viz::components_picture_problem(h.rows, image, style);
@@ -136,29 +183,11 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, con
                             "The objective after every iteration (0 = initialisation)" +
                                 std::string(seconds.empty() ? "." : ", and against time."),
                             "image/svg+xml", std::vector<std::uint8_t>(svg.begin(), svg.end())});
-  // With -k auto: the curve the choice came from (the same picture as `nmfkit rank`'s rank.svg).
+  // With -k auto: the curve the choice came from and the components of several candidates.
   if (summary.contains("rank_selection")) {
-    const nlohmann::ordered_json& sel = summary["rank_selection"];
-    std::vector<RankPoint> points;
-    for (const auto& q : sel.value("points", nlohmann::ordered_json::array())) {
-      RankPoint p;
-      p.k = q.value("k", 0);
-      p.mean_error = q.value("mean_error", 0.0);
-      p.standard_error = q.value("standard_error", 0.0);
-      p.cophenetic = q.value("cophenetic", -1.0);
-      points.push_back(p);
-    }
-    if (!points.empty()) {
-      const bool cophenetic = sel.value("method", std::string()) == "cophenetic";
-      const int chosen = sel.value("chosen_k", 0);
-      const std::string rank = viz::rank_svg(points, chosen, sel.value("best_k", 0), cophenetic);
-      report.figures.push_back(
-          {"Choice of k",
-           "Held-out relative error (mean ± standard error over " +
-               std::to_string(sel.value("folds", 0)) +
-               " folds) for each candidate k; k = " + std::to_string(chosen) +
-               " was chosen: the smallest k within one standard error of the lowest.",
-           "image/svg+xml", std::vector<std::uint8_t>(rank.begin(), rank.end())});
+    if (auto figure = rank_choice_figure(summary["rank_selection"])) {
+      report.figures.push_back(std::move(*figure));
+      write_rank_components(out, rank_rows, image, style, quiet, report, written);
     }
   }
   write_text(out.stage("report.html"), viz::report_html(report));
@@ -199,7 +228,8 @@ void sort_by_usage(Matrix<T>& w, Matrix<T>& h) {
 #define NMFKIT_PICTURES(T)                                                                    \
   template std::vector<std::string> write_pictures<T>(                                        \
       OutputDir&, const Json&, const DenseView<T>&, const DenseView<T>&, const DenseView<T>&, \
-      const viz::ImageShape&, const viz::ComponentsStyle&, bool);                             \
+      const viz::ImageShape&, const viz::ComponentsStyle&, bool,                              \
+      const std::vector<viz::ComponentRow>&);                                                 \
   template std::vector<double> component_usage<T>(const Matrix<T>&, const Matrix<T>&);        \
   template void sort_by_usage<T>(Matrix<T>&, Matrix<T>&);
 NMFKIT_PICTURES(float)

@@ -3,12 +3,14 @@
 // components.png, reconstructions.png, top-examples.png, loss.svg and report.html. Used by
 // `nmfkit fit` and `nmfkit render`.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "nmfkit/matrix.hpp"
 #include "output_dir.hpp"
 #include "viz/components.hpp"
+#include "viz/report.hpp"
 
 namespace nmfkit::cli {
 
@@ -19,12 +21,24 @@ inline constexpr int kTopExamples = 8;
 /// Writes the pictures and report.html into `out` (staged) and returns the names written.
 /// `summary` provides the report's text (command_line, loss_history, history_seconds, errors,
 /// parameters). A picture that cannot be drawn (rows that are not images, or too large) is left
-/// out with a note on stderr unless quiet.
+/// out with a note on stderr unless quiet. With summary["rank_selection"] (-k auto) the report
+/// shows the selection's curve and, given `rank_rows`, rank-components.png.
 template <typename T>
 std::vector<std::string> write_pictures(OutputDir& out, const nlohmann::ordered_json& summary,
                                         const DenseView<T>& x, const DenseView<T>& w,
                                         const DenseView<T>& h, const viz::ImageShape& image,
-                                        const viz::ComponentsStyle& style, bool quiet);
+                                        const viz::ComponentsStyle& style, bool quiet,
+                                        const std::vector<viz::ComponentRow>& rank_rows = {});
+
+/// The report's figure of a selection's curve (rank.svg) from its JSON (rank_json()); none when
+/// it has no points.
+std::optional<viz::ReportFigure> rank_choice_figure(const nlohmann::ordered_json& selection);
+
+/// Writes rank-components.png (one row of components per k) into `out`, adds its figure to the
+/// report and its name to `written`; false (with a note unless quiet) when it cannot be drawn.
+bool write_rank_components(OutputDir& out, const std::vector<viz::ComponentRow>& rows,
+                           const viz::ImageShape& image, const viz::ComponentsStyle& style,
+                           bool quiet, viz::Report& report, std::vector<std::string>& written);
 
 /// Total activation of each component: sum_i W_ij times the sum of H_j, the intensity component
 /// j carries in the reconstruction W·H (unchanged by rescaling W_j and H_j inversely).

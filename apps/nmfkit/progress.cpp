@@ -20,6 +20,14 @@ namespace {
 constexpr int kBarWidth = 24;
 constexpr double kRedrawSeconds = 0.1;
 
+std::string scientific(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4e", v);
+  return buf;
+}
+
+}  // namespace
+
 bool stderr_is_terminal() {
   const char* term = std::getenv("TERM");
   return ::isatty(STDERR_FILENO) == 1 && !(term != nullptr && std::string(term) == "dumb");
@@ -31,14 +39,6 @@ std::string duration(double s) {
   if (total < 3600) return std::to_string(total / 60) + " min " + std::to_string(total % 60) + " s";
   return std::to_string(total / 3600) + " h " + std::to_string(total / 60 % 60) + " min";
 }
-
-std::string scientific(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4e", v);
-  return buf;
-}
-
-}  // namespace
 
 ProgressReporter::ProgressReporter(ProgressSettings settings)
     : settings_(std::move(settings)), bar_(!settings_.quiet && stderr_is_terminal()) {

@@ -15,6 +15,11 @@
 
 namespace nmfkit::cli {
 
+/// Whether stderr is a terminal (and TERM is not "dumb"): progress is then redrawn in place.
+bool stderr_is_terminal();
+/// Seconds as "12.3 s", "4 min 5 s" or "1 h 2 min".
+std::string duration(double seconds);
+
 struct ProgressSettings {
   std::string heading;  ///< printed before the first iteration (not when quiet)
   bool quiet = false;

@@ -2,22 +2,52 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <charconv>
 #include <iostream>
 #include <limits>
+#include <set>
 
 #include "common.hpp"
 #include "interrupt.hpp"
 #include "missing.hpp"
+#include "nmfkit/fit_best.hpp"
 #include "nmfkit/nmfkit.hpp"
 #include "output_dir.hpp"
+#include "pictures.hpp"
+#include "progress.hpp"
 #include "viz/rank_plot.hpp"
+#include "viz/report.hpp"
 
 namespace nmfkit::cli {
 
 namespace {
 
-constexpr const char* kRule =
-    "the smallest k whose mean held-out error is within one standard error of the lowest mean";
+/// What the criterion that chose k means, for rank.json, the report and the summary line.
+std::string criterion_text(const RankResult& r, const RankOptions& o) {
+  if (r.criterion == "minimum")
+    return "the curve's minimum: the smallest k whose mean held-out error is within one "
+           "standard error of the lowest, the error rising after it";
+  if (r.criterion == "knee")
+    return "the knee: the next component lowers the held-out error by less than " +
+           fixed(o.knee_fraction, 2) +
+           " of the average lowering per component from the first candidate";
+  return "the smallest k whose mean held-out error is within one standard error of the lowest" +
+         std::string(o.rule == RankRule::kMinimum ? ""
+                                                  : " (no minimum and no knee in the ranks "
+                                                    "scanned)");
+}
+
+/// --sample: auto, all or a number of rows.
+Index parse_sample(const std::string& text) {
+  if (text == "auto") return 0;
+  if (text == "all") return std::numeric_limits<Index>::max();
+  Index v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1)
+    throw InvalidArgument("--sample '" + text + "': write auto, all or a number of samples >= 1");
+  return v;
+}
 
 template <typename T>
 int run_typed(const RankArgs& args, RankOptions options) {
@@ -27,12 +57,15 @@ int run_typed(const RankArgs& args, RankOptions options) {
   const Input in = load_input(args.input, input_options);
   const std::vector<T> x = in.matrix<T>();
   const Missing missing = missing_entries(args.mask, args.missing, in, x, args.limit > 0);
+  if (options.ks.empty()) options.ks = auto_k_selection(options.fit, in.rows, in.cols).ks;
+  viz::ComponentsStyle style;
+  options.keep_components = in.image.size() == in.cols;
   const std::string heading =
       "nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
-      std::to_string(in.cols) + "; " + std::to_string(options.ks.size()) + " ranks from " +
-      std::to_string(options.ks.front()) + " to " + std::to_string(options.ks.back()) + ", " +
-      std::to_string(options.folds) + " folds holding out " + fixed(100 * options.holdout, 1) +
-      "% of the entries" +
+      std::to_string(in.cols) + "; choosing k among " + std::to_string(options.ks.size()) +
+      " ranks from " + std::to_string(options.ks.front()) + " to " +
+      std::to_string(options.ks.back()) + " by " + std::to_string(options.folds) +
+      "-fold held-out error (" + fixed(100 * options.holdout, 1) + "% of the entries)" +
       (options.cophenetic
            ? ", cophenetic correlation over " + std::to_string(options.restarts) + " restarts"
            : "");
@@ -52,28 +85,84 @@ int run_typed(const RankArgs& args, RankOptions options) {
   j["missing_entries"] = missing.count;
   j["dtype"] = args.dtype;
   j.update(rank_json(r, options));
-  j["files"] = {"rank.json", "rank.svg"};
-  write_text(out.stage("rank.json"), j.dump(2) + "\n");
+  std::vector<std::string> files = {"rank.json", "rank.svg"};
   write_text(out.stage("rank.svg"),
-             viz::rank_svg(r.points, r.one_se_k, r.best_k, options.cophenetic));
+             viz::rank_svg(r.points, r.chosen_k, r.best_k, options.cophenetic));
+
+  viz::Report report;
+  report.title = "nmfkit rank: " + args.input + ", k = " + std::to_string(r.chosen_k);
+  report.results = {
+      {"chosen k", std::to_string(r.chosen_k)},
+      {"criterion", criterion_text(r, options)},
+      {"lowest held-out error", "k = " + std::to_string(r.best_k)},
+      {"knee", r.knee_k > 0 ? "k = " + std::to_string(r.knee_k) : "none in the ranks scanned"},
+      {"ranks scanned", std::to_string(r.points.size()) + " of " + std::to_string(r.candidates) +
+                            (r.stopped_early ? " (stopped: patience)" : "")},
+      {"samples fitted", std::to_string(r.sample_rows) + " of " + std::to_string(in.rows)},
+      {"time", fixed(r.seconds, 1) + " s"}};
+  for (const RankPoint& p : r.points)
+    report.results.emplace_back(
+        "k = " + std::to_string(p.k),
+        "held-out error " + fixed(p.mean_error, 5) + " ± " + fixed(p.standard_error, 5) +
+            (options.cophenetic
+                 ? ", cophenetic " + fixed(p.cophenetic, 3) + ", stability " + fixed(p.stability, 3)
+                 : "") +
+            ", " + fixed(p.iterations, 0) + " iterations");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "points")
+      report.parameters.emplace_back(
+          it.key(), it->is_string() ? it->template get<std::string>() : it->dump());
+  if (auto figure = rank_choice_figure(j)) report.figures.push_back(std::move(*figure));
+  write_rank_components(out, component_rows(r), in.image, style, args.quiet, report, files);
+  write_text(out.stage("report.html"), viz::report_html(report));
+  files.push_back("report.html");
+  j["files"] = files;
+  write_text(out.stage("rank.json"), j.dump(2) + "\n");
   out.commit();
 
-  std::cout << "chosen k = " << r.one_se_k << " (" << kRule
-            << "); lowest held-out error at k = " << r.best_k << "; " << r.points.size()
-            << " ranks x " << r.folds << " folds in " << fixed(r.seconds, 1) << " s\n"
-            << "wrote rank.json and rank.svg in " << out.target().string() << "\n";
+  std::cout << "chosen k = " << r.chosen_k << " (" << r.criterion
+            << "); lowest held-out error at k = " << r.best_k << "; " << r.points.size() << " of "
+            << r.candidates << " ranks x " << r.folds << " folds on " << r.sample_rows
+            << " samples in " << fixed(r.seconds, 1) << " s\n"
+            << "report: " << (out.target() / "report.html").string() << "\n"
+            << "also wrote";
+  for (const std::string& f : files)
+    if (f != "report.html") std::cout << " " << f;
+  std::cout << " in " << out.target().string() << "\n";
   return 0;
 }
 
 }  // namespace
 
+std::vector<viz::ComponentRow> component_rows(const RankResult& r) {
+  std::set<int> ks = {std::max(2, (r.chosen_k + 1) / 2), r.chosen_k, r.knee_k, r.best_k};
+  if (!r.points.empty()) ks.insert(r.points.back().k);
+  std::vector<viz::ComponentRow> rows;
+  for (const RankPoint& p : r.points)
+    if (ks.count(p.k) != 0 && !p.components.empty() && rows.size() < 5)
+      rows.push_back({p.k, p.components});
+  return rows;
+}
+
 nlohmann::ordered_json rank_json(const RankResult& r, const RankOptions& o) {
   nlohmann::ordered_json j;
   j["method"] = o.cophenetic ? "cophenetic" : "cv";
-  j["chosen_k"] = r.one_se_k;
-  j["rule"] = kRule;
+  j["chosen_k"] = r.chosen_k;
+  j["criterion"] = r.criterion;
+  j["rule"] = criterion_text(r, o);
+  j["rule_setting"] = rank_rule_name(o.rule);
+  j["criteria"] = {{"best_k", r.best_k},
+                   {"one_se_k", r.one_se_k},
+                   {"minimum", r.minimum},
+                   {"knee_k", r.knee_k},
+                   {"knee_fraction", o.knee_fraction}};
   j["best_k"] = r.best_k;
   j["ks"] = o.ks;
+  j["scanned"] = r.points.size();
+  j["stopped_early"] = r.stopped_early;
+  j["patience"] = o.patience;
+  j["sample_rows"] = r.sample_rows;
+  j["warm_start"] = o.warm_start;
   j["holdout"] = r.holdout;
   j["folds"] = r.folds;
   j["solver"] = o.fit.solver;
@@ -94,9 +183,15 @@ nlohmann::ordered_json rank_json(const RankResult& r, const RankOptions& o) {
     q["k"] = p.k;
     q["mean_error"] = p.mean_error;
     q["standard_error"] = p.standard_error;
+    q["gain"] = p.gain;
+    q["average_gain"] = p.average_gain;
     q["fold_errors"] = p.fold_errors;
     q["train_error"] = p.train_error;
-    if (o.cophenetic) q["cophenetic"] = p.cophenetic;
+    if (o.cophenetic) {
+      q["cophenetic"] = p.cophenetic;
+      q["stability"] = p.stability;
+    }
+    q["iterations"] = p.iterations;
     q["seconds"] = p.seconds;
     points.push_back(q);
   }
@@ -106,11 +201,29 @@ nlohmann::ordered_json rank_json(const RankResult& r, const RankOptions& o) {
 
 void watch_selection(RankOptions& options, const std::string& heading, bool quiet) {
   options.fit.progress = [](const Progress&) { return !interrupted(); };
-  options.progress = [quiet, heading](int done, int total) {
+  const bool bar = !quiet && stderr_is_terminal();
+  const int folds = options.folds, restarts = options.restarts;
+  options.progress = [quiet, bar, heading, folds, restarts,
+                      started = false](const RankProgress& p) mutable {
     if (interrupted()) return false;
-    if (!quiet && done == 1) std::cerr << heading << "\n";
-    if (!quiet && (done == total || done % std::max(1, total / 20) == 0))
-      std::cerr << "  " << done << "/" << total << " fits\n";
+    if (quiet) return true;
+    if (!started) std::cerr << heading << "\n";
+    started = true;
+    const std::string where =
+        "k = " + std::to_string(p.k) + (p.consensus ? ", restart " : ", fold ") +
+        std::to_string(p.fold + 1) + "/" + std::to_string(p.consensus ? restarts : folds);
+    const std::string when =
+        duration(p.seconds) + " so far, at most ~" + duration(p.seconds_left) + " left";
+    if (bar) std::cerr << "\r\x1b[K";
+    if (p.finished != nullptr) {
+      const RankPoint& q = *p.finished;
+      std::cerr << "  k = " << q.k << ": held-out error " << fixed(q.mean_error, 5) << " ± "
+                << fixed(q.standard_error, 5) << ", " << fixed(q.iterations, 0) << " iterations, "
+                << fixed(q.seconds, 1) << " s of fits" << (bar ? "" : "; " + when) << "\n";
+    } else if (!bar) {
+      std::cerr << "  " << where << " done; " << when << "\n";
+    }
+    if (bar) std::cerr << "  " << where << " done; " << when << std::flush;
     return true;
   };
 }
@@ -118,28 +231,44 @@ void watch_selection(RankOptions& options, const std::string& heading, bool quie
 CLI::App* add_rank_command(CLI::App& app, RankArgs& a) {
   CLI::App* rank = app.add_subcommand(
       "rank",
-      "Propose k: held-out cross-validation over candidate ranks; write rank.json, rank.svg");
+      "Propose k: held-out cross-validation over candidate ranks; write rank.json, rank.svg, "
+      "rank-components.png and report.html");
   rank->add_option("INPUT", a.input, "A dataset name, an IDX file or an NPY file, as for fit")
       ->required();
   rank->add_option("-k,--k", a.ks,
-                   "Candidate ranks: a range 2..40, a range with a step 2..40:2, or a list 4,8,16")
-      ->required();
+                   "Candidate ranks: a range 2..40, a range with a step 2..40:2, or a list 4,8,16 "
+                   "(default auto: 1..30, at most min(samples, features)); scanned upwards");
   rank->add_option("-o,--output", a.outdir, "Output folder (created; files in it are replaced)")
       ->required();
+  rank->add_option("--rule", a.rule,
+                   "auto (default): the curve's minimum when it has one, else its knee; minimum: "
+                   "the one-standard-error rule; knee: the point of diminishing returns");
+  rank->add_option("--knee-fraction", a.knee_fraction,
+                   "knee: the next component gains less than this fraction of the average gain "
+                   "per component so far (default 0.5)");
+  rank->add_option("--patience", a.patience,
+                   "Stop once this many ranks past the choice have not changed it (default 3; "
+                   "0 = every candidate)")
+      ->check(kCount);
+  rank->add_option("--sample", a.sample,
+                   "Samples the folds are fitted on: auto (default: all up to 5 million entries, "
+                   "else a random subset of that size), all, or a number");
+  rank->add_flag("--cold", a.cold,
+                 "Fit every k from --init instead of warm-starting from the previous k");
   rank->add_option("--holdout", a.holdout,
                    "Fraction of the entries held out in each fold, in (0, 0.5] (default 0.05)");
-  rank->add_option("--folds", a.folds, "Number of folds (random hold-out sets), >= 2 (default 5)");
+  rank->add_option("--folds", a.folds, "Number of folds (random hold-out sets), >= 2 (default 3)");
   rank->add_option("--method", a.method,
                    "cv (default): held-out error only; cophenetic: also the cophenetic "
-                   "correlation of consensus clustering (Brunet et al. 2004)");
+                   "correlation of consensus clustering (Brunet et al. 2004) and the stability "
+                   "of the parts over random restarts (Wu et al. 2016)");
   rank->add_option("--restarts", a.restarts,
                    "cophenetic: random-init factorizations per k (default 10)");
   rank->add_option("--cluster-samples", a.cluster_samples,
                    "cophenetic: cluster at most this many samples, a random subset (default 500)")
       ->check(kCount);
   rank->add_option("--solver", a.solver, "Update rule of every fit (default hals)");
-  rank->add_option("--init", a.init,
-                   "Initialisation of the cross-validation fits (default nndsvda)");
+  rank->add_option("--init", a.init, "Initialisation of the first rank's fits (default nndsvda)");
   rank->add_option("--max-iter", a.max_iter, "Iteration limit of every fit (default 200)")
       ->check(CLI::Range(1, std::numeric_limits<int>::max()));
   rank->add_option("--tol", a.tol, "Stopping tolerance of every fit (default 1e-4)")
@@ -160,21 +289,25 @@ CLI::App* add_rank_command(CLI::App& app, RankArgs& a) {
                    "NPY file of the input's shape: nonzero = observed, 0 = missing");
   rank->add_option("--missing", a.missing, "nan: NaN entries of the input are missing");
   rank->add_flag("-q,--quiet", a.quiet, "Print no progress, only errors and the summary");
-  rank->footer("Example: nmfkit rank mnist --k 2..40 -o out/mnist-rank");
+  rank->footer("Example: nmfkit rank mnist -o out/mnist-rank");
   return rank;
 }
 
 int run_rank(const RankArgs& args) {
   RankOptions o;
-  o.ks = parse_ranks(args.ks);
+  if (args.ks != "auto") o.ks = parse_ranks(args.ks);
   o.holdout = args.holdout;
   o.folds = args.folds;
+  o.rule = parse_rank_rule(args.rule);
+  o.knee_fraction = args.knee_fraction;
+  o.patience = args.patience;
+  o.sample_rows = parse_sample(args.sample);
+  o.warm_start = !args.cold;
   if (args.method != "cv" && args.method != "cophenetic")
     throw InvalidArgument("unknown method '" + args.method + "' (choose cv or cophenetic)");
   o.cophenetic = args.method == "cophenetic";
   o.restarts = args.restarts;
   o.max_cluster_samples = args.cluster_samples;
-  o.fit.k = o.ks.front();
   o.fit.solver = args.solver;
   o.fit.init = parse_init(args.init);
   if (o.fit.init == Init::kCustom) throw InvalidArgument("rank cannot use --init custom");
@@ -186,7 +319,11 @@ int run_rank(const RankArgs& args) {
   o.fit.format = parse_format(args.format);
   if (args.dtype != "float32" && args.dtype != "float64")
     throw InvalidArgument("unknown dtype '" + args.dtype + "' (choose float32 or float64)");
-  o.validate();  // fail fast, before reading any data
+  {  // fail fast, before reading any data
+    RankOptions check = o;
+    if (check.ks.empty()) check.ks = {1};
+    check.validate();
+  }
   if (args.dtype == "float64") return run_typed<double>(args, o);
   return run_typed<float>(args, o);
 }

@@ -1,21 +1,29 @@
 #pragma once
 // `nmfkit rank`: held-out cross-validation over candidate k (and optionally the cophenetic
-// correlation); writes rank.json and rank.svg. Also the selection `nmfkit fit -k auto` runs.
+// correlation); writes rank.json, rank.svg, rank-components.png and report.html. Also the
+// selection `nmfkit fit -k auto` runs.
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "nmfkit/rank.hpp"
+#include "viz/components.hpp"
 
 namespace nmfkit::cli {
 
 struct RankArgs {
   std::string input;
-  std::string ks;
+  std::string ks = "auto";
   std::string outdir;
   double holdout = 0.05;
-  int folds = 5;
+  int folds = 3;
+  std::string rule = "auto";
+  double knee_fraction = 0.5;
+  int patience = 3;
+  std::string sample = "auto";
+  bool cold = false;
   std::string method = "cv";
   int restarts = 10;
   long long cluster_samples = 500;
@@ -40,8 +48,13 @@ CLI::App* add_rank_command(CLI::App& app, RankArgs& args);
 /// Runs `nmfkit rank`; returns the process exit code. Throws nmfkit errors for the caller to map.
 int run_rank(const RankArgs& args);
 
-/// The selection as JSON: the rule, the choice, and every candidate's errors.
+/// The selection as JSON: the rule, the choice, every criterion's values and every candidate's
+/// errors.
 nlohmann::ordered_json rank_json(const RankResult& result, const RankOptions& options);
+
+/// The candidates drawn in rank-components.png: up to five of the ranks scanned around the
+/// choice (about half of it, it, the knee, the lowest error, the largest scanned), k ascending.
+std::vector<viz::ComponentRow> component_rows(const RankResult& result);
 
 /// Sets the selection's callbacks: `heading` and progress lines on stderr once the first fit has
 /// finished (unless quiet, so that an error stays the only line), every fit stopped by Ctrl-C

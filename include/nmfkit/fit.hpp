@@ -60,13 +60,13 @@ FitResult<T> fit(const CsrView<T, I>& x, const FitOptions& options,
 /// Factorizes X from its observed entries only: `observed` (the shape of X) is nonzero where X is
 /// observed and 0 where it is missing. Missing entries take no part in the fit or the loss (they
 /// may hold anything, NaN included); loss_history, error and relative_error are over the observed
-/// entries. Every Frobenius update rule is supported (see docs/masks.md); another loss, init
-/// custom, a mask of the wrong shape or one that hides every entry of a sample or of a feature
-/// throws (InvalidArgument or DataError).
+/// entries. Every Frobenius update rule is supported (see docs/masks.md); another loss, a mask of
+/// the wrong shape or one that hides every entry of a sample or of a feature throws
+/// (InvalidArgument or DataError). `start` is required when options.init is Init::kCustom.
 FitResult<float> fit(const DenseView<float>& x, const DenseView<std::uint8_t>& observed,
-                     const FitOptions& options);
+                     const FitOptions& options, const StartFactors<float>* start = nullptr);
 FitResult<double> fit(const DenseView<double>& x, const DenseView<std::uint8_t>& observed,
-                      const FitOptions& options);
+                      const FitOptions& options, const StartFactors<double>* start = nullptr);
 
 /// W for the samples X with the components H (k × n_features) held fixed: scikit-learn's
 /// transform(). The same solver, loss, regularisation, max_iter and tol as `options` (options.k

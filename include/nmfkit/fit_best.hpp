@@ -45,9 +45,11 @@ BestFit<float> fit_best(const LevelsView& x, const FitOptions& options, int rest
                         const StartFactors<float>* start = nullptr);
 /// X from its observed entries only (see fit(x, observed, options)).
 BestFit<float> fit_best(const DenseView<float>& x, const DenseView<std::uint8_t>& observed,
-                        const FitOptions& options, int restarts);
+                        const FitOptions& options, int restarts,
+                        const StartFactors<float>* start = nullptr);
 BestFit<double> fit_best(const DenseView<double>& x, const DenseView<std::uint8_t>& observed,
-                         const FitOptions& options, int restarts);
+                         const FitOptions& options, int restarts,
+                         const StartFactors<double>* start = nullptr);
 
 /// Every knob of fit_auto_k().
 struct AutoKOptions {
@@ -64,7 +66,8 @@ struct AutoKOptions {
 };
 
 /// The default selection of fit_auto_k() for `fit` on X of n_samples × n_features: candidates
-/// 1..min(20, n_samples, n_features), 5 folds of 5%, and for every fold the fit's settings with
+/// 1..min(30, n_samples, n_features) with select_rank()'s defaults (3 folds of 5%, the auto rule,
+/// patience 3, a row sample of large X, warm starts), and for every fold the fit's settings with
 /// the rule hals (select_rank()'s default: many fits that each only need a good error) when the
 /// loss is frobenius, with_solver(fit, "hals"), and fit.solver otherwise; no progress callbacks.
 /// Set its `fit` back to the fit's options to select with the fit's own rule.
@@ -73,14 +76,13 @@ RankOptions auto_k_selection(const FitOptions& fit, Index n_samples, Index n_fea
 /// What fit_auto_k() found.
 template <typename T>
 struct AutoKFit {
-  RankResult selection;  ///< the cross-validation; selection.one_se_k is the k of `best`
+  RankResult selection;  ///< the cross-validation; selection.chosen_k is the k of `best`
   BestFit<T> best;       ///< fit_best() at that k
 };
 
-/// Chooses k as select_rank() does (its one_se_k: the smallest k whose mean held-out error is
-/// within one standard error of the lowest) and fits X at that k with fit_best(), restarts and
-/// all. `observed` (optional, nonzero = observed) marks missing entries for both. Stopping: when
-/// selection.progress returns false the selection throws Cancelled (nothing is fitted); when
+/// Chooses k as select_rank() does (its chosen_k) and fits X at that k with fit_best(), restarts
+/// and all. `observed` (optional, nonzero = observed) marks missing entries for both. Stopping:
+/// when selection.progress returns false the selection throws Cancelled (nothing is fitted); when
 /// fit.progress returns false the final fit stops as in fit_best() (best.stopped).
 /// Throws InvalidArgument for restarts < 1 or init custom (the starting factors fix k) before
 /// selecting, and as select_rank() and fit_best() otherwise.

@@ -12,7 +12,7 @@ namespace nmfkit {
 namespace {
 
 constexpr std::uint64_t kSeedMask = 0xffffffffULL;  // seeds are 32-bit (numpy's RandomState)
-constexpr Index kAutoMaxK = 20;                     // the default candidates: 1..20 at most
+constexpr Index kAutoMaxK = 30;                     // the default candidates: 1..30 at most
 
 void check_restarts(const FitOptions& options, int restarts) {
   if (restarts < 1)
@@ -64,7 +64,7 @@ AutoKFit<T> fit_auto_k_impl(const DenseView<T>& x, const AutoKOptions& options,
   out.selection = select_rank(
       x, options.selection ? *options.selection : auto_k_selection(f, x.rows, x.cols), observed);
   if (options.selected) options.selected(out.selection);
-  f.k = out.selection.one_se_k;
+  f.k = out.selection.chosen_k;
   out.best = observed != nullptr ? fit_best(x, *observed, f, options.restarts)
                                  : fit_best(x, f, options.restarts);
   return out;
@@ -85,14 +85,15 @@ BestFit<float> fit_best(const LevelsView& x, const FitOptions& options, int rest
   return best_of<float>(options, restarts, [&](const FitOptions& o) { return fit(x, o, start); });
 }
 BestFit<float> fit_best(const DenseView<float>& x, const DenseView<std::uint8_t>& observed,
-                        const FitOptions& options, int restarts) {
+                        const FitOptions& options, int restarts, const StartFactors<float>* start) {
   return best_of<float>(options, restarts,
-                        [&](const FitOptions& o) { return fit(x, observed, o); });
+                        [&](const FitOptions& o) { return fit(x, observed, o, start); });
 }
 BestFit<double> fit_best(const DenseView<double>& x, const DenseView<std::uint8_t>& observed,
-                         const FitOptions& options, int restarts) {
+                         const FitOptions& options, int restarts,
+                         const StartFactors<double>* start) {
   return best_of<double>(options, restarts,
-                         [&](const FitOptions& o) { return fit(x, observed, o); });
+                         [&](const FitOptions& o) { return fit(x, observed, o, start); });
 }
 
 RankOptions auto_k_selection(const FitOptions& fit, Index n_samples, Index n_features) {

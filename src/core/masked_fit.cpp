@@ -133,14 +133,14 @@ class MaskedProducts final : public Products<T> {
 
 template <typename T>
 FitResult<T> masked(const DenseView<T>& view, const DenseView<std::uint8_t>& observed,
-                    const FitOptions& options, double partials_limit_bytes) {
+                    const FitOptions& options, double partials_limit_bytes,
+                    const StartFactors<T>* start) {
   MissingEntries missing;
   Matrix<T> x_observed;
   Problem<T> p;
   p.frobenius_only = "missing entries";
+  p.start = start;
   p.make_data = [&](DataFormat format, bool sparse_suits, int threads) {
-    if (options.init == Init::kCustom)
-      throw InvalidArgument("init 'custom' is not available with missing entries");
     if (view.rows <= 0 || view.cols <= 0 || view.data == nullptr)
       throw DataError("X is empty (" + std::to_string(view.rows) + " x " +
                       std::to_string(view.cols) +
@@ -159,27 +159,28 @@ FitResult<T> masked(const DenseView<T>& view, const DenseView<std::uint8_t>& obs
 
 template <typename T>
 FitResult<T> masked_fit(const DenseView<T>& x, const DenseView<std::uint8_t>& observed,
-                        const FitOptions& options, double partials_limit_bytes) {
-  return masked(x, observed, options, partials_limit_bytes);
+                        const FitOptions& options, double partials_limit_bytes,
+                        const StartFactors<T>* start) {
+  return masked(x, observed, options, partials_limit_bytes, start);
 }
 
 template FitResult<float> masked_fit<float>(const DenseView<float>&, const DenseView<std::uint8_t>&,
-                                            const FitOptions&, double);
+                                            const FitOptions&, double, const StartFactors<float>*);
 template FitResult<double> masked_fit<double>(const DenseView<double>&,
                                               const DenseView<std::uint8_t>&, const FitOptions&,
-                                              double);
+                                              double, const StartFactors<double>*);
 
 }  // namespace nmfkit::core
 
 namespace nmfkit {
 
 FitResult<float> fit(const DenseView<float>& x, const DenseView<std::uint8_t>& observed,
-                     const FitOptions& options) {
-  return core::masked_fit(x, observed, options);
+                     const FitOptions& options, const StartFactors<float>* start) {
+  return core::masked_fit(x, observed, options, core::kFillPartialsLimitBytes, start);
 }
 FitResult<double> fit(const DenseView<double>& x, const DenseView<std::uint8_t>& observed,
-                      const FitOptions& options) {
-  return core::masked_fit(x, observed, options);
+                      const FitOptions& options, const StartFactors<double>* start) {
+  return core::masked_fit(x, observed, options, core::kFillPartialsLimitBytes, start);
 }
 
 }  // namespace nmfkit

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "nmfkit/fit.hpp"
 #include "nmfkit/matrix.hpp"
 #include "nmfkit/options.hpp"
 #include "nmfkit/result.hpp"
@@ -18,7 +19,8 @@ inline constexpr double kFillPartialsLimitBytes = 64.0 * 1024 * 1024;
 template <typename T>
 FitResult<T> masked_fit(const DenseView<T>& x, const DenseView<std::uint8_t>& observed,
                         const FitOptions& options,
-                        double partials_limit_bytes = kFillPartialsLimitBytes);
+                        double partials_limit_bytes = kFillPartialsLimitBytes,
+                        const StartFactors<T>* start = nullptr);
 
 /// Up to this padded k, S·Hᵀ accumulates a row on the stack; beyond, on the heap.
 inline constexpr Index kFillStackValues = 256;

@@ -5,6 +5,7 @@
 
 #include <omp.h>
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <exception>
 #include <limits>
+#include <mutex>
 #include <random>
 #include <string>
 
@@ -114,20 +116,22 @@ double held_out_error(const DenseView<T>& x, const FitResult<T>& r,
   return norm > 0 ? std::sqrt(residual / norm) : std::sqrt(residual);
 }
 
-/// The rows `rows` of X (and of the mask) as new matrices, for the cophenetic fits.
+/// The rows `rows` of X (and of the mask) as new matrices: the sample the folds are fitted on,
+/// and the samples the cophenetic fits cluster.
 template <typename T>
 struct Subset {
   Matrix<T> x;
   std::vector<std::uint8_t> observed;
 };
 
+/// `count` rows of X drawn without replacement (in their order in X) from the stream `purpose`.
 template <typename T>
 Subset<T> sample_subset(const DenseView<T>& x, const DenseView<std::uint8_t>* observed, Index count,
-                        std::uint64_t seed) {
+                        std::uint64_t seed, std::uint64_t purpose) {
   std::vector<Index> rows(static_cast<std::size_t>(x.rows));
   for (Index i = 0; i < x.rows; ++i) rows[static_cast<std::size_t>(i)] = i;
   if (count < x.rows) {
-    std::mt19937_64 rng = stream(seed, 2, 0);
+    std::mt19937_64 rng = stream(seed, purpose, 0);
     for (Index t = 0; t < count; ++t) {  // partial Fisher-Yates
       const Index pick = t + static_cast<Index>(uniform(rng) * double(x.rows - t));
       std::swap(rows[static_cast<std::size_t>(t)], rows[static_cast<std::size_t>(pick)]);
@@ -145,154 +149,480 @@ Subset<T> sample_subset(const DenseView<T>& x, const DenseView<std::uint8_t>* ob
   return s;
 }
 
-/// Mean and standard error of the per-fold errors, and the one-standard-error choice.
-void summarise(RankResult& result) {
-  double best = std::numeric_limits<double>::infinity();
-  std::size_t at = 0;
-  for (std::size_t p = 0; p < result.points.size(); ++p) {
-    RankPoint& point = result.points[p];
-    const double folds = double(point.fold_errors.size());
-    double sum = 0;
-    for (double e : point.fold_errors) sum += e;
-    point.mean_error = sum / folds;
-    double squares = 0;
-    for (double e : point.fold_errors) squares += (e - point.mean_error) * (e - point.mean_error);
-    point.standard_error = folds > 1 ? std::sqrt(squares / (folds - 1) / folds) : 0.0;
-    point.train_error /= folds;
-    if (point.mean_error < best) {
-      best = point.mean_error;
-      at = p;
+/// The warm start: W and H of the previous candidate with `count` components appended, each the
+/// non-negative part (as NNDSVD takes it, Boutsidis & Gallopoulos 2008) of the leading singular
+/// pair of the residual X − W·H over the fitted entries, found by power iteration and deflated
+/// before the next.
+template <typename T>
+StartFactors<T> extended(const DenseView<T>& x, const std::vector<std::uint8_t>& fitted,
+                         const Matrix<T>& w, const Matrix<T>& h, Index count, Matrix<T>& w_out,
+                         Matrix<T>& h_out) {
+  using Rows = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using Cast = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const Index n = x.rows, m = x.cols, k = w.cols, k2 = k + count;
+  // The residual over the fitted entries, in float: ample for a starting direction.
+  Rows r = -(Eigen::Map<const Cast>(w.data(), n, k).template cast<float>() *
+             Eigen::Map<const Cast>(h.data(), k, m).template cast<float>());
+  double level = 0;
+  for (Index i = 0; i < n; ++i) {
+    const T* xi = x.row(i);
+    const std::uint8_t* on = fitted.data() + static_cast<std::size_t>(i * m);
+    float* ri = r.data() + i * m;
+    for (Index j = 0; j < m; ++j) {
+      ri[j] = on[j] != 0 ? ri[j] + float(xi[j]) : 0.0f;
+      level += on[j] != 0 ? double(xi[j]) : 0.0;
     }
   }
-  result.best_k = result.points[at].k;
-  const double limit = best + result.points[at].standard_error;
-  for (const RankPoint& point : result.points)
-    if (point.mean_error <= limit) {
-      result.one_se_k = point.k;
+  level /= double(n) * double(m);
+  w_out = Matrix<T>(n, k2);
+  h_out = Matrix<T>(k2, m);
+  for (Index i = 0; i < n; ++i) std::copy(w.row(i), w.row(i) + k, w_out.row(i));
+  for (Index l = 0; l < k; ++l) std::copy(h.row(l), h.row(l) + m, h_out.row(l));
+  Eigen::VectorXf u(n), v(m);
+  for (Index c = 0; c < count; ++c) {
+    v = r.cwiseAbs().colwise().sum().transpose();  // a positive start
+    float sigma = 0;
+    for (int it = 0; it < 4 && v.norm() > 0; ++it) {
+      v.normalize();
+      u.noalias() = r * v;
+      if (!(u.norm() > 0)) break;
+      u.normalize();
+      v.noalias() = r.transpose() * u;
+      sigma = v.norm();
+    }
+    const Index l = k + c;
+    // u·vᵀ = (u₊ − u₋)(v₊ − v₋)ᵀ: keep the larger of u₊v₊ᵀ and u₋v₋ᵀ.
+    const Eigen::VectorXf up = u.cwiseMax(0.0f), un = (-u).cwiseMax(0.0f);
+    const Eigen::VectorXf vp = v.cwiseMax(0.0f), vn = (-v).cwiseMax(0.0f);
+    const double plus = double(up.norm()) * double(vp.norm());
+    const double minus = double(un.norm()) * double(vn.norm());
+    const Eigen::VectorXf& uu = plus >= minus ? up : un;
+    const Eigen::VectorXf& vv = plus >= minus ? vp : vn;
+    const double nu = uu.norm(), nv = vv.norm();
+    if (!(sigma > 0) || !(nu > 0) || !(nv > 0)) {
+      // Nothing left to explain: a small flat component (zero would stall some rules).
+      const T small = T(std::sqrt(std::max(level, 1e-12) / double(k2)) * 1e-2);
+      for (Index i = 0; i < n; ++i) w_out(i, l) = small;
+      for (Index j = 0; j < m; ++j) h_out(l, j) = small;
+      continue;
+    }
+    // v holds σ·v̂, so max(plus, minus) is σ·|u₊|·|v̂₊|: NNDSVD's scale of each side.
+    const double scale = std::sqrt(std::max(plus, minus));
+    for (Index i = 0; i < n; ++i) w_out(i, l) = T(scale * double(uu[i]) / nu);
+    for (Index j = 0; j < m; ++j) h_out(l, j) = T(scale * double(vv[j]) / nv);
+    if (c + 1 < count)
+      for (Index i = 0; i < n; ++i) {
+        const std::uint8_t* on = fitted.data() + static_cast<std::size_t>(i * m);
+        for (Index j = 0; j < m; ++j)
+          if (on[j] != 0) r(i, j) -= float(double(w_out(i, l)) * double(h_out(l, j)));
+      }
+  }
+  return StartFactors<T>{w_out.view(), h_out.view()};
+}
+
+/// 1 − the mean over pairs of restarts of staNMF's dissimilarity between their components.
+template <typename T>
+double restart_stability(const std::vector<Matrix<T>>& hs) {
+  auto normalised = [](const Matrix<T>& h) {
+    Matrix<double> out(h.rows, h.cols);
+    for (Index l = 0; l < h.rows; ++l) {
+      double s = 0;
+      for (Index j = 0; j < h.cols; ++j) s += double(h(l, j)) * double(h(l, j));
+      s = s > 0 ? 1 / std::sqrt(s) : 0;
+      for (Index j = 0; j < h.cols; ++j) out(l, j) = double(h(l, j)) * s;
+    }
+    return out;
+  };
+  std::vector<Matrix<double>> u;
+  for (const Matrix<T>& h : hs) u.push_back(normalised(h));
+  double total = 0;
+  int pairs = 0;
+  for (std::size_t a = 0; a < u.size(); ++a)
+    for (std::size_t b = a + 1; b < u.size(); ++b) {
+      const Index k = u[a].rows, m = u[a].cols;
+      std::vector<double> row_best(static_cast<std::size_t>(k), 0.0),
+          col_best(static_cast<std::size_t>(k), 0.0);
+      for (Index i = 0; i < k; ++i)
+        for (Index j = 0; j < k; ++j) {
+          double c = 0;
+          for (Index p = 0; p < m; ++p) c += u[a](i, p) * u[b](j, p);
+          row_best[static_cast<std::size_t>(i)] =
+              std::max(row_best[static_cast<std::size_t>(i)], c);
+          col_best[static_cast<std::size_t>(j)] =
+              std::max(col_best[static_cast<std::size_t>(j)], c);
+        }
+      double d = 0;
+      for (Index i = 0; i < k; ++i)
+        d += (1 - row_best[static_cast<std::size_t>(i)]) +
+             (1 - col_best[static_cast<std::size_t>(i)]);
+      total += d / (2.0 * double(k));
+      ++pairs;
+    }
+  return pairs > 0 ? 1 - total / pairs : 1.0;
+}
+
+/// The curve's summary over its first `count` points (each point's mean and standard error
+/// already set): the lowest mean, the one-standard-error choice, the knee, whether the curve has
+/// a minimum, and the rule's choice. Returns the index of the chosen point.
+std::size_t decide(RankResult& result, std::size_t count, const RankOptions& o) {
+  const std::vector<RankPoint>& pts = result.points;
+  std::size_t best = 0;
+  for (std::size_t p = 1; p < count; ++p)
+    if (pts[p].mean_error < pts[best].mean_error) best = p;
+  result.best_k = pts[best].k;
+  const double limit = pts[best].mean_error + pts[best].standard_error;
+  std::size_t one_se = best;
+  for (std::size_t p = 0; p < count; ++p)
+    if (pts[p].mean_error <= limit) {
+      one_se = p;
       break;
     }
+  result.one_se_k = pts[one_se].k;
+  // The knee: the first point after which one more component gains less than knee_fraction of
+  // the average gain per component since the first candidate.
+  std::size_t knee = count;
+  for (std::size_t p = 1; p + 1 < count && knee == count; ++p)
+    if (pts[p].average_gain > 0 && pts[p + 1].gain < o.knee_fraction * pts[p].average_gain &&
+        pts[p + 1].gain < o.knee_relative_gain * pts[p].mean_error)
+      knee = p;
+  result.knee_k = knee < count ? pts[knee].k : 0;
+  const RankPoint& last = pts[count - 1];
+  result.minimum =
+      best + 1 < count && last.mean_error > pts[best].mean_error + pts[best].standard_error;
+  std::size_t chosen = one_se;
+  result.criterion = "one-standard-error";
+  // auto: the minimum when the curve rises after it, or when it is already flat within a standard
+  // error before the knee; the knee when it comes first.
+  if (o.rule == RankRule::kAuto && (result.minimum || (knee < count && one_se < knee))) {
+    result.criterion = "minimum";
+  } else if (o.rule != RankRule::kMinimum && knee < count) {
+    chosen = knee;
+    result.criterion = "knee";
+  }
+  result.chosen_k = pts[chosen].k;
+  return chosen;
+}
+
+/// Mean and standard error of a point's fold errors, and the gain from the previous point.
+void summarise_point(std::vector<RankPoint>& points, std::size_t p) {
+  RankPoint& point = points[p];
+  const double folds = double(point.fold_errors.size());
+  double sum = 0;
+  for (double e : point.fold_errors) sum += e;
+  point.mean_error = sum / folds;
+  double squares = 0;
+  for (double e : point.fold_errors) squares += (e - point.mean_error) * (e - point.mean_error);
+  point.standard_error = folds > 1 ? std::sqrt(squares / (folds - 1) / folds) : 0.0;
+  point.gain =
+      p == 0 ? 0.0
+             : (points[p - 1].mean_error - point.mean_error) / double(point.k - points[p - 1].k);
+  point.average_gain =
+      p == 0 ? 0.0 : (points[0].mean_error - point.mean_error) / double(point.k - points[0].k);
 }
 
 template <typename T>
-RankResult select_rank_impl(const DenseView<T>& x, const RankOptions& o,
-                            const DenseView<std::uint8_t>* observed) {
+RankResult select_rank_impl(const DenseView<T>& x_all, const RankOptions& o,
+                            const DenseView<std::uint8_t>* observed_all) {
   const Clock::time_point started = Clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   o.validate();
-  if (x.rows <= 0 || x.cols <= 0 || x.data == nullptr)
-    throw DataError("X is empty (" + std::to_string(x.rows) + " x " + std::to_string(x.cols) +
-                    "); it needs at least one sample and one feature");
-  if (observed != nullptr && (observed->rows != x.rows || observed->cols != x.cols))
-    throw DataError("the mask is " + std::to_string(observed->rows) + " x " +
-                    std::to_string(observed->cols) + " but X is " + std::to_string(x.rows) + " x " +
-                    std::to_string(x.cols) + "; it must have the shape of X");
+  if (x_all.rows <= 0 || x_all.cols <= 0 || x_all.data == nullptr)
+    throw DataError("X is empty (" + std::to_string(x_all.rows) + " x " +
+                    std::to_string(x_all.cols) + "); it needs at least one sample and one feature");
+  if (observed_all != nullptr &&
+      (observed_all->rows != x_all.rows || observed_all->cols != x_all.cols))
+    throw DataError("the mask is " + std::to_string(observed_all->rows) + " x " +
+                    std::to_string(observed_all->cols) + " but X is " + std::to_string(x_all.rows) +
+                    " x " + std::to_string(x_all.cols) + "; it must have the shape of X");
   FitOptions largest = o.fit;
   largest.k = o.ks.back();
-  largest.validate(x.rows, x.cols);
+  largest.validate(x_all.rows, x_all.cols);
 
   RankResult result;
   result.folds = o.folds;
   result.holdout = o.holdout;
+  result.candidates = static_cast<int>(o.ks.size());
+
+  // The sample the folds are fitted on.
+  const Index n_all = x_all.rows, m = x_all.cols;
+  Index rows = n_all;
+  if (o.sample_rows > 0) {
+    rows = std::min(n_all, o.sample_rows);
+  } else if (double(n_all) * double(m) > RankOptions::kAutoSampleEntries) {
+    const double wanted = std::ceil(RankOptions::kAutoSampleEntries / double(m));
+    rows = std::min(n_all, std::max(RankOptions::kMinSampleRows, static_cast<Index>(wanted)));
+  }
+  if (o.ks.back() > std::min(rows, m))
+    throw InvalidArgument("k = " + std::to_string(o.ks.back()) + " is more than the " +
+                          std::to_string(std::min(rows, m)) +
+                          " the selection can fit (min of the sampled rows and the features); "
+                          "sample more rows");
+  Subset<T> sampled;
+  if (rows < n_all) sampled = sample_subset(x_all, observed_all, rows, o.fit.seed, 3);
+  const DenseView<T> x = rows < n_all ? sampled.x.view() : x_all;
+  const DenseView<std::uint8_t> sampled_mask(sampled.observed.data(), rows, m);
+  const DenseView<std::uint8_t>* observed = observed_all == nullptr ? nullptr
+                                            : rows < n_all          ? &sampled_mask
+                                                                    : observed_all;
+  result.sample_rows = rows;
+  if (o.cophenetic) {
+    result.cluster_samples = std::min(x_all.rows, o.max_cluster_samples);
+    if (o.ks.back() > std::min(result.cluster_samples, m))
+      throw InvalidArgument("k = " + std::to_string(o.ks.back()) + " is more than the " +
+                            std::to_string(std::min(result.cluster_samples, m)) +
+                            " the cophenetic correlation can use (min of the clustered samples "
+                            "and the features); raise the number of clustered samples");
+  }
+
   for (int k : o.ks) result.points.push_back(RankPoint{k, std::vector<double>(o.folds, 0.0)});
   std::vector<Fold> folds;
   for (int f = 0; f < o.folds; ++f)
     folds.push_back(make_fold(x.rows, x.cols, observed, o.holdout, o.fit.seed, f));
 
-  Subset<T> subset;
-  std::vector<std::vector<std::vector<int>>> labels(o.ks.size());
-  if (o.cophenetic) {
-    result.cluster_samples = std::min(x.rows, o.max_cluster_samples);
-    if (o.ks.back() > std::min(result.cluster_samples, x.cols))
-      throw InvalidArgument("k = " + std::to_string(o.ks.back()) + " is more than the " +
-                            std::to_string(std::min(result.cluster_samples, x.cols)) +
-                            " the cophenetic correlation can use (min of the clustered samples "
-                            "and the features); raise the number of clustered samples");
-    subset = sample_subset(x, observed, result.cluster_samples, o.fit.seed);
-    for (auto& per_k : labels) per_k.resize(static_cast<std::size_t>(o.restarts));
-  }
-
-  // Tasks: every (k, fold) fit, then every (k, restart) consensus fit; largest k first.
-  struct Task {
-    std::size_t point;
-    int index;
-    bool consensus;
-  };
-  std::vector<Task> tasks;
-  for (std::size_t p = o.ks.size(); p-- > 0;) {
-    for (int f = 0; f < o.folds; ++f) tasks.push_back({p, f, false});
-    if (o.cophenetic)
-      for (int r = 0; r < o.restarts; ++r) tasks.push_back({p, r, true});
-  }
   const int threads = o.fit.threads > 0 ? o.fit.threads : omp_get_max_threads();
   const int wanted = o.concurrent_fits > 0 ? std::min(o.concurrent_fits, threads) : threads;
-  const int outer = std::max(1, std::min<int>(wanted, static_cast<int>(tasks.size())));
-  // Concurrent fits get one thread each: nested OpenMP teams would be inactive or slow.
-  const int inner = outer > 1 ? 1 : threads;
   const kernels::BlasThreadsGuard blas_threads;
 
-  std::vector<std::exception_ptr> errors(tasks.size());
-  std::vector<double> task_seconds(tasks.size(), 0.0), task_train(tasks.size(), 0.0);
-  std::atomic<bool> stop{false};
-  int done = 0;
-  const int total = static_cast<int>(tasks.size());
-  auto run_task = [&](std::size_t t) {
-    if (stop.load()) return;
-    const Task& task = tasks[t];
-    RankPoint& point = result.points[task.point];
-    const Clock::time_point t0 = Clock::now();
-    try {
-      FitOptions fo = o.fit;
-      fo.k = point.k;
-      fo.threads = inner;
-      if (task.consensus) {
-        fo.init = Init::kRandom;
-        fo.seed = (o.fit.seed + static_cast<std::uint64_t>(task.index)) & 0xffffffffu;
-        const DenseView<T> sx = subset.x.view();
-        const DenseView<std::uint8_t> sm(subset.observed.data(), sx.rows, sx.cols);
-        const FitResult<T> r = observed != nullptr ? fit(sx, sm, fo) : fit(sx, fo);
-        labels[task.point][static_cast<std::size_t>(task.index)] = core::cluster_labels(r.W);
-      } else {
-        const Fold& fold = folds[static_cast<std::size_t>(task.index)];
-        const DenseView<std::uint8_t> mask(fold.fitted.data(), x.rows, x.cols);
-        const FitResult<T> r = fit(x, mask, fo);
-        point.fold_errors[static_cast<std::size_t>(task.index)] = held_out_error(x, r, fold.held);
-        task_train[t] = r.relative_error;
+  // ---- The scan: one chain of fits per fold, candidates in ascending order. A worker takes the
+  // least advanced idle chain, so the threads stay busy; a candidate is summarised once every
+  // fold has fitted it, in order, and the patience rule may then end the scan (fits already
+  // started past the end are discarded, so the result does not depend on the threads).
+  struct Chain {
+    Matrix<T> w, h;
+    std::size_t next = 0;
+    bool running = false;
+  };
+  const std::size_t total_points = o.ks.size();
+  const int outer_cv = std::max(1, std::min(wanted, o.folds));
+  const int inner_cv = outer_cv > 1 ? 1 : threads;
+  std::vector<Chain> chains(static_cast<std::size_t>(o.folds));
+  std::vector<std::vector<Matrix<T>>> fold_h(total_points, std::vector<Matrix<T>>(1));
+  std::vector<std::vector<double>> fit_seconds(total_points, std::vector<double>(folds.size())),
+      fit_train(total_points, std::vector<double>(folds.size())),
+      fit_iterations(total_points, std::vector<double>(folds.size()));
+  std::vector<int> finished(total_points, 0);
+  std::size_t limit = total_points, complete = 0;
+  std::mutex lock;
+  std::exception_ptr error;
+  bool stop = false;
+  int fits_done = 0;
+  double last_fit_seconds = 0;
+  int last_fit_k = 1;
+
+  auto seconds_left = [&]() {  // every remaining fit to the last candidate, at the last pace
+    double left = 0;
+    for (std::size_t p = complete; p < limit; ++p)
+      left += double(o.folds - finished[p]) * last_fit_seconds * double(o.ks[p]) /
+              double(std::max(1, last_fit_k));
+    return left / double(outer_cv);
+  };
+  auto worker = [&]() {
+    while (true) {
+      std::size_t f = 0, p = 0;
+      {
+        std::lock_guard<std::mutex> guard(lock);
+        if (stop) return;
+        bool found = false;
+        for (std::size_t c = 0; c < chains.size(); ++c)
+          if (!chains[c].running && chains[c].next < limit &&
+              (!found || chains[c].next < chains[f].next)) {
+            f = c;
+            found = true;
+          }
+        if (!found) return;
+        chains[f].running = true;
+        p = chains[f].next;
       }
-    } catch (...) {
-      errors[t] = std::current_exception();
-      stop.store(true);
-    }
-    task_seconds[t] = std::chrono::duration<double>(Clock::now() - t0).count();
-#pragma omp critical(nmfkit_rank_progress)
-    {
-      ++done;
-      if (o.progress && !stop.load() && !o.progress(done, total)) stop.store(true);
+      Chain& chain = chains[f];
+      const Fold& fold = folds[f];
+      const Clock::time_point t0 = Clock::now();
+      FitResult<T> r;
+      try {
+        FitOptions fo = o.fit;
+        fo.k = o.ks[p];
+        fo.threads = inner_cv;
+        const DenseView<std::uint8_t> mask(fold.fitted.data(), x.rows, x.cols);
+        if (o.warm_start && p > 0) {
+          Matrix<T> w0, h0;
+          const StartFactors<T> start =
+              extended(x, fold.fitted, chain.w, chain.h, Index(o.ks[p] - o.ks[p - 1]), w0, h0);
+          fo.init = Init::kCustom;
+          if (!fo.shuffle) fo.seed = 0;  // nothing random is left: the seed must not be set
+          r = fit(x, mask, fo, &start);
+        } else {
+          r = fit(x, mask, fo);
+        }
+      } catch (...) {
+        std::lock_guard<std::mutex> guard(lock);
+        if (!error) error = std::current_exception();
+        stop = true;
+        return;
+      }
+      const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      const double held = held_out_error(x, r, fold.held);
+
+      std::lock_guard<std::mutex> guard(lock);
+      result.points[p].fold_errors[f] = held;
+      fit_seconds[p][f] = seconds;
+      fit_train[p][f] = r.relative_error;
+      fit_iterations[p][f] = r.iterations;
+      if (f == 0 && o.keep_components) fold_h[p][0] = r.H;
+      chain.w = std::move(r.W);
+      chain.h = std::move(r.H);
+      chain.next = p + 1;
+      chain.running = false;
+      ++finished[p];
+      ++fits_done;
+      last_fit_seconds = seconds;
+      last_fit_k = o.ks[p];
+      std::vector<const RankPoint*> newly;
+      while (complete < limit && finished[complete] == o.folds) {
+        RankPoint& point = result.points[complete];
+        summarise_point(result.points, complete);
+        for (std::size_t g = 0; g < folds.size(); ++g) {
+          point.seconds += fit_seconds[complete][g];
+          point.train_error += fit_train[complete][g] / double(folds.size());
+          point.iterations += fit_iterations[complete][g] / double(folds.size());
+        }
+        if (o.keep_components)
+          point.components.assign(fold_h[complete][0].values.begin(),
+                                  fold_h[complete][0].values.end());
+        fold_h[complete].clear();
+        ++complete;
+        newly.push_back(&point);
+        const std::size_t chosen = decide(result, complete, o);
+        if (o.patience > 0 && complete < total_points &&
+            complete - 1 - chosen >= static_cast<std::size_t>(o.patience)) {
+          limit = complete;
+          result.stopped_early = true;
+        }
+      }
+      if (o.progress && p < limit) {
+        RankProgress progress;
+        progress.k = o.ks[p];
+        progress.fold = static_cast<int>(f);
+        progress.fits_done = fits_done;
+        progress.fits_at_most = o.folds * static_cast<int>(limit);
+        progress.ranks_done = static_cast<int>(complete);
+        progress.seconds = elapsed();
+        progress.seconds_left = seconds_left();
+        if (newly.empty()) newly.push_back(nullptr);
+        for (const RankPoint* point : newly) {
+          progress.finished = point;
+          if (!stop && !o.progress(progress)) stop = true;
+        }
+      }
+      if (complete == limit) return;  // nothing left for anyone once the scan is decided
     }
   };
   // One fit at a time runs outside any parallel region: OpenMP would otherwise start a fresh
   // team for every nested region of the fit's kernels, which costs more than the kernels.
-  if (outer == 1) {
-    for (std::size_t t = 0; t < tasks.size(); ++t) run_task(t);
+  if (outer_cv == 1) {
+    worker();
   } else {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(outer)
-    for (std::size_t t = 0; t < tasks.size(); ++t) run_task(t);
+#pragma omp parallel num_threads(outer_cv)
+    worker();
   }
-  for (const std::exception_ptr& e : errors)
-    if (e) std::rethrow_exception(e);
-  if (stop.load()) throw Cancelled("rank selection stopped before it finished");
+  if (error) std::rethrow_exception(error);
+  if (stop || complete < limit) throw Cancelled("rank selection stopped before it finished");
+  result.points.resize(complete);
 
-  for (std::size_t t = 0; t < tasks.size(); ++t) {  // in task order: the same sums every time
-    result.points[tasks[t].point].seconds += task_seconds[t];
-    result.points[tasks[t].point].train_error += task_train[t];
-  }
-  if (o.cophenetic)
-    for (std::size_t p = 0; p < labels.size(); ++p)
+  // ---- The cophenetic correlation of every candidate scanned: independent random-start fits.
+  if (o.cophenetic) {
+    const Subset<T> subset =
+        sample_subset(x_all, observed_all, result.cluster_samples, o.fit.seed, 2);
+    std::vector<std::vector<std::vector<int>>> labels(
+        complete, std::vector<std::vector<int>>(static_cast<std::size_t>(o.restarts)));
+    const int total = static_cast<int>(complete) * o.restarts;
+    const int outer = std::max(1, std::min(wanted, total));
+    const int inner = outer > 1 ? 1 : threads;
+    std::vector<double> task_seconds(static_cast<std::size_t>(total), 0.0);
+    std::vector<std::vector<Matrix<T>>> restart_h(
+        complete, std::vector<Matrix<T>>(static_cast<std::size_t>(o.restarts)));
+    int done = 0;
+    auto run = [&](int t) {
+      {
+        std::lock_guard<std::mutex> guard(lock);
+        if (stop) return;
+      }
+      const std::size_t p =
+          complete - 1 - static_cast<std::size_t>(t / o.restarts);  // largest k first
+      const int restart = t % o.restarts;
+      const Clock::time_point t0 = Clock::now();
+      try {
+        FitOptions fo = o.fit;
+        fo.k = o.ks[p];
+        fo.threads = inner;
+        fo.init = Init::kRandom;
+        fo.seed = (o.fit.seed + static_cast<std::uint64_t>(restart)) & 0xffffffffu;
+        const DenseView<T> sx = subset.x.view();
+        const DenseView<std::uint8_t> sm(subset.observed.data(), sx.rows, sx.cols);
+        const FitResult<T> r = observed_all != nullptr ? fit(sx, sm, fo) : fit(sx, fo);
+        labels[p][static_cast<std::size_t>(restart)] = core::cluster_labels(r.W);
+        restart_h[p][static_cast<std::size_t>(restart)] = r.H;
+      } catch (...) {
+        std::lock_guard<std::mutex> guard(lock);
+        if (!error) error = std::current_exception();
+        stop = true;
+        return;
+      }
+      std::lock_guard<std::mutex> guard(lock);
+      task_seconds[static_cast<std::size_t>(t)] =
+          std::chrono::duration<double>(Clock::now() - t0).count();
+      ++done;
+      if (o.progress) {
+        RankProgress progress;
+        progress.k = o.ks[p];
+        progress.fold = restart;
+        progress.consensus = true;
+        progress.fits_done = fits_done + done;
+        progress.fits_at_most = fits_done + total;
+        progress.ranks_done = static_cast<int>(complete);
+        progress.seconds = elapsed();
+        progress.seconds_left =
+            task_seconds[static_cast<std::size_t>(t)] * double(total - done) / double(outer);
+        if (!o.progress(progress)) stop = true;
+      }
+    };
+    if (outer == 1) {
+      for (int t = 0; t < total; ++t) run(t);
+    } else {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(outer)
+      for (int t = 0; t < total; ++t) run(t);
+    }
+    if (error) std::rethrow_exception(error);
+    if (stop) throw Cancelled("rank selection stopped before it finished");
+    for (int t = 0; t < total; ++t)  // in task order: the same sums every time
+      result.points[complete - 1 - static_cast<std::size_t>(t / o.restarts)].seconds +=
+          task_seconds[static_cast<std::size_t>(t)];
+    for (std::size_t p = 0; p < complete; ++p) {
       result.points[p].cophenetic = core::cophenetic_correlation(labels[p]);
-  summarise(result);
-  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      result.points[p].stability = restart_stability(restart_h[p]);
+    }
+  }
+  result.seconds = elapsed();
   return result;
 }
 
 }  // namespace
+
+const char* rank_rule_name(RankRule rule) {
+  switch (rule) {
+    case RankRule::kAuto:
+      return "auto";
+    case RankRule::kMinimum:
+      return "minimum";
+    case RankRule::kKnee:
+      return "knee";
+  }
+  return "?";
+}
+
+RankRule parse_rank_rule(std::string_view name) {
+  for (RankRule r : {RankRule::kAuto, RankRule::kMinimum, RankRule::kKnee})
+    if (name == rank_rule_name(r)) return r;
+  throw InvalidArgument("unknown rule '" + std::string(name) + "' (choose auto, minimum or knee)");
+}
 
 std::vector<int> parse_ranks(std::string_view text) {
   std::vector<int> ks;
@@ -342,6 +672,18 @@ void RankOptions::validate() const {
   if (cophenetic && restarts < 2)
     throw InvalidArgument("restarts must be at least 2 for the cophenetic correlation, got " +
                           std::to_string(restarts));
+  if (!(knee_fraction > 0 && knee_fraction < 1))
+    throw InvalidArgument("the knee fraction must be in (0, 1), got " +
+                          std::to_string(knee_fraction));
+  if (!(knee_relative_gain > 0 && knee_relative_gain <= 1))
+    throw InvalidArgument("the knee's relative gain must be in (0, 1], got " +
+                          std::to_string(knee_relative_gain));
+  if (patience < 0)
+    throw InvalidArgument("patience must be >= 0 (0 = scan every candidate), got " +
+                          std::to_string(patience));
+  if (sample_rows < 0)
+    throw InvalidArgument("sample_rows must be >= 0 (0 = automatic), got " +
+                          std::to_string(sample_rows));
   if (cophenetic && max_cluster_samples < 2)
     throw InvalidArgument("max_cluster_samples must be at least 2, got " +
                           std::to_string(max_cluster_samples));

@@ -39,6 +39,35 @@ RgbImage render(const DenseView<T>& h, const ImageShape& shape, const Components
 
 }  // namespace
 
+RgbImage render_component_rows(const std::vector<ComponentRow>& rows, const ImageShape& shape,
+                               const ComponentsStyle& style) {
+  if (rows.empty()) throw InvalidArgument("there are no rows of components to draw");
+  int cols = 0;
+  for (const ComponentRow& r : rows) {
+    if (r.k < 1 || static_cast<Index>(r.values.size()) != Index(r.k) * shape.size())
+      throw InvalidArgument("a row of " + std::to_string(r.values.size()) + " values is not k = " +
+                            std::to_string(r.k) + " images of " + shape_text(shape));
+    cols = std::max(cols, r.k);
+  }
+  const int count = static_cast<int>(rows.size());
+  layout_sheet(cols, count, shape, style);  // fail before copying anything
+  std::vector<Tile> tiles(static_cast<std::size_t>(cols) * rows.size());
+  for (int r = 0; r < count; ++r) {
+    const ComponentRow& row = rows[static_cast<std::size_t>(r)];
+    for (int j = 0; j < row.k; ++j) {
+      Tile& t = tiles[static_cast<std::size_t>(r) * static_cast<std::size_t>(cols) +
+                      static_cast<std::size_t>(j)];
+      const float* v = row.values.data() + static_cast<std::size_t>(j) * shape.size();
+      t.values.assign(v, v + shape.size());
+      t.top = positive_max(t.values);
+      t.label = j == 0 ? row.k : -1;
+    }
+  }
+  ComponentsStyle labelled = style;
+  labelled.labels = true;
+  return render_sheet(tiles, cols, count, shape, labelled);
+}
+
 std::string components_picture_problem(Index k, const ImageShape& shape,
                                        const ComponentsStyle& style) {
   if (k < 1 || k > std::numeric_limits<int>::max()) return "there are no components to draw";

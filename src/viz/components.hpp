@@ -1,6 +1,7 @@
 #pragma once
 /// Drawing the rows of H (the NMF components) as a grid of images.
 #include <string>
+#include <vector>
 
 #include "nmfkit/matrix.hpp"
 #include "viz/colormap.hpp"
@@ -49,6 +50,21 @@ void write_components_png(const std::string& path, const DenseView<double>& h,
 /// empty string when it can.
 std::string components_picture_problem(Index k, const ImageShape& shape,
                                        const ComponentsStyle& style);
+
+/// One row of a picture of components for several k: the k components (k × shape.size() values,
+/// row-major) of one fit.
+struct ComponentRow {
+  int k = 0;
+  std::vector<float> values;
+};
+
+/// One row of tiles per entry of `rows` (k ascending reads best), each row's components left to
+/// right, blank cells to the width of the largest k; the first tile of every row carries its k as
+/// a label. Each component is scaled to its own maximum as in render_components(). Throws
+/// nmfkit::InvalidArgument for no rows, a row whose size is not k · shape.size(), or a picture
+/// that would be too large.
+RgbImage render_component_rows(const std::vector<ComponentRow>& rows, const ImageShape& shape,
+                               const ComponentsStyle& style);
 
 /// The upscaling factor render_components() uses for `shape` under `style`.
 int effective_scale(const ImageShape& shape, const ComponentsStyle& style);

@@ -1,6 +1,7 @@
 // `nmfkit rank`, `nmfkit fit -k auto`, --restarts, --mask and --missing end to end: the files
 // they write, that missing entries have no influence, and one error line with no output for bad
 // input.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -75,6 +76,37 @@ TEST_F(RankCliTest, WritesTheCurveAndTheChoice) {
   EXPECT_NE(r.out.find("chosen k = "), std::string::npos) << r;
 }
 
+TEST_F(RankCliTest, DefaultsScanUpwardsAndShowWhy) {
+  const RunResult r = run_cli({"rank", idx_.string(), "-o", out_.string()});
+  ASSERT_EQ(r.code, 0) << r;
+  const nlohmann::json j = nlohmann::json::parse(read_file(out_ / "rank.json"));
+  const int chosen = j["chosen_k"].get<int>();
+  EXPECT_EQ(j["ks"].size(), 30u);      // the default candidates 1..30 …
+  EXPECT_LT(j["points"].size(), 30u);  // … scanned until three ranks past the choice
+  EXPECT_TRUE(j["stopped_early"].get<bool>());
+  EXPECT_EQ(j["points"].back()["k"].get<int>(), chosen + 3);
+  for (const char* key : {"criterion", "rule", "criteria", "sample_rows", "warm_start", "patience"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  for (const char* key : {"best_k", "one_se_k", "knee_k", "minimum", "knee_fraction"})
+    EXPECT_TRUE(j["criteria"].contains(key)) << key;
+  for (const auto& p : j["points"])
+    for (const char* key : {"gain", "average_gain", "iterations", "mean_error"})
+      EXPECT_TRUE(p.contains(key)) << key;
+  EXPECT_EQ(j["files"], (std::vector<std::string>{"rank.json", "rank.svg", "rank-components.png",
+                                                  "report.html"}));
+  for (const char* f : {"rank.svg", "rank-components.png", "report.html"})
+    EXPECT_TRUE(fs::exists(out_ / f)) << f;
+  const std::string html = read_file(out_ / "report.html");
+  EXPECT_NE(html.find("Choice of k"), std::string::npos);
+  EXPECT_NE(html.find("Components for several k"), std::string::npos);
+  EXPECT_NE(html.find("chosen k"), std::string::npos);
+  // Progress: the heading, then one line per rank with its error and the time left.
+  EXPECT_NE(r.err.find("choosing k among 30 ranks"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("k = 1: held-out error"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("left"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("report: "), std::string::npos) << r;
+}
+
 TEST_F(RankCliTest, CopheneticAddsTheCorrelation) {
   const RunResult r = run_cli({"rank", idx_.string(), "--k", "2,4", "-o", out_.string(), "-q",
                                "--method", "cophenetic", "--restarts", "3", "--max-iter", "30"});
@@ -97,8 +129,12 @@ TEST_F(RankCliTest, FitAutoRecordsTheSelection) {
   // Selected with rank's default solver; the fit itself uses fit's default.
   EXPECT_EQ(s["rank_selection"]["solver"], "hals");
   EXPECT_EQ(s["solver"], "cd");
-  // The report shows the curve the choice came from.
+  // The report shows the curve the choice came from and the components of several k.
+  EXPECT_TRUE(fs::exists(out_ / "rank-components.png"));
+  const auto files = s["files"].get<std::vector<std::string>>();
+  EXPECT_NE(std::find(files.begin(), files.end(), "rank-components.png"), files.end());
   const std::string html = read_file(out_ / "report.html");
+  EXPECT_NE(html.find("Components for several k"), std::string::npos);
   EXPECT_NE(html.find("Choice of k"), std::string::npos);
   EXPECT_NE(html.find("k = " + std::to_string(s["k"].get<int>()) + " was chosen"),
             std::string::npos);
@@ -193,6 +229,14 @@ TEST_F(RankCliTest, BadMethodAndMissing) {
   expect_rank_error({"--k", "2..3", "--method", "elbow"}, kUsage, {"elbow"});
   expect_error(fit(idx_, 2, out_, {"--missing", "zero"}), kUsage, {"--missing", "zero"});
   expect_no_output(out_);
+}
+
+TEST_F(RankCliTest, BadRuleSampleAndKnee) {
+  expect_rank_error({"--rule", "elbow"}, kUsage, {"elbow", "auto, minimum or knee"});
+  expect_rank_error({"--sample", "0"}, kUsage, {"--sample", "'0'"});
+  expect_rank_error({"--sample", "many"}, kUsage, {"--sample", "many"});
+  expect_rank_error({"--knee-fraction", "1.5"}, kUsage, {"knee fraction"});
+  expect_rank_error({"--patience", "-1"}, kUsage, {"--patience"});
 }
 
 TEST_F(RankCliTest, MaskNeedsTheFrobeniusLoss) {

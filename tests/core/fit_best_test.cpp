@@ -155,12 +155,13 @@ TEST(FitAutoK, ChoosesTheRankOfExactRankThreeDataWithSmallNoise) {
   int selected = 0;
   o.selected = [&selected](const RankResult& r) {
     ++selected;
-    EXPECT_EQ(r.one_se_k, 3);
+    EXPECT_EQ(r.chosen_k, 3);
   };
   const AutoKFit<double> r = fit_auto_k(x.view(), o);
   EXPECT_EQ(selected, 1);
-  EXPECT_EQ(r.selection.one_se_k, 3);
-  ASSERT_EQ(r.selection.points.size(), 20u);  // the default candidates 1..20
+  EXPECT_EQ(r.selection.chosen_k, 3);
+  EXPECT_EQ(r.selection.candidates, 30);     // the default candidates 1..30, scanned upwards …
+  ASSERT_EQ(r.selection.points.size(), 6u);  // … until three ranks past the choice
   EXPECT_EQ(r.selection.points.front().k, 1);
   EXPECT_EQ(r.best.fit.H.rows, 3);
   EXPECT_EQ(r.best.fit.solver, "cd");  // the fit's own rule; the selection used hals
@@ -180,7 +181,7 @@ TEST(FitAutoK, MaskedXIsSelectedAndFittedFromItsObservedEntries) {
   o.selection = auto_k_selection(o.fit, 60, 40);
   o.selection->ks = {2, 3, 4, 5};
   const AutoKFit<double> r = fit_auto_k(x.view(), o, &mask);
-  EXPECT_EQ(r.selection.one_se_k, 3);
+  EXPECT_EQ(r.selection.chosen_k, 3);
   ASSERT_EQ(r.selection.points.size(), 4u);
   FitOptions at_k = o.fit;
   at_k.k = 3;
@@ -199,7 +200,7 @@ TEST(FitAutoK, DefaultSelection) {
   EXPECT_TRUE(s.fit.extrapolate);
   EXPECT_EQ(s.fit.seed, 9u);
   EXPECT_NO_THROW(s.validate());
-  EXPECT_EQ(auto_k_selection(fit, 500, 300).ks.size(), 20u);
+  EXPECT_EQ(auto_k_selection(fit, 500, 300).ks.size(), 30u);
   FitOptions kl = testing::options_for("mu", 2);
   kl.beta = 1;
   EXPECT_EQ(auto_k_selection(kl, 50, 50).fit.solver, "mu");
@@ -227,7 +228,7 @@ TEST(FitAutoK, TheSelectionsCallbackCancelsBeforeAnyFit) {
   const Matrix<double> x = testing::noisy_low_rank(30, 20, 2, 5);
   AutoKOptions o;
   o.selection = auto_k_selection(o.fit, 30, 20);
-  o.selection->progress = [](int done, int) { return done < 3; };
+  o.selection->progress = [](const RankProgress& p) { return p.fits_done < 3; };
   bool selected = false;
   o.selected = [&selected](const RankResult&) { selected = true; };
   EXPECT_THROW(fit_auto_k(x.view(), o), Cancelled);

@@ -230,5 +230,27 @@ TEST(Components, WritePngMatchesRender) {
   EXPECT_EQ(testing::read_png(path_d).image.pixels, expected.pixels);
 }
 
+TEST(ComponentRows, OneRowPerKBlankCellsToTheWidestRow) {
+  const ImageShape shape{4, 3, 1};
+  ComponentsStyle style;
+  style.scale = 2;
+  style.gap = 1;
+  const Matrix<float> two = ramp_components(2, 4, 3), five = ramp_components(5, 4, 3);
+  const std::vector<ComponentRow> rows = {{2, two.values}, {5, five.values}};
+  const RgbImage image = render_component_rows(rows, shape, style);
+  EXPECT_EQ(image.width, 5 * 3 * 2 + 6 * 1);
+  EXPECT_EQ(image.height, 2 * 4 * 2 + 3 * 1);
+  // Row 0 has two tiles: its third cell is background; row 1's fifth cell is drawn.
+  const Index third_x = 1 + 2 * (3 * 2 + 1) + 4, fifth_x = 1 + 4 * (3 * 2 + 1) + 4;
+  const Index row0_y = 1 + 6, row1_y = 1 + 8 + 1 + 6;
+  EXPECT_EQ(pixel(image, third_x, row0_y), style.background);
+  EXPECT_NE(pixel(image, fifth_x, row1_y), style.background);
+  // The same components as render_components() draws them (tile 1 of row 1, away from labels).
+  const RgbImage alone = render_components(five.view(), shape, style);
+  EXPECT_EQ(pixel(image, 1 + (3 * 2 + 1) + 5, row1_y), pixel(alone, 1 + (3 * 2 + 1) + 5, 1 + 6));
+  EXPECT_THROW(render_component_rows({}, shape, style), InvalidArgument);
+  EXPECT_THROW(render_component_rows({{3, two.values}}, shape, style), InvalidArgument);
+}
+
 }  // namespace
 }  // namespace nmfkit::viz
