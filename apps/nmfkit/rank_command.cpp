@@ -6,6 +6,8 @@
 #include <charconv>
 #include <iostream>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <set>
 
 #include "common.hpp"
@@ -200,15 +202,18 @@ nlohmann::ordered_json rank_json(const RankResult& r, const RankOptions& o) {
 }
 
 void watch_selection(RankOptions& options, const std::string& heading, bool quiet) {
-  options.fit.progress = [](const Progress&) { return !interrupted(); };
+  // The heading comes with the first iteration of the first fit (after every check that could
+  // fail, so that an error stays the only line); the fits call this from several threads.
+  auto started = std::make_shared<std::once_flag>();
+  options.fit.progress = [quiet, heading, started](const Progress&) {
+    if (!quiet) std::call_once(*started, [&] { std::cerr << heading << "\n" << std::flush; });
+    return !interrupted();
+  };
   const bool bar = !quiet && stderr_is_terminal();
   const int folds = options.folds, restarts = options.restarts;
-  options.progress = [quiet, bar, heading, folds, restarts,
-                      started = false](const RankProgress& p) mutable {
+  options.progress = [quiet, bar, folds, restarts](const RankProgress& p) {
     if (interrupted()) return false;
     if (quiet) return true;
-    if (!started) std::cerr << heading << "\n";
-    started = true;
     const std::string where =
         "k = " + std::to_string(p.k) + (p.consensus ? ", restart " : ", fold ") +
         std::to_string(p.fold + 1) + "/" + std::to_string(p.consensus ? restarts : folds);

@@ -56,8 +56,9 @@ nlohmann::ordered_json rank_json(const RankResult& result, const RankOptions& op
 /// choice (about half of it, it, the knee, the lowest error, the largest scanned), k ascending.
 std::vector<viz::ComponentRow> component_rows(const RankResult& result);
 
-/// Sets the selection's callbacks: `heading` and progress lines on stderr once the first fit has
-/// finished (unless quiet, so that an error stays the only line), every fit stopped by Ctrl-C
+/// Sets the selection's callbacks: `heading` on stderr at the first iteration of the first fit
+/// (unless quiet; so that an error stays the only line), then a line per rank (and per fold, or
+/// a redrawn status line on a terminal) with the time left; every fit stopped by Ctrl-C
 /// (select_rank() then throws Cancelled; see unless_interrupted()).
 void watch_selection(RankOptions& options, const std::string& heading, bool quiet);
 

@@ -315,5 +315,56 @@ TEST_F(FitErrorsTest, InterruptWritesNothing) {
   }
 }
 
+TEST_F(FitErrorsTest, InterruptDuringTheChoiceOfKWritesNothing) {
+  constexpr std::int64_t kRows = 2000;
+  constexpr std::int64_t kCols = 400;
+  std::vector<std::uint8_t> x(static_cast<std::size_t>(kRows * kCols));
+  for (std::size_t j = 0; j < x.size(); ++j) x[j] = static_cast<std::uint8_t>((j * 40503u) >> 7);
+  const fs::path big = dir_ / "big.npy";
+  const std::int64_t shape[] = {kRows, kCols};
+  io::write_npy(big.string(), x.data(), shape);
+  for (const char* command : {"rank", "fit"}) {
+    SCOPED_TRACE(command);
+    const fs::path out = dir_ / "deep" / "out";
+    std::vector<std::string> args = {command, big.string(), "-o", out.string(), "--tol", "0",
+                                     "--max-iter", "100000"};
+    if (std::string(command) == "fit") args.insert(args.begin() + 2, {"-k", "auto"});
+    const pid_t pid = spawn_cli(args, dir_ / "stdout", dir_ / "stderr");
+    ASSERT_GT(pid, 0);
+    int status = 0;
+    bool exited = false;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (read_file(dir_ / "stderr").find("choosing k") == std::string::npos) {
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        exited = true;
+        break;
+      }
+      if (std::chrono::steady_clock::now() > deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const auto signalled = std::chrono::steady_clock::now();
+    if (!exited) {
+      ::kill(pid, SIGINT);
+      ::waitpid(pid, &status, 0);
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
+    RunResult r;
+    r.command = std::string("nmfkit ") + command + " big.npy ... (then SIGINT)";
+    r.code = exit_code(status);
+    r.out = read_file(dir_ / "stdout");
+    r.err = read_file(dir_ / "stderr");
+    ASSERT_FALSE(exited) << "nmfkit ended before it was interrupted\n" << r;
+    EXPECT_EQ(r.code, 130) << r;
+    EXPECT_LT(seconds, 5.0) << r;
+    EXPECT_EQ(r.out, "") << r;
+    const std::vector<std::string> lines = split_lines(r.err);
+    ASSERT_FALSE(lines.empty());
+    EXPECT_NE(lines.back().find("interrupted"), std::string::npos) << r;
+    expect_no_output(out);
+    EXPECT_FALSE(fs::exists(dir_ / "deep"));
+  }
+}
+
 }  // namespace
 }  // namespace nmfkit::cli_test
