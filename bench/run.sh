@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: the kernel micro benchmarks (docs/micro-bench.txt, read by docs/performance.md),
 # then the side-by-side comparisons with scikit-learn and RcppML (docs/benchmarks.md, .png, .json;
-# docs/benchmarks-losses.md). Arguments go to bench/compare.py (e.g. --cases mnist:10 --reps 3).
+# docs/benchmarks-losses.md), and `fit -k auto` against `fit -k 10` (docs/rank.md, rank-auto.json).
+# Arguments go to bench/compare.py (e.g. --cases mnist:10 --reps 3).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$repo/scripts/fetch-mnist.sh"
@@ -14,3 +15,4 @@ else
 fi
 /usr/bin/python3 "$repo/bench/compare.py" "$@"
 /usr/bin/python3 "$repo/bench/compare_losses.py"
+/usr/bin/python3 "$repo/bench/rank_auto.py"

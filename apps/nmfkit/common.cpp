@@ -15,6 +15,17 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
+std::string command_line(const std::vector<std::string>& words) {
+  std::string line;
+  for (const std::string& word : words) {
+    const bool plain = !word.empty() && word.find_first_not_of(
+                                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789-_./=:+,@%") == std::string::npos;
+    line += (line.empty() ? "" : " ") + (plain ? word : shell_quote(word));
+  }
+  return line;
+}
+
 const CLI::Validator kFiniteNonNegative(
     [](std::string& text) -> std::string {
       char* end = nullptr;

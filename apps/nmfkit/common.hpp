@@ -16,6 +16,8 @@ extern const CLI::Validator kCount;
 
 /// s in single quotes for a POSIX shell.
 std::string shell_quote(const std::string& s);
+/// The words as one shell command line, quoting those that need it.
+std::string command_line(const std::vector<std::string>& words);
 /// --format: auto, dense or sparse; throws InvalidArgument naming the choices.
 DataFormat parse_format(const std::string& name);
 

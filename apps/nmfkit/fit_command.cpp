@@ -349,14 +349,7 @@ std::string reproduce_command(const FitArgs& a) {
   add("--cmap", a.cmap);
   add("--sort", a.sort);
   if (a.labels) w.emplace_back("--labels");
-  std::string line;
-  for (const std::string& word : w) {
-    const bool plain = !word.empty() && word.find_first_not_of(
-                                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                            "0123456789-_./=:+,@%") == std::string::npos;
-    line += (line.empty() ? "" : " ") + (plain ? word : shell_quote(word));
-  }
-  return line;
+  return command_line(w);
 }
 
 int run_fit(const FitArgs& args) {

@@ -21,7 +21,10 @@ namespace {
 RankOptions selection_of(const FitExtrasArgs& args, const FitOptions& options, const Input& in) {
   RankOptions s = auto_k_selection(options, in.rows, in.cols);
   if (!args.ranks.empty()) s.ks = parse_ranks(args.ranks);
-  if (args.solver_given) s.fit = options;
+  if (args.solver_given) {
+    s.fit = options;
+    s.fit.tol = std::max(options.tol, RankOptions::kSelectionTol);
+  }
   s.keep_components = in.image.size() == in.cols;
   watch_selection(s,
                   "nmfkit: choosing k among " + std::to_string(s.ks.size()) + " ranks from " +

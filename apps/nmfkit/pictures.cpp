@@ -1,6 +1,7 @@
 #include "pictures.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -17,6 +18,8 @@
 #include "viz/report.hpp"
 
 namespace nmfkit::cli {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -103,21 +106,28 @@ std::optional<viz::ReportFigure> rank_choice_figure(const Json& sel) {
 bool write_rank_components(OutputDir& out, const std::vector<viz::ComponentRow>& rows,
                            const viz::ImageShape& image, const viz::ComponentsStyle& style,
                            bool quiet, viz::Report& report, std::vector<std::string>& written) {
-  if (rows.empty() || image.size() <= 0) return false;
   const char* name = "rank-components.png";
-  if (!try_picture(
-          name, quiet, [&] { return viz::render_component_rows(rows, image, style); }, out,
-          written))
-    return false;
   std::string ks;
   for (const viz::ComponentRow& r : rows) ks += (ks.empty() ? "" : ", ") + std::to_string(r.k);
+  std::string path;
+  if (!rows.empty() && image.size() > 0) {
+    if (!try_picture(
+            name, quiet, [&] { return viz::render_component_rows(rows, image, style); }, out,
+            written))
+      return false;
+    path = out.stage(name);
+  } else if (rows.empty() && fs::is_regular_file(out.target() / name)) {
+    path = (out.target() / name).string();  // `render`: the fit's picture, kept as it is
+  } else {
+    return false;
+  }
   report.figures.push_back(
       {"Components for several k",
-       "One row per candidate k (" + ks +
-           "; the number in the first tile): the components of the first fold's fit in the "
+       "One row per candidate k" + (ks.empty() ? std::string() : " (" + ks + ")") +
+           ", its k in the first tile: the components of the first fold's fit in the "
            "selection, each scaled to its own maximum. Warm starts keep the order: each row "
            "refines the row above and appends its new parts on the right.",
-       "image/png", read_bytes(out.stage(name))});
+       "image/png", read_bytes(path)});
   return true;
 }
 

@@ -51,6 +51,8 @@ Index parse_sample(const std::string& text) {
   return v;
 }
 
+std::string reproduce_command(const RankArgs& a);
+
 template <typename T>
 int run_typed(const RankArgs& args, RankOptions options) {
   OutputDir out(args.outdir);
@@ -87,12 +89,14 @@ int run_typed(const RankArgs& args, RankOptions options) {
   j["missing_entries"] = missing.count;
   j["dtype"] = args.dtype;
   j.update(rank_json(r, options));
+  j["command_line"] = reproduce_command(args);
   std::vector<std::string> files = {"rank.json", "rank.svg"};
   write_text(out.stage("rank.svg"),
              viz::rank_svg(r.points, r.chosen_k, r.best_k, options.cophenetic));
 
   viz::Report report;
   report.title = "nmfkit rank: " + args.input + ", k = " + std::to_string(r.chosen_k);
+  report.command = reproduce_command(args);
   report.results = {
       {"chosen k", std::to_string(r.chosen_k)},
       {"criterion", criterion_text(r, options)},
@@ -111,7 +115,7 @@ int run_typed(const RankArgs& args, RankOptions options) {
                  : "") +
             ", " + fixed(p.iterations, 0) + " iterations");
   for (auto it = j.begin(); it != j.end(); ++it)
-    if (it.key() != "points")
+    if (it.key() != "points" && it.key() != "command_line")
       report.parameters.emplace_back(
           it.key(), it->is_string() ? it->template get<std::string>() : it->dump());
   if (auto figure = rank_choice_figure(j)) report.figures.push_back(std::move(*figure));
@@ -132,6 +136,38 @@ int run_typed(const RankArgs& args, RankOptions options) {
     if (f != "report.html") std::cout << " " << f;
   std::cout << " in " << out.target().string() << "\n";
   return 0;
+}
+
+/// The command line that reproduces the run (every setting spelled out).
+std::string reproduce_command(const RankArgs& a) {
+  std::vector<std::string> w = {"nmfkit", "rank", a.input, "-o", a.outdir, "--k", a.ks};
+  auto add = [&w](const std::string& flag, const std::string& value) {
+    w.push_back(flag);
+    w.push_back(value);
+  };
+  add("--rule", a.rule);
+  add("--knee-fraction", fixed(a.knee_fraction, 3));
+  add("--patience", std::to_string(a.patience));
+  add("--sample", a.sample);
+  if (a.cold) w.emplace_back("--cold");
+  add("--holdout", fixed(a.holdout, 4));
+  add("--folds", std::to_string(a.folds));
+  add("--method", a.method);
+  if (a.method == "cophenetic") {
+    add("--restarts", std::to_string(a.restarts));
+    add("--cluster-samples", std::to_string(a.cluster_samples));
+  }
+  add("--solver", a.solver);
+  add("--init", a.init);
+  add("--max-iter", std::to_string(a.max_iter));
+  add("--tol", fixed(a.tol, 6));
+  add("--seed", std::to_string(a.seed));
+  if (a.limit > 0) add("--limit", std::to_string(a.limit));
+  add("--format", a.format);
+  add("--dtype", a.dtype);
+  if (!a.mask.empty()) add("--mask", a.mask);
+  if (!a.missing.empty()) add("--missing", a.missing);
+  return command_line(w);
 }
 
 }  // namespace
@@ -276,7 +312,9 @@ CLI::App* add_rank_command(CLI::App& app, RankArgs& a) {
   rank->add_option("--init", a.init, "Initialisation of the first rank's fits (default nndsvda)");
   rank->add_option("--max-iter", a.max_iter, "Iteration limit of every fit (default 200)")
       ->check(CLI::Range(1, std::numeric_limits<int>::max()));
-  rank->add_option("--tol", a.tol, "Stopping tolerance of every fit (default 1e-4)")
+  rank->add_option("--tol", a.tol,
+                   "Stopping tolerance of every fit (default 1e-3: each fit starts near its answer "
+                   "and needs only its held-out error)")
       ->check(kFiniteNonNegative);
   rank->add_option("--seed", a.seed, "Seed of the hold-out sets and the fits (default 0)")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{4294967295}));

@@ -30,7 +30,7 @@ struct RankArgs {
   std::string solver = "hals";
   std::string init = "nndsvda";
   int max_iter = 200;
-  double tol = 1e-4;
+  double tol = 1e-3;
   std::int64_t seed = 0;
   int threads = 0;
   int concurrent_fits = 0;

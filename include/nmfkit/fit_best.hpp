@@ -67,7 +67,8 @@ struct AutoKOptions {
 
 /// The default selection of fit_auto_k() for `fit` on X of n_samples × n_features: candidates
 /// 1..min(30, n_samples, n_features) with select_rank()'s defaults (3 folds of 5%, the auto rule,
-/// patience 3, a row sample of large X, warm starts), and for every fold the fit's settings with
+/// patience 3, a row sample of large X, warm starts), and for every fold, with the tolerance
+/// max(fit.tol, RankOptions::kSelectionTol), the fit's settings with
 /// the rule hals (select_rank()'s default: many fits that each only need a good error) when the
 /// loss is frobenius, with_solver(fit, "hals"), and fit.solver otherwise; no progress callbacks.
 /// Set its `fit` back to the fit's options to select with the fit's own rule.

@@ -27,10 +27,11 @@ enum class RankRule {
   /// The one-standard-error rule: the smallest k whose mean held-out error is within one
   /// standard error of the lowest mean.
   kMinimum,
-  /// The knee (point of diminishing returns): the first k after which one more component lowers
-  /// the held-out error by less than `knee_fraction` of the average lowering per component from
-  /// the first candidate to k, and by less than `knee_relative_gain` of the error at k. Without a
-  /// knee in the ranks scanned: the one-standard-error choice.
+  /// The knee (point of diminishing returns): the first k after which the next components (over
+  /// the next two candidates) lower the held-out error by less, per component, than
+  /// `knee_fraction` of the average lowering per component from the first candidate to k, and
+  /// than `knee_relative_gain` of the error at k. Without a knee in the ranks scanned: the
+  /// one-standard-error choice.
   kKnee,
 };
 
@@ -66,8 +67,8 @@ struct RankOptions {
   RankRule rule = RankRule::kAuto;
   /// The knee's threshold (see RankRule::kKnee), in (0, 1). Default 0.5.
   double knee_fraction = 0.5;
-  /// The knee's second threshold (see RankRule::kKnee), in (0, 1]. Default 0.02.
-  double knee_relative_gain = 0.02;
+  /// The knee's second threshold (see RankRule::kKnee), in (0, 1]. Default 0.015.
+  double knee_relative_gain = 0.015;
   /// Stop the scan once this many candidates past the current choice have been fitted without
   /// changing it (the curve has turned up or flattened); 0 scans every candidate. Default 3.
   int patience = 3;
@@ -98,12 +99,15 @@ struct RankOptions {
   /// fit.seed also seeds the hold-out sets and the sample; fit.threads is the total number of
   /// threads, shared among concurrent fits. fit.progress, when set, is called from several
   /// threads at once.
-  /// The solver defaults to hals (not fit()'s cd): many fits, each only needing a good error.
+  /// The solver defaults to hals (not fit()'s cd) and the tolerance to kSelectionTol (not fit()'s
+  /// 1e-4): many fits, each only needing a good held-out error, and each starting near its answer.
   FitOptions fit = hals_options();
 
+  static constexpr double kSelectionTol = 1e-3;
   static FitOptions hals_options() {
     FitOptions o;
     o.solver = "hals";
+    o.tol = kSelectionTol;
     return o;
   }
   /// Called (from one thread at a time) after every finished fit; return false to stop early

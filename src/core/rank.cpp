@@ -280,11 +280,16 @@ std::size_t decide(RankResult& result, std::size_t count, const RankOptions& o) 
   result.one_se_k = pts[one_se].k;
   // The knee: the first point after which one more component gains less than knee_fraction of
   // the average gain per component since the first candidate.
+  // The next components' gain is taken over two candidates, which evens out the irregular steps
+  // of single fits.
   std::size_t knee = count;
-  for (std::size_t p = 1; p + 1 < count && knee == count; ++p)
-    if (pts[p].average_gain > 0 && pts[p + 1].gain < o.knee_fraction * pts[p].average_gain &&
-        pts[p + 1].gain < o.knee_relative_gain * pts[p].mean_error)
+  for (std::size_t p = 1; p + 2 < count && knee == count; ++p) {
+    const double next =
+        (pts[p].mean_error - pts[p + 2].mean_error) / double(pts[p + 2].k - pts[p].k);
+    if (pts[p].average_gain > 0 && next < o.knee_fraction * pts[p].average_gain &&
+        next < o.knee_relative_gain * pts[p].mean_error)
       knee = p;
+  }
   result.knee_k = knee < count ? pts[knee].k : 0;
   const RankPoint& last = pts[count - 1];
   result.minimum =

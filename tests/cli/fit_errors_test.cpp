@@ -326,8 +326,8 @@ TEST_F(FitErrorsTest, InterruptDuringTheChoiceOfKWritesNothing) {
   for (const char* command : {"rank", "fit"}) {
     SCOPED_TRACE(command);
     const fs::path out = dir_ / "deep" / "out";
-    std::vector<std::string> args = {command, big.string(), "-o", out.string(), "--tol", "0",
-                                     "--max-iter", "100000"};
+    std::vector<std::string> args = {command, big.string(), "-o",         out.string(),
+                                     "--tol", "0",          "--max-iter", "100000"};
     if (std::string(command) == "fit") args.insert(args.begin() + 2, {"-k", "auto"});
     const pid_t pid = spawn_cli(args, dir_ / "stdout", dir_ / "stderr");
     ASSERT_GT(pid, 0);

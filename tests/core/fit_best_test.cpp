@@ -199,6 +199,8 @@ TEST(FitAutoK, DefaultSelection) {
   EXPECT_FALSE(s.fit.shuffle);
   EXPECT_TRUE(s.fit.extrapolate);
   EXPECT_EQ(s.fit.seed, 9u);
+  EXPECT_EQ(s.fit.tol,
+            RankOptions::kSelectionTol);  // looser than a fit's: each starts near its answer
   EXPECT_NO_THROW(s.validate());
   EXPECT_EQ(auto_k_selection(fit, 500, 300).ks.size(), 30u);
   FitOptions kl = testing::options_for("mu", 2);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Opens a report.html written by `nmfkit fit` in headless Chromium and checks that every image
-loaded (naturalWidth > 0) and that the page logged nothing (no error events, no console messages).
-Keeps a screenshot of the page and the report itself in ARTIFACT_DIR.
+"""Opens the report.html written by `nmfkit fit`, by `nmfkit fit -k auto` and by `nmfkit rank` in
+headless Chromium and checks that every image loaded (naturalWidth > 0) and that the page logged
+nothing (no error events, no console messages). Keeps screenshots of the pages and the reports
+themselves in ARTIFACT_DIR.
 
     check_report.py NMFKIT ARTIFACT_DIR SOURCE_DIR
 
@@ -107,6 +108,40 @@ def make_report(nmfkit, work):
     return os.path.join(out, "report.html")
 
 
+def screenshot_of(browser, work, report, screenshot):
+    if os.path.exists(screenshot):
+        os.remove(screenshot)
+    run = chromium(browser, work, ["--screenshot=" + screenshot, "--window-size=1280,2400",
+                                   "--hide-scrollbars"], "file://" + report)
+    with open(screenshot, "rb") as f:
+        if run.returncode != 0 or f.read(8) != b"\x89PNG\r\n\x1a\n":
+            sys.exit("check_report: FAIL: no screenshot: " + run.stderr[-2000:])
+
+
+def check_rank_reports(nmfkit, browser, work, artifacts):
+    """The choice of k: `nmfkit rank` and `nmfkit fit -k auto` reports show the curve and the
+    components of several k, and load cleanly."""
+    data = os.path.join(work, "parts.npy")
+    runs = {"rank": [nmfkit, "rank", data, "-o", os.path.join(work, "rank"), "-q"],
+            "fit-auto": [nmfkit, "fit", data, "-k", "auto", "-o", os.path.join(work, "fit-auto"),
+                         "-q"]}
+    for name, command in runs.items():
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        report = os.path.join(work, name, "report.html")
+        shutil.copy(report, os.path.join(artifacts, name + "-report.html"))
+        html = open(report, encoding="utf-8").read()
+        for title in ("Choice of k", "Components for several k"):
+            if title not in html:
+                sys.exit("check_report: FAIL: the %s report has no '%s'" % (name, title))
+        problems, images = check_page(browser, work, report)
+        if problems:
+            sys.exit("check_report: FAIL: the %s report in Chromium:\n  %s"
+                     % (name, "\n  ".join(problems)))
+        if images < 2:
+            sys.exit("check_report: FAIL: the %s report has %d images" % (name, images))
+        screenshot_of(browser, work, report, os.path.join(artifacts, name + "-screenshot.png"))
+
+
 def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
@@ -116,6 +151,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="nmfkit-report-") as work:
         report = make_report(nmfkit, work)
         shutil.copy(report, os.path.join(artifacts, "report.html"))
+        check_rank_reports(nmfkit, browser, work, artifacts)
 
         problems, images = check_page(browser, work, report)
         if problems:
@@ -133,14 +169,9 @@ def main():
             sys.exit("check_report: FAIL: a corrupted image was not detected: %s" % caught)
 
         screenshot = os.path.join(artifacts, "report-screenshot.png")
-        if os.path.exists(screenshot):
-            os.remove(screenshot)
-        run = chromium(browser, work, ["--screenshot=" + screenshot, "--window-size=1280,2400",
-                                       "--hide-scrollbars"], "file://" + report)
-        with open(screenshot, "rb") as f:
-            if run.returncode != 0 or f.read(8) != b"\x89PNG\r\n\x1a\n":
-                sys.exit("check_report: FAIL: no screenshot: " + run.stderr[-2000:])
-    print("check_report: %d images loaded, no errors; screenshot %s" % (images, screenshot))
+        screenshot_of(browser, work, report, screenshot)
+    print("check_report: %d images loaded, no errors (also the rank and fit -k auto reports); "
+          "screenshots in %s" % (images, artifacts))
 
 
 if __name__ == "__main__":
