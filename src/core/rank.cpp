@@ -155,8 +155,8 @@ Subset<T> sample_subset(const DenseView<T>& x, const DenseView<std::uint8_t>* ob
 /// before the next.
 template <typename T>
 StartFactors<T> extended(const DenseView<T>& x, const std::vector<std::uint8_t>& fitted,
-                         const Matrix<T>& w, const Matrix<T>& h, Index count, Matrix<T>& w_out,
-                         Matrix<T>& h_out) {
+                         const Matrix<T>& w, const Matrix<T>& h, Index count, bool fill_zeros,
+                         Matrix<T>& w_out, Matrix<T>& h_out) {
   using Rows = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   using Cast = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const Index n = x.rows, m = x.cols, k = w.cols, k2 = k + count;
@@ -208,8 +208,11 @@ StartFactors<T> extended(const DenseView<T>& x, const std::vector<std::uint8_t>&
     }
     // v holds σ·v̂, so max(plus, minus) is σ·|u₊|·|v̂₊|: NNDSVD's scale of each side.
     const double scale = std::sqrt(std::max(plus, minus));
-    for (Index i = 0; i < n; ++i) w_out(i, l) = T(scale * double(uu[i]) / nu);
-    for (Index j = 0; j < m; ++j) h_out(l, j) = T(scale * double(vv[j]) / nv);
+    // Multiplicative updates never move an entry off zero: there, zeros take the mean of X, as
+    // nndsvda fills them.
+    const double zero = fill_zeros ? level : 0.0;
+    for (Index i = 0; i < n; ++i) w_out(i, l) = T(uu[i] > 0 ? scale * double(uu[i]) / nu : zero);
+    for (Index j = 0; j < m; ++j) h_out(l, j) = T(vv[j] > 0 ? scale * double(vv[j]) / nv : zero);
     if (c + 1 < count)
       for (Index i = 0; i < n; ++i) {
         const std::uint8_t* on = fitted.data() + static_cast<std::size_t>(i * m);
@@ -450,7 +453,8 @@ RankResult select_rank_impl(const DenseView<T>& x_all, const RankOptions& o,
         if (o.warm_start && p > 0) {
           Matrix<T> w0, h0;
           const StartFactors<T> start =
-              extended(x, fold.fitted, chain.w, chain.h, Index(o.ks[p] - o.ks[p - 1]), w0, h0);
+              extended(x, fold.fitted, chain.w, chain.h, Index(o.ks[p] - o.ks[p - 1]),
+                       fo.solver == "mu", w0, h0);
           fo.init = Init::kCustom;
           if (!fo.shuffle) fo.seed = 0;  // nothing random is left: the seed must not be set
           r = fit(x, mask, fo, &start);
