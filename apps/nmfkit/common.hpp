@@ -16,6 +16,8 @@ extern const CLI::Validator kCount;
 
 /// s in single quotes for a POSIX shell.
 std::string shell_quote(const std::string& s);
+/// A number as the shortest text that reads back to the same double.
+std::string number(double v);
 /// The words as one shell command line, quoting those that need it.
 std::string command_line(const std::vector<std::string>& words);
 /// --format: auto, dense or sparse; throws InvalidArgument naming the choices.

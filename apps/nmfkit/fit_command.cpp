@@ -221,13 +221,6 @@ int run_typed(const FitArgs& args, FitOptions options) {
   return 0;
 }
 
-// A number as the shortest text that reads back to the same double.
-std::string number(double v) {
-  char buf[32];
-  const auto res = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, res.ptr);
-}
-
 }  // namespace
 
 CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {

@@ -105,7 +105,8 @@ std::optional<viz::ReportFigure> rank_choice_figure(const Json& sel) {
 
 bool write_rank_components(OutputDir& out, const std::vector<viz::ComponentRow>& rows,
                            const viz::ImageShape& image, const viz::ComponentsStyle& style,
-                           bool quiet, viz::Report& report, std::vector<std::string>& written) {
+                           bool quiet, bool warm_start, viz::Report& report,
+                           std::vector<std::string>& written, bool keep_existing) {
   const char* name = "rank-components.png";
   std::string ks;
   for (const viz::ComponentRow& r : rows) ks += (ks.empty() ? "" : ", ") + std::to_string(r.k);
@@ -116,7 +117,7 @@ bool write_rank_components(OutputDir& out, const std::vector<viz::ComponentRow>&
             written))
       return false;
     path = out.stage(name);
-  } else if (rows.empty() && fs::is_regular_file(out.target() / name)) {
+  } else if (keep_existing && fs::is_regular_file(out.target() / name)) {
     path = (out.target() / name).string();  // `render`: the fit's picture, kept as it is
   } else {
     return false;
@@ -125,8 +126,10 @@ bool write_rank_components(OutputDir& out, const std::vector<viz::ComponentRow>&
       {"Components for several k",
        "One row per candidate k" + (ks.empty() ? std::string() : " (" + ks + ")") +
            ", its k in the first tile: the components of the first fold's fit in the "
-           "selection, each scaled to its own maximum. Warm starts keep the order: each row "
-           "refines the row above and appends its new parts on the right.",
+           "selection, each scaled to its own maximum." +
+           (warm_start ? std::string(" Warm starts keep the order: each row refines the row "
+                                     "above and appends its new parts on the right.")
+                       : std::string()),
        "image/png", read_bytes(path)});
   return true;
 }
@@ -136,7 +139,8 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, con
                                         const DenseView<T>& w, const DenseView<T>& h,
                                         const viz::ImageShape& image,
                                         const viz::ComponentsStyle& style, bool quiet,
-                                        const std::vector<viz::ComponentRow>& rank_rows) {
+                                        const std::vector<viz::ComponentRow>& rank_rows,
+                                        bool keep_rank_picture) {
   std::vector<std::string> written;
   viz::Report report = make_report(summary);
   const std::string problem = viz::components_picture_problem(h.rows, image, style);
@@ -197,7 +201,9 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, con
   if (summary.contains("rank_selection")) {
     if (auto figure = rank_choice_figure(summary["rank_selection"])) {
       report.figures.push_back(std::move(*figure));
-      write_rank_components(out, rank_rows, image, style, quiet, report, written);
+      write_rank_components(out, rank_rows, image, style, quiet,
+                            summary["rank_selection"].value("warm_start", true), report, written,
+                            keep_rank_picture);
     }
   }
   write_text(out.stage("report.html"), viz::report_html(report));
@@ -239,7 +245,7 @@ void sort_by_usage(Matrix<T>& w, Matrix<T>& h) {
   template std::vector<std::string> write_pictures<T>(                                        \
       OutputDir&, const Json&, const DenseView<T>&, const DenseView<T>&, const DenseView<T>&, \
       const viz::ImageShape&, const viz::ComponentsStyle&, bool,                              \
-      const std::vector<viz::ComponentRow>&);                                                 \
+      const std::vector<viz::ComponentRow>&, bool);                                           \
   template std::vector<double> component_usage<T>(const Matrix<T>&, const Matrix<T>&);        \
   template void sort_by_usage<T>(Matrix<T>&, Matrix<T>&);
 NMFKIT_PICTURES(float)

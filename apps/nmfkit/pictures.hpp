@@ -22,13 +22,15 @@ inline constexpr int kTopExamples = 8;
 /// `summary` provides the report's text (command_line, loss_history, history_seconds, errors,
 /// parameters). A picture that cannot be drawn (rows that are not images, or too large) is left
 /// out with a note on stderr unless quiet. With summary["rank_selection"] (-k auto) the report
-/// shows the selection's curve and, given `rank_rows`, rank-components.png.
+/// shows the selection's curve and, given `rank_rows`, rank-components.png; `render` (which has
+/// no rows) sets `keep_rank_picture` to show the one the fit wrote in OUTDIR.
 template <typename T>
 std::vector<std::string> write_pictures(OutputDir& out, const nlohmann::ordered_json& summary,
                                         const DenseView<T>& x, const DenseView<T>& w,
                                         const DenseView<T>& h, const viz::ImageShape& image,
                                         const viz::ComponentsStyle& style, bool quiet,
-                                        const std::vector<viz::ComponentRow>& rank_rows = {});
+                                        const std::vector<viz::ComponentRow>& rank_rows = {},
+                                        bool keep_rank_picture = false);
 
 /// The report's figure of a selection's curve (rank.svg) from its JSON (rank_json()); none when
 /// it has no points.
@@ -36,9 +38,11 @@ std::optional<viz::ReportFigure> rank_choice_figure(const nlohmann::ordered_json
 
 /// Writes rank-components.png (one row of components per k) into `out`, adds its figure to the
 /// report and its name to `written`; false (with a note unless quiet) when it cannot be drawn.
+/// Without rows and with `keep_existing`, the report shows the picture already in OUTDIR.
 bool write_rank_components(OutputDir& out, const std::vector<viz::ComponentRow>& rows,
                            const viz::ImageShape& image, const viz::ComponentsStyle& style,
-                           bool quiet, viz::Report& report, std::vector<std::string>& written);
+                           bool quiet, bool warm_start, viz::Report& report,
+                           std::vector<std::string>& written, bool keep_existing = false);
 
 /// Total activation of each component: sum_i W_ij times the sum of H_j, the intensity component
 /// j carries in the reconstruction W·H (unchanged by rescaling W_j and H_j inversely).

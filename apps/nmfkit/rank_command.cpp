@@ -27,17 +27,19 @@ namespace {
 
 /// What the criterion that chose k means, for rank.json, the report and the summary line.
 std::string criterion_text(const RankResult& r, const RankOptions& o) {
+  const std::string knee =
+      "the knee: the next components lower the held-out error, per component, by less than " +
+      fixed(o.knee_fraction, 2) +
+      " of the average lowering per component since the first candidate and by less than " +
+      fixed(100 * o.knee_relative_gain, 1) + "% of the error";
+  const std::string one_se =
+      "the smallest k whose mean held-out error is within one standard error of the lowest";
+  if (r.criterion == "knee") return knee;
   if (r.criterion == "minimum")
-    return "the curve's minimum: the smallest k whose mean held-out error is within one "
-           "standard error of the lowest, the error rising after it";
-  if (r.criterion == "knee")
-    return "the knee: the next component lowers the held-out error by less than " +
-           fixed(o.knee_fraction, 2) +
-           " of the average lowering per component from the first candidate";
-  return "the smallest k whose mean held-out error is within one standard error of the lowest" +
-         std::string(o.rule == RankRule::kMinimum ? ""
-                                                  : " (no minimum and no knee in the ranks "
-                                                    "scanned)");
+    return one_se + (r.minimum ? " (the curve rises after its minimum)"
+                               : " (the curve is that flat before its knee)");
+  if (o.rule == RankRule::kMinimum) return one_se;
+  return one_se + " (" + (r.knee_k == 0 ? "no knee" : "no minimum") + " in the ranks scanned)";
 }
 
 /// --sample: auto, all or a number of rows.
@@ -61,7 +63,12 @@ int run_typed(const RankArgs& args, RankOptions options) {
   const Input in = load_input(args.input, input_options);
   const std::vector<T> x = in.matrix<T>();
   const Missing missing = missing_entries(args.mask, args.missing, in, x, args.limit > 0);
-  if (options.ks.empty()) options.ks = auto_k_selection(options.fit, in.rows, in.cols).ks;
+  if (options.ks.empty())  // capped by the rows the folds are fitted on
+    options.ks =
+        auto_k_selection(options.fit,
+                         options.sample_rows > 0 ? std::min(in.rows, options.sample_rows) : in.rows,
+                         in.cols)
+            .ks;
   viz::ComponentsStyle style;
   options.keep_components = in.image.size() == in.cols;
   const std::string heading =
@@ -119,7 +126,8 @@ int run_typed(const RankArgs& args, RankOptions options) {
       report.parameters.emplace_back(
           it.key(), it->is_string() ? it->template get<std::string>() : it->dump());
   if (auto figure = rank_choice_figure(j)) report.figures.push_back(std::move(*figure));
-  write_rank_components(out, component_rows(r), in.image, style, args.quiet, report, files);
+  write_rank_components(out, component_rows(r), in.image, style, args.quiet, options.warm_start,
+                        report, files);
   write_text(out.stage("report.html"), viz::report_html(report));
   files.push_back("report.html");
   j["files"] = files;
@@ -146,11 +154,11 @@ std::string reproduce_command(const RankArgs& a) {
     w.push_back(value);
   };
   add("--rule", a.rule);
-  add("--knee-fraction", fixed(a.knee_fraction, 3));
+  add("--knee-fraction", number(a.knee_fraction));
   add("--patience", std::to_string(a.patience));
   add("--sample", a.sample);
   if (a.cold) w.emplace_back("--cold");
-  add("--holdout", fixed(a.holdout, 4));
+  add("--holdout", number(a.holdout));
   add("--folds", std::to_string(a.folds));
   add("--method", a.method);
   if (a.method == "cophenetic") {
@@ -160,7 +168,7 @@ std::string reproduce_command(const RankArgs& a) {
   add("--solver", a.solver);
   add("--init", a.init);
   add("--max-iter", std::to_string(a.max_iter));
-  add("--tol", fixed(a.tol, 6));
+  add("--tol", number(a.tol));
   add("--seed", std::to_string(a.seed));
   if (a.limit > 0) add("--limit", std::to_string(a.limit));
   add("--format", a.format);
@@ -193,7 +201,8 @@ nlohmann::ordered_json rank_json(const RankResult& r, const RankOptions& o) {
                    {"one_se_k", r.one_se_k},
                    {"minimum", r.minimum},
                    {"knee_k", r.knee_k},
-                   {"knee_fraction", o.knee_fraction}};
+                   {"knee_fraction", o.knee_fraction},
+                   {"knee_relative_gain", o.knee_relative_gain}};
   j["best_k"] = r.best_k;
   j["ks"] = o.ks;
   j["scanned"] = r.points.size();

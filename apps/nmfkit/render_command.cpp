@@ -81,7 +81,7 @@ int run_typed(const RenderArgs& args, Saved saved) {
   saved.summary["labels"] = style.labels;
   const std::vector<std::string> files =
       write_pictures<T>(out, saved.summary, DenseView<T>(x.data(), in.rows, in.cols), w.view(),
-                        h.view(), saved.image, style, args.quiet);
+                        h.view(), saved.image, style, args.quiet, {}, true);
   write_text(out.stage("summary.json"), saved.summary.dump(2) + "\n");
   out.commit();
   std::cout << "drew";

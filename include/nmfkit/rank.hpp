@@ -42,14 +42,16 @@ RankRule parse_rank_rule(std::string_view name);
 
 /// What the selection's progress callback receives after every finished fit.
 struct RankProgress {
-  int k = 0;                ///< the rank of the fit that finished
-  int fold = 0;             ///< its fold (0-based), or its restart for the cophenetic fits
-  bool consensus = false;   ///< a cophenetic restart rather than a cross-validation fold
-  int fits_done = 0;        ///< fits finished so far
-  int fits_at_most = 0;     ///< fits if the scan runs to the last candidate (it may stop sooner)
-  int ranks_done = 0;       ///< candidates whose every fold has finished, in order
-  double seconds = 0;       ///< since the selection started
-  double seconds_left = 0;  ///< an estimate of the time left if the scan runs to the end: at most
+  int k = 0;               ///< the rank of the fit that finished
+  int fold = 0;            ///< its fold (0-based), or its restart for the cophenetic fits
+  bool consensus = false;  ///< a cophenetic restart rather than a cross-validation fold
+  int fits_done = 0;       ///< fits finished so far
+  int fits_at_most = 0;    ///< fits if the scan runs to the last candidate (it may stop sooner)
+  int ranks_done = 0;      ///< candidates whose every fold has finished, in order
+  double seconds = 0;      ///< since the selection started
+  /// An estimate of the time left if the scan ran to the last candidate (at the pace of the last
+  /// fit): the scan usually stops sooner, so this is at most what is left.
+  double seconds_left = 0;
   /// Set when ranks_done just grew: the finished candidate's point (means, standard error).
   const struct RankPoint* finished = nullptr;
 };
@@ -92,8 +94,9 @@ struct RankOptions {
   int restarts = 10;
   /// Cophenetic: at most this many samples (a fixed random subset) are clustered. Default 500.
   Index max_cluster_samples = 500;
-  /// How many fits run at once: 0 (default) as many as there are threads, each with one thread;
-  /// 1: one at a time, each with every thread. Each running fit holds a copy of X.
+  /// How many fits run at once: 0 (default) as many as there are threads, each with one thread,
+  /// but during the scan at most one per fold (the folds' chains; the cophenetic restarts use
+  /// every thread); 1: one at a time, each with every thread. Each running fit holds a copy of X.
   int concurrent_fits = 0;
   /// The factorization of every fold (solver, max_iter, tol, seed, threads, …); k is ignored.
   /// fit.seed also seeds the hold-out sets and the sample; fit.threads is the total number of

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <limits>
@@ -163,7 +164,7 @@ StartFactors<T> extended(const DenseView<T>& x, const std::vector<std::uint8_t>&
   // The residual over the fitted entries, in float: ample for a starting direction.
   Rows r = -(Eigen::Map<const Cast>(w.data(), n, k).template cast<float>() *
              Eigen::Map<const Cast>(h.data(), k, m).template cast<float>());
-  double level = 0;
+  double level = 0, seen = 0;
   for (Index i = 0; i < n; ++i) {
     const T* xi = x.row(i);
     const std::uint8_t* on = fitted.data() + static_cast<std::size_t>(i * m);
@@ -171,14 +172,15 @@ StartFactors<T> extended(const DenseView<T>& x, const std::vector<std::uint8_t>&
     for (Index j = 0; j < m; ++j) {
       ri[j] = on[j] != 0 ? ri[j] + float(xi[j]) : 0.0f;
       level += on[j] != 0 ? double(xi[j]) : 0.0;
+      seen += on[j] != 0 ? 1.0 : 0.0;
     }
   }
-  level /= double(n) * double(m);
+  level /= std::max(seen, 1.0);  // the mean of the fitted entries
   w_out = Matrix<T>(n, k2);
   h_out = Matrix<T>(k2, m);
   for (Index i = 0; i < n; ++i) std::copy(w.row(i), w.row(i) + k, w_out.row(i));
   for (Index l = 0; l < k; ++l) std::copy(h.row(l), h.row(l) + m, h_out.row(l));
-  Eigen::VectorXf u(n), v(m);
+  Eigen::VectorXf u = Eigen::VectorXf::Zero(n), v(m);
   for (Index c = 0; c < count; ++c) {
     v = r.cwiseAbs().colwise().sum().transpose();  // a positive start
     float sigma = 0;
@@ -373,6 +375,15 @@ RankResult select_rank_impl(const DenseView<T>& x_all, const RankOptions& o,
                                             : rows < n_all          ? &sampled_mask
                                                                     : observed_all;
   result.sample_rows = rows;
+  if (observed != nullptr && rows < n_all)
+    for (Index j = 0; j < m; ++j) {
+      bool seen = false;
+      for (Index i = 0; i < rows && !seen; ++i) seen = (*observed)(i, j) != 0;
+      if (!seen)
+        throw DataError("feature " + std::to_string(j) + " has no observed entry in the " +
+                        std::to_string(rows) +
+                        " sampled samples; sample more of them (sample_rows, --sample all)");
+    }
   if (o.cophenetic) {
     result.cluster_samples = std::min(x_all.rows, o.max_cluster_samples);
     if (o.ks.back() > std::min(result.cluster_samples, m))
@@ -392,13 +403,16 @@ RankResult select_rank_impl(const DenseView<T>& x_all, const RankOptions& o,
   const kernels::BlasThreadsGuard blas_threads;
 
   // ---- The scan: one chain of fits per fold, candidates in ascending order. A worker takes the
-  // least advanced idle chain, so the threads stay busy; a candidate is summarised once every
-  // fold has fitted it, in order, and the patience rule may then end the scan (fits already
-  // started past the end are discarded, so the result does not depend on the threads).
+  // least advanced idle chain, at most one candidate past the last summarised one, so the threads
+  // stay busy without fitting far ahead; a candidate is summarised once every fold has fitted it,
+  // in order, and the patience rule may then end the scan. Fits started past the end stop at
+  // their next iteration and are discarded, and a fit that fails past the end does not count, so
+  // the result does not depend on the threads.
   struct Chain {
     Matrix<T> w, h;
     std::size_t next = 0;
     bool running = false;
+    std::exception_ptr error;  ///< the fit at `next` failed: the chain ends there
   };
   const std::size_t total_points = o.ks.size();
   const int outer_cv = std::max(1, std::min(wanted, o.folds));
@@ -409,9 +423,11 @@ RankResult select_rank_impl(const DenseView<T>& x_all, const RankOptions& o,
       fit_train(total_points, std::vector<double>(folds.size())),
       fit_iterations(total_points, std::vector<double>(folds.size()));
   std::vector<int> finished(total_points, 0);
-  std::size_t limit = total_points, complete = 0;
+  std::atomic<std::size_t> limit{total_points};
+  std::size_t complete = 0;
   std::mutex lock;
-  std::exception_ptr error;
+  std::condition_variable changed;
+  std::exception_ptr error;  // from the progress callback or the bookkeeping: ends everything
   bool stop = false;
   int fits_done = 0;
   double last_fit_seconds = 0;
@@ -424,31 +440,93 @@ RankResult select_rank_impl(const DenseView<T>& x_all, const RankOptions& o,
               double(std::max(1, last_fit_k));
     return left / double(outer_cv);
   };
+  // Under the lock: the fit (p, f) finished; summarise what is complete, decide, report.
+  auto record = [&](std::size_t p, std::size_t f, FitResult<T>& r, double seconds, double held) {
+    Chain& chain = chains[f];
+    result.points[p].fold_errors[f] = held;
+    fit_seconds[p][f] = seconds;
+    fit_train[p][f] = r.relative_error;
+    fit_iterations[p][f] = r.iterations;
+    if (f == 0 && o.keep_components) fold_h[p][0] = r.H;
+    chain.w = std::move(r.W);
+    chain.h = std::move(r.H);
+    ++finished[p];
+    ++fits_done;
+    last_fit_seconds = seconds;
+    last_fit_k = o.ks[p];
+    std::vector<const RankPoint*> newly;
+    while (complete < limit && finished[complete] == o.folds) {
+      RankPoint& point = result.points[complete];
+      summarise_point(result.points, complete);
+      for (std::size_t g = 0; g < folds.size(); ++g) {
+        point.seconds += fit_seconds[complete][g];
+        point.train_error += fit_train[complete][g] / double(folds.size());
+        point.iterations += fit_iterations[complete][g] / double(folds.size());
+      }
+      if (o.keep_components)
+        point.components.assign(fold_h[complete][0].values.begin(),
+                                fold_h[complete][0].values.end());
+      fold_h[complete].clear();
+      ++complete;
+      newly.push_back(&point);
+      const std::size_t chosen = decide(result, complete, o);
+      if (o.patience > 0 && complete < total_points &&
+          complete - 1 - chosen >= static_cast<std::size_t>(o.patience)) {
+        limit = complete;
+        result.stopped_early = true;
+      }
+    }
+    if (!o.progress) return;
+    RankProgress progress;
+    progress.k = o.ks[p];
+    progress.fold = static_cast<int>(f);
+    progress.fits_done = fits_done;
+    progress.fits_at_most = o.folds * static_cast<int>(limit.load());
+    progress.ranks_done = static_cast<int>(complete);
+    progress.seconds = elapsed();
+    progress.seconds_left = seconds_left();
+    if (newly.empty()) newly.push_back(nullptr);
+    for (const RankPoint* point : newly) {
+      progress.finished = point;
+      if (!stop && !o.progress(progress)) stop = true;
+    }
+  };
   auto worker = [&]() {
-    while (true) {
-      std::size_t f = 0, p = 0;
-      {
-        std::lock_guard<std::mutex> guard(lock);
-        if (stop) return;
-        bool found = false;
-        for (std::size_t c = 0; c < chains.size(); ++c)
-          if (!chains[c].running && chains[c].next < limit &&
-              (!found || chains[c].next < chains[f].next)) {
-            f = c;
-            found = true;
-          }
-        if (!found) return;
-        chains[f].running = true;
-        p = chains[f].next;
+    std::unique_lock<std::mutex> guard(lock);
+    while (!stop) {
+      std::size_t f = 0;
+      bool found = false, busy = false;
+      for (std::size_t c = 0; c < chains.size(); ++c) {
+        const Chain& ch = chains[c];
+        busy = busy || ch.running;
+        if (!ch.running && !ch.error && ch.next < limit && ch.next <= complete + 1 &&
+            (!found || ch.next < chains[f].next)) {
+          f = c;
+          found = true;
+        }
+      }
+      if (!found) {
+        if (!busy) break;  // nothing runs, nothing can start: the scan is over
+        changed.wait(guard);
+        continue;
       }
       Chain& chain = chains[f];
+      const std::size_t p = chain.next;
+      chain.running = true;
+      guard.unlock();
+
       const Fold& fold = folds[f];
       const Clock::time_point t0 = Clock::now();
       FitResult<T> r;
+      std::exception_ptr failed;
+      double held = 0;
       try {
         FitOptions fo = o.fit;
         fo.k = o.ks[p];
         fo.threads = inner_cv;
+        fo.progress = [&o, &limit, p](const Progress& q) {  // a fit past the end stops early
+          return p < limit.load() && (!o.fit.progress || o.fit.progress(q));
+        };
         const DenseView<std::uint8_t> mask(fold.fitted.data(), x.rows, x.cols);
         if (o.warm_start && p > 0) {
           Matrix<T> w0, h0;
@@ -461,68 +539,28 @@ RankResult select_rank_impl(const DenseView<T>& x_all, const RankOptions& o,
         } else {
           r = fit(x, mask, fo);
         }
+        held = held_out_error(x, r, fold.held);
       } catch (...) {
-        std::lock_guard<std::mutex> guard(lock);
-        if (!error) error = std::current_exception();
-        stop = true;
-        return;
+        failed = std::current_exception();
       }
       const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-      const double held = held_out_error(x, r, fold.held);
 
-      std::lock_guard<std::mutex> guard(lock);
-      result.points[p].fold_errors[f] = held;
-      fit_seconds[p][f] = seconds;
-      fit_train[p][f] = r.relative_error;
-      fit_iterations[p][f] = r.iterations;
-      if (f == 0 && o.keep_components) fold_h[p][0] = r.H;
-      chain.w = std::move(r.W);
-      chain.h = std::move(r.H);
-      chain.next = p + 1;
+      guard.lock();
       chain.running = false;
-      ++finished[p];
-      ++fits_done;
-      last_fit_seconds = seconds;
-      last_fit_k = o.ks[p];
-      std::vector<const RankPoint*> newly;
-      while (complete < limit && finished[complete] == o.folds) {
-        RankPoint& point = result.points[complete];
-        summarise_point(result.points, complete);
-        for (std::size_t g = 0; g < folds.size(); ++g) {
-          point.seconds += fit_seconds[complete][g];
-          point.train_error += fit_train[complete][g] / double(folds.size());
-          point.iterations += fit_iterations[complete][g] / double(folds.size());
+      if (failed) {
+        chain.error = failed;
+      } else if (p < limit) {
+        try {
+          record(p, f, r, seconds, held);
+        } catch (...) {
+          if (!error) error = std::current_exception();
+          stop = true;
         }
-        if (o.keep_components)
-          point.components.assign(fold_h[complete][0].values.begin(),
-                                  fold_h[complete][0].values.end());
-        fold_h[complete].clear();
-        ++complete;
-        newly.push_back(&point);
-        const std::size_t chosen = decide(result, complete, o);
-        if (o.patience > 0 && complete < total_points &&
-            complete - 1 - chosen >= static_cast<std::size_t>(o.patience)) {
-          limit = complete;
-          result.stopped_early = true;
-        }
+        chain.next = p + 1;
       }
-      if (o.progress && p < limit) {
-        RankProgress progress;
-        progress.k = o.ks[p];
-        progress.fold = static_cast<int>(f);
-        progress.fits_done = fits_done;
-        progress.fits_at_most = o.folds * static_cast<int>(limit);
-        progress.ranks_done = static_cast<int>(complete);
-        progress.seconds = elapsed();
-        progress.seconds_left = seconds_left();
-        if (newly.empty()) newly.push_back(nullptr);
-        for (const RankPoint* point : newly) {
-          progress.finished = point;
-          if (!stop && !o.progress(progress)) stop = true;
-        }
-      }
-      if (complete == limit) return;  // nothing left for anyone once the scan is decided
+      changed.notify_all();
     }
+    changed.notify_all();
   };
   // One fit at a time runs outside any parallel region: OpenMP would otherwise start a fresh
   // team for every nested region of the fit's kernels, which costs more than the kernels.
@@ -533,6 +571,12 @@ RankResult select_rank_impl(const DenseView<T>& x_all, const RankOptions& o,
     worker();
   }
   if (error) std::rethrow_exception(error);
+  // A fit that failed before the end of the scan: the first such candidate's, lowest fold first.
+  const Chain* first_failed = nullptr;
+  for (const Chain& ch : chains)
+    if (ch.error && ch.next < limit && (first_failed == nullptr || ch.next < first_failed->next))
+      first_failed = &ch;
+  if (first_failed != nullptr) std::rethrow_exception(first_failed->error);
   if (stop || complete < limit) throw Cancelled("rank selection stopped before it finished");
   result.points.resize(complete);
 
@@ -590,7 +634,12 @@ RankResult select_rank_impl(const DenseView<T>& x_all, const RankOptions& o,
         progress.seconds = elapsed();
         progress.seconds_left =
             task_seconds[static_cast<std::size_t>(t)] * double(total - done) / double(outer);
-        if (!o.progress(progress)) stop = true;
+        try {  // the caller's code must not throw out of a parallel region
+          if (!stop && !o.progress(progress)) stop = true;
+        } catch (...) {
+          if (!error) error = std::current_exception();
+          stop = true;
+        }
       }
     };
     if (outer == 1) {

@@ -107,6 +107,20 @@ TEST_F(RankCliTest, DefaultsScanUpwardsAndShowWhy) {
   EXPECT_NE(r.out.find("report: "), std::string::npos) << r;
 }
 
+TEST_F(RankCliTest, ARunOnOtherDataDoesNotShowTheLastRunsComponents) {
+  ASSERT_EQ(run_cli({"rank", idx_.string(), "-o", out_.string(), "-q"}).code, 0);
+  ASSERT_TRUE(fs::exists(out_ / "rank-components.png"));
+  // Rows of 40001 features are drawn as 1 x 40001 images: too wide for a picture.
+  std::vector<float> x(static_cast<std::size_t>(20 * 40001));
+  for (std::size_t j = 0; j < x.size(); ++j) x[j] = float((j * 7919u) % 101) / 100.0f;
+  const fs::path wide = dir_ / "wide.npy";
+  write_npy_f32(wide, x, {20, 40001});
+  const RunResult r = run_cli({"rank", wide.string(), "-o", out_.string(), "--k", "1..2"});
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_NE(r.err.find("no rank-components.png"), std::string::npos) << r;
+  EXPECT_EQ(read_file(out_ / "report.html").find("Components for several k"), std::string::npos);
+}
+
 TEST_F(RankCliTest, CopheneticAddsTheCorrelation) {
   const RunResult r = run_cli({"rank", idx_.string(), "--k", "2,4", "-o", out_.string(), "-q",
                                "--method", "cophenetic", "--restarts", "3", "--max-iter", "30"});

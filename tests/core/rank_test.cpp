@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <random>
+#include <stdexcept>
 #include <string>
 
 #include "core/consensus.hpp"
@@ -193,6 +194,44 @@ TEST(SelectRank, ReportsEveryFinishedRankOnceInOrderAndStopsWhenAsked) {
   EXPECT_GE(calls, int(scanned.size()) * 3);
   o.progress = [](const RankProgress& p) { return p.fits_done < 4; };
   EXPECT_THROW(select_rank(x.view(), o), Cancelled);
+}
+
+TEST(SelectRank, AnExceptionFromTheCallbackReachesTheCaller) {
+  const Matrix<double> x = noisy_low_rank(3, 6);
+  for (bool cophenetic : {false, true}) {
+    RankOptions o = options_around(3, 6);
+    o.fit.threads = 2;  // the callback runs inside a parallel region
+    o.cophenetic = cophenetic;
+    o.restarts = 3;
+    o.max_cluster_samples = 40;
+    const int throw_at = cophenetic ? 20 : 2;
+    o.progress = [throw_at](const RankProgress& p) {
+      if (p.fits_done >= throw_at) throw std::runtime_error("from the callback");
+      return true;
+    };
+    EXPECT_THROW(select_rank(x.view(), o), std::runtime_error) << cophenetic;
+  }
+}
+
+TEST(SelectRank, SaysWhenTheRowSampleMissesAFeatureOfTheMask) {
+  const Matrix<double> x = noisy_low_rank(3, 7);
+  std::vector<std::uint8_t> observed(x.values.size(), 1);
+  for (Index i = 1; i < 80; ++i) observed[static_cast<std::size_t>(i * 60)] = 0;  // feature 0
+  const DenseView<std::uint8_t> mask(observed.data(), 80, 60);
+  int refused = 0;
+  for (std::uint32_t seed = 0; seed < 12; ++seed) {
+    RankOptions o = options_around(3, seed);
+    o.sample_rows = 20;
+    try {
+      select_rank(x.view(), o, &mask);
+    } catch (const DataError& e) {
+      ++refused;
+      EXPECT_NE(std::string(e.what()).find("feature 0 has no observed entry in the 20 sampled"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_GE(refused, 6);  // row 0, the only one observing feature 0, is sampled 1 time in 4
 }
 
 TEST(SelectRank, RefusesBadKnobs) {
