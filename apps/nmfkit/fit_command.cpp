@@ -94,9 +94,16 @@ nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, co
   j["input_options"] = {{"color", args.input_options.color},
                         {"size", args.input_options.size},
                         {"skip_bad", args.input_options.skip_bad},
+                        {"alpha", args.input_options.alpha},
+                        {"background", args.input_options.background},
                         {"shape", args.input_options.shape},
                         {"limit", args.limit}};
   if (!in.files.empty()) j["skipped_files"] = in.skipped;
+  if (in.kind == "images") {  // what became of transparent pixels
+    j["alpha"] = in.alpha;
+    if (in.alpha == "composite") j["background"] = in.background;
+    if (in.alpha == "mask") j["transparent_entries"] = in.transparent;
+  }
   j["shape"] = {in.rows, in.cols};
   j["image_shape"] = image_shape_json(in.image);
   j["scaled_from_uint8"] = in.scaled_from_uint8;
@@ -180,6 +187,7 @@ int run_typed(const FitArgs& args, FitOptions options) {
   if (interrupted()) throw Interrupted();
   if (args.sort == "usage") sort_by_usage(r.W, r.H);
   if (x.empty()) x = in.take_matrix<T>();
+  mark_missing(x, extras.missing.observed);  // from here on X is only drawn
 
   nlohmann::ordered_json summary = summary_json(args, options, in, r);
   add_extras(summary, extra_args, extras);
@@ -195,9 +203,13 @@ int run_typed(const FitArgs& args, FitOptions options) {
     files.push_back(std::move(f));
   summary["files"] = files;
   write_text(out.stage("summary.json"), summary.dump(2) + "\n");
-  write_text(
-      out.stage("model.json"),
-      model_json(options, in.image, in.cols, args.dtype, in.scaled_from_uint8).dump(2) + "\n");
+  nlohmann::ordered_json model =
+      model_json(options, in.image, in.cols, args.dtype, in.scaled_from_uint8);
+  if (in.kind == "images") {  // transform reads new images the same way
+    model["alpha"] = in.alpha;
+    model["background"] = in.background;
+  }
+  write_text(out.stage("model.json"), model.dump(2) + "\n");
   out.commit();
 
   const bool drawn = std::find(files.begin(), files.end(), "components.png") != files.end();
@@ -338,6 +350,8 @@ std::string reproduce_command(const FitArgs& a) {
   if (in.color != "gray") add("--color", in.color);
   if (!in.size.empty()) add("--size", in.size);
   if (in.skip_bad) w.emplace_back("--skip-bad");
+  if (!in.alpha.empty()) add("--alpha", in.alpha);
+  if (!in.background.empty()) add("--background", in.background);
   if (!in.shape.empty()) add("--shape", in.shape);
   add("--cmap", a.cmap);
   add("--sort", a.sort);

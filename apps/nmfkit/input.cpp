@@ -11,6 +11,7 @@
 #include "io/array.hpp"
 #include "io/csv.hpp"
 #include "io/idx.hpp"
+#include "io/image.hpp"
 #include "io/image_folder.hpp"
 #include "io/npy.hpp"
 #include "nmfkit/errors.hpp"
@@ -122,9 +123,36 @@ io::Array read_folder(const std::string& dir, const InputOptions& o, Input& in) 
   }
   fo.skip_bad = o.skip_bad;
   fo.limit = o.limit;
+  fo.alpha = io::parse_alpha_mode(o.alpha.empty() ? "composite" : o.alpha);
+  fo.background = io::parse_color(o.background.empty() ? "black" : o.background);
+  in.alpha = io::alpha_mode_name(fo.alpha);
+  in.background = o.background.empty() ? "black" : o.background;
   io::ImageFolder folder = io::read_image_folder(dir, fo);
   in.files = std::move(folder.files);
   in.skipped = std::move(folder.skipped);
+  in.observed = std::move(folder.observed);
+  in.transparent = std::count(in.observed.begin(), in.observed.end(), std::uint8_t{0});
+  if (!in.observed.empty()) {
+    // A pixel transparent in every image (an icon's corner), or an image transparent everywhere,
+    // has nothing to fit: it is taken as observed black (its value is 0), which is what the
+    // components give it anyway, instead of leaving a column or row of the factors undetermined.
+    const std::size_t n = in.files.size(), m = in.observed.size() / std::max<std::size_t>(n, 1);
+    std::vector<std::uint8_t> col_seen(m, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint8_t* row = in.observed.data() + i * m;
+      bool row_seen = false;
+      for (std::size_t j = 0; j < m; ++j) {
+        col_seen[j] |= row[j];
+        row_seen = row_seen || row[j] != 0;
+      }
+      if (!row_seen) std::fill(row, row + m, std::uint8_t{1});
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < m; ++j)
+        if (col_seen[j] == 0) in.observed[i * m + j] = 1;
+    if (std::find(in.observed.begin(), in.observed.end(), 0) == in.observed.end())
+      in.observed.clear();
+  }
   return std::move(folder.images);
 }
 
@@ -144,6 +172,15 @@ void add_input_options(CLI::App& command, InputOptions& o) {
                      "without it all images must have the same size");
   command.add_flag("--skip-bad", o.skip_bad,
                    "Image folders: skip unreadable or corrupt files and report how many");
+  command.add_option("--alpha", o.alpha,
+                     "Image folders, transparent pixels: composite (default: blended onto "
+                     "--background), mask (pixels with alpha 0 are missing entries: they neither "
+                     "count in the loss nor steer the components) or ignore (the colour stored "
+                     "under them is data)");
+  command.add_option("--background", o.background,
+                     "Image folders, --alpha composite: the colour behind the images: black "
+                     "(default, zero: transparent areas add nothing), white, gray, #rrggbb or "
+                     "R,G,B");
   command.add_option("--shape", o.shape,
                      "HEIGHTxWIDTH or HEIGHTxWIDTHxC (C = 1 or 3): the image a row of a 2-D "
                      "NPY, CSV or IDX file is (default: from the file, else square, else a row)");
@@ -152,6 +189,13 @@ void add_input_options(CLI::App& command, InputOptions& o) {
 void validate_input_options(const InputOptions& o) {
   if (o.color != "gray" && o.color != "rgb")
     throw InvalidArgument("unknown color '" + o.color + "' (choose gray or rgb)");
+  if (!o.alpha.empty()) io::parse_alpha_mode(o.alpha);
+  if (!o.background.empty()) {
+    io::parse_color(o.background);
+    if (!o.alpha.empty() && o.alpha != "composite")
+      throw InvalidArgument("--background " + o.background +
+                            " applies to --alpha composite, not --alpha " + o.alpha);
+  }
   if (!o.size.empty() && parse_dims(o.size).size() != 2)
     throw InvalidArgument("--size must be WIDTHxHEIGHT in pixels, e.g. 64x48, got '" + o.size +
                           "'");
@@ -181,9 +225,11 @@ Input load_input(const std::string& input, const InputOptions& options) {
   if (!fs::exists(in.path))
     throw DataError("cannot open '" + in.path + "': No such file or directory");
   const bool folder = fs::is_directory(in.path);
-  if (!folder && (options.color != "gray" || !options.size.empty() || options.skip_bad))
-    throw InvalidArgument("--color, --size and --skip-bad apply to image folders, and '" + in.path +
-                          "' is a file");
+  if (!folder && (options.color != "gray" || !options.size.empty() || options.skip_bad ||
+                  !options.alpha.empty() || !options.background.empty()))
+    throw InvalidArgument(
+        "--color, --size, --skip-bad, --alpha and --background apply to image folders, and '" +
+        in.path + "' is a file");
   if (folder && !options.shape.empty())
     throw InvalidArgument("--shape applies to NPY, CSV and IDX files; the images in '" + in.path +
                           "' have their own shape");

@@ -16,6 +16,8 @@ struct InputOptions {
   std::string color = "gray";  ///< image folders: "gray" or "rgb"
   std::string size;            ///< image folders: "WxH" resizes every image; empty keeps sizes
   bool skip_bad = false;       ///< image folders: skip unreadable files
+  std::string alpha;           ///< image folders: composite (when empty), mask or ignore
+  std::string background;      ///< image folders, alpha composite: the colour (black when empty)
   std::string shape;  ///< "HxW" or "HxWxC": the image shape of a row; empty = from the file
   Index limit = 0;    ///< keep at most this many samples (0 = all)
 };
@@ -37,6 +39,12 @@ struct Input {
   std::string kind;                  ///< "mnist", "fashion-mnist", "images", "npy", "csv" or "idx"
   std::vector<std::string> files;    ///< image folders: the file of each sample
   std::vector<std::string> skipped;  ///< image folders: files skipped as unreadable
+  /// Image folders with --alpha mask: rows × cols, 0 where a pixel is transparent (missing);
+  /// empty when nothing is.
+  std::vector<std::uint8_t> observed;
+  Index transparent = 0;         ///< --alpha mask: entries of transparent pixels
+  std::string alpha = "ignore";  ///< what was done with transparency (files: ignore)
+  std::string background;        ///< composite: the background colour as given
 
   /// X (rows × cols, row-major) in T, 8-bit pixels scaled to [0, 1].
   template <typename T>

@@ -1,5 +1,6 @@
 #include "missing.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "io/npy.hpp"
@@ -23,8 +24,12 @@ Missing missing_entries(const std::string& mask_path, const std::string& missing
   if (!missing.empty() && missing != "nan")
     throw InvalidArgument("--missing must be 'nan', got '" + missing + "'");
   Missing m;
-  if (mask_path.empty() && missing.empty()) return m;
+  if (mask_path.empty() && missing.empty() && in.observed.empty()) return m;
   m.observed.assign(static_cast<std::size_t>(in.rows * in.cols), 1);
+  if (!in.observed.empty())  // --alpha mask: transparent pixels
+    std::copy(in.observed.begin(),
+              in.observed.begin() + static_cast<std::ptrdiff_t>(m.observed.size()),
+              m.observed.begin());
   if (!mask_path.empty()) {
     const io::Array a = io::read_npy(mask_path);
     Index trailing = 1;
@@ -37,7 +42,8 @@ Missing missing_entries(const std::string& mask_path, const std::string& missing
                       std::to_string(in.cols) +
                       "; the mask must have the input's shape (nonzero = observed)");
     const std::vector<double> values = io::to_vector<double>(a);
-    for (std::size_t p = 0; p < m.observed.size(); ++p) m.observed[p] = values[p] != 0;
+    for (std::size_t p = 0; p < m.observed.size(); ++p)
+      m.observed[p] = m.observed[p] != 0 && values[p] != 0;
   }
   if (missing == "nan")
     for (std::size_t p = 0; p < m.observed.size(); ++p)

@@ -65,6 +65,8 @@ Model load_model(const std::string& dir) {
     m.dtype = j.at("dtype").get<std::string>();
     m.scaled_from_uint8 = j.at("scaled_from_uint8").get<bool>();
     m.h_path = (fs::path(dir) / j.at("components").get<std::string>()).string();
+    m.alpha = j.value("alpha", std::string("ignore"));
+    m.background = j.value("background", std::string());
     if (m.dtype != "float32" && m.dtype != "float64")
       throw DataError(file.string() + " is malformed: dtype '" + m.dtype +
                       "' is neither float32 nor float64");

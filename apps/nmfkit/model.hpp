@@ -14,7 +14,9 @@ struct Model {
   Index n_features = 0;
   std::string dtype;  ///< "float32" or "float64"
   bool scaled_from_uint8 = false;
-  std::string h_path;  ///< the model's H.npy
+  std::string h_path;            ///< the model's H.npy
+  std::string alpha = "ignore";  ///< image folders: what the fit did with transparent pixels
+  std::string background;        ///< with alpha composite
 };
 
 /// [height, width] or [height, width, channels].

@@ -2,6 +2,8 @@
 // The pictures of a run and its report, drawn from X, W, H and summary.json's fields:
 // components.png, reconstructions.png, top-examples.png, loss.svg and report.html. Used by
 // `nmfkit fit` and `nmfkit render`.
+#include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -43,6 +45,15 @@ bool write_rank_components(OutputDir& out, const std::vector<viz::ComponentRow>&
                            const viz::ImageShape& image, const viz::ComponentsStyle& style,
                            bool quiet, bool warm_start, viz::Report& report,
                            std::vector<std::string>& written, bool keep_existing = false);
+
+/// X as the pictures draw it: the entries `observed` marks missing (0) are NaN, drawn as a
+/// checkerboard; `observed` empty leaves X as it is.
+template <typename T>
+void mark_missing(std::vector<T>& x, const std::vector<std::uint8_t>& observed) {
+  if (observed.size() != x.size()) return;
+  for (std::size_t p = 0; p < x.size(); ++p)
+    if (observed[p] == 0) x[p] = std::numeric_limits<T>::quiet_NaN();
+}
 
 /// Total activation of each component: sum_i W_ij times the sum of H_j, the intensity component
 /// j carries in the reconstruction W·H (unchanged by rescaling W_j and H_j inversely).

@@ -45,6 +45,10 @@ Saved load_saved(const std::string& dir) {
     s.input_options.color = o.at("color").get<std::string>();
     s.input_options.size = o.at("size").get<std::string>();
     s.input_options.skip_bad = o.at("skip_bad").get<bool>();
+    // Fits from before --alpha read images as ignore does.
+    const bool images = s.summary.value("input_kind", std::string()) == "images";
+    s.input_options.alpha = o.value("alpha", std::string(images ? "ignore" : ""));
+    s.input_options.background = o.value("background", std::string());
     s.input_options.shape = o.at("shape").get<std::string>();
     s.input_options.limit = o.at("limit").get<Index>();
     const auto shape = s.summary.at("image_shape").get<std::vector<Index>>();
@@ -76,7 +80,8 @@ int run_typed(const RenderArgs& args, Saved saved) {
                     std::to_string(in.cols) + " but the saved W is " + std::to_string(w.rows) +
                     " x " + std::to_string(w.cols) + " and H " + std::to_string(h.rows) + " x " +
                     std::to_string(h.cols));
-  const std::vector<T> x = in.matrix<T>();
+  std::vector<T> x = in.matrix<T>();
+  mark_missing(x, in.observed);  // --alpha mask: transparent pixels as a checkerboard
   saved.summary["cmap"] = cmap;
   saved.summary["labels"] = style.labels;
   const std::vector<std::string> files =

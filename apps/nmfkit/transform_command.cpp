@@ -34,6 +34,10 @@ int run_typed(const TransformArgs& args, const Model& model) {
     input_options.color = model.image.channels == 3 ? "rgb" : "gray";
     input_options.size =
         std::to_string(model.image.width) + "x" + std::to_string(model.image.height);
+    // Transparency as the fit treated it; a masked fit's new images go onto black (zero): the
+    // transform has no missing entries.
+    input_options.alpha = model.alpha == "mask" ? "composite" : model.alpha;
+    if (model.alpha == "composite") input_options.background = model.background;
   }
   Input in = load_input(args.input, input_options);
   const bool image_input = in.image.height > 1;  // from a 3-D/4-D file (or square rows)

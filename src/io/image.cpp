@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <memory>
@@ -77,8 +78,8 @@ bool is_image_extension(const std::string& extension) {
 }
 
 Image8 read_image(const std::string& path, int channels) {
-  if (channels != 1 && channels != 3)
-    throw InvalidArgument("read_image: channels must be 1 or 3, got " + std::to_string(channels));
+  if (channels < 1 || channels > 4)
+    throw InvalidArgument("read_image: channels must be 1 to 4, got " + std::to_string(channels));
   detail::InputFile file(path);
   const std::uint64_t size = file.size();
   if (size == 0) fail(path, "not an image (the file is empty)");
@@ -143,6 +144,122 @@ Image8 resize_image(const Image8& image, int width, int height) {
       for (std::size_t t = 0; t < w.size(); ++t)
         sum += w[t] * mid[(static_cast<std::size_t>(first) + t) * row + i];
       dst[i] = static_cast<std::uint8_t>(std::clamp(std::lround(sum), 0L, 255L));
+    }
+  }
+  return out;
+}
+
+AlphaMode parse_alpha_mode(const std::string& name) {
+  for (AlphaMode m : {AlphaMode::kComposite, AlphaMode::kMask, AlphaMode::kIgnore})
+    if (name == alpha_mode_name(m)) return m;
+  throw InvalidArgument("unknown --alpha '" + name + "' (choose composite, mask or ignore)");
+}
+
+const char* alpha_mode_name(AlphaMode mode) {
+  switch (mode) {
+    case AlphaMode::kIgnore:
+      return "ignore";
+    case AlphaMode::kComposite:
+      return "composite";
+    case AlphaMode::kMask:
+      return "mask";
+  }
+  return "?";
+}
+
+std::array<std::uint8_t, 3> parse_color(const std::string& text) {
+  const auto bad = [&text]() {
+    return InvalidArgument("--background '" + text +
+                           "' is not a colour (write black, white, gray, #rrggbb, #rgb or R,G,B)");
+  };
+  if (text == "black") return {0, 0, 0};
+  if (text == "white") return {255, 255, 255};
+  if (text == "gray" || text == "grey") return {128, 128, 128};
+  auto hex = [&](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    throw bad();
+  };
+  if (!text.empty() && text[0] == '#' && (text.size() == 7 || text.size() == 4)) {
+    std::array<std::uint8_t, 3> c{};
+    for (int i = 0; i < 3; ++i)
+      c[static_cast<std::size_t>(i)] =
+          text.size() == 7
+              ? static_cast<std::uint8_t>(hex(text[1 + 2 * i]) * 16 + hex(text[2 + 2 * i]))
+              : static_cast<std::uint8_t>(hex(text[1 + i]) * 17);
+    return c;
+  }
+  std::array<std::uint8_t, 3> c{};
+  std::size_t from = 0;
+  for (int i = 0; i < 3; ++i) {
+    const std::size_t comma = text.find(',', from);
+    if ((i < 2) == (comma == std::string::npos)) throw bad();
+    const std::string part =
+        text.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+    int v = -1;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || v < 0 || v > 255)
+      throw bad();
+    c[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v);
+    from = comma + 1;
+  }
+  return c;
+}
+
+std::uint8_t gray_of(const std::array<std::uint8_t, 3>& rgb) {
+  return static_cast<std::uint8_t>((rgb[0] * 77 + rgb[1] * 150 + rgb[2] * 29) >> 8);
+}
+
+Image8 resolve_alpha(const Image8& image, AlphaMode mode,
+                     const std::array<std::uint8_t, 3>& background, int width, int height,
+                     std::vector<std::uint8_t>* observed) {
+  const int cc = image.channels - 1;  // colour channels
+  if (cc != 1 && cc != 3)
+    throw InvalidArgument("resolve_alpha: the image needs 2 or 4 channels, got " +
+                          std::to_string(image.channels));
+  std::array<std::uint8_t, 3> bg = background;
+  if (cc == 1) bg = {gray_of(background), 0, 0};
+  Image8 in = image;
+  const bool resize = width > 0 && height > 0 && (width != image.width || height != image.height);
+  if (resize) {  // premultiply, resize, divide: hidden colours stay out of visible pixels
+    for (std::size_t p = 0; p < in.pixels.size(); p += static_cast<std::size_t>(in.channels)) {
+      const int a = in.pixels[p + static_cast<std::size_t>(cc)];
+      for (int c = 0; c < cc; ++c)
+        in.pixels[p + static_cast<std::size_t>(c)] =
+            static_cast<std::uint8_t>((in.pixels[p + static_cast<std::size_t>(c)] * a + 127) / 255);
+    }
+    in = resize_image(in, width, height);
+    for (std::size_t p = 0; p < in.pixels.size(); p += static_cast<std::size_t>(in.channels)) {
+      const int a = in.pixels[p + static_cast<std::size_t>(cc)];
+      for (int c = 0; c < cc; ++c) {
+        std::uint8_t& v = in.pixels[p + static_cast<std::size_t>(c)];
+        v = a == 0 ? 0 : static_cast<std::uint8_t>(std::min(255, (v * 255 + a / 2) / a));
+      }
+    }
+  }
+  Image8 out;
+  out.width = in.width;
+  out.height = in.height;
+  out.channels = cc;
+  const std::size_t pixels =
+      static_cast<std::size_t>(in.width) * static_cast<std::size_t>(in.height);
+  out.pixels.resize(pixels * static_cast<std::size_t>(cc));
+  if (observed != nullptr) observed->assign(out.pixels.size(), 1);
+  for (std::size_t q = 0; q < pixels; ++q) {
+    const std::uint8_t* src = in.pixels.data() + q * static_cast<std::size_t>(in.channels);
+    std::uint8_t* dst = out.pixels.data() + q * static_cast<std::size_t>(cc);
+    const int a = src[cc];
+    for (int c = 0; c < cc; ++c) {
+      if (mode == AlphaMode::kComposite)
+        dst[c] = static_cast<std::uint8_t>(
+            (src[c] * a + bg[static_cast<std::size_t>(c)] * (255 - a) + 127) / 255);
+      else if (mode == AlphaMode::kMask)
+        dst[c] = a == 0 ? 0 : src[c];
+      else
+        dst[c] = src[c];
+      if (observed != nullptr && mode == AlphaMode::kMask && a == 0)
+        (*observed)[q * static_cast<std::size_t>(cc) + static_cast<std::size_t>(c)] = 0;
     }
   }
   return out;

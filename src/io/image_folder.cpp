@@ -50,13 +50,18 @@ ImageFolder read_image_folder(const std::string& dir, const ImageFolderOptions& 
   for (const std::string& file : files) {
     if (options.limit > 0 && static_cast<std::int64_t>(out.files.size()) >= options.limit) break;
     Image8 image;
+    const bool alpha = options.alpha != AlphaMode::kIgnore;
     try {
-      image = read_image(file, options.channels);
+      image = read_image(file, options.channels + (alpha ? 1 : 0));
     } catch (const DataError&) {
       if (!options.skip_bad) throw;
       out.skipped.push_back(file);
       continue;
     }
+    std::vector<std::uint8_t> observed;
+    if (alpha)
+      image = resolve_alpha(image, options.alpha, options.background, options.width, options.height,
+                            options.alpha == AlphaMode::kMask ? &observed : nullptr);
     if (options.width > 0) {
       image = resize_image(image, options.width, options.height);
     } else if (first_file.empty()) {
@@ -75,6 +80,7 @@ ImageFolder read_image_folder(const std::string& dir, const ImageFolderOptions& 
       if (options.channels == 3) out.images.shape.push_back(3);
     }
     out.images.bytes.insert(out.images.bytes.end(), image.pixels.begin(), image.pixels.end());
+    out.observed.insert(out.observed.end(), observed.begin(), observed.end());
     out.files.push_back(file);
   }
   if (out.files.empty())
@@ -83,6 +89,8 @@ ImageFolder read_image_folder(const std::string& dir, const ImageFolderOptions& 
   out.images.dtype = DType::kUint8;
   out.images.shape[0] = static_cast<std::int64_t>(out.files.size());
   out.images.bytes.shrink_to_fit();
+  if (std::find(out.observed.begin(), out.observed.end(), 0) == out.observed.end())
+    out.observed.clear();  // nothing transparent: no mask
   return out;
 }
 

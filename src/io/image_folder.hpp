@@ -1,10 +1,12 @@
 #pragma once
 /// A folder of images read as one array of samples (n × height × width [× 3], 8-bit).
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "io/array.hpp"
+#include "io/image.hpp"
 
 namespace nmfkit::io {
 
@@ -12,6 +14,8 @@ struct ImageFolderOptions {
   int channels = 1;  ///< 1: convert to gray; 3: keep RGB
   int width = 0;     ///< resize every image to width × height; 0 = keep (all must agree)
   int height = 0;
+  AlphaMode alpha = AlphaMode::kIgnore;             ///< what becomes of transparent pixels
+  std::array<std::uint8_t, 3> background{0, 0, 0};  ///< composite: the colour behind the images
   bool skip_bad = false;   ///< skip unreadable or corrupt files instead of failing
   std::int64_t limit = 0;  ///< read at most this many images (0 = all)
 };
@@ -20,6 +24,9 @@ struct ImageFolder {
   Array images;                      ///< uint8, shape {n, height, width} or {n, height, width, 3}
   std::vector<std::string> files;    ///< the file of each sample, in order
   std::vector<std::string> skipped;  ///< files skipped as unreadable (only with skip_bad)
+  /// alpha mask: one byte per value of `images` (its layout), 0 where the pixel's alpha is 0;
+  /// empty otherwise.
+  std::vector<std::uint8_t> observed;
 };
 
 /// The image files under `dir` (PNG, JPEG, BMP, PGM/PPM by extension, any case), searched

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "nmfkit/errors.hpp"
@@ -50,6 +51,8 @@ RgbImage reconstructions(const DenseView<T>& x, const DenseView<T>& w, const Den
       const T* hj = h.row(j);
       for (Index p = 0; p < h.cols; ++p) r.values[static_cast<std::size_t>(p)] += a * hj[p];
     }
+    for (std::size_t p = 0; p < r.values.size(); ++p)  // missing in the sample: drawn missing
+      if (std::isnan(tiles[c].values[p])) r.values[p] = std::numeric_limits<double>::quiet_NaN();
     r.top = tiles[c].top;
   }
   return render_sheet(tiles, cols, 2, shape, style);

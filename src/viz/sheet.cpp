@@ -66,6 +66,15 @@ void fill(RgbImage& image, Index x0, Index y0, Index w, Index h, Rgb c) {
 }
 
 // The number in white on a black box at (x0, y0), clipped to the box of w × h pixels.
+constexpr Index kCheckerCell = 4;  // output pixels per square of the missing-value pattern
+
+/// The two squares of the checkerboard that marks missing values (as image editors show
+/// transparency).
+const Rgb& checker(Index which) {
+  static const Rgb squares[2] = {Rgb{204, 204, 204}, Rgb{153, 153, 153}};
+  return squares[which];
+}
+
 void draw_label(RgbImage& image, int number, Index x0, Index y0, Index w, Index h) {
   const std::string text = std::to_string(number);
   const Index px = std::clamp<Index>(std::min(w, h) / 40, 1, 4);  // size of one font pixel
@@ -153,6 +162,7 @@ RgbImage render_sheet(std::span<const Tile> tiles, int cols, int rows, const Ima
 
   const Index pixels = shape.height * shape.width;
   std::vector<Rgb> colors(static_cast<std::size_t>(pixels));
+  std::vector<std::uint8_t> missing(static_cast<std::size_t>(pixels));
   for (std::size_t j = 0; j < tiles.size(); ++j) {
     const Tile& tile = tiles[j];
     if (tile.values.empty()) continue;
@@ -163,6 +173,9 @@ RgbImage render_sheet(std::span<const Tile> tiles, int cols, int rows, const Ima
     for (Index p = 0; p < pixels; ++p) {
       Rgb& c = colors[static_cast<std::size_t>(p)];
       const double* v = tile.values.data() + p * shape.channels;
+      bool nan = false;
+      for (Index ch = 0; ch < shape.channels; ++ch) nan = nan || std::isnan(v[ch]);
+      missing[static_cast<std::size_t>(p)] = nan ? 1 : 0;
       if (shape.channels == 1) {
         c = map_color(style.colormap, normalise(v[0], tile.top));
       } else {
@@ -176,9 +189,11 @@ RgbImage render_sheet(std::span<const Tile> tiles, int cols, int rows, const Ima
         style.gap + static_cast<Index>(j / static_cast<std::size_t>(cols)) * (l.tile_h + style.gap);
     for (Index y = 0; y < l.tile_h; ++y) {
       const Rgb* src = colors.data() + (y / l.scale) * shape.width;
+      const std::uint8_t* gone = missing.data() + (y / l.scale) * shape.width;
       std::uint8_t* dst = image.pixels.data() + ((y0 + y) * l.width + x0) * 3;
       for (Index x = 0; x < l.tile_w; ++x, dst += 3) {
-        const Rgb& c = src[x / l.scale];
+        const Rgb& c = gone[x / l.scale] != 0 ? checker((x / kCheckerCell + y / kCheckerCell) % 2)
+                                              : src[x / l.scale];
         dst[0] = c.r;
         dst[1] = c.g;
         dst[2] = c.b;

@@ -31,7 +31,8 @@ std::string sheet_problem(int cols, int rows, const ImageShape& shape,
                           const ComponentsStyle& style);
 
 /// Draws `tiles` left to right, top to bottom into a cols × rows sheet (tiles.size() <= cols·rows).
-/// A value v is drawn as v / top clamped to [0, 1] (NaN and negatives as 0): single-channel
+/// A value v is drawn as v / top clamped to [0, 1] (negatives as 0; a pixel with a NaN value, a
+/// missing entry, as a light/dark gray checkerboard of 4-pixel squares): single-channel
 /// shapes through style.colormap, three channels directly as RGB; tiles are upscaled by nearest
 /// neighbour. Throws nmfkit::InvalidArgument when a tile has the wrong number of values.
 RgbImage render_sheet(std::span<const Tile> tiles, int cols, int rows, const ImageShape& shape,

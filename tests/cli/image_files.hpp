@@ -12,14 +12,17 @@
 
 namespace nmfkit::cli_test {
 
-/// Writes 8-bit gray (channels 1) or RGB (channels 3) pixels as a PNG.
+/// Writes 8-bit gray (channels 1), gray + alpha (2), RGB (3) or RGBA (4) pixels as a PNG.
 inline void write_png_file(const std::filesystem::path& path, int width, int height, int channels,
                            const std::vector<std::uint8_t>& pixels) {
   png_image image{};
   image.version = PNG_IMAGE_VERSION;
   image.width = static_cast<png_uint_32>(width);
   image.height = static_cast<png_uint_32>(height);
-  image.format = channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
+  image.format = channels == 4   ? PNG_FORMAT_RGBA
+                 : channels == 3 ? PNG_FORMAT_RGB
+                 : channels == 2 ? PNG_FORMAT_GA
+                                 : PNG_FORMAT_GRAY;
   if (png_image_write_to_file(&image, path.c_str(), 0, pixels.data(), 0, nullptr) == 0)
     throw std::runtime_error("cannot write " + path.string() + ": " + image.message);
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stb_image_write.h>
 
+#include <array>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -45,6 +46,67 @@ void write_pnm(const std::string& path, const Image8& im) {
                 std::to_string(im.height) + "\n255\n");
   b.insert(b.end(), im.pixels.begin(), im.pixels.end());
   write_bytes(path, b);
+}
+
+TEST(Alpha, CompositeBlendsOntoTheBackgroundAndMaskMarksTransparentPixels) {
+  // Two RGBA pixels: opaque red, half-transparent green, and a transparent one holding blue.
+  const Image8 rgba{3, 1, 4, {200, 0, 0, 255, 0, 200, 0, 128, 0, 0, 250, 0}};
+  const Image8 black = resolve_alpha(rgba, AlphaMode::kComposite, {0, 0, 0}, 0, 0, nullptr);
+  EXPECT_EQ(black.channels, 3);
+  EXPECT_EQ(black.pixels, (std::vector<std::uint8_t>{200, 0, 0, 0, 100, 0, 0, 0, 0}));
+  const Image8 white = resolve_alpha(rgba, AlphaMode::kComposite, {255, 255, 255}, 0, 0, nullptr);
+  EXPECT_EQ(white.pixels, (std::vector<std::uint8_t>{200, 0, 0, 127, 227, 127, 255, 255, 255}));
+  std::vector<std::uint8_t> observed;
+  const Image8 masked = resolve_alpha(rgba, AlphaMode::kMask, {0, 0, 0}, 0, 0, &observed);
+  EXPECT_EQ(masked.pixels, (std::vector<std::uint8_t>{200, 0, 0, 0, 200, 0, 0, 0, 0}));
+  EXPECT_EQ(observed, (std::vector<std::uint8_t>{1, 1, 1, 1, 1, 1, 0, 0, 0}));
+  // Gray with alpha: the background as gray.
+  const Image8 ga{1, 1, 2, {100, 0}};
+  EXPECT_EQ(resolve_alpha(ga, AlphaMode::kComposite, {255, 255, 255}, 0, 0, nullptr).pixels,
+            (std::vector<std::uint8_t>{255}));
+}
+
+TEST(Alpha, ResizingKeepsHiddenColoursOutOfVisiblePixels) {
+  Image8 a{4, 4, 4, std::vector<std::uint8_t>(64, 0)};
+  for (int p = 0; p < 16; p += 2) {  // every other pixel opaque gray 100, the rest transparent
+    a.pixels[static_cast<std::size_t>(p) * 4] = a.pixels[static_cast<std::size_t>(p) * 4 + 1] =
+        a.pixels[static_cast<std::size_t>(p) * 4 + 2] = 100;
+    a.pixels[static_cast<std::size_t>(p) * 4 + 3] = 255;
+  }
+  Image8 b = a;
+  for (int p = 1; p < 16; p += 2) b.pixels[static_cast<std::size_t>(p) * 4] = 255;  // hidden red
+  for (AlphaMode mode : {AlphaMode::kComposite, AlphaMode::kMask}) {
+    std::vector<std::uint8_t> oa, ob;
+    const Image8 ra = resolve_alpha(a, mode, {0, 0, 0}, 2, 2, &oa);
+    const Image8 rb = resolve_alpha(b, mode, {0, 0, 0}, 2, 2, &ob);
+    EXPECT_EQ(ra.width, 2);
+    EXPECT_EQ(ra.pixels, rb.pixels) << alpha_mode_name(mode);
+    EXPECT_EQ(oa, ob);
+  }
+}
+
+TEST(Alpha, ParsesModesAndColours) {
+  EXPECT_EQ(parse_alpha_mode("mask"), AlphaMode::kMask);
+  EXPECT_THROW(parse_alpha_mode("blend"), InvalidArgument);
+  EXPECT_EQ(parse_color("white"), (std::array<std::uint8_t, 3>{255, 255, 255}));
+  EXPECT_EQ(parse_color("#ff8000"), (std::array<std::uint8_t, 3>{255, 128, 0}));
+  EXPECT_EQ(parse_color("#f80"), (std::array<std::uint8_t, 3>{255, 136, 0}));
+  EXPECT_EQ(parse_color("71,71,71"), (std::array<std::uint8_t, 3>{71, 71, 71}));
+  for (const char* bad : {"", "#12345", "#gg0000", "1,2", "1,2,3,4", "1,2,256", "-1,0,0", "red"})
+    EXPECT_THROW(parse_color(bad), InvalidArgument) << bad;
+}
+
+TEST(ReadImage, PngWithAlphaGivesTheAlphaChannel) {
+  ScratchDir dir;
+  const Image8 rgba{2, 1, 4, {10, 20, 30, 255, 40, 50, 60, 0}};
+  write_png(dir.file("a.png"), rgba);
+  const Image8 read = read_image(dir.file("a.png"), 4);
+  EXPECT_EQ(read.pixels, rgba.pixels);
+  EXPECT_EQ(read_image(dir.file("a.png"), 3).pixels,
+            (std::vector<std::uint8_t>{10, 20, 30, 40, 50, 60}));  // ignore: alpha dropped
+  const Image8 rgb = rgb_pattern(2, 1);
+  write_png(dir.file("b.png"), rgb);
+  EXPECT_EQ(read_image(dir.file("b.png"), 4).pixels[3], 255);  // no alpha: opaque
 }
 
 TEST(ReadImage, PngRgbRoundTrips) {

@@ -53,6 +53,20 @@ TEST(Sheet, LabelsDrawWhiteDigitsOnBlack) {
   EXPECT_EQ(pixel(with, 30, 30), (Rgb{128, 128, 128}));  // the rest of the tile is untouched
 }
 
+TEST(Sheet, MissingValuesAreACheckerboard) {
+  ComponentsStyle style = plain_style();
+  style.scale = 8;  // a 2 × 1 tile of 16 × 8 output pixels
+  std::vector<Tile> tiles(1);
+  tiles[0].values = {std::nan(""), 1.0};
+  tiles[0].top = 1;
+  const RgbImage im = render_sheet(tiles, 1, 1, {1, 2, 1}, style);
+  // The missing pixel: 4-pixel squares of light and dark gray; the other drawn as usual.
+  EXPECT_EQ(pixel(im, 1, 1), (Rgb{204, 204, 204}));
+  EXPECT_EQ(pixel(im, 5, 1), (Rgb{153, 153, 153}));
+  EXPECT_EQ(pixel(im, 5, 5), (Rgb{204, 204, 204}));
+  EXPECT_EQ(pixel(im, 12, 4), (Rgb{255, 255, 255}));
+}
+
 TEST(Sheet, BlankCellsKeepTheBackgroundAndSizesAreChecked) {
   const ComponentsStyle style = plain_style();
   std::vector<Tile> tiles(2);
