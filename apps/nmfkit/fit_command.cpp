@@ -99,7 +99,7 @@ nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, co
                         {"shape", args.input_options.shape},
                         {"limit", args.limit}};
   if (!in.files.empty()) j["skipped_files"] = in.skipped;
-  if (in.kind == "images") {  // what became of transparent pixels
+  if (in.kind == "images" || in.alpha != "ignore") {  // what became of transparent pixels
     j["alpha"] = in.alpha;
     if (in.alpha == "composite") j["background"] = in.background;
     if (in.alpha == "mask") j["transparent_entries"] = in.transparent;

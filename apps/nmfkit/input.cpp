@@ -113,6 +113,69 @@ viz::ImageShape apply_shape(const std::string& text, const io::Array& a, Index c
   return shape;
 }
 
+/// --alpha mask: counts the transparent entries, then takes a pixel transparent in every image
+/// (an icon's corner), or an image transparent everywhere, as observed black (its value is 0):
+/// there is nothing to fit there, and 0 is what the components give it anyway, instead of a column
+/// or row of the factors left undetermined.
+void settle_transparency(Input& in) {
+  in.transparent = std::count(in.observed.begin(), in.observed.end(), std::uint8_t{0});
+  if (in.observed.empty()) return;
+  const std::size_t n = static_cast<std::size_t>(in.rows), m = in.observed.size() / n;
+  std::vector<std::uint8_t> col_seen(m, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint8_t* row = in.observed.data() + i * m;
+    bool row_seen = false;
+    for (std::size_t j = 0; j < m; ++j) {
+      col_seen[j] |= row[j];
+      row_seen = row_seen || row[j] != 0;
+    }
+    if (!row_seen) std::fill(row, row + m, std::uint8_t{1});
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < m; ++j)
+      if (col_seen[j] == 0) in.observed[i * m + j] = 1;
+  if (std::find(in.observed.begin(), in.observed.end(), 0) == in.observed.end())
+    in.observed.clear();
+}
+
+/// An NPY of n × h × w × 4 (RGBA) or × 2 (gray and alpha) uint8 images with --alpha: the colour
+/// channels with the alpha resolved as for image folders.
+io::Array resolve_npy_alpha(io::Array a, const InputOptions& o, Input& in) {
+  const auto& s = a.shape;
+  if (s.size() != 4 || (s[3] != 2 && s[3] != 4))
+    throw InvalidArgument(
+        "--alpha applies to image folders and to NPY files of n x h x w x 4 "
+        "(RGBA) or x 2 (gray and alpha) images; '" +
+        in.path + "' is " + std::to_string(s.size()) + "-D" +
+        (s.size() == 4 ? " with " + std::to_string(s[3]) + " channels" : ""));
+  if (a.dtype != io::DType::kUint8)
+    throw InvalidArgument("--alpha reads the alpha channel of uint8 images (0 to 255); '" +
+                          in.path + "' holds another dtype");
+  const io::AlphaMode mode = io::parse_alpha_mode(o.alpha);
+  const auto background = io::parse_color(o.background.empty() ? "black" : o.background);
+  in.alpha = io::alpha_mode_name(mode);
+  in.background = o.background.empty() ? "black" : o.background;
+  const int h = static_cast<int>(s[1]), w = static_cast<int>(s[2]), c = static_cast<int>(s[3]);
+  const std::size_t per = static_cast<std::size_t>(h) * static_cast<std::size_t>(w);
+  io::Array out;
+  out.dtype = io::DType::kUint8;
+  out.shape = {s[0], s[1], s[2]};
+  if (c == 4) out.shape.push_back(3);
+  for (std::int64_t i = 0; i < s[0]; ++i) {
+    io::Image8 image{w, h, c, {}};
+    const std::uint8_t* src = a.bytes.data() + static_cast<std::size_t>(i) * per * std::size_t(c);
+    image.pixels.assign(src, src + per * std::size_t(c));
+    std::vector<std::uint8_t> seen;
+    const io::Image8 colour = io::resolve_alpha(image, mode, background, 0, 0,
+                                                mode == io::AlphaMode::kMask ? &seen : nullptr);
+    out.bytes.insert(out.bytes.end(), colour.pixels.begin(), colour.pixels.end());
+    in.observed.insert(in.observed.end(), seen.begin(), seen.end());
+  }
+  if (std::find(in.observed.begin(), in.observed.end(), 0) == in.observed.end())
+    in.observed.clear();
+  return out;
+}
+
 io::Array read_folder(const std::string& dir, const InputOptions& o, Input& in) {
   io::ImageFolderOptions fo;
   fo.channels = o.color == "rgb" ? 3 : 1;
@@ -131,28 +194,6 @@ io::Array read_folder(const std::string& dir, const InputOptions& o, Input& in) 
   in.files = std::move(folder.files);
   in.skipped = std::move(folder.skipped);
   in.observed = std::move(folder.observed);
-  in.transparent = std::count(in.observed.begin(), in.observed.end(), std::uint8_t{0});
-  if (!in.observed.empty()) {
-    // A pixel transparent in every image (an icon's corner), or an image transparent everywhere,
-    // has nothing to fit: it is taken as observed black (its value is 0), which is what the
-    // components give it anyway, instead of leaving a column or row of the factors undetermined.
-    const std::size_t n = in.files.size(), m = in.observed.size() / std::max<std::size_t>(n, 1);
-    std::vector<std::uint8_t> col_seen(m, 0);
-    for (std::size_t i = 0; i < n; ++i) {
-      std::uint8_t* row = in.observed.data() + i * m;
-      bool row_seen = false;
-      for (std::size_t j = 0; j < m; ++j) {
-        col_seen[j] |= row[j];
-        row_seen = row_seen || row[j] != 0;
-      }
-      if (!row_seen) std::fill(row, row + m, std::uint8_t{1});
-    }
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < m; ++j)
-        if (col_seen[j] == 0) in.observed[i * m + j] = 1;
-    if (std::find(in.observed.begin(), in.observed.end(), 0) == in.observed.end())
-      in.observed.clear();
-  }
   return std::move(folder.images);
 }
 
@@ -225,11 +266,18 @@ Input load_input(const std::string& input, const InputOptions& options) {
   if (!fs::exists(in.path))
     throw DataError("cannot open '" + in.path + "': No such file or directory");
   const bool folder = fs::is_directory(in.path);
-  if (!folder && (options.color != "gray" || !options.size.empty() || options.skip_bad ||
-                  !options.alpha.empty() || !options.background.empty()))
+  if (!folder && (options.color != "gray" || !options.size.empty() || options.skip_bad))
+    throw InvalidArgument("--color, --size and --skip-bad apply to image folders, and '" + in.path +
+                          "' is a file");
+  if (!folder && !is_npy(in.path) && (!options.alpha.empty() || !options.background.empty()))
     throw InvalidArgument(
-        "--color, --size, --skip-bad, --alpha and --background apply to image folders, and '" +
-        in.path + "' is a file");
+        "--alpha and --background apply to image folders and to NPY files of "
+        "images with an alpha channel, and '" +
+        in.path + "' is neither");
+  if (!options.background.empty() && options.alpha.empty() && !folder)
+    throw InvalidArgument(
+        "--background needs --alpha composite for an NPY file (its last channel "
+        "is alpha only when --alpha says so)");
   if (folder && !options.shape.empty())
     throw InvalidArgument("--shape applies to NPY, CSV and IDX files; the images in '" + in.path +
                           "' have their own shape");
@@ -241,6 +289,7 @@ Input load_input(const std::string& input, const InputOptions& options) {
   } else if (is_npy(in.path)) {
     if (in.kind != "mnist" && in.kind != "fashion-mnist") in.kind = "npy";
     a = io::read_npy(in.path);
+    if (!options.alpha.empty()) a = resolve_npy_alpha(std::move(a), options, in);
   } else if (is_csv(in.path)) {
     in.kind = "csv";
     a = io::read_csv(in.path).values;
@@ -269,6 +318,10 @@ Input load_input(const std::string& input, const InputOptions& options) {
   }
   in.rows = a.shape[0];
   in.cols = cols;
+  if (!in.observed.empty()) {
+    in.observed.resize(static_cast<std::size_t>(in.rows * in.cols));
+    settle_transparency(in);
+  }
   in.array = std::move(a);
   return in;
 }

@@ -3,6 +3,7 @@
 // of W or H; with ignore they are data. Bad values: one line, exit 2, no output.
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/cli_test_util.hpp"
@@ -104,6 +105,56 @@ TEST_F(AlphaTest, MaskAndCompositeDiffer) {
   // render draws the masked fit again, transparent pixels as missing.
   const RunResult r = run_cli({"render", (dir_ / "m").string(), "-q"});
   EXPECT_EQ(r.code, 0) << r;
+}
+
+TEST_F(AlphaTest, NpyImagesWithAnAlphaChannel) {
+  // The icons as an n x h x w x 4 uint8 NPY: its last channel is alpha when --alpha says so.
+  auto npy = [&](std::uint32_t hidden_seed, const std::string& name) {
+    const fs::path folder = icons("npy" + name, hidden_seed);
+    std::vector<std::uint8_t> all;
+    for (int n = 0; n < kImages; ++n) {
+      const fs::path png = folder / ("icon" + std::to_string(100 + n) + ".png");
+      png_image image{};
+      image.version = PNG_IMAGE_VERSION;
+      EXPECT_NE(png_image_begin_read_from_file(&image, png.c_str()), 0);
+      image.format = PNG_FORMAT_RGBA;
+      std::vector<std::uint8_t> px(PNG_IMAGE_SIZE(image));
+      EXPECT_NE(png_image_finish_read(&image, nullptr, px.data(), 0, nullptr), 0);
+      all.insert(all.end(), px.begin(), px.end());
+    }
+    const fs::path path = dir_ / (name + ".npy");
+    const std::int64_t shape[] = {kImages, kSide, kSide, 4};
+    io::write_npy(path.string(), all.data(), shape);
+    return path;
+  };
+  const fs::path a = npy(1, "a"), b = npy(2, "b");
+  for (const std::string mode : {"composite", "mask"}) {
+    for (const auto& [path, tag] : {std::pair{a, "a"}, std::pair{b, "b"}}) {
+      const RunResult r = run_cli({"fit", path.string(), "-k", "3", "-o",
+                                   (dir_ / (mode + tag)).string(), "-q", "--alpha", mode});
+      ASSERT_EQ(r.code, 0) << r;
+    }
+    EXPECT_EQ(read_file(dir_ / (mode + "a") / "H.npy"), read_file(dir_ / (mode + "b") / "H.npy"))
+        << mode;
+    const nlohmann::json s = read_summary(dir_ / (mode + "a"));
+    EXPECT_EQ(s["alpha"], mode);
+    EXPECT_EQ(s["image_shape"], (std::vector<int>{kSide, kSide, 3}));
+  }
+  // Without --alpha the file is read as before: four values per pixel, colours and all.
+  ASSERT_EQ(run_cli({"fit", a.string(), "-k", "3", "-o", (dir_ / "plain").string(), "-q"}).code, 0);
+  EXPECT_EQ(read_summary(dir_ / "plain")["shape"][1], kSide * kSide * 4);
+  // Refused: a float NPY, an NPY without an alpha channel, --background without --alpha.
+  std::vector<float> f(static_cast<std::size_t>(2 * 4 * 4 * 4), 0.5f);
+  const fs::path floats = dir_ / "f.npy";
+  write_npy_f32(floats, f, {2, 4, 4, 4});
+  expect_error(run_cli({"fit", floats.string(), "-k", "1", "-o", out_.string(), "--alpha", "mask"}),
+               kUsage, {"uint8"});
+  expect_error(run_cli({"fit", idx_.string(), "-k", "1", "-o", out_.string(), "--alpha", "mask"}),
+               kUsage, {"--alpha"});
+  expect_error(
+      run_cli({"fit", a.string(), "-k", "1", "-o", out_.string(), "--background", "white"}), kUsage,
+      {"--background", "--alpha composite"});
+  expect_no_output(out_);
 }
 
 TEST_F(AlphaTest, BadAlphaOrBackground) {
