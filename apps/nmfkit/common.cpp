@@ -22,6 +22,10 @@ std::string number(double v) {
   return std::string(buf, res.ptr);
 }
 
+std::string json_text(const nlohmann::ordered_json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 std::string command_line(const std::vector<std::string>& words) {
   std::string line;
   for (const std::string& word : words) {

@@ -2,6 +2,7 @@
 // Small pieces the commands share: number formatting, text files, reading factor files.
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,10 @@ extern const CLI::Validator kCount;
 
 /// s in single quotes for a POSIX shell.
 std::string shell_quote(const std::string& s);
+/// JSON text of `j` (indent < 0: one line). Strings that are not valid UTF-8 (a file name in
+/// another encoding) are written with U+FFFD in place of each bad byte instead of failing after
+/// the work is done.
+std::string json_text(const nlohmann::ordered_json& j, int indent = 2);
 /// A number as the shortest text that reads back to the same double.
 std::string number(double v);
 /// The words as one shell command line, quoting those that need it.

@@ -202,14 +202,14 @@ int run_typed(const FitArgs& args, FitOptions options) {
                          r.H.view(), in.image, style, args.quiet, extras.rank_rows))
     files.push_back(std::move(f));
   summary["files"] = files;
-  write_text(out.stage("summary.json"), summary.dump(2) + "\n");
+  write_text(out.stage("summary.json"), json_text(summary) + "\n");
   nlohmann::ordered_json model =
       model_json(options, in.image, in.cols, args.dtype, in.scaled_from_uint8);
   if (in.kind == "images") {  // transform reads new images the same way
     model["alpha"] = in.alpha;
     model["background"] = in.background;
   }
-  write_text(out.stage("model.json"), model.dump(2) + "\n");
+  write_text(out.stage("model.json"), json_text(model) + "\n");
   out.commit();
 
   const bool drawn = std::find(files.begin(), files.end(), "components.png") != files.end();

@@ -35,7 +35,7 @@ std::vector<std::uint8_t> read_bytes(const std::string& path) {
 std::string text(const Json& v) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number_float()) return fixed(v.get<double>(), 6);
-  return v.dump();
+  return json_text(v, -1);
 }
 
 std::string value_or(const Json& j, const char* key, const std::string& fallback) {

@@ -82,7 +82,7 @@ bool ProgressReporter::report(const Progress& p) {
                     {"loss", t.loss - previous.loss},
                     {"fused", t.fused - previous.fused}};
     if (p.iteration == 1) j["profile"]["init"] = t.init;
-    const std::string line = j.dump() + "\n";
+    const std::string line = json_text(j, -1) + "\n";
     std::fwrite(line.data(), 1, line.size(), log_);
     std::fflush(log_);
   }

@@ -124,14 +124,14 @@ int run_typed(const RankArgs& args, RankOptions options) {
   for (auto it = j.begin(); it != j.end(); ++it)
     if (it.key() != "points" && it.key() != "command_line")
       report.parameters.emplace_back(
-          it.key(), it->is_string() ? it->template get<std::string>() : it->dump());
+          it.key(), it->is_string() ? it->template get<std::string>() : json_text(*it, -1));
   if (auto figure = rank_choice_figure(j)) report.figures.push_back(std::move(*figure));
   write_rank_components(out, component_rows(r), in.image, style, args.quiet, options.warm_start,
                         report, files);
   write_text(out.stage("report.html"), viz::report_html(report));
   files.push_back("report.html");
   j["files"] = files;
-  write_text(out.stage("rank.json"), j.dump(2) + "\n");
+  write_text(out.stage("rank.json"), json_text(j) + "\n");
   out.commit();
 
   std::cout << "chosen k = " << r.chosen_k << " (" << r.criterion

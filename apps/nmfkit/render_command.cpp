@@ -87,7 +87,7 @@ int run_typed(const RenderArgs& args, Saved saved) {
   const std::vector<std::string> files =
       write_pictures<T>(out, saved.summary, DenseView<T>(x.data(), in.rows, in.cols), w.view(),
                         h.view(), saved.image, style, args.quiet, {}, true);
-  write_text(out.stage("summary.json"), saved.summary.dump(2) + "\n");
+  write_text(out.stage("summary.json"), json_text(saved.summary) + "\n");
   out.commit();
   std::cout << "drew";
   for (std::size_t i = 0; i < files.size(); ++i)

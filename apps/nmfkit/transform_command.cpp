@@ -84,7 +84,7 @@ int run_typed(const TransformArgs& args, const Model& model) {
   j["error"] = r.error;
   j["relative_error"] = r.relative_error;
   j["loss_history"] = r.loss_history;
-  write_text(out.stage("summary.json"), j.dump(2) + "\n");
+  write_text(out.stage("summary.json"), json_text(j) + "\n");
   out.commit();
   std::cout << "transformed " << in.rows << " samples in " << fixed(r.seconds, 2) << " s; "
             << (options.beta == 2

@@ -75,7 +75,10 @@ ImageFolder read_image_folder(const std::string& dir, const ImageFolderOptions& 
     }
     if (sample_bytes == 0) {
       sample_bytes = image.pixels.size();
-      out.images.bytes.reserve(sample_bytes * files.size());
+      const std::size_t expected =
+          options.limit > 0 ? std::min(files.size(), static_cast<std::size_t>(options.limit))
+                            : files.size();
+      out.images.bytes.reserve(sample_bytes * expected);
       out.images.shape = {0, image.height, image.width};
       if (options.channels == 3) out.images.shape.push_back(3);
     }

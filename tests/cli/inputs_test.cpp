@@ -1,5 +1,6 @@
 // `nmfkit fit` on image folders, NPY images and CSV files, with --color, --size, --skip-bad and
 // --shape; every bad input gives one error line, a non-zero exit and no output.
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,25 @@ TEST_F(InputsTest, FolderOfPngsGivesTheSameFactorsAsTheIdxFile) {
   EXPECT_EQ(s["input_kind"], "images");
   EXPECT_EQ(s["image_shape"], nlohmann::json({8, 8}));
   EXPECT_EQ(s["scaled_from_uint8"], true);
+}
+
+// A folder (and a skipped file) named in another encoding than UTF-8: the run is not lost when
+// summary.json is written; the bad bytes become U+FFFD there.
+TEST_F(InputsTest, NamesThatAreNotUtf8AreWrittenWithReplacementCharacters) {
+  write_tiny_pngs();
+  const fs::path latin1 = dir_ / "caf\xe9";  // "café" in Latin-1
+  fs::rename(images_dir_, latin1);
+  std::ofstream(latin1 / "bad\xff.png") << "not a png";
+  const RunResult r = run_cli({"fit", latin1.string(), "-k", "3", "-o", out_.string(), "-q",
+                               "--skip-bad", "--max-iter", "5"});
+  ASSERT_EQ(r.code, 0) << r;
+  const std::string text = read_file(out_ / "summary.json");
+  const nlohmann::json s = nlohmann::json::parse(text);  // valid UTF-8 JSON
+  EXPECT_NE(s["input"].get<std::string>().find("caf\xef\xbf\xbd"), std::string::npos);
+  ASSERT_EQ(s["skipped_files"].size(), 1u);
+  EXPECT_NE(s["skipped_files"][0].get<std::string>().find("bad\xef\xbf\xbd.png"),
+            std::string::npos);
+  EXPECT_TRUE(fs::exists(out_ / "report.html"));
 }
 
 TEST_F(InputsTest, SizeResizesAndColorRgbKeepsChannels) {
