@@ -13,11 +13,15 @@ std::size_t dtype_size(DType dtype) {
     case DType::kInt8:
       return 1;
     case DType::kInt16:
+    case DType::kUint16:
       return 2;
     case DType::kInt32:
+    case DType::kUint32:
     case DType::kFloat32:
       return 4;
     case DType::kFloat64:
+    case DType::kInt64:
+    case DType::kUint64:
       return 8;
   }
   return 0;
@@ -37,6 +41,14 @@ std::string_view dtype_name(DType dtype) {
       return "float32";
     case DType::kFloat64:
       return "float64";
+    case DType::kUint16:
+      return "uint16";
+    case DType::kUint32:
+      return "uint32";
+    case DType::kInt64:
+      return "int64";
+    case DType::kUint64:
+      return "uint64";
   }
   return "unknown";
 }
@@ -90,6 +102,18 @@ std::vector<T> to_vector(const Array& a, double scale) {
       break;
     case DType::kFloat64:
       convert<double>(src, n, scale, out.data());
+      break;
+    case DType::kUint16:
+      convert<std::uint16_t>(src, n, scale, out.data());
+      break;
+    case DType::kUint32:
+      convert<std::uint32_t>(src, n, scale, out.data());
+      break;
+    case DType::kInt64:  // values beyond 2^53 are rounded to the nearest double
+      convert<std::int64_t>(src, n, scale, out.data());
+      break;
+    case DType::kUint64:
+      convert<std::uint64_t>(src, n, scale, out.data());
       break;
   }
   return out;

@@ -8,12 +8,24 @@
 namespace nmfkit::io {
 
 /// Element types the readers understand.
-enum class DType { kUint8, kInt8, kInt16, kInt32, kFloat32, kFloat64 };
+enum class DType {
+  kUint8,
+  kInt8,
+  kInt16,
+  kInt32,
+  kFloat32,
+  kFloat64,
+  kUint16,
+  kUint32,
+  kInt64,
+  kUint64
+};
 
-/// Bytes per element (1, 1, 2, 4, 4, 8).
+/// Bytes per element (1, 1, 2, 4, 4, 8, 2, 4, 8, 8).
 std::size_t dtype_size(DType dtype);
 
-/// numpy's name of the type: "uint8", "int8", "int16", "int32", "float32", "float64".
+/// numpy's name of the type: "uint8", "int8", "int16", "int32", "float32", "float64", "uint16",
+/// "uint32", "int64", "uint64".
 std::string_view dtype_name(DType dtype);
 
 /// An array in C (row-major) order; elements are stored in native byte order.

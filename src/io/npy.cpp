@@ -32,7 +32,7 @@ struct DescrEntry {
   std::string_view written;  // the descr numpy writes
 };
 
-constexpr std::array<DescrEntry, 7> kDescrs = {{
+constexpr std::array<DescrEntry, 11> kDescrs = {{
     {"f4", DType::kFloat32, "<f4"},
     {"f8", DType::kFloat64, "<f8"},
     {"u1", DType::kUint8, "|u1"},
@@ -40,6 +40,10 @@ constexpr std::array<DescrEntry, 7> kDescrs = {{
     {"i1", DType::kInt8, "|i1"},
     {"i2", DType::kInt16, "<i2"},
     {"i4", DType::kInt32, "<i4"},
+    {"i8", DType::kInt64, "<i8"},  // numpy's default integer
+    {"u2", DType::kUint16, "<u2"},
+    {"u4", DType::kUint32, "<u4"},
+    {"u8", DType::kUint64, "<u8"},
 }};
 
 std::string_view descr_of(DType dtype) {
@@ -63,7 +67,8 @@ DType dtype_from_descr(const std::string& path, const std::string& descr) {
     }
     break;
   }
-  fail(path, "unsupported dtype '" + descr + "' (supported: <f4, <f8, |u1, |b1, |i1, <i2, <i4)");
+  fail(path, "unsupported dtype '" + descr +
+                 "' (supported: <f4, <f8, |u1, |b1, |i1, <i2, <i4, <i8, <u2, <u4, <u8)");
 }
 
 std::string hex_bytes(const std::uint8_t* p, std::size_t n) {

@@ -73,6 +73,10 @@ np.save(os.path.join(d, 'f64.npy'), a / 8.0)
 np.save(os.path.join(d, 'u8.npy'), (a * 11 % 256).astype(np.uint8).reshape(2, 3, 4))
 np.save(os.path.join(d, 'i8.npy'), (a - 12).astype(np.int8))
 np.save(os.path.join(d, 'i32.npy'), (a * -1000).astype(np.int32).reshape(3, 8))
+np.save(os.path.join(d, 'int.npy'), (a * -3).reshape(4, 6))  # numpy's default int: <i8
+np.save(os.path.join(d, 'u16.npy'), (a * 2000).astype(np.uint16))
+np.save(os.path.join(d, 'u32.npy'), (a * 100000).astype(np.uint32))
+np.save(os.path.join(d, 'u64.npy'), (a * 7).astype(np.uint64))
 np.save(os.path.join(d, 'fortran.npy'), np.asfortranarray((a * 0.25).astype(np.float32).reshape(4, 6)))
 for v in (2, 3):
     with open(os.path.join(d, 'v%d.npy' % v), 'wb') as fh:
@@ -100,6 +104,10 @@ for v in (2, 3):
          [](double i) { return static_cast<double>(static_cast<int>(i) * 11 % 256); });
   expect("i8.npy", DType::kInt8, {24}, [](double i) { return i - 12; });
   expect("i32.npy", DType::kInt32, {3, 8}, [](double i) { return i * -1000; });
+  expect("int.npy", DType::kInt64, {4, 6}, [](double i) { return i * -3; });
+  expect("u16.npy", DType::kUint16, {24}, [](double i) { return i * 2000; });
+  expect("u32.npy", DType::kUint32, {24}, [](double i) { return i * 100000; });
+  expect("u64.npy", DType::kUint64, {24}, [](double i) { return i * 7; });
 }
 
 }  // namespace
