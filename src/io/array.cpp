@@ -1,7 +1,11 @@
 #include "io/array.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <limits>
 #include <string>
+#include <type_traits>
 
 #include "nmfkit/errors.hpp"
 
@@ -62,13 +66,25 @@ std::int64_t Array::size() const {
 
 namespace {
 
-// Converts n elements of type S starting at src (any alignment) to T, times scale.
+// Converts n elements of type S starting at src (any alignment) to T, times scale. A finite
+// value beyond float's range is refused (converting it is undefined), naming its position.
 template <typename S, typename T>
-void convert(const std::uint8_t* src, std::size_t n, double scale, T* out) {
+void convert(const std::uint8_t* src, std::size_t n, double scale, T* out, const Array& a) {
   for (std::size_t i = 0; i < n; ++i) {
     S v;
     std::memcpy(&v, src + i * sizeof(S), sizeof(S));
-    out[i] = static_cast<T>(static_cast<double>(v) * scale);
+    const double d = static_cast<double>(v) * scale;
+    if constexpr (std::is_same_v<T, float>) {
+      if (std::isfinite(d) && std::fabs(d) > double(std::numeric_limits<float>::max())) {
+        const std::int64_t cols = a.shape.size() > 1 ? a.size() / a.shape[0] : 1;
+        char text[32];
+        std::snprintf(text, sizeof text, "%g", d);
+        throw DataError("X(" + std::to_string(std::int64_t(i) / cols) + ", " +
+                        std::to_string(std::int64_t(i) % cols) + ") = " + text +
+                        " is beyond float32's range (3.4e38); use --dtype float64");
+      }
+    }
+    out[i] = static_cast<T>(d);
   }
 }
 
@@ -86,34 +102,34 @@ std::vector<T> to_vector(const Array& a, double scale) {
   const std::uint8_t* src = a.bytes.data();
   switch (a.dtype) {
     case DType::kUint8:
-      convert<std::uint8_t>(src, n, scale, out.data());
+      convert<std::uint8_t>(src, n, scale, out.data(), a);
       break;
     case DType::kInt8:
-      convert<std::int8_t>(src, n, scale, out.data());
+      convert<std::int8_t>(src, n, scale, out.data(), a);
       break;
     case DType::kInt16:
-      convert<std::int16_t>(src, n, scale, out.data());
+      convert<std::int16_t>(src, n, scale, out.data(), a);
       break;
     case DType::kInt32:
-      convert<std::int32_t>(src, n, scale, out.data());
+      convert<std::int32_t>(src, n, scale, out.data(), a);
       break;
     case DType::kFloat32:
-      convert<float>(src, n, scale, out.data());
+      convert<float>(src, n, scale, out.data(), a);
       break;
     case DType::kFloat64:
-      convert<double>(src, n, scale, out.data());
+      convert<double>(src, n, scale, out.data(), a);
       break;
     case DType::kUint16:
-      convert<std::uint16_t>(src, n, scale, out.data());
+      convert<std::uint16_t>(src, n, scale, out.data(), a);
       break;
     case DType::kUint32:
-      convert<std::uint32_t>(src, n, scale, out.data());
+      convert<std::uint32_t>(src, n, scale, out.data(), a);
       break;
     case DType::kInt64:  // values beyond 2^53 are rounded to the nearest double
-      convert<std::int64_t>(src, n, scale, out.data());
+      convert<std::int64_t>(src, n, scale, out.data(), a);
       break;
     case DType::kUint64:
-      convert<std::uint64_t>(src, n, scale, out.data());
+      convert<std::uint64_t>(src, n, scale, out.data(), a);
       break;
   }
   return out;

@@ -1,6 +1,9 @@
 #include "io/csv.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 
@@ -38,21 +41,50 @@ std::vector<std::string_view> split(std::string_view line, char sep) {
   return cells;
 }
 
-bool parse_number(std::string_view cell, double& value) {
-  if (cell.empty()) return false;
+enum class Parsed { kNumber, kNotANumber, kOutOfRange };
+
+Parsed parse_cell(std::string_view cell, double& value) {
+  if (cell.empty()) return Parsed::kNotANumber;
   if (cell.front() == '+') cell.remove_prefix(1);
   const char* end = cell.data() + cell.size();
   const auto [ptr, ec] = std::from_chars(cell.data(), end, value);
-  return ec == std::errc() && ptr == end;
+  if (ptr != end) return Parsed::kNotANumber;
+  if (ec == std::errc::result_out_of_range) {
+    // Beyond double's range (1e400) is an error; below it (1e-400) is zero, as numpy reads it.
+    if (!std::isinf(std::strtod(std::string(cell).c_str(), nullptr))) {
+      value = 0;
+      return Parsed::kNumber;
+    }
+    return Parsed::kOutOfRange;
+  }
+  return ec == std::errc() ? Parsed::kNumber : Parsed::kNotANumber;
+}
+
+bool parse_number(std::string_view cell, double& value) {
+  return parse_cell(cell, value) == Parsed::kNumber;
 }
 
 bool blank(std::string_view line) {
   return line.find_first_not_of(" \t\r") == std::string_view::npos;
 }
 
+/// The cell for a message: at most 40 bytes, control characters written as \xNN so that none
+/// reaches the terminal.
 std::string shorten(std::string_view cell) {
   constexpr std::size_t kShown = 40;
-  return cell.size() <= kShown ? std::string(cell) : std::string(cell.substr(0, kShown)) + "...";
+  std::string out;
+  for (std::size_t i = 0; i < std::min(cell.size(), kShown); ++i) {
+    const auto c = static_cast<unsigned char>(cell[i]);
+    if (c < 0x20 || c == 0x7f) {
+      static const char* kHex = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return cell.size() <= kShown ? out : out + "...";
 }
 
 }  // namespace
@@ -65,6 +97,7 @@ Csv read_csv(const std::string& path) {
   if (file.read(text.data(), text.size()) < text.size())
     fail(path, "the file shrank while reading");
   if (text.find('\0') != std::string::npos) fail(path, "not a text (CSV) file: it holds NUL bytes");
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // a UTF-8 byte-order mark
 
   Csv csv;
   std::vector<double> values;
@@ -105,11 +138,13 @@ Csv read_csv(const std::string& path) {
                      " cells, expected " + std::to_string(columns) + " as in the first line");
     for (std::size_t c = 0; c < cells.size(); ++c) {
       double v = 0;
-      if (!parse_number(cells[c], v)) {
+      const Parsed parsed = parse_cell(cells[c], v);
+      if (parsed != Parsed::kNumber) {
         const std::string name = csv.header.empty() ? "" : " ('" + shorten(csv.header[c]) + "')";
         fail(path, "line " + std::to_string(line_no) + " (sample " + std::to_string(rows + 1) +
                        "), column " + std::to_string(c + 1) + name + ": '" + shorten(cells[c]) +
-                       "' is not a number");
+                       (parsed == Parsed::kOutOfRange ? "' is out of range (beyond ±1.8e308)"
+                                                      : "' is not a number"));
       }
       values.push_back(v);
     }

@@ -68,6 +68,15 @@ TEST_F(InputsTest, NamesThatAreNotUtf8AreWrittenWithReplacementCharacters) {
   EXPECT_TRUE(fs::exists(out_ / "report.html"));
 }
 
+TEST_F(InputsTest, CsvValuesBeyondFloat32NeedFloat64) {
+  const fs::path csv = dir_ / "big.csv";
+  std::ofstream(csv) << "1,2,3\n4,5e39,6\n7,8,9\n";
+  expect_input_error(csv, {}, kData, {"X(1, 1) = 5e+39", "--dtype float64"});
+  const RunResult r = run_cli({"fit", csv.string(), "-k", "1", "-o", out_.string(), "-q", "--dtype",
+                               "float64", "--max-iter", "5"});
+  EXPECT_EQ(r.code, 0) << r;
+}
+
 TEST_F(InputsTest, SizeResizesAndColorRgbKeepsChannels) {
   write_tiny_pngs();
   write_png_file(images_dir_ / "zz-big.png", 16, 12, 1, std::vector<std::uint8_t>(16 * 12, 50));

@@ -47,6 +47,43 @@ TEST(ReadCsv, NonNumericCellNamesLineAndColumn) {
   expect_data_error([&] { read_csv(e); }, {"line 1 (sample 1), column 2", "''"});
 }
 
+TEST(ReadCsv, ByteOrderMarkOutOfRangeAndControlCharacters) {
+  ScratchDir dir;
+  // A UTF-8 byte-order mark (as spreadsheet programs write) is not part of the first cell.
+  const Csv bom = read_csv(write_text(dir, "bom.csv",
+                                      "\xEF\xBB\xBF"
+                                      "a,b\n1,2\n"));
+  EXPECT_EQ(bom.header, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(to_vector<double>(read_csv(write_text(dir, "bom2.csv",
+                                                  "\xEF\xBB\xBF"
+                                                  "3,4\n"))
+                                  .values),
+            (std::vector<double>{3, 4}));
+  // Beyond double's range: out of range, not "not a number"; below it: zero, as numpy reads it.
+  const std::string big = write_text(dir, "big.csv", "1,1e400\n");
+  expect_data_error([&] { read_csv(big); }, {"column 2", "'1e400' is out of range"});
+  EXPECT_EQ(to_vector<double>(read_csv(write_text(dir, "tiny.csv", "1e-400,2\n")).values),
+            (std::vector<double>{0, 2}));
+  // Control characters are written as \xNN, never sent to the terminal.
+  const std::string esc = write_text(dir, "esc.csv", "1,\x1b[2Jx\n");
+  try {
+    read_csv(esc);
+    ADD_FAILURE() << "no error";
+  } catch (const DataError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("'\\x1b[2Jx' is not a number"), std::string::npos) << m;
+    EXPECT_EQ(m.find('\x1b'), std::string::npos) << m;
+  }
+}
+
+TEST(ToVector, ValuesBeyondFloatRangeAreRefusedForFloat32) {
+  ScratchDir dir;
+  const Csv c = read_csv(write_text(dir, "f.csv", "1,2\n3,1e39\n"));
+  EXPECT_EQ(to_vector<double>(c.values)[3], 1e39);
+  expect_data_error([&] { to_vector<float>(c.values); },
+                    {"X(1, 1) = 1e+39", "float32", "--dtype float64"});
+}
+
 TEST(ReadCsv, RaggedEmptyAndBinaryFilesFail) {
   ScratchDir dir;
   const std::string r = write_text(dir, "r.csv", "1,2\n3\n");
