@@ -304,7 +304,9 @@ Input load_input(const std::string& input, const InputOptions& options) {
     throw DataError(in.path +
                     ": a 1-dimensional array has no features; expected samples x features");
   Index cols = 1;
-  for (std::size_t d = 1; d < a.shape.size(); ++d) cols *= a.shape[d];
+  const bool zero_dim = std::find(a.shape.begin(), a.shape.end(), 0) != a.shape.end();
+  for (std::size_t d = 1; d < a.shape.size() && !zero_dim; ++d) cols *= a.shape[d];
+  if (zero_dim) cols = 0;  // the other dimensions' product may not fit in 64 bits
   if (a.shape[0] == 0 || cols == 0)
     throw DataError(in.path + ": X is empty (" + std::to_string(a.shape[0]) + " samples of " +
                     std::to_string(cols) + " features)");

@@ -59,6 +59,8 @@ std::string_view dtype_name(DType dtype) {
 
 std::int64_t Array::size() const {
   if (shape.empty()) return 0;
+  for (std::int64_t d : shape)  // before the product: the other dimensions may overflow it
+    if (d == 0) return 0;
   std::int64_t n = 1;
   for (std::int64_t d : shape) n *= d;
   return n;

@@ -1,9 +1,13 @@
 #include "io/image_folder.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <system_error>
+#include <utility>
 
 #include "io/image.hpp"
 #include "nmfkit/errors.hpp"
@@ -22,9 +26,21 @@ std::string size_text(const Image8& image) {
 std::vector<std::string> list_image_files(const std::string& dir) {
   std::vector<std::string> files;
   std::error_code ec;
+  // Folder links are followed, each folder once: a link to an ancestor (a loop) or a second link
+  // to the same folder is not entered again.
+  std::set<std::pair<dev_t, ino_t>> seen;
+  auto first_visit = [&seen](const fs::path& p) {
+    struct stat st {};
+    return ::stat(p.c_str(), &st) != 0 || seen.insert({st.st_dev, st.st_ino}).second;
+  };
+  first_visit(dir);
   fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     std::error_code type_ec;
+    if (it->is_directory(type_ec)) {
+      if (!first_visit(it->path())) it.disable_recursion_pending();
+      continue;
+    }
     if (it->is_regular_file(type_ec) && is_image_extension(it->path().extension().string()))
       files.push_back(it->path().string());
   }

@@ -220,6 +220,21 @@ TEST(ResizeImage, EnlargingInterpolatesAndKeepsChannels) {
   EXPECT_THROW(resize_image(im, 0, 3), InvalidArgument);
 }
 
+// Folder links are followed, but a loop (a link to an ancestor) or a second link to a folder
+// already listed is not entered again: the listing ends, each folder read once.
+TEST(ImageFolder, FolderLinkLoopsEndAndEachFolderIsReadOnce) {
+  ScratchDir dir;
+  std::filesystem::create_directories(dir.file("sub"));
+  write_png(dir.file("a.png"), gray(3, 2, 10));
+  write_png(dir.file("sub/b.png"), gray(3, 2, 20));
+  std::filesystem::create_directory_symlink(dir.path(), dir.file("sub/loop"));
+  std::filesystem::create_directory_symlink(dir.file("sub"), dir.file("again"));
+  const std::vector<std::string> files = list_image_files(dir.path());
+  EXPECT_EQ(files.size(), 2u);
+  const ImageFolder f = read_image_folder(dir.path(), {});
+  EXPECT_EQ(f.files.size(), 2u);
+}
+
 TEST(ImageFolder, ReadsRecursivelyInPathOrder) {
   ScratchDir dir;
   std::filesystem::create_directories(dir.file("sub"));

@@ -256,6 +256,19 @@ TEST(Npy, RejectsUnsupportedDtypesAndShapes) {
   expect_data_error([&] { read_npy(path); }, {path, "0-d"});
 }
 
+// A zero dimension beside dimensions whose product does not fit in 64 bits: an empty array,
+// with no overflow on the way (-fsanitize=undefined would report one).
+TEST(Npy, ZeroDimensionBesideHugeOnesIsEmpty) {
+  ScratchDir dir;
+  const std::string path = dir.file("z.npy");
+  write_bytes(path, npy_file("{'descr': '<f4', 'fortran_order': False, "
+                             "'shape': (3, 4294967296, 4294967296, 0), }",
+                             Bytes()));
+  const Array a = read_npy(path);
+  EXPECT_EQ(a.size(), 0);
+  EXPECT_TRUE(to_vector<float>(a).empty());
+}
+
 TEST(Npy, RejectsMalformedHeaders) {
   ScratchDir dir;
   const std::string path = dir.file("x.npy");
