@@ -208,10 +208,20 @@ Array read_gzip(const std::string& path, std::uint32_t isize) {
                    " uncompressed), the gzip trailer records " + std::to_string(isize) +
                    " uncompressed bytes (mod 2^32)");
   }
-  Array a = make_array(h);
-  const std::size_t got = gz.read(a.bytes.data(), a.bytes.size());
-  if (got < a.bytes.size()) {
-    fail(path, truncated(h, got) + (gz.cut_short() ? " (gzip stream cut short)" : ""));
+  // The header may lie (a 40-byte file claiming 65536 x 65536 bytes passes the trailer's check
+  // mod 2^32): memory follows the data actually decompressed, in bounded chunks.
+  constexpr std::size_t kChunk = std::size_t{16} << 20;
+  Array a;
+  a.dtype = h.dtype;
+  a.shape = h.shape;
+  const auto want = static_cast<std::size_t>(h.data_bytes);
+  while (a.bytes.size() < want) {
+    const std::size_t before = a.bytes.size(), n = std::min(kChunk, want - before);
+    a.bytes.resize(before + n);
+    const std::size_t got = gz.read(a.bytes.data() + before, n);
+    if (got < n) {
+      fail(path, truncated(h, before + got) + (gz.cut_short() ? " (gzip stream cut short)" : ""));
+    }
   }
   std::uint8_t extra = 0;
   if (gz.read(&extra, 1) != 0) {

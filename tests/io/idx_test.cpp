@@ -1,6 +1,9 @@
 #include "io/idx.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <bit>
@@ -247,6 +250,33 @@ TEST(ReadIdx, RejectsGzipWhoseHeaderExceedsTheStream) {
   b.resize(b.size() + 1000, 1);
   write_gzip(path, b);
   expect_data_error([&] { read_idx(path); }, {path, "truncated", "47040000", "trailer"});
+}
+
+// A 40-byte gzip of a header claiming 65536 x 65536 bytes and nothing else: its trailer records
+// 12 uncompressed bytes, which matches 4 GiB + 12 mod 2^32. Memory must follow the data: under a
+// 512 MiB address-space limit (in a child process) the reader still says "truncated".
+TEST(ReadIdx, GzipHeaderThatLiesAboutItsSizeAllocatesOnlyWhatArrives) {
+  ScratchDir dir;
+  const std::string path = dir.file("bomb.idx.gz");
+  write_gzip(path, idx_header(0x08, {65536, 65536}));
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const rlimit limit{std::size_t{512} << 20, std::size_t{512} << 20};
+    ::setrlimit(RLIMIT_AS, &limit);
+    try {
+      read_idx(path);
+    } catch (const DataError& e) {
+      std::_Exit(std::string(e.what()).find("truncated") != std::string::npos ? 0 : 3);
+    } catch (...) {
+      std::_Exit(4);  // std::bad_alloc: the header's size was allocated
+    }
+    std::_Exit(5);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "3: another message, 4: out of memory, 5: no error";
 }
 
 TEST(ReadIdx, RejectsGzipWithOverflowingDimensions) {
