@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/blas.hpp"
@@ -65,6 +66,15 @@ Scaled<T>::Scaled(const nmfkit::Data<T>& x, int threads, bool normalize, const R
   }
   scale_ = data_scale(stats_, total_rows_, x.cols(), normalize);
   inverse_scale_ = 1.0 / scale_;
+  if constexpr (std::is_same_v<T, float>) {
+    // The kernels multiply by the inverse scale in T: for data of rms below ~3e-39 (subnormal
+    // floats) it would be +inf. Scale by the largest factor a float holds with room to spare.
+    constexpr double kMaxInverse = 1e37;
+    if (inverse_scale_ > kMaxInverse) {
+      inverse_scale_ = kMaxInverse;
+      scale_ = 1.0 / kMaxInverse;
+    }
+  }
 }
 
 template kernels::NormAndSum check_dense_input<float>(const DenseView<float>&, int);

@@ -76,7 +76,7 @@ void convert(const std::uint8_t* src, std::size_t n, double scale, T* out, const
     S v;
     std::memcpy(&v, src + i * sizeof(S), sizeof(S));
     const double d = static_cast<double>(v) * scale;
-    if constexpr (std::is_same_v<T, float>) {
+    if constexpr (std::is_same_v<T, float> && std::is_same_v<S, double>) {  // only doubles can
       if (std::isfinite(d) && std::fabs(d) > double(std::numeric_limits<float>::max())) {
         const std::int64_t cols = a.shape.size() > 1 ? a.size() / a.shape[0] : 1;
         char text[32];

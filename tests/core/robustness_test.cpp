@@ -77,6 +77,24 @@ TEST(Robustness, FitIsScaleEquivariant) {
   }
 }
 
+// float32 data whose rms is below ~3e-39 (subnormal values): 1/rms does not fit in a float, so
+// the problem is scaled by the largest factor that does; the fit is the same as at unit scale up
+// to the precision subnormal numbers keep.
+TEST(Robustness, SubnormalSinglePrecisionDataIsFitted) {
+  const auto d = low_rank<float>(50, 40, 3, 1);
+  FitOptions o = options_for("cd", 3);
+  o.init = Init::kRandom;
+  o.max_iter = 60;
+  o.tol = 0;
+  const FitResult<float> unit = fit(d.x.view(), o);
+  for (double c : {1e-39, 1e-41}) {
+    const Matrix<float> x = scaled(d.x, c);
+    const FitResult<float> r = fit(x.view(), o);
+    EXPECT_TRUE(std::isfinite(r.relative_error)) << c;
+    EXPECT_NEAR(r.relative_error, unit.relative_error, 1e-2) << "data scaled by " << c;
+  }
+}
+
 // Empty data is a DataError (exit code 1 in the CLI), checked before k is compared with its shape.
 TEST(Robustness, EmptyDataIsADataError) {
   Matrix<double> empty_rows(0, 6);
