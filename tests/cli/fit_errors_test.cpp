@@ -263,45 +263,68 @@ pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& out, const
   return pid;
 }
 
-TEST_F(FitErrorsTest, InterruptWritesNothing) {
-  // Large enough that 100000 iterations take minutes; the run is stopped after the first.
+/// A 2000 × 400 uint8 NPY: large enough that 100000 iterations take minutes.
+fs::path write_big_npy(const fs::path& dir) {
   constexpr std::int64_t kRows = 2000;
   constexpr std::int64_t kCols = 400;
   std::vector<std::uint8_t> x(static_cast<std::size_t>(kRows * kCols));
   for (std::size_t j = 0; j < x.size(); ++j) x[j] = static_cast<std::uint8_t>((j * 40503u) >> 7);
-  const fs::path big = dir_ / "big.npy";
+  const fs::path big = dir / "big.npy";
   const std::int64_t shape[] = {kRows, kCols};
   io::write_npy(big.string(), x.data(), shape);
+  return big;
+}
 
-  for (int sig : {SIGINT, SIGTERM}) {
-    SCOPED_TRACE("signal " + std::to_string(sig));
-    const fs::path out = dir_ / "deep" / "out";
-    const pid_t pid = spawn_cli(
-        {"fit", big.string(), "-k", "10", "-o", out.string(), "--tol", "0", "--max-iter", "100000"},
-        dir_ / "stdout", dir_ / "stderr");
-    ASSERT_GT(pid, 0);
-    // Wait for the first progress line: the handler is installed and the fit is running.
-    int status = 0;
-    bool exited = false;
+struct Interrupted {
+  RunResult run;
+  bool ended_before = false;  ///< nmfkit ended before `marker` appeared (the test is void)
+  double seconds = 0;         ///< from the signal to the exit
+};
+
+/// Runs nmfkit with `args`, waits until stderr shows `marker` (the phase under test is running),
+/// sends `sig` and waits for the exit.
+Interrupted interrupt_when(const std::vector<std::string>& args, const std::string& marker, int sig,
+                           const fs::path& dir) {
+  Interrupted r;
+  const pid_t pid = spawn_cli(args, dir / "stdout", dir / "stderr");
+  int status = 0;
+  if (pid > 0) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (read_file(dir_ / "stderr").find("iteration") == std::string::npos) {
+    while (read_file(dir / "stderr").find(marker) == std::string::npos) {
       if (::waitpid(pid, &status, WNOHANG) == pid) {
-        exited = true;
+        r.ended_before = true;
         break;
       }
       if (std::chrono::steady_clock::now() > deadline) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    if (!exited) {
+    const auto signalled = std::chrono::steady_clock::now();
+    if (!r.ended_before) {
       ::kill(pid, sig);
       ::waitpid(pid, &status, 0);
     }
-    RunResult r;
-    r.command = "nmfkit fit big.npy ... (then signal " + std::to_string(sig) + ")";
-    r.code = exit_code(status);
-    r.out = read_file(dir_ / "stdout");
-    r.err = read_file(dir_ / "stderr");
-    ASSERT_FALSE(exited) << "nmfkit ended before it was interrupted\n" << r;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
+  }
+  r.run.command = "nmfkit";
+  for (const std::string& a : args) r.run.command += " " + a;
+  r.run.command += " (then signal " + std::to_string(sig) + ")";
+  r.run.code = pid > 0 ? exit_code(status) : -1;
+  r.run.out = read_file(dir / "stdout");
+  r.run.err = read_file(dir / "stderr");
+  return r;
+}
+
+TEST_F(FitErrorsTest, InterruptWritesNothing) {
+  const fs::path big = write_big_npy(dir_.path());
+  for (int sig : {SIGINT, SIGTERM}) {
+    SCOPED_TRACE("signal " + std::to_string(sig));
+    const fs::path out = dir_ / "deep" / "out";
+    // Signalled at the first progress line: the handler is installed and the fit is running.
+    const Interrupted i = interrupt_when(
+        {"fit", big.string(), "-k", "10", "-o", out.string(), "--tol", "0", "--max-iter", "100000"},
+        "iteration", sig, dir_.path());
+    const RunResult& r = i.run;
+    ASSERT_FALSE(i.ended_before) << "nmfkit ended before it was interrupted\n" << r;
     EXPECT_EQ(r.code, 130) << r;
     EXPECT_EQ(r.out, "") << r;
     // Progress lines come first; the last line is the only error line.
@@ -316,47 +339,18 @@ TEST_F(FitErrorsTest, InterruptWritesNothing) {
 }
 
 TEST_F(FitErrorsTest, InterruptDuringTheChoiceOfKWritesNothing) {
-  constexpr std::int64_t kRows = 2000;
-  constexpr std::int64_t kCols = 400;
-  std::vector<std::uint8_t> x(static_cast<std::size_t>(kRows * kCols));
-  for (std::size_t j = 0; j < x.size(); ++j) x[j] = static_cast<std::uint8_t>((j * 40503u) >> 7);
-  const fs::path big = dir_ / "big.npy";
-  const std::int64_t shape[] = {kRows, kCols};
-  io::write_npy(big.string(), x.data(), shape);
+  const fs::path big = write_big_npy(dir_.path());
   for (const char* command : {"rank", "fit"}) {
     SCOPED_TRACE(command);
     const fs::path out = dir_ / "deep" / "out";
     std::vector<std::string> args = {command, big.string(), "-o",         out.string(),
                                      "--tol", "0",          "--max-iter", "100000"};
     if (std::string(command) == "fit") args.insert(args.begin() + 2, {"-k", "auto"});
-    const pid_t pid = spawn_cli(args, dir_ / "stdout", dir_ / "stderr");
-    ASSERT_GT(pid, 0);
-    int status = 0;
-    bool exited = false;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (read_file(dir_ / "stderr").find("choosing k") == std::string::npos) {
-      if (::waitpid(pid, &status, WNOHANG) == pid) {
-        exited = true;
-        break;
-      }
-      if (std::chrono::steady_clock::now() > deadline) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    const auto signalled = std::chrono::steady_clock::now();
-    if (!exited) {
-      ::kill(pid, SIGINT);
-      ::waitpid(pid, &status, 0);
-    }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
-    RunResult r;
-    r.command = std::string("nmfkit ") + command + " big.npy ... (then SIGINT)";
-    r.code = exit_code(status);
-    r.out = read_file(dir_ / "stdout");
-    r.err = read_file(dir_ / "stderr");
-    ASSERT_FALSE(exited) << "nmfkit ended before it was interrupted\n" << r;
+    const Interrupted i = interrupt_when(args, "choosing k", SIGINT, dir_.path());
+    const RunResult& r = i.run;
+    ASSERT_FALSE(i.ended_before) << "nmfkit ended before it was interrupted\n" << r;
     EXPECT_EQ(r.code, 130) << r;
-    EXPECT_LT(seconds, 5.0) << r;
+    EXPECT_LT(i.seconds, 5.0) << r;
     EXPECT_EQ(r.out, "") << r;
     const std::vector<std::string> lines = split_lines(r.err);
     ASSERT_FALSE(lines.empty());
