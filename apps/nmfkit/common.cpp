@@ -1,9 +1,11 @@
 #include "common.hpp"
 
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include "io/npy.hpp"
 #include "nmfkit/errors.hpp"
@@ -72,9 +74,10 @@ std::string fixed(double v, int digits) {
 
 void write_text(const std::string& path, const std::string& text) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) throw DataError("cannot create '" + path + "'");
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) throw DataError("cannot write '" + path + "'");
+  if (f == nullptr) throw DataError("cannot create '" + path + "': " + std::strerror(errno));
+  int err = std::fwrite(text.data(), 1, text.size(), f) == text.size() ? 0 : errno;
+  if (std::fclose(f) != 0 && err == 0) err = errno;
+  if (err != 0) throw DataError("cannot write '" + path + "': " + std::strerror(err));
 }
 
 template <typename T>

@@ -180,6 +180,7 @@ int run_typed(const FitArgs& args, FitOptions options) {
   };
   ProgressReporter progress({heading(options.k), args.quiet, options.beta == 2, args.log_json});
   options.progress = progress.callback();
+  test_pause("fit");
   FitResult<T> r =
       fit_best(extra_args, options, x, in, options.init == Init::kCustom ? &start : nullptr, extras,
                [&](int k) { progress.set_heading(heading(k)); });

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "common.hpp"
+#include "interrupt.hpp"
 #include "io/array.hpp"
 #include "io/csv.hpp"
 #include "io/idx.hpp"
@@ -190,6 +191,10 @@ io::Array read_folder(const std::string& dir, const InputOptions& o, Input& in) 
   fo.background = io::parse_color(o.background.empty() ? "black" : o.background);
   in.alpha = io::alpha_mode_name(fo.alpha);
   in.background = o.background.empty() ? "black" : o.background;
+  fo.before_file = [](std::size_t, std::size_t) {
+    check_interrupted();
+    test_pause("image");
+  };
   io::ImageFolder folder = io::read_image_folder(dir, fo);
   in.files = std::move(folder.files);
   in.skipped = std::move(folder.skipped);
@@ -251,6 +256,7 @@ void validate_input_options(const InputOptions& o) {
 
 Input load_input(const std::string& input, const InputOptions& options) {
   validate_input_options(options);
+  test_pause("load");
   Input in;
   in.kind = input;
   if (input == "mnist") {

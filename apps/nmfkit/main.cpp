@@ -1,5 +1,5 @@
 // nmfkit's command line: parses argv, runs the subcommand, maps errors to exit codes
-// (0 success, 1 data or runtime error, 2 usage error, 130 interrupted).
+// (0 success, 1 data or runtime error, 2 usage error, 130 interrupted by SIGINT, 143 by SIGTERM).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
@@ -28,6 +28,8 @@ int error_line(const std::string& message, int code) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First, before any thread starts: the handlers, the watcher, SIGXFSZ ignored.
+  nmfkit::cli::install_interrupt_handler();
   CLI::App app{
       "nmfkit: fast non-negative matrix factorization of images and matrices.\n"
       "X (samples x features, one flattened image per row) ~= W (samples x k) . H "
@@ -63,22 +65,33 @@ int main(int argc, char** argv) {
     return error_line(e.what(), 2);
   }
 
-  nmfkit::cli::install_interrupt_handler();
+  int code = 0;
+  std::string message;
   try {
-    if (fit->parsed()) return nmfkit::cli::run_fit(fit_args);
-    if (transform->parsed()) return nmfkit::cli::run_transform(transform_args);
-    if (render->parsed()) return nmfkit::cli::run_render(render_args);
-    if (rank->parsed()) return nmfkit::cli::run_rank(rank_args);
-    return error_line("no command given (see 'nmfkit --help')", 2);
+    if (fit->parsed())
+      code = nmfkit::cli::run_fit(fit_args);
+    else if (transform->parsed())
+      code = nmfkit::cli::run_transform(transform_args);
+    else if (render->parsed())
+      code = nmfkit::cli::run_render(render_args);
+    else if (rank->parsed())
+      code = nmfkit::cli::run_rank(rank_args);
+    else
+      message = "no command given (see 'nmfkit --help')", code = 2;
   } catch (const nmfkit::cli::Interrupted&) {
-    return error_line("interrupted; nothing was written", 130);
+    message = "interrupted; nothing was written";
+    code = nmfkit::cli::interrupted_exit_code();
   } catch (const nmfkit::InvalidArgument& e) {
-    return error_line(e.what(), 2);
+    message = e.what(), code = 2;
   } catch (const nmfkit::Error& e) {
-    return error_line(e.what(), 1);
+    message = e.what(), code = 1;
   } catch (const std::bad_alloc&) {
-    return error_line("out of memory", 1);
+    message = "out of memory", code = 1;
   } catch (const std::exception& e) {
-    return error_line(e.what(), 1);
+    message = e.what(), code = 1;
   }
+  // From here the outcome stands: a signal no longer ends the process with another message.
+  const auto lock = nmfkit::cli::lock_final_phase();
+  nmfkit::cli::mark_final_phase();
+  return message.empty() ? code : error_line(message, code);
 }

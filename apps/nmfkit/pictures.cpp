@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "common.hpp"
+#include "interrupt.hpp"
 #include "nmfkit/errors.hpp"
 #include "viz/colormap.hpp"
 #include "viz/examples.hpp"
@@ -66,6 +67,7 @@ viz::Report make_report(const Json& s) {
 
 bool try_picture(const std::string& name, bool quiet, const std::function<viz::RgbImage()>& draw,
                  OutputDir& out, std::vector<std::string>& written) {
+  check_interrupted();
   try {
     const viz::RgbImage image = draw();
     viz::write_png(out.stage(name), image);
@@ -142,6 +144,7 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, con
                                         const std::vector<viz::ComponentRow>& rank_rows,
                                         bool keep_rank_picture) {
   std::vector<std::string> written;
+  test_pause("pictures");
   viz::Report report = make_report(summary);
   const std::string problem = viz::components_picture_problem(h.rows, image, style);
   if (!problem.empty()) {

@@ -70,7 +70,7 @@ int run_typed(const RenderArgs& args, Saved saved) {
       args.cmap.empty() ? saved.summary.value("cmap", std::string("viridis")) : args.cmap;
   style.colormap = viz::parse_colormap(cmap);
   style.labels = args.labels || saved.summary.value("labels", false);
-  OutputDir out(args.outdir);
+  OutputDir out(args.outdir, OutputDir::Mode::kUpdate);
   const fs::path dir(args.outdir);
   const Matrix<T> w = read_matrix_npy<T>((dir / "W.npy").string(), "the saved W");
   const Matrix<T> h = read_matrix_npy<T>((dir / "H.npy").string(), "the saved H");

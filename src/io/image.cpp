@@ -1,7 +1,5 @@
 #include "io/image.hpp"
 
-#include <stb_image.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -10,6 +8,7 @@
 #include <memory>
 #include <string_view>
 
+#include "io/decode.hpp"
 #include "io/file_util.hpp"
 #include "nmfkit/errors.hpp"
 
@@ -20,15 +19,7 @@ using detail::fail;
 
 constexpr std::array<std::string_view, 7> kExtensions = {".png", ".jpg", ".jpeg", ".bmp",
                                                          ".pgm", ".ppm", ".pnm"};
-constexpr std::uint64_t kMaxFileBytes = std::uint64_t{1} << 31;  // stb reads at most int bytes
-constexpr std::int64_t kMaxPixels = std::int64_t{1} << 28;
-
-// stb_image's terse reasons ("outofdata", "bad zlib header", ...) in words a user can act on.
-std::string explain(const char* reason) {
-  const std::string r = reason == nullptr ? "" : reason;
-  if (r == "unknown image type") return "not a PNG, JPEG, BMP or binary PGM/PPM image";
-  return "truncated or corrupt image data" + (r.empty() ? "" : " (decoder: " + r + ")");
-}
+constexpr std::uint64_t kMaxFileBytes = (std::uint64_t{1} << 31) - 1;
 
 // One separable pass's taps: for each output index, the first source index and its weights.
 struct Taps {
@@ -77,6 +68,39 @@ bool is_image_extension(const std::string& extension) {
   return std::find(kExtensions.begin(), kExtensions.end(), lower) != kExtensions.end();
 }
 
+Image8 decode_image(const std::uint8_t* data, std::size_t size, int channels,
+                    const std::string& name) {
+  if (channels < 1 || channels > 4)
+    throw InvalidArgument("decode_image: channels must be 1 to 4, got " + std::to_string(channels));
+  if (size == 0) fail(name, "not an image (the file is empty)");
+  detail::Decoded d = detail::decode(data, size, name);
+  Image8 image;
+  image.width = d.width;
+  image.height = d.height;
+  image.channels = channels;
+  const int from = d.channels;
+  if (from == channels) {
+    image.pixels = std::move(d.pixels);
+    return image;
+  }
+  const std::size_t n = static_cast<std::size_t>(d.width) * static_cast<std::size_t>(d.height);
+  image.pixels.resize(n * static_cast<std::size_t>(channels));
+  const bool from_colour = from >= 3;
+  const bool from_alpha = from == 2 || from == 4;
+  for (std::size_t p = 0; p < n; ++p) {
+    const std::uint8_t* s = d.pixels.data() + p * static_cast<std::size_t>(from);
+    std::uint8_t* t = image.pixels.data() + p * static_cast<std::size_t>(channels);
+    const std::uint8_t alpha = from_alpha ? s[from - 1] : 255;
+    if (channels <= 2) {
+      t[0] = from_colour ? gray_of({s[0], s[1], s[2]}) : s[0];
+    } else {
+      for (int c = 0; c < 3; ++c) t[c] = from_colour ? s[c] : s[0];
+    }
+    if (channels == 2 || channels == 4) t[channels - 1] = alpha;
+  }
+  return image;
+}
+
 Image8 read_image(const std::string& path, int channels) {
   if (channels < 1 || channels > 4)
     throw InvalidArgument("read_image: channels must be 1 to 4, got " + std::to_string(channels));
@@ -87,22 +111,7 @@ Image8 read_image(const std::string& path, int channels) {
   std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
   if (file.read(bytes.data(), bytes.size()) < bytes.size())
     fail(path, "the file shrank while reading");
-
-  int w = 0, h = 0, n = 0;
-  if (stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n) == 0)
-    fail(path, explain(stbi_failure_reason()));
-  if (w < 1 || h < 1 || static_cast<std::int64_t>(w) * h > kMaxPixels)
-    fail(path, "unsupported image size " + std::to_string(w) + "x" + std::to_string(h));
-  std::unique_ptr<stbi_uc, void (*)(void*)> data(
-      stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &n, channels),
-      &stbi_image_free);
-  if (data == nullptr) fail(path, explain(stbi_failure_reason()));
-  Image8 image;
-  image.width = w;
-  image.height = h;
-  image.channels = channels;
-  image.pixels.assign(data.get(), data.get() + static_cast<std::size_t>(w) * h * channels);
-  return image;
+  return decode_image(bytes.data(), bytes.size(), channels, path);
 }
 
 Image8 resize_image(const Image8& image, int width, int height) {

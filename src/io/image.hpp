@@ -1,6 +1,7 @@
 #pragma once
 /// Reading images (PNG, JPEG, BMP, binary PGM/PPM) into 8-bit pixels and resizing them.
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,12 +19,21 @@ struct Image8 {
 /// File name extensions read_image() is used for (lower case, with the dot).
 bool is_image_extension(const std::string& extension);
 
-/// Decodes the image file at `path` (stb_image) with `channels` channels: 1 converts colour to
-/// gray (ITU-R BT.601 luma), 3 keeps RGB (gray images are repeated in all three); 2 and 4 are
-/// the same followed by the alpha channel (255 for images without one). Otherwise alpha is
-/// dropped; 16-bit images are reduced to 8 bits. Throws nmfkit::DataError with one line naming
-/// the file when it cannot be opened or is not a complete image of a supported format.
+/// Decodes the image file at `path` with `channels` channels: 1 converts colour to gray
+/// (ITU-R BT.601 luma), 3 keeps RGB (gray images are repeated in all three); 2 and 4 are the same
+/// followed by the alpha channel (255 for images without one). Otherwise alpha is dropped.
+/// The format is recognised from the first bytes, whatever the file's extension: PNG (libpng;
+/// every bit depth, palette and tRNS transparency), JPEG (libjpeg-turbo; gray, YCbCr, CMYK),
+/// uncompressed BMP, binary PGM/PPM (P5/P6, levels up to 65535). 16-bit samples are rounded to
+/// 8 bits (v·255/65535) and PGM/PPM levels are scaled from the file's maximum to 255. Images of
+/// more than 2^28 pixels are refused from their header. Throws nmfkit::DataError with one line
+/// naming the file when it cannot be opened or is not a complete image of a supported format
+/// (a truncated file is an error, never an image with missing rows).
 Image8 read_image(const std::string& path, int channels);
+
+/// read_image() on bytes already in memory, `name` standing for the file in messages.
+Image8 decode_image(const std::uint8_t* data, std::size_t size, int channels,
+                    const std::string& name);
 
 /// What becomes of the alpha channel of an image (--alpha).
 enum class AlphaMode {

@@ -63,8 +63,10 @@ ImageFolder read_image_folder(const std::string& dir, const ImageFolderOptions& 
   std::string first_file;
   Image8 first;  // size of the first image read (pixels unused)
   std::size_t sample_bytes = 0;
-  for (const std::string& file : files) {
+  for (std::size_t index = 0; index < files.size(); ++index) {
+    const std::string& file = files[index];
     if (options.limit > 0 && static_cast<std::int64_t>(out.files.size()) >= options.limit) break;
+    if (options.before_file) options.before_file(index, files.size());
     Image8 image;
     const bool alpha = options.alpha != AlphaMode::kIgnore;
     try {

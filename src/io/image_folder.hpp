@@ -1,7 +1,9 @@
 #pragma once
 /// A folder of images read as one array of samples (n × height × width [× 3], 8-bit).
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,9 @@ struct ImageFolderOptions {
   std::array<std::uint8_t, 3> background{0, 0, 0};  ///< composite: the colour behind the images
   bool skip_bad = false;   ///< skip unreadable or corrupt files instead of failing
   std::int64_t limit = 0;  ///< read at most this many images (0 = all)
+  /// Called before each file is read with its index and the number of files; may throw to stop
+  /// (the CLI checks for Ctrl-C there).
+  std::function<void(std::size_t index, std::size_t count)> before_file;
 };
 
 struct ImageFolder {

@@ -2,12 +2,16 @@
 // Helpers for the end-to-end tests of the nmfkit command line: a temporary folder, running the
 // binary with its output captured, reading and writing files, writing IDX files, reading PNGs,
 // and the tiny image set the tests factorize.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <png.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -20,6 +24,8 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "io/array.hpp"
@@ -123,14 +129,130 @@ inline RunResult run_cli(const std::vector<std::string>& args) {
   return r;
 }
 
-/// True if `parent` holds a staging folder that an output folder named `name` would use.
+/// True if `parent` holds a staging folder that an output folder named `name` would use (beside
+/// it when it does not exist, inside it when it does).
 inline bool has_staging_folder(const fs::path& parent, const std::string& name) {
-  const std::string prefix = "." + name + ".partial-";
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(parent, ec)) {
-    if (entry.path().filename().string().rfind(prefix, 0) == 0) return true;
+  for (const auto& [dir, prefix] : {std::pair{parent, "." + name + ".partial-"},
+                                    std::pair{parent / name, std::string(".nmfkit-partial-")}}) {
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      if (entry.path().filename().string().rfind(prefix, 0) == 0) return true;
+    }
   }
   return false;
+}
+
+/// How a child nmfkit process is started (see spawn_cli).
+struct SpawnOptions {
+  std::vector<std::string> env;  ///< "NAME=value" added to the environment
+  rlim_t address_space = 0;      ///< RLIMIT_AS in bytes (0: unchanged)
+  rlim_t file_size = 0;          ///< RLIMIT_FSIZE in bytes (0: unchanged)
+  uid_t user = 0;                ///< run as this user and group id (0: unchanged)
+  fs::path cwd;                  ///< working folder (empty: unchanged)
+};
+
+/// Starts nmfkit with `args`, stdin from /dev/null, stdout and stderr going to the files `out`
+/// and `err`; returns its process id (-1 when it could not be started).
+inline pid_t spawn_cli(const std::vector<std::string>& args, const fs::path& out,
+                       const fs::path& err, const SpawnOptions& options = {}) {
+  // Everything the child needs is prepared before fork: after it only system calls run.
+  std::vector<std::string> all = {NMFKIT_CLI_PATH};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  env_strings.insert(env_strings.end(), options.env.begin(), options.env.end());
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const std::string out_path = out.string(), err_path = err.string(), cwd = options.cwd.string();
+  write_file(out, "");  // both exist from here on, for callers that read them while it runs
+  write_file(err, "");
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  const int in_fd = ::open("/dev/null", O_RDONLY);
+  const int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  if (in_fd < 0 || out_fd < 0 || err_fd < 0) ::_exit(126);
+  ::dup2(in_fd, 0), ::dup2(out_fd, 1), ::dup2(err_fd, 2);
+  rlimit limit{};
+  if (options.address_space > 0) {
+    limit.rlim_cur = limit.rlim_max = options.address_space;
+    ::setrlimit(RLIMIT_AS, &limit);
+  }
+  if (options.file_size > 0) {
+    limit.rlim_cur = limit.rlim_max = options.file_size;
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+  }
+  if (options.user != 0 && (::setgid(options.user) != 0 || ::setuid(options.user) != 0))
+    ::_exit(126);
+  if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
+  ::execve(NMFKIT_CLI_PATH, argv.data(), envp.data());
+  ::_exit(127);
+}
+
+inline std::string command_text(const std::vector<std::string>& args) {
+  std::string c = "nmfkit";
+  for (const std::string& a : args) c += " " + shell_quote(a);
+  return c;
+}
+
+/// run_cli() with spawn options (limits, environment, another user).
+inline RunResult run_cli_with(const std::vector<std::string>& args, const SpawnOptions& options) {
+  TempDir capture;
+  fs::permissions(capture.path(), fs::perms::all, fs::perm_options::add);  // for options.user
+  RunResult r;
+  r.command = command_text(args);
+  const pid_t pid = spawn_cli(args, capture / "out", capture / "err", options);
+  int status = -1;
+  if (pid > 0) ::waitpid(pid, &status, 0);
+  r.code = pid > 0 ? exit_code(status) : -1;
+  r.out = read_file(capture / "out");
+  r.err = read_file(capture / "err");
+  return r;
+}
+
+struct Interrupted {
+  RunResult run;
+  bool ended_before = false;  ///< nmfkit ended before `marker` appeared (the test is void)
+  double seconds = 0;         ///< from the (first) signal to the exit
+};
+
+/// Runs nmfkit with `args`, waits until stderr shows `marker` (the phase under test is running),
+/// sends `sig` (`times` times, 50 ms apart) and waits for the exit.
+inline Interrupted interrupt_when(const std::vector<std::string>& args, const std::string& marker,
+                                  int sig, const fs::path& dir, const SpawnOptions& options = {},
+                                  int times = 1) {
+  Interrupted r;
+  const pid_t pid = spawn_cli(args, dir / "stdout", dir / "stderr", options);
+  int status = 0;
+  if (pid > 0) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (read_file(dir / "stderr").find(marker) == std::string::npos) {
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        r.ended_before = true;
+        break;
+      }
+      if (std::chrono::steady_clock::now() > deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const auto signalled = std::chrono::steady_clock::now();
+    if (!r.ended_before) {
+      for (int t = 0; t < times; ++t) {
+        if (t > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        ::kill(pid, sig);
+      }
+      ::waitpid(pid, &status, 0);
+    }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
+  }
+  r.run.command = command_text(args) + " (then signal " + std::to_string(sig) + ")";
+  r.run.code = pid > 0 ? exit_code(status) : -1;
+  r.run.out = read_file(dir / "stdout");
+  r.run.err = read_file(dir / "stderr");
+  return r;
 }
 
 // The run failed with `code`, printed nothing on stdout and exactly one line on stderr, which

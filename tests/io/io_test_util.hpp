@@ -16,6 +16,20 @@
 
 namespace nmfkit::io::test {
 
+/// Whether this build runs under AddressSanitizer (which reserves terabytes of address space, so
+/// tests that limit the address space cannot run).
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kAddressSanitizer = true;
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+
 using Bytes = std::vector<std::uint8_t>;
 
 /// A fresh folder under the GoogleTest temp dir, named after the running test, removed at the end.

@@ -1,0 +1,242 @@
+// Faults while nmfkit runs: signals in every phase, a file that vanishes mid-read, a full disk,
+// read-only folders, an output folder on another file system, files of an earlier run. Each ends
+// with one line, a non-zero exit, no output and no staging folder; or, where the run can go on,
+// with the right files.
+#include <sys/mount.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/cli_test_util.hpp"
+#include "cli/image_files.hpp"
+
+namespace nmfkit::cli_test {
+namespace {
+
+class FaultsTest : public CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    for (int i = 0; i < 6; ++i) {
+      std::vector<std::uint8_t> px(16 * 16);
+      for (std::size_t p = 0; p < px.size(); ++p) px[p] = static_cast<std::uint8_t>(p * (i + 3));
+      write_png_file(images_dir_ / ("img" + std::to_string(i) + ".png"), 16, 16, 1, px);
+    }
+  }
+
+  // Signalled while paused in `phase`: exit 128 + sig, the one error line, nothing written.
+  void expect_interrupted(const std::vector<std::string>& args, const std::string& phase, int sig,
+                          const fs::path& out, int times = 1, std::vector<std::string> env = {}) {
+    SCOPED_TRACE(phase + ", signal " + std::to_string(sig));
+    SpawnOptions options;
+    options.env = std::move(env);
+    options.env.push_back("NMFKIT_TEST_PAUSE=" + phase);
+    const Interrupted i =
+        interrupt_when(args, "paused at " + phase, sig, dir_.path(), options, times);
+    const RunResult& r = i.run;
+    ASSERT_FALSE(i.ended_before) << "nmfkit ended before it was interrupted\n" << r;
+    EXPECT_EQ(r.code, 128 + sig) << r;
+    EXPECT_LT(i.seconds, 10.0) << r;
+    EXPECT_EQ(r.out, "") << r;
+    const std::vector<std::string> lines = split_lines(r.err);
+    ASSERT_FALSE(lines.empty()) << r;
+    EXPECT_EQ(lines.back(), "nmfkit: error: interrupted; nothing was written") << r;
+    EXPECT_EQ(r.err.find("error:"), r.err.rfind("error:")) << r;
+    expect_no_output(out);
+  }
+
+  fs::path images_dir_ = [this] {
+    fs::create_directories(dir_ / "images");
+    return dir_ / "images";
+  }();
+};
+
+// Loading, reading an image folder, before the fit (initialisation), writing the pictures: none
+// of these phases checks for signals while paused, so the watcher ends the process.
+TEST_F(FaultsTest, SignalsEndEveryPhaseOfFitWithNothingWritten) {
+  const fs::path out = dir_ / "deep" / "out";
+  const std::vector<std::string> fit_idx = {"fit", idx_.string(), "-k", "3", "-o", out.string()};
+  const std::vector<std::string> fit_images = {"fit", images_dir_.string(), "-k", "2",
+                                               "-o",  out.string()};
+  for (int sig : {SIGINT, SIGTERM}) {
+    expect_interrupted(fit_idx, "load", sig, out);
+    expect_interrupted(fit_images, "image", sig, out);
+    expect_interrupted(fit_idx, "fit", sig, out);
+    expect_interrupted(fit_idx, "pictures", sig, out);
+    EXPECT_FALSE(fs::exists(dir_ / "deep")) << "a created parent folder was left behind";
+  }
+}
+
+TEST_F(FaultsTest, SignalsEndRankTransformAndRenderWithNothingChanged) {
+  const fs::path fitted = dir_ / "fitted";
+  ASSERT_EQ(fit(idx_, 3, fitted, {"-q"}).code, 0);
+  std::vector<std::string> before;
+  for (const auto& e : fs::directory_iterator(fitted)) before.push_back(e.path().filename());
+  const fs::path out = dir_ / "out";
+  expect_interrupted({"rank", idx_.string(), "-k", "1,2", "-o", out.string()}, "load", SIGINT, out);
+  expect_interrupted({"transform", idx_.string(), "--model", fitted.string(), "-o", out.string()},
+                     "load", SIGTERM, out);
+  // render writes into the fit's own folder: it must be left as it was.
+  const std::string summary = read_file(fitted / "summary.json");
+  SpawnOptions options;
+  options.env = {"NMFKIT_TEST_PAUSE=pictures"};
+  const Interrupted i = interrupt_when({"render", fitted.string()}, "paused at pictures", SIGINT,
+                                       dir_.path(), options);
+  EXPECT_EQ(i.run.code, 130) << i.run;
+  EXPECT_EQ(read_file(fitted / "summary.json"), summary);
+  std::vector<std::string> after;
+  for (const auto& e : fs::directory_iterator(fitted)) after.push_back(e.path().filename());
+  std::sort(before.begin(), before.end());
+  std::sort(after.begin(), after.end());
+  EXPECT_EQ(after, before) << "render left a staging folder or changed the files";
+}
+
+// A second signal does not wait for the phase to end: with the grace period made long, only the
+// second signal can end the process quickly.
+TEST_F(FaultsTest, SecondSignalEndsAtOnce) {
+  const fs::path out = dir_ / "out";
+  expect_interrupted({"fit", idx_.string(), "-k", "3", "-o", out.string()}, "fit", SIGINT, out, 2,
+                     {"NMFKIT_INTERRUPT_GRACE=60"});
+}
+
+// An image is deleted while the folder is being read: one line naming it.
+TEST_F(FaultsTest, FileVanishingMidReadIsOneLine) {
+  const fs::path out = dir_ / "out";
+  SpawnOptions options;
+  options.env = {"NMFKIT_TEST_PAUSE=image:1"};
+  const pid_t pid = spawn_cli({"fit", images_dir_.string(), "-k", "2", "-o", out.string()},
+                              dir_ / "stdout", dir_ / "stderr", options);
+  ASSERT_GT(pid, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (read_file(dir_ / "stderr").find("paused at image") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  fs::remove(images_dir_ / "img4.png");
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  RunResult r;
+  r.command = "fit (img4.png deleted while reading)";
+  r.code = exit_code(status);
+  r.out = read_file(dir_ / "stdout");
+  r.err = read_file(dir_ / "stderr");
+  EXPECT_EQ(r.code, kData) << r;
+  const std::vector<std::string> lines = split_lines(r.err);
+  ASSERT_EQ(lines.size(), 2u) << r;  // the pause marker, then the error
+  EXPECT_NE(lines[1].find("img4.png"), std::string::npos) << r;
+  EXPECT_NE(lines[1].find("No such file"), std::string::npos) << r;
+  expect_no_output(out);
+}
+
+// The disk fills up (a file size limit, which limits stderr too) while the outputs are written.
+TEST_F(FaultsTest, FullDiskWhileWritingIsOneLineAndNoOutput) {
+  const fs::path out = dir_ / "deep" / "out";
+  for (rlim_t limit : {rlim_t{500}, rlim_t{1500}, rlim_t{6000}}) {
+    SCOPED_TRACE("file size limit " + std::to_string(limit));
+    SpawnOptions options;
+    options.file_size = limit;
+    const RunResult r =
+        run_cli_with({"fit", idx_.string(), "-k", "3", "-o", out.string(), "-q"}, options);
+    expect_error(r, kData, {"File too large"});
+    expect_no_output(out);
+    EXPECT_FALSE(fs::exists(dir_ / "deep"));
+  }
+}
+
+// Runs as an unprivileged user when the tests run as root (root may write anywhere).
+uid_t unprivileged() {
+  return ::geteuid() == 0 ? 65534 : 0;
+}
+
+TEST_F(FaultsTest, ReadOnlyOutputFolderIsOneLine) {
+  const fs::path out = dir_ / "readonly";
+  fs::create_directories(out);
+  fs::permissions(dir_.path(), fs::perms::all, fs::perm_options::add);
+  fs::permissions(idx_, fs::perms::all, fs::perm_options::add);
+  fs::permissions(out, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                           fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+  SpawnOptions options;
+  options.user = unprivileged();
+  const RunResult r =
+      run_cli_with({"fit", idx_.string(), "-k", "3", "-o", out.string(), "-q"}, options);
+  expect_error(r, kData, {"cannot write to output folder", "readonly", "Permission denied"});
+  EXPECT_TRUE(fs::is_empty(out));
+}
+
+// '-o .' in a folder whose parent cannot be written: staged inside the folder itself.
+TEST_F(FaultsTest, OutputIntoCurrentFolderUnderReadOnlyParent) {
+  const fs::path parent = dir_ / "locked";
+  const fs::path here = parent / "work";
+  fs::create_directories(here);
+  fs::permissions(dir_.path(), fs::perms::all, fs::perm_options::add);
+  fs::permissions(idx_, fs::perms::all, fs::perm_options::add);
+  fs::permissions(here, fs::perms::all);
+  if (unprivileged() != 0 && ::chown(here.c_str(), unprivileged(), unprivileged()) != 0)
+    GTEST_SKIP() << "cannot hand the folder to an unprivileged user";
+  fs::permissions(parent, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::others_read |
+                              fs::perms::others_exec | fs::perms::group_read |
+                              fs::perms::group_exec);
+  SpawnOptions options;
+  options.user = unprivileged();
+  options.cwd = here;
+  const RunResult r = run_cli_with({"fit", idx_.string(), "-k", "3", "-o", ".", "-q"}, options);
+  EXPECT_EQ(r.code, 0) << r;
+  EXPECT_TRUE(fs::exists(here / "W.npy"));
+  EXPECT_TRUE(fs::exists(here / "components.png"));
+  EXPECT_FALSE(has_staging_folder(parent, "work"));
+}
+
+// An existing output folder on another file system (a mounted volume): the files are staged on
+// that file system, so moving them into place cannot fail with EXDEV.
+TEST_F(FaultsTest, OutputFolderOnAnotherFileSystem) {
+  const fs::path mount_point = dir_ / "volume";
+  fs::create_directories(mount_point);
+  if (::mount("nmfkit-test", mount_point.c_str(), "tmpfs", 0, "size=8m") != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+  const RunResult r = fit(idx_, 3, mount_point, {"-q"});
+  EXPECT_EQ(r.code, 0) << r;
+  EXPECT_TRUE(fs::exists(mount_point / "W.npy"));
+  EXPECT_FALSE(has_staging_folder(dir_.path(), "volume"));
+  // A full volume: one line, and the earlier run's files stay as they were.
+  const std::string w = read_file(mount_point / "W.npy");
+  {
+    std::ofstream filler(mount_point / "filler", std::ios::binary);
+    const std::string block(4096, 'x');
+    while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) &&
+           filler.flush()) {
+    }
+  }
+  const RunResult full = fit(idx_, 4, mount_point, {"-q"});
+  expect_error(full, kData, {"No space left"});
+  EXPECT_EQ(read_file(mount_point / "W.npy"), w);
+  EXPECT_FALSE(has_staging_folder(dir_.path(), "volume"));
+  ::umount(mount_point.c_str());
+}
+
+// Files an earlier run wrote and this one does not are removed; files nmfkit did not write stay;
+// render only adds.
+TEST_F(FaultsTest, EarlierRunsFilesDoNotMixWithNewOnes) {
+  const fs::path out = dir_ / "out";
+  ASSERT_EQ(fit(idx_, 3, out, {"-q"}).code, 0);
+  ASSERT_TRUE(fs::exists(out / "components.png"));
+  write_file(out / "notes.txt", "mine");
+  const RunResult rank = run_cli({"rank", idx_.string(), "-k", "1,2", "-o", out.string(), "-q"});
+  ASSERT_EQ(rank.code, 0) << rank;
+  EXPECT_TRUE(fs::exists(out / "rank.json"));
+  EXPECT_FALSE(fs::exists(out / "components.png")) << "a picture of the earlier fit was kept";
+  EXPECT_FALSE(fs::exists(out / "W.npy"));
+  EXPECT_EQ(read_file(out / "notes.txt"), "mine");
+  // fit again, then render: render keeps the fit's files and adds nothing stale.
+  ASSERT_EQ(fit(idx_, 3, out, {"-q"}).code, 0);
+  EXPECT_FALSE(fs::exists(out / "rank.json"));
+  const RunResult render = run_cli({"render", out.string(), "-q"});
+  ASSERT_EQ(render.code, 0) << render;
+  EXPECT_TRUE(fs::exists(out / "W.npy"));
+  EXPECT_TRUE(fs::exists(out / "components.png"));
+  EXPECT_EQ(read_file(out / "notes.txt"), "mine");
+}
+
+}  // namespace
+}  // namespace nmfkit::cli_test
