@@ -3,12 +3,16 @@
 #               (k = 10), show the result
 #   make test   install what the tests need too, build everything, run every test
 #   make bench  build and run the benchmarks (installs the peers it compares against)
+#   make fuzz   build the libFuzzer targets (preset fuzz, clang) and run each FUZZ_SECONDS
+#               (FUZZ_TARGETS: all when empty); results in build/fuzz/results, docs/fuzzing.md
 PRESET ?= release
 BUILD := build/$(PRESET)
 JOBS ?= $(shell nproc)
 DEMO_OUT ?= out/mnist-k10
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?=
 
-.PHONY: all deps deps-test cli build demo test bench clean
+.PHONY: all deps deps-test cli build demo test bench fuzz clean
 
 all: build
 
@@ -37,6 +41,10 @@ test: build
 bench: build
 	@scripts/install-deps.sh bench
 	@bench/run.sh
+
+fuzz:
+	@scripts/install-deps.sh fuzz
+	@FUZZ_BUILD_JOBS=$(JOBS) scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf build

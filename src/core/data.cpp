@@ -9,6 +9,7 @@
 
 #include "kernels/blas.hpp"
 #include "kernels/chunks.hpp"
+#include "kernels/parallel_errors.hpp"
 
 namespace nmfkit::core {
 
@@ -110,19 +111,25 @@ bool Data<T>::has_zero(int threads) const {
   const Index m = cols();
   const Index block = std::max<Index>(1, (Index{1} << 16) / std::max<Index>(1, m));
   bool zero = false;
+  kernels::ParallelErrors errors;  // the buffer's growth and row_block() may throw
 #pragma omp parallel num_threads(std::max(1, threads))
   {
     std::vector<T> buffer;
 #pragma omp for schedule(dynamic, 1) reduction(|| : zero)
     for (Index r0 = 0; r0 < rows(); r0 += block) {
-      const Index count = std::min(block, rows() - r0);
-      buffer.resize(static_cast<std::size_t>(count * m));
-      const DenseView<T> x = row_block(r0, count, buffer);
-      for (Index i = 0; i < count && !zero; ++i)
-        for (Index j = 0; j < m; ++j)
-          if (x(i, j) == T(0)) zero = true;
+      bool found = zero;
+      errors.run([&] {
+        const Index count = std::min(block, rows() - r0);
+        buffer.resize(static_cast<std::size_t>(count * m));
+        const DenseView<T> x = row_block(r0, count, buffer);
+        for (Index i = 0; i < count && !found; ++i)
+          for (Index j = 0; j < m; ++j)
+            if (x(i, j) == T(0)) found = true;
+      });
+      zero = found;
     }
   }
+  errors.rethrow();
   return zero;
 }
 

@@ -127,27 +127,31 @@ class Fill final : public core::FillOps<T> {
     std::vector<double> misfits(static_cast<std::size_t>(chunks_.count), 0.0);
     T* s = s_.data();
     const T* hp = hp_.data();
+    ParallelErrors errors;  // the chunk's buffer and row_work's may fail to allocate
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
     for (Index c = 0; c < chunks_.count; ++c) {
-      std::vector<T> wi_buffer(static_cast<std::size_t>(kp), T(0));
-      T* wi = wi_buffer.data();
-      double misfit = 0;
-      for (Index i = chunks_.begin(c); i < chunks_.end(c); ++i) {
-        std::copy(w.row(i), w.row(i) + k, wi);
-        row_work(c, i, static_cast<const T*>(wi), [&](auto&& visit) {
-          for (Index t = e_.row_start[i]; t < e_.row_start[i + 1]; ++t) {
-            const Index j = e_.col[static_cast<std::size_t>(t)];
-            const T* h = hp + j * kp;
-            const T fresh = dot_padded(wi, h, kp);
-            const double d = double(s[t]) - double(fresh);
-            misfit += d * d;
-            s[t] = fresh;
-            visit(fresh, h, j);
-          }
-        });
-      }
-      misfits[static_cast<std::size_t>(c)] = misfit;
+      errors.run([&] {
+        std::vector<T> wi_buffer(static_cast<std::size_t>(kp), T(0));
+        T* wi = wi_buffer.data();
+        double misfit = 0;
+        for (Index i = chunks_.begin(c); i < chunks_.end(c); ++i) {
+          std::copy(w.row(i), w.row(i) + k, wi);
+          row_work(c, i, static_cast<const T*>(wi), [&](auto&& visit) {
+            for (Index t = e_.row_start[i]; t < e_.row_start[i + 1]; ++t) {
+              const Index j = e_.col[static_cast<std::size_t>(t)];
+              const T* h = hp + j * kp;
+              const T fresh = dot_padded(wi, h, kp);
+              const double d = double(s[t]) - double(fresh);
+              misfit += d * d;
+              s[t] = fresh;
+              visit(fresh, h, j);
+            }
+          });
+        }
+        misfits[static_cast<std::size_t>(c)] = misfit;
+      });
     }
+    errors.rethrow();
     double total = 0;
     for (double v : misfits) total += v;
     return 0.5 * total;
@@ -158,10 +162,10 @@ class Fill final : public core::FillOps<T> {
   void add_by_columns(const Matrix<T>& w, T* out) const {
     const Index k = k_;
     const T* s = s_.data();
+    PerThreadScratch<T> acc_scratch(threads_, k);
 #pragma omp parallel num_threads(threads_)
     {
-      std::vector<T> acc_buffer(static_cast<std::size_t>(k));
-      T* __restrict acc = acc_buffer.data();
+      T* __restrict acc = acc_scratch.mine().data();
 #pragma omp for schedule(static)
       for (Index j = 0; j < m_; ++j) {
         std::fill(acc, acc + k, T(0));

@@ -11,6 +11,7 @@
 
 #include "core/random.hpp"
 #include "kernels/chunks.hpp"
+#include "kernels/parallel_errors.hpp"
 
 namespace nmfkit::core {
 
@@ -18,13 +19,16 @@ namespace {
 
 using RowMajorXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-/// Calls work(first_row, row_count) for each of the fixed row chunks of `rows`, in parallel.
+/// Calls work(chunk, first_row, row_count) for each of the fixed row chunks of `rows`, in
+/// parallel; what work throws (Eigen's products allocate) is rethrown after the region.
 template <typename Work>
 void for_row_chunks(Index rows, int threads, Work&& work) {
   const kernels::RowChunks chunks = kernels::row_chunks(rows);
+  kernels::ParallelErrors errors;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (Index c = 0; c < chunks.count; ++c)
-    work(c, chunks.begin(c), chunks.end(c) - chunks.begin(c));
+    errors.run([&] { work(c, chunks.begin(c), chunks.end(c) - chunks.begin(c)); });
+  errors.rethrow();
 }
 
 /// aᵀa, the chunks' partial Grams summed in chunk order (the same bytes for any thread count).

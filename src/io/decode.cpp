@@ -105,6 +105,9 @@ bool png_decode(PngSource* src, Decoded* out, std::vector<png_bytep>* rows) {
   png_set_read_fn(png, src, png_read_memory);
   png_set_user_limits(png, 1u << 24, 1u << 24);
   png_set_chunk_malloc_max(png, std::size_t{64} << 20);
+  // Benign errors (a chunk over the size above among them) are errors here: libpng would only
+  // warn and then allocate what the chunk claims.
+  png_set_benign_errors(png, 0);
   png_read_info(png, info);
   const png_uint_32 w = png_get_image_width(png, info);
   const png_uint_32 h = png_get_image_height(png, info);
@@ -375,7 +378,7 @@ Decoded decode_bmp(const std::uint8_t* data, std::size_t size, const std::string
   int bw = 0, bh = 0, n = 0;
   if (stbi_info_from_memory(data, static_cast<int>(size), &bw, &bh, &n) == 0)
     corrupt(name, stbi_failure_reason() == nullptr ? "" : stbi_failure_reason());
-  check_size(name, bw, bh, 4);
+  check_size(name, bw, bh < 0 ? -static_cast<std::int64_t>(bh) : bh, 4);  // < 0: top-down
   const int channels = n == 4 ? 4 : 3;
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
       stbi_load_from_memory(data, static_cast<int>(size), &bw, &bh, &n, channels),

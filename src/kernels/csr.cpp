@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "kernels/chunks.hpp"
+#include "kernels/per_thread.hpp"
 #include "kernels/variants.hpp"
 #include "nmfkit/errors.hpp"
 
@@ -298,13 +299,15 @@ CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
   b.col.resize(static_cast<std::size_t>(start[levels.rows]));
   b.code.resize(b.col.size());
   int mismatch = 0;
+  // Without branches: each entry is written to a scratch row at the next free place, which only a
+  // non-zero then takes; the row's non-zeros are copied out. Eight zeros in a row (most of an
+  // image's background) are skipped at once.
+  PerThreadScratch<std::uint16_t> cols_scratch(threads, levels.cols + 1);
+  PerThreadScratch<std::uint8_t> codes_scratch(threads, levels.cols + 1);
 #pragma omp parallel num_threads(threads)
   {
-    // Without branches: each entry is written to a scratch row at the next free place, which
-    // only a non-zero then takes; the row's non-zeros are copied out. Eight zeros in a row (most
-    // of an image's background) are skipped at once.
-    std::vector<std::uint16_t> cols(static_cast<std::size_t>(levels.cols) + 1);
-    std::vector<std::uint8_t> codes(cols.size());
+    std::uint16_t* cols = cols_scratch.mine().data();
+    std::uint8_t* codes = codes_scratch.mine().data();
 #pragma omp for schedule(dynamic, kRowsPerTask)
     for (Index r = 0; r < levels.rows; ++r) {
       const std::uint8_t* row = levels.row(r);
@@ -327,8 +330,8 @@ CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
         mismatch = 1;
         e = std::min(e, start[r + 1] - start[r]);
       }
-      std::copy(cols.begin(), cols.begin() + e, b.col.begin() + start[r]);
-      std::copy(codes.begin(), codes.begin() + e, b.code.begin() + start[r]);
+      std::copy(cols, cols + e, b.col.begin() + start[r]);
+      std::copy(codes, codes + e, b.code.begin() + start[r]);
     }
   }
   if (mismatch != 0) throw InvalidArgument("the row starts are not the levels' (level_row_starts)");

@@ -208,30 +208,39 @@ void fused_rows(const M& x, T scale, const T* right, Index p, T* w, Index block_
   const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));
   std::vector<double> gram_partial(static_cast<std::size_t>(chunks.count * p * p), 0.0);
   block_rows = std::max<Index>(block_rows, 1);
-#pragma omp parallel num_threads(threads)
+  const int team = static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
+  PerThreadScratch<T> rows_p_scratch(team, block_rows * p);
+  PerThreadScratch<double> gram_scratch(team, p);
+  const T* in_rows = in.get();
+  T* partials = partial.get();
+  ParallelErrors errors;  // block() is the caller's code
+#pragma omp parallel num_threads(team)
   {
-    std::vector<T> rows_p(static_cast<std::size_t>(block_rows * p));
-    std::vector<double> scratch(static_cast<std::size_t>(p));
+    T* rows_p = rows_p_scratch.mine().data();
+    double* scratch = gram_scratch.mine().data();
 #pragma omp for schedule(dynamic, 1)
     for (Index c = 0; c < chunks.count; ++c) {
-      T* dst = partial.get() + c * size;
-      std::fill(dst, dst + size, T(0));
-      double* g = gram_partial.data() + c * p * p;
-      for (Index r0 = chunks.begin(c); r0 < chunks.end(c); r0 += block_rows) {
-        const Index r1 = std::min(r0 + block_rows, chunks.end(c));
-        // The next block's rows of w, which block() will read and write, on their way into the
-        // cache while this block's rows of X·right are formed.
-        const Index next = std::min(r1 + block_rows, chunks.end(c));
-        for (const T* a = w + r1 * p; a < w + next * p; a += 64 / sizeof(T))
-          __builtin_prefetch(a, 1);
-        for (Index r = r0; r < r1; ++r)
-          times_row(x, r, scale, in.get(), p, padded, rows_p.data() + (r - r0) * p);
-        block(r0, r1 - r0, rows_p.data());
-        scatter_rows(x, r0, r1, static_cast<const T*>(w), p, padded, dst);
-        for (Index r = r0; r < r1; ++r) gram_add_row(w + r * p, p, scratch.data(), g);
-      }
+      errors.run([&] {
+        T* dst = partials + c * size;
+        std::fill(dst, dst + size, T(0));
+        double* g = gram_partial.data() + c * p * p;
+        for (Index r0 = chunks.begin(c); r0 < chunks.end(c); r0 += block_rows) {
+          const Index r1 = std::min(r0 + block_rows, chunks.end(c));
+          // The next block's rows of w, which block() will read and write, on their way into the
+          // cache while this block's rows of X·right are formed.
+          const Index next = std::min(r1 + block_rows, chunks.end(c));
+          for (const T* a = w + r1 * p; a < w + next * p; a += 64 / sizeof(T))
+            __builtin_prefetch(a, 1);
+          for (Index r = r0; r < r1; ++r)
+            times_row(x, r, scale, in_rows, p, padded, rows_p + (r - r0) * p);
+          block(r0, r1 - r0, rows_p);
+          scatter_rows(x, r0, r1, static_cast<const T*>(w), p, padded, dst);
+          for (Index r = r0; r < r1; ++r) gram_add_row(w + r * p, p, scratch, g);
+        }
+      });
     }
   }
+  errors.rethrow();
   if (x.cols > 0)
     sum_scatter_partials(partial.get(), chunks.count, size, x.cols, p, padded, scale, out, threads);
   sum_chunk_partials(gram_partial.data(), chunks.count, p * p, gram);

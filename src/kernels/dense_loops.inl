@@ -24,13 +24,17 @@ void gram(const T* f, Index rows, Index k, double* g, int threads) {
   const RowChunks chunks = row_chunks(rows);
   const Index size = k * k;
   std::vector<double> partial(static_cast<std::size_t>(chunks.count * size), 0.0);
+  ParallelErrors errors;  // each chunk allocates its row
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (Index c = 0; c < chunks.count; ++c) {
-    double* dst = partial.data() + c * size;
-    std::vector<double> row(static_cast<std::size_t>(k));
-    for (Index r = chunks.begin(c); r < chunks.end(c); ++r)
-      gram_add_row(f + r * k, k, row.data(), dst);
+    errors.run([&] {
+      double* dst = partial.data() + c * size;
+      std::vector<double> row(static_cast<std::size_t>(k));
+      for (Index r = chunks.begin(c); r < chunks.end(c); ++r)
+        gram_add_row(f + r * k, k, row.data(), dst);
+    });
   }
+  errors.rethrow();
   sum_chunk_partials(partial.data(), chunks.count, size, g);
 }
 
@@ -65,19 +69,25 @@ double residual_squared_norm(const DenseView<T>& x, double scale, const T* w, co
   // Rows per block so that a block of W·H stays near 4 MiB whatever the number of features.
   const Index block = std::max<Index>(1, (Index{1} << 20) / std::max<Index>(1, x.cols));
   std::vector<double> partial(static_cast<std::size_t>(chunks.count), 0.0);
-#pragma omp parallel num_threads(threads)
+  // Each thread's block of W·H, as large as the largest block of a chunk, made before the region;
+  // no more threads than chunks (a thread without a chunk would hold a block for nothing).
+  Index largest = 0;
+  for (Index c = 0; c < chunks.count; ++c)
+    largest = std::max(largest, std::min(block, chunks.end(c) - chunks.begin(c)));
+  const int team = static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
+  PerThreadScratch<T> wh_scratch(team, largest * x.cols);
+#pragma omp parallel num_threads(team)
   {
-    std::vector<T> wh;
+    T* wh = wh_scratch.mine().data();
 #pragma omp for schedule(dynamic, 1)
     for (Index c = 0; c < chunks.count; ++c) {
       double s = 0;
       for (Index r0 = chunks.begin(c); r0 < chunks.end(c); r0 += block) {
         const Index rows = std::min(block, chunks.end(c) - r0);
-        wh.resize(static_cast<std::size_t>(rows * x.cols));
-        gemm(false, rows, x.cols, k, T(1), w + r0 * k, k, h, x.cols, wh.data(), x.cols);
+        gemm(false, rows, x.cols, k, T(1), w + r0 * k, k, h, x.cols, wh, x.cols);
         for (Index i = 0; i < rows; ++i) {
           const T* xi = x.row(r0 + i);
-          const T* whi = wh.data() + i * x.cols;
+          const T* whi = wh + i * x.cols;
           for (Index j = 0; j < x.cols; ++j) {
             const double d = scale * double(xi[j]) - double(whi[j]);
             s += d * d;

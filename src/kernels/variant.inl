@@ -20,12 +20,14 @@
 #include <new>
 #include <vector>
 
+#include "core/masked_fill.hpp"
 #include "kernels/blas.hpp"
 #include "kernels/chunks.hpp"
 #include "kernels/csr.hpp"
 #include "kernels/dense.hpp"
-#include "core/masked_fill.hpp"
 #include "kernels/isa.hpp"
+#include "kernels/parallel_errors.hpp"
+#include "kernels/per_thread.hpp"
 #include "solvers/coordinate_descent_row.hpp"
 
 #if NMFKIT_VARIANT == 0 || NMFKIT_KERNEL_VARIANTS

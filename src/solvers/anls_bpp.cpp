@@ -32,6 +32,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "kernels/parallel_errors.hpp"
+#include "kernels/per_thread.hpp"
 #include "solvers/coordinate_descent_row.hpp"
 #include "solvers/update_rule.hpp"
 
@@ -275,48 +277,55 @@ class AnlsBpp final : public UpdateRule<T> {
     fallback.stop_ratio2 = kFallbackStop * kFallbackStop;
 
     std::vector<double> violations(static_cast<std::size_t>(f.rows));
+    // Each thread's workspace is made before the region; its factorization cache still allocates
+    // inside (and Eigen may throw), so each row runs through `errors`.
+    kernels::PerThread<Workspace> workspaces(threads, kf);
+    kernels::ParallelErrors errors;
 #pragma omp parallel num_threads(threads)
     {
-      Workspace ws(kf);
+      Workspace& ws = workspaces.mine();
 #pragma omp for schedule(static)
       for (Index i = 0; i < f.rows; ++i) {
-        T* fi = f.row(i);
-        const T* pi = p.row(i);
-        // Σ|projected gradient| of the input row.
-        double violation = 0;
-        for (Index j = 0; j < k; ++j) {
-          const double* gj = gp.row(j);
-          double acc = -(double(pi[j]) - penalty.l1);
-          for (Index l = 0; l < k; ++l) acc += gj[l] * double(fi[l]);
-          violation += std::abs(fi[j] == 0 ? std::min(0.0, acc) : acc);
-        }
-        violations[static_cast<std::size_t>(i)] = violation;
-        if (kf == 0) continue;
-        // The problem in the free coordinates, given the fixed ones.
-        for (Index a = 0; a < kf; ++a) {
-          const Index j = free[a];
-          double q = double(pi[j]) - penalty.l1;
-          for (Index l : fixed) q -= gp(j, l) * double(fi[l]);
-          ws.q[a] = q;
-          ws.x[a] = double(fi[j]);
-        }
-        if (!block_principal_pivoting(gf.data(), ws.q.data(), kf, ws)) {
-          // Coordinate descent from the better of the input and the clipped last iterate: it
-          // never raises the objective from there.
-          for (Index a = 0; a < kf; ++a) {
-            ws.x[a] = std::max(0.0, ws.x[a]);
-            ws.start[a] = std::max(0.0, double(fi[free[a]]));
+        errors.run([&] {
+          T* fi = f.row(i);
+          const T* pi = p.row(i);
+          // Σ|projected gradient| of the input row.
+          double violation = 0;
+          for (Index j = 0; j < k; ++j) {
+            const double* gj = gp.row(j);
+            double acc = -(double(pi[j]) - penalty.l1);
+            for (Index l = 0; l < k; ++l) acc += gj[l] * double(fi[l]);
+            violation += std::abs(fi[j] == 0 ? std::min(0.0, acc) : acc);
           }
-          if (objective(gf.data(), ws.q.data(), ws.start.data(), kf) <
-              objective(gf.data(), ws.q.data(), ws.x.data(), kf))
-            ws.x = ws.start;
-          double unused_violation;
-          coordinate_descent_lanes(ws.x.data(), ws.q.data(), 1, 0.0, gf.data(), kf, fallback, ws.cd,
-                                   &unused_violation);
-        }
-        for (Index a = 0; a < kf; ++a) fi[free[a]] = static_cast<T>(ws.x[a]);
+          violations[static_cast<std::size_t>(i)] = violation;
+          if (kf == 0) return;
+          // The problem in the free coordinates, given the fixed ones.
+          for (Index a = 0; a < kf; ++a) {
+            const Index j = free[a];
+            double q = double(pi[j]) - penalty.l1;
+            for (Index l : fixed) q -= gp(j, l) * double(fi[l]);
+            ws.q[a] = q;
+            ws.x[a] = double(fi[j]);
+          }
+          if (!block_principal_pivoting(gf.data(), ws.q.data(), kf, ws)) {
+            // Coordinate descent from the better of the input and the clipped last iterate: it
+            // never raises the objective from there.
+            for (Index a = 0; a < kf; ++a) {
+              ws.x[a] = std::max(0.0, ws.x[a]);
+              ws.start[a] = std::max(0.0, double(fi[free[a]]));
+            }
+            if (objective(gf.data(), ws.q.data(), ws.start.data(), kf) <
+                objective(gf.data(), ws.q.data(), ws.x.data(), kf))
+              ws.x = ws.start;
+            double unused_violation;
+            coordinate_descent_lanes(ws.x.data(), ws.q.data(), 1, 0.0, gf.data(), kf, fallback,
+                                     ws.cd, &unused_violation);
+          }
+          for (Index a = 0; a < kf; ++a) fi[free[a]] = static_cast<T>(ws.x[a]);
+        });
       }
     }
+    errors.rethrow();
     double total = 0;
     for (double v : violations) total += v;
     return total;

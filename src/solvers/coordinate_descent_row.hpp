@@ -10,6 +10,7 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/per_thread.hpp"
 #include "nmfkit/matrix.hpp"
 
 namespace nmfkit::rules {
@@ -27,13 +28,15 @@ struct SweepControl {
 /// overlaps them (the fused pass runs one block of rows between a gather and a scatter).
 inline constexpr int kLanes = 16;
 
-/// Per-thread scratch space for coordinate_descent_lanes: k × kLanes arrays, lane-minor.
+/// Per-thread scratch space for coordinate_descent_lanes: k × kLanes arrays, lane-minor, zeroed.
+/// On cache lines of their own: the scratch of every thread is made by one thread, before the
+/// parallel region.
 struct LaneScratch {
-  std::vector<double> x, gx, q;
+  kernels::ScratchVector<double> x, gx, q;
   explicit LaneScratch(Index k)
-      : x(static_cast<std::size_t>(k * kLanes)),
-        gx(static_cast<std::size_t>(k * kLanes)),
-        q(static_cast<std::size_t>(k * kLanes)) {}
+      : x(static_cast<std::size_t>(k * kLanes), 0.0),
+        gx(static_cast<std::size_t>(k * kLanes), 0.0),
+        q(static_cast<std::size_t>(k * kLanes), 0.0) {}
 };
 
 /// Runs the sweeps on rows f[0..count) (count ≤ kLanes, row stride k) at once, each lane making
@@ -55,14 +58,15 @@ double coordinate_descent_rows(Matrix<T>& f, const Matrix<T>& p, const Matrix<do
   const Index k = f.cols;
   std::vector<double> violations(static_cast<std::size_t>(f.rows));
   const Index blocks = (f.rows + kLanes - 1) / kLanes;
+  kernels::PerThread<LaneScratch> scratch(threads, k);
 #pragma omp parallel num_threads(threads)
   {
-    LaneScratch scratch(k);
+    LaneScratch& mine = scratch.mine();
 #pragma omp for schedule(static)
     for (Index b = 0; b < blocks; ++b) {
       const Index i = b * kLanes;
       coordinate_descent_lanes(f.row(i), p.row(i), std::min<Index>(kLanes, f.rows - i), l1,
-                               g.data(), k, control, scratch,
+                               g.data(), k, control, mine,
                                violations.data() + static_cast<std::size_t>(i));
     }
   }

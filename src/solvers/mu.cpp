@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "kernels/per_thread.hpp"
 #include "solvers/update_rule.hpp"
 
 namespace nmfkit::rules {
@@ -22,9 +23,10 @@ class MultiplicativeUpdate final : public UpdateRule<T> {
     constexpr double kEpsilon = std::numeric_limits<float>::epsilon();
     const Index k = f.cols;
     const std::vector<double>& gd = g.values;
+    kernels::PerThreadScratch<double> denominators(threads, k);
 #pragma omp parallel num_threads(threads)
     {
-      std::vector<double> denominator(static_cast<std::size_t>(k));
+      double* denominator = denominators.mine().data();
 #pragma omp for schedule(static)
       for (Index i = 0; i < f.rows; ++i) {
         T* fi = f.row(i);

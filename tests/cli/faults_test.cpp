@@ -12,6 +12,7 @@
 
 #include "cli/cli_test_util.hpp"
 #include "cli/image_files.hpp"
+#include "io/npy.hpp"
 
 namespace nmfkit::cli_test {
 namespace {
@@ -236,6 +237,42 @@ TEST_F(FaultsTest, EarlierRunsFilesDoNotMixWithNewOnes) {
   EXPECT_TRUE(fs::exists(out / "W.npy"));
   EXPECT_TRUE(fs::exists(out / "components.png"));
   EXPECT_EQ(read_file(out / "notes.txt"), "mine");
+}
+
+// Address-space limits (ulimit -v) from too small for the threads' buffers to enough for
+// everything: each run either succeeds or ends with one "out of memory" line and no output.
+TEST_F(FaultsTest, MemoryLimitsDuringLoadAndFitEndWithOneLine) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer's shadow memory needs no address limit";
+#endif
+  constexpr std::int64_t kRows = 30000, kCols = 3000;  // 90 MB of pixels, 360 MB as floats
+  std::vector<std::uint8_t> x(static_cast<std::size_t>(kRows * kCols));
+  for (std::size_t j = 0; j < x.size(); ++j)
+    x[j] = static_cast<std::uint8_t>((j * 2654435761u) >> 24);
+  const fs::path big = dir_ / "big.npy";
+  const std::int64_t shape[] = {kRows, kCols};
+  io::write_npy(big.string(), x.data(), shape);
+  const fs::path out = dir_ / "deep" / "out";
+  int failed = 0, succeeded = 0;
+  for (rlim_t mib : {rlim_t{300}, rlim_t{640}, rlim_t{760}, rlim_t{2048}}) {
+    SCOPED_TRACE("limit " + std::to_string(mib) + " MiB");
+    SpawnOptions options;
+    options.address_space = mib << 20;
+    const RunResult r = run_cli_with({"fit", big.string(), "-k", "2", "--max-iter", "2",
+                                      "--threads", "2", "-o", out.string(), "-q"},
+                                     options);
+    if (r.code == 0) {
+      ++succeeded;
+      fs::remove_all(out);
+      continue;
+    }
+    ++failed;
+    expect_error(r, kData, {"out of memory"});
+    expect_no_output(out);
+    EXPECT_FALSE(fs::exists(dir_ / "deep"));
+  }
+  EXPECT_GE(failed, 2) << "the limits no longer exercise a shortage";
+  EXPECT_GE(succeeded, 1) << "no limit was enough";
 }
 
 }  // namespace
