@@ -239,6 +239,25 @@ TEST_F(FaultsTest, EarlierRunsFilesDoNotMixWithNewOnes) {
   EXPECT_EQ(read_file(out / "notes.txt"), "mine");
 }
 
+// A model.json whose whole numbers are out of range (nlohmann's get<int>() would truncate
+// 4294967299 to 3, and casting 1e20 is undefined): one line naming the field.
+TEST_F(FaultsTest, ModelNumbersOutOfRangeAreOneLine) {
+  const fs::path model = dir_ / "model";
+  ASSERT_EQ(fit(idx_, 3, model, {"-q"}).code, 0);
+  const std::string original = read_file(model / "model.json");
+  for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{
+           {"k", "4294967299"}, {"k", "392233720368547758084"}, {"n_features", "-64"}}) {
+    SCOPED_TRACE(field + " = " + value);
+    nlohmann::json j = nlohmann::json::parse(original);
+    j[field] = nlohmann::json::parse(value);
+    write_file(model / "model.json", j.dump());
+    const RunResult r = run_cli(
+        {"transform", idx_.string(), "--model", model.string(), "-o", (dir_ / "w").string()});
+    expect_error(r, kData, {"model.json is malformed", field});
+    expect_no_output(dir_ / "w");
+  }
+}
+
 // Address-space limits (ulimit -v) from too small for the threads' buffers to enough for
 // everything: each run either succeeds or ends with one "out of memory" line and no output.
 TEST_F(FaultsTest, MemoryLimitsDuringLoadAndFitEndWithOneLine) {
