@@ -251,14 +251,23 @@ bool jpeg_decode(const std::uint8_t* data, std::size_t size, Decoded* out, JpegE
   }
   out->channels = channels;
   const std::size_t row = static_cast<std::size_t>(w) * static_cast<std::size_t>(channels);
-  try {
-    out->pixels.resize(row * static_cast<std::size_t>(h));
-  } catch (...) {
-    jpeg_destroy_decompress(&cinfo);
-    throw;
-  }
+  const std::size_t full = row * static_cast<std::size_t>(h);
+  // The pixels grow with the rows decoded (doubling, from 1 MiB): a header claiming a huge image
+  // over a few bytes of data costs little before the end of the data is noticed.
+  const auto grow = [&](std::size_t needed) {
+    if (needed <= out->pixels.size()) return;
+    try {
+      out->pixels.resize(
+          std::min(full, std::max({needed, 2 * out->pixels.size(), std::size_t{1} << 20})));
+    } catch (...) {
+      jpeg_destroy_decompress(&cinfo);
+      throw;
+    }
+  };
+  grow(row);
   jpeg_start_decompress(&cinfo);
   while (cinfo.output_scanline < cinfo.output_height) {
+    grow(row * (cinfo.output_scanline + std::size_t{1}));
     JSAMPROW line = out->pixels.data() + row * cinfo.output_scanline;
     jpeg_read_scanlines(&cinfo, &line, 1);
   }
