@@ -258,6 +258,26 @@ TEST_F(FaultsTest, ModelNumbersOutOfRangeAreOneLine) {
   }
 }
 
+// Found by fuzzing: a mask whose shape has a zero dimension beside huge ones overflowed the
+// product of its dimensions (undefined; the sanitizer build catches it). It is the wrong shape.
+TEST_F(FaultsTest, MaskWithZeroAndHugeDimensionsIsTheWrongShape) {
+  std::string header =
+      "{'descr': '|u1', 'fortran_order': False, 'shape': (60, 4294967296, "
+      "4294967296, 0), }";
+  header.append(64 - (10 + header.size() + 1) % 64, ' ');
+  header += '\n';
+  std::string npy = "\x93NUMPY\x01";
+  npy += '\0';
+  npy += static_cast<char>(header.size() & 0xff);
+  npy += static_cast<char>(header.size() >> 8);
+  npy += header;
+  write_file(dir_ / "mask.npy", npy);
+  const fs::path out = dir_ / "out";
+  const RunResult r = fit(idx_, 3, out, {"--mask", (dir_ / "mask.npy").string(), "-q"});
+  expect_error(r, kData, {"--mask", "the mask must have the input's shape"});
+  expect_no_output(out);
+}
+
 // Address-space limits (ulimit -v) from too small for the threads' buffers to enough for
 // everything: each run either succeeds or ends with one "out of memory" line and no output.
 TEST_F(FaultsTest, MemoryLimitsDuringLoadAndFitEndWithOneLine) {

@@ -3,9 +3,13 @@
 // before anything is decoded.
 #include <gtest/gtest.h>
 #include <stb_image_write.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -160,6 +164,63 @@ TEST(Decode, HugeClaimedSizesAreRefusedBeforeDecoding) {
   bmp[22] = 0x00, bmp[23] = 0x40;  // 16384 high
   bmp[26] = 1, bmp[28] = 24;
   expect_data_error([&] { decode(bmp, 3); }, {"test", "truncated or corrupt", "rows"});
+}
+
+// The process's peak of mapped memory (VmPeak), in bytes.
+std::size_t peak_mapped() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmPeak:", 0) == 0) return std::stoull(line.substr(7)) * 1024;
+  return 0;
+}
+
+// Decodes `bytes` in a child process: 0 when it fails with "truncated or corrupt" having mapped
+// less than 128 MiB more at its peak; 4 when it mapped more (the header's claim was allocated).
+int decode_in_child(const Bytes& bytes) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const std::size_t before = peak_mapped();
+    int code = 5;  // no error
+    try {
+      decode(bytes, 1);
+    } catch (const DataError& e) {
+      code = std::string(e.what()).find("truncated or corrupt") != std::string::npos ? 0 : 3;
+    } catch (...) {
+      code = 6;
+    }
+    if (code == 0 && peak_mapped() > before + (std::size_t{128} << 20)) code = 4;
+    std::_Exit(code);
+  }
+  int status = 0;
+  if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
+// Found by fuzzing: a 1 × 1 PNG with a text chunk claiming 2 GiB made libpng allocate 2 GiB (it
+// only warns about chunks over the cap); a JPEG header claiming 16384 × 16384 over a few bytes
+// allocated all its pixels before the missing data was noticed.
+TEST(Decode, ChunksAndHeadersClaimingGigabytesAllocateLittle) {
+  if (kAddressSanitizer) GTEST_SKIP() << "AddressSanitizer maps its own memory";
+  Bytes png = make_png(1, 1, 8, 0, {{7}});
+  Bytes text;
+  put32(text, 0x7ffffff0u);  // the chunk's length; its data is not there
+  append(text, "tEXtcomment");
+  png.insert(png.begin() + 33, text.begin(), text.end());  // after the signature and IHDR
+  EXPECT_EQ(decode_in_child(png), 0) << "3: another message, 4: mapped the claim, 5: no error";
+
+  ScratchDir dir;
+  const std::vector<std::uint8_t> flat(16 * 16, 100);
+  ASSERT_NE(stbi_write_jpg(dir.file("s.jpg").c_str(), 16, 16, 1, flat.data(), 90), 0);
+  Bytes jpeg = read_bytes(dir.file("s.jpg"));
+  for (std::size_t i = 0; i + 9 < jpeg.size(); ++i) {
+    if (jpeg[i] == 0xff && jpeg[i + 1] == 0xc0) {  // SOF0: height and width become 16384
+      jpeg[i + 5] = 0x40, jpeg[i + 6] = 0x00, jpeg[i + 7] = 0x40, jpeg[i + 8] = 0x00;
+      break;
+    }
+  }
+  jpeg.resize(jpeg.size() / 2);
+  EXPECT_EQ(decode_in_child(jpeg), 0) << "3: another message, 4: mapped the claim, 5: no error";
 }
 
 TEST(Decode, LowBitDepthGrayIsScaledToFullRange) {

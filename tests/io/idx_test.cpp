@@ -256,7 +256,8 @@ TEST(ReadIdx, RejectsGzipWhoseHeaderExceedsTheStream) {
 // 12 uncompressed bytes, which matches 4 GiB + 12 mod 2^32. Memory must follow the data: under a
 // 512 MiB address-space limit (in a child process) the reader still says "truncated".
 TEST(ReadIdx, GzipHeaderThatLiesAboutItsSizeAllocatesOnlyWhatArrives) {
-  if (io::test::kAddressSanitizer) GTEST_SKIP() << "AddressSanitizer's shadow memory needs no address limit";
+  if (io::test::kAddressSanitizer)
+    GTEST_SKIP() << "AddressSanitizer's shadow memory needs no address limit";
   ScratchDir dir;
   const std::string path = dir.file("bomb.idx.gz");
   write_gzip(path, idx_header(0x08, {65536, 65536}));
