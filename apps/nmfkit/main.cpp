@@ -46,7 +46,10 @@ int error_line(const std::string& message, int code) {
 }  // namespace
 
 // Every allocation through new records its size when it fails (the "out of memory" line names it).
-void* operator new(std::size_t n) {
+// All the unaligned forms are replaced together, so that each pairs with its delete (the library's
+// nothrow and array forms would otherwise come from another allocator, as under AddressSanitizer).
+namespace {
+void* allocate(std::size_t n) {
   if (n == 0) n = 1;
   for (;;) {
     if (void* p = std::malloc(n)) return p;
@@ -58,13 +61,46 @@ void* operator new(std::size_t n) {
     }
   }
 }
+void* allocate_or_null(std::size_t n) noexcept {
+  try {
+    return allocate(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+}  // namespace
+
+void* operator new(std::size_t n) {
+  return allocate(n);
+}
+void* operator new[](std::size_t n) {
+  return allocate(n);
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  return allocate_or_null(n);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  return allocate_or_null(n);
+}
 // GCC takes free() on memory from a replaced operator new for a mismatch; it is the replacement.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void operator delete(void* p) noexcept {
   std::free(p);
 }
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
 void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
   std::free(p);
 }
 #pragma GCC diagnostic pop
