@@ -232,6 +232,15 @@ bool jpeg_decode(const std::uint8_t* data, std::size_t size, Decoded* out, JpegE
     jpeg_destroy_decompress(&cinfo);
     return false;
   }
+  // Arithmetic-coded scans read past the end of their data as zeros, without a warning: a file
+  // cut short (or a few bytes claiming millions of pixels) would decode as an image. They are
+  // rare (browsers do not read them either) and refused.
+  if (cinfo.arith_code) {
+    std::snprintf(err->message, sizeof err->message, "%s",
+                  "arithmetic-coded JPEG, which nmfkit does not read");
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
   const J_COLOR_SPACE in = cinfo.jpeg_color_space;
   cinfo.out_color_space = in == JCS_GRAYSCALE                ? JCS_GRAYSCALE
                           : in == JCS_CMYK || in == JCS_YCCK ? JCS_CMYK
@@ -282,6 +291,10 @@ Decoded decode_jpeg(const std::uint8_t* data, std::size_t size, const std::strin
   bool adobe = false;
   if (!jpeg_decode(data, size, &out, &err, &adobe)) {
     if (out.channels == -1) check_size(name, out.width, out.height, 4);
+    if (std::strncmp(err.message, "arithmetic", 10) == 0)
+      fail(name,
+           "an arithmetic-coded JPEG, which nmfkit does not read (save it as a baseline or "
+           "progressive JPEG, or as PNG)");
     corrupt(name, err.message);
   }
   if (out.channels == 4) {  // CMYK: Adobe's files store the inks inverted
