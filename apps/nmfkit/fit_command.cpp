@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <type_traits>
 
+#include "classes.hpp"
 #include "common.hpp"
 #include "input.hpp"
 #include "interrupt.hpp"
@@ -152,6 +153,7 @@ int run_typed(const FitArgs& args, FitOptions options) {
   InputOptions input_options = args.input_options;
   input_options.limit = args.limit;
   Input in = load_input(args.input, input_options);
+  const std::optional<Classes> classes = load_classes(args.classes, in, args.quiet);
   FitExtrasArgs extra_args = args.extra;
   extra_args.auto_k = args.k == "auto";
   extra_args.limited = args.limit > 0;
@@ -193,14 +195,18 @@ int run_typed(const FitArgs& args, FitOptions options) {
   nlohmann::ordered_json summary = summary_json(args, options, in, r);
   add_extras(summary, extra_args, extras);
   summary["component_usage"] = component_usage(r.W, r.H);
+  if (classes)
+    summary["classes"] =
+        classes_json(*classes, viz::summarize_classes(r.W.view(), r.H.view(), classes->of_sample,
+                                                      static_cast<int>(classes->names.size())));
   const std::int64_t w_shape[] = {r.W.rows, r.W.cols};
   const std::int64_t h_shape[] = {r.H.rows, r.H.cols};
   io::write_npy(out.stage("W.npy"), r.W.data(), w_shape);
   io::write_npy(out.stage("H.npy"), r.H.data(), h_shape);
   std::vector<std::string> files = {"W.npy", "H.npy", "summary.json", "model.json"};
-  for (std::string& f :
-       write_pictures<T>(out, summary, DenseView<T>(x.data(), in.rows, in.cols), r.W.view(),
-                         r.H.view(), in.image, style, args.quiet, extras.rank_rows))
+  for (std::string& f : write_pictures<T>(out, summary, DenseView<T>(x.data(), in.rows, in.cols),
+                                          r.W.view(), r.H.view(), in.image, style, args.quiet,
+                                          classes ? &*classes : nullptr, extras.rank_rows))
     files.push_back(std::move(f));
   summary["files"] = files;
   write_text(out.stage("summary.json"), json_text(summary) + "\n");
@@ -214,6 +220,7 @@ int run_typed(const FitArgs& args, FitOptions options) {
   out.commit();
 
   const bool drawn = std::find(files.begin(), files.end(), "components.png") != files.end();
+  const bool classes_drawn = std::find(files.begin(), files.end(), "classes.png") != files.end();
   const std::string png =
       drawn ? (out.target() / "components.png").string()
             : "none (" + viz::components_picture_problem(options.k, in.image, style) + ")";
@@ -225,8 +232,11 @@ int run_typed(const FitArgs& args, FitOptions options) {
              ? "relative error " + fixed(r.relative_error, 4) + " (error " + fixed(r.error, 2) + ")"
              : loss_name(options.beta) + " error sqrt(2*divergence) " + fixed(r.error, 2))
      << "\n"
-     << "components: " << png << "\n"
-     << "report: " << (out.target() / "report.html").string() << "\n"
+     << "components: " << png << "\n";
+  if (classes_drawn)
+    os << "classes: " << (out.target() / "classes.png").string() << " (" << classes->names.size()
+       << " classes; purity " << fixed(summary["classes"]["purity"].get<double>(), 3) << ")\n";
+  os << "report: " << (out.target() / "report.html").string() << "\n"
      << "also wrote W.npy (" << r.W.rows << " x " << r.W.cols << "), H.npy (" << r.H.rows << " x "
      << r.H.cols << "), summary.json, model.json"
      << (drawn ? ", reconstructions.png, top-examples.png" : "") << " and loss.svg in "
@@ -301,6 +311,9 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
       "--cmap", a.cmap,
       "Colormap of components.png: " + join(viz::colormap_names(), ", ") + " (default viridis)");
   add_input_options(*fit, a.input_options);
+  add_classes_option(*fit, a.classes,
+                     "auto: the labels of mnist and fashion-mnist, and of an IDX image file the "
+                     "...labels-idx1-ubyte file beside it");
   fit->add_option("--sort", a.sort,
                   "Order of the components: none (default, as fitted) or usage (decreasing total "
                   "activation; W.npy and H.npy are reordered too)");
@@ -354,6 +367,7 @@ std::string reproduce_command(const FitArgs& a) {
   if (!in.alpha.empty()) add("--alpha", in.alpha);
   if (!in.background.empty()) add("--background", in.background);
   if (!in.shape.empty()) add("--shape", in.shape);
+  if (a.classes != "auto") add("--classes", a.classes);
   add("--cmap", a.cmap);
   add("--sort", a.sort);
   if (a.labels) w.emplace_back("--labels");

@@ -32,9 +32,10 @@ struct FitArgs {
   std::string format = "auto";
   std::string dtype = "float32";
   std::string cmap = "viridis";
-  std::string sort = "none";   ///< component order: "none" (as fitted) or "usage"
-  bool labels = false;         ///< draw component indices on the tiles
-  std::string log_json;        ///< one JSON object per iteration: "-" stdout, else a file
+  std::string sort = "none";     ///< component order: "none" (as fitted) or "usage"
+  bool labels = false;           ///< draw component indices on the tiles
+  std::string classes = "auto";  ///< --classes: auto, none, folders or a label file
+  std::string log_json;          ///< one JSON object per iteration: "-" stdout, else a file
   InputOptions input_options;  ///< --color, --size, --skip-bad, --shape (limit comes from --limit)
   bool quiet = false;
   FitExtrasArgs extra;  ///< -k auto, --k-range, --restarts, --mask, --missing

@@ -24,7 +24,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kMnistTrain = "train-images-idx3-ubyte";
+constexpr const char* kMnistLabels = "train-labels-idx1-ubyte";
 constexpr const char* kFashionDir = "/usr/share/datasets/fashion-mnist";
+constexpr const char* kFashionLabels = "train-labels-idx1-ubyte.gz";
 
 std::string mnist_path() {
   const fs::path dir = fs::path(data_dir()) / "mnist";
@@ -48,19 +50,6 @@ std::string fashion_path() {
     throw DataError(std::string("Fashion-MNIST is not installed in ") + kFashionDir +
                     " (apt-get install dataset-fashion-mnist)");
   return file.string();
-}
-
-bool is_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char magic[6] = {};
-  in.read(magic, 6);
-  return in.gcount() == 6 && std::string(magic, 6) == "\x93NUMPY";
-}
-
-bool is_csv(const std::string& path) {
-  std::string ext = fs::path(path).extension().string();
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext == ".csv" || ext == ".tsv";
 }
 
 // "28x28" or "28x28x3" split at 'x' into positive numbers; empty when malformed.
@@ -204,6 +193,42 @@ io::Array read_folder(const std::string& dir, const InputOptions& o, Input& in) 
 
 }  // namespace
 
+bool is_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[6] = {};
+  in.read(magic, 6);
+  return in.gcount() == 6 && std::string(magic, 6) == "\x93NUMPY";
+}
+
+bool is_csv(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".csv" || ext == ".tsv";
+}
+
+std::string companion_label_file(const Input& in) {
+  if (in.kind == "mnist") return (fs::path(in.path).parent_path() / kMnistLabels).string();
+  if (in.kind == "fashion-mnist") return (fs::path(kFashionDir) / kFashionLabels).string();
+  if (in.kind != "idx") return "";
+  const fs::path path(in.path);
+  std::string name = path.filename().string();
+  const std::size_t at = name.rfind("images-idx3-ubyte");
+  if (at == std::string::npos) return "";
+  const std::string stem = name.substr(0, at) + "labels-idx1-ubyte";
+  for (const char* ext : {"", ".gz"}) {
+    const fs::path candidate = path.parent_path() / (stem + ext);
+    std::error_code ec;
+    if (fs::is_regular_file(candidate, ec)) return candidate.string();
+  }
+  return "";
+}
+
+bool is_fashion_mnist_file(const std::string& path) {
+  std::error_code ec;
+  const fs::path dir = fs::weakly_canonical(fs::path(path), ec).parent_path();
+  return !ec && dir == fs::path(kFashionDir);
+}
+
 std::string data_dir() {
   if (const char* env = std::getenv("NMFKIT_DATA_DIR"); env != nullptr && *env != '\0') return env;
   return NMFKIT_DEFAULT_DATA_DIR;
@@ -318,6 +343,7 @@ Input load_input(const std::string& input, const InputOptions& options) {
                     std::to_string(cols) + " features)");
   in.image = apply_shape(options.shape, a, cols, in.path);
   in.scaled_from_uint8 = a.dtype == io::DType::kUint8;
+  in.file_rows = a.shape[0];
   const Index limit = options.limit;
   if (limit > 0 && limit < a.shape[0]) {
     a.shape[0] = limit;

@@ -34,6 +34,7 @@ struct Input {
   io::Array array;          ///< the samples as read (already cut to the limit)
   Index rows = 0;
   Index cols = 0;
+  Index file_rows = 0;  ///< samples in the file before --limit (image folders: the images read)
   viz::ImageShape image;
   bool scaled_from_uint8 = false;    ///< 8-bit pixels are divided by 255
   std::string kind;                  ///< "mnist", "fashion-mnist", "images", "npy", "csv" or "idx"
@@ -63,6 +64,18 @@ struct Input {
 /// Loads INPUT. Throws DataError on unreadable or malformed input, naming the file, and
 /// InvalidArgument when an option does not fit the input.
 Input load_input(const std::string& input, const InputOptions& options);
+
+/// The label file that goes with the input, or "" when there is none: mnist's and
+/// fashion-mnist's training labels, and for an IDX file named …images-idx3-ubyte[.gz] the
+/// …labels-idx1-ubyte[.gz] beside it when it exists.
+std::string companion_label_file(const Input& in);
+
+/// Whether the label file is one of Fashion-MNIST's (its classes have names).
+bool is_fashion_mnist_file(const std::string& path);
+
+/// Whether `path` starts with NPY's magic bytes; whether its extension is .csv or .tsv.
+bool is_npy(const std::string& path);
+bool is_csv(const std::string& path);
 
 /// The folder datasets are cached in: $NMFKIT_DATA_DIR, else the build's default.
 std::string data_dir();

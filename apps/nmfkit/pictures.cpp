@@ -56,8 +56,14 @@ viz::Report make_report(const Json& s) {
                                                                ? " (converged)"
                                                                : " (stopped before converging)"));
   r.results.emplace_back("time", value_or(s, "seconds", "?") + " s");
-  static const char* kSkip[] = {"loss_history", "history_seconds", "timings",      "files",
-                                "command_line", "component_usage", "skipped_files"};
+  if (s.contains("classes") && s["classes"].is_object()) {
+    const Json& c = s["classes"];
+    r.results.emplace_back("classes", std::to_string(c.value("names", Json::array()).size()) +
+                                          " from " + value_or(c, "source", "?") + "; purity " +
+                                          fixed(c.value("purity", 0.0), 3));
+  }
+  static const char* kSkip[] = {"loss_history", "history_seconds", "timings",       "files",
+                                "command_line", "component_usage", "skipped_files", "classes"};
   for (const auto& [key, value] : s.items()) {
     if (std::find(std::begin(kSkip), std::end(kSkip), key) != std::end(kSkip)) continue;
     r.parameters.emplace_back(key, text(value));
@@ -80,6 +86,38 @@ bool try_picture(const std::string& name, bool quiet, const std::function<viz::R
 }
 
 }  // namespace
+
+template <typename T>
+viz::ReportFigure write_classes(OutputDir& out, const Classes& classes, const DenseView<T>& x,
+                                const DenseView<T>& w, const DenseView<T>& h,
+                                const viz::ImageShape& image, const viz::ComponentsStyle& style,
+                                bool quiet, std::vector<std::string>& written) {
+  const int count = static_cast<int>(classes.names.size());
+  const viz::ClassTable table = viz::summarize_classes(w, h, classes.of_sample, count);
+  viz::ReportFigure figure{
+      "Classes",
+      "Rows: the " + std::to_string(count) + " classes (" +
+          (classes.source == "folders" ? std::string("the image folder's sub-folders")
+                                       : "labels from " + classes.source) +
+          "); columns: the components. A cell is the class's mean activation of the component "
+          "(W_ij · sum of H_j, what the part adds to an image) as a share of the class's total; "
+          "framed (bold below): the top parts, which cover " +
+          fixed(100 * viz::kTopPartsCover, 0) +
+          "% of it. Beside each class: its mean image and that mean rebuilt from its top parts "
+          "alone. Last row: the class that uses each component most, and its share of the "
+          "component's whole activation.",
+      "image/png",
+      {},
+      classes_report_table(classes, table)};
+  if (try_picture(
+          "classes.png", quiet,
+          [&] {
+            return viz::render_classes(x, h, classes.of_sample, table, classes.names, image, style);
+          },
+          out, written))
+    figure.data = read_bytes(out.stage("classes.png"));
+  return figure;
+}
 
 std::optional<viz::ReportFigure> rank_choice_figure(const Json& sel) {
   std::vector<RankPoint> points;
@@ -141,6 +179,7 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, con
                                         const DenseView<T>& w, const DenseView<T>& h,
                                         const viz::ImageShape& image,
                                         const viz::ComponentsStyle& style, bool quiet,
+                                        const Classes* classes,
                                         const std::vector<viz::ComponentRow>& rank_rows,
                                         bool keep_rank_picture) {
   std::vector<std::string> written;
@@ -186,6 +225,8 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, con
     for (std::size_t f = 0; f < report.figures.size(); ++f)
       report.figures[f].data = read_bytes(out.stage(written[f]));
   }
+  if (classes != nullptr)
+    report.figures.push_back(write_classes(out, *classes, x, w, h, image, style, quiet, written));
 
   const auto loss = summary.value("loss_history", std::vector<double>{});
   // The time each loss_history entry was reached (the first: when the initialisation ended).
@@ -244,12 +285,15 @@ void sort_by_usage(Matrix<T>& w, Matrix<T>& h) {
   h = std::move(h2);
 }
 
-#define NMFKIT_PICTURES(T)                                                                    \
-  template std::vector<std::string> write_pictures<T>(                                        \
-      OutputDir&, const Json&, const DenseView<T>&, const DenseView<T>&, const DenseView<T>&, \
-      const viz::ImageShape&, const viz::ComponentsStyle&, bool,                              \
-      const std::vector<viz::ComponentRow>&, bool);                                           \
-  template std::vector<double> component_usage<T>(const Matrix<T>&, const Matrix<T>&);        \
+#define NMFKIT_PICTURES(T)                                                                       \
+  template std::vector<std::string> write_pictures<T>(                                           \
+      OutputDir&, const Json&, const DenseView<T>&, const DenseView<T>&, const DenseView<T>&,    \
+      const viz::ImageShape&, const viz::ComponentsStyle&, bool, const Classes*,                 \
+      const std::vector<viz::ComponentRow>&, bool);                                              \
+  template viz::ReportFigure write_classes<T>(                                                   \
+      OutputDir&, const Classes&, const DenseView<T>&, const DenseView<T>&, const DenseView<T>&, \
+      const viz::ImageShape&, const viz::ComponentsStyle&, bool, std::vector<std::string>&);     \
+  template std::vector<double> component_usage<T>(const Matrix<T>&, const Matrix<T>&);           \
   template void sort_by_usage<T>(Matrix<T>&, Matrix<T>&);
 NMFKIT_PICTURES(float)
 NMFKIT_PICTURES(double)

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "classes.hpp"
 #include "nmfkit/matrix.hpp"
 #include "output_dir.hpp"
 #include "viz/components.hpp"
@@ -25,14 +26,25 @@ inline constexpr int kTopExamples = 8;
 /// parameters). A picture that cannot be drawn (rows that are not images, or too large) is left
 /// out with a note on stderr unless quiet. With summary["rank_selection"] (-k auto) the report
 /// shows the selection's curve and, given `rank_rows`, rank-components.png; `render` (which has
-/// no rows) sets `keep_rank_picture` to show the one the fit wrote in OUTDIR.
+/// no rows) sets `keep_rank_picture` to show the one the fit wrote in OUTDIR. With `classes`,
+/// classes.png and the report's section on them (write_classes).
 template <typename T>
 std::vector<std::string> write_pictures(OutputDir& out, const nlohmann::ordered_json& summary,
                                         const DenseView<T>& x, const DenseView<T>& w,
                                         const DenseView<T>& h, const viz::ImageShape& image,
                                         const viz::ComponentsStyle& style, bool quiet,
+                                        const Classes* classes,
                                         const std::vector<viz::ComponentRow>& rank_rows = {},
                                         bool keep_rank_picture = false);
+
+/// Writes classes.png into `out` (unless it cannot be drawn: a note unless quiet) and returns the
+/// report's figure of the classes: the picture (when drawn), a caption and the matrix as a table.
+/// Adds the file's name to `written`.
+template <typename T>
+viz::ReportFigure write_classes(OutputDir& out, const Classes& classes, const DenseView<T>& x,
+                                const DenseView<T>& w, const DenseView<T>& h,
+                                const viz::ImageShape& image, const viz::ComponentsStyle& style,
+                                bool quiet, std::vector<std::string>& written);
 
 /// The report's figure of a selection's curve (rank.svg) from its JSON (rank_json()); none when
 /// it has no points.

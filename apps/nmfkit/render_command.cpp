@@ -5,6 +5,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "classes.hpp"
 #include "common.hpp"
 #include "input.hpp"
 #include "nmfkit/errors.hpp"
@@ -80,13 +81,25 @@ int run_typed(const RenderArgs& args, Saved saved) {
                     std::to_string(in.cols) + " but the saved W is " + std::to_string(w.rows) +
                     " x " + std::to_string(w.cols) + " and H " + std::to_string(h.rows) + " x " +
                     std::to_string(h.cols));
+  // The classes the fit used (auto for fits from before --classes), unless --classes says.
+  std::string spec = args.classes;
+  if (spec.empty() && saved.summary.contains("classes") && saved.summary["classes"].is_object())
+    spec = saved.summary["classes"].value("spec", std::string("auto"));
+  if (spec.empty()) spec = "auto";
+  const std::optional<Classes> classes = load_classes(spec, in, args.quiet);
   std::vector<T> x = in.matrix<T>();
   mark_missing(x, in.observed);  // --alpha mask: transparent pixels as a checkerboard
   saved.summary["cmap"] = cmap;
   saved.summary["labels"] = style.labels;
-  const std::vector<std::string> files =
-      write_pictures<T>(out, saved.summary, DenseView<T>(x.data(), in.rows, in.cols), w.view(),
-                        h.view(), saved.image, style, args.quiet, {}, true);
+  if (classes)
+    saved.summary["classes"] =
+        classes_json(*classes, viz::summarize_classes(w.view(), h.view(), classes->of_sample,
+                                                      static_cast<int>(classes->names.size())));
+  else
+    saved.summary.erase("classes");
+  const std::vector<std::string> files = write_pictures<T>(
+      out, saved.summary, DenseView<T>(x.data(), in.rows, in.cols), w.view(), h.view(), saved.image,
+      style, args.quiet, classes ? &*classes : nullptr, {}, true);
   write_text(out.stage("summary.json"), json_text(saved.summary) + "\n");
   out.commit();
   std::cout << "drew";
@@ -107,6 +120,7 @@ CLI::App* add_render_command(CLI::App& app, RenderArgs& a) {
     names += (names.empty() ? "" : ", ") + std::string(n);
   r->add_option("--cmap", a.cmap, "Colormap: " + names + " (default: the fit's)");
   r->add_flag("--labels", a.labels, "Draw each component's index on its tile");
+  add_classes_option(*r, a.classes, "the fit's (auto for a fit that recorded none)");
   r->add_flag("-q,--quiet", a.quiet, "Print only errors and the summary");
   r->footer("Example: nmfkit render out/mnist-k10 --cmap magma");
   return r;

@@ -11,6 +11,7 @@ struct RenderArgs {
   std::string outdir;
   std::string cmap;  ///< empty: the fit's colormap
   bool labels = false;
+  std::string classes;  ///< --classes; empty: the fit's (auto for fits that recorded none)
   bool quiet = false;
 };
 

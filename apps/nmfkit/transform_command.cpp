@@ -4,6 +4,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "classes.hpp"
 #include "common.hpp"
 #include "input.hpp"
 #include "interrupt.hpp"
@@ -12,6 +13,7 @@
 #include "nmfkit/nmfkit.hpp"
 #include "output_dir.hpp"
 #include "progress.hpp"
+#include "viz/image.hpp"
 
 namespace nmfkit::cli {
 
@@ -40,6 +42,7 @@ int run_typed(const TransformArgs& args, const Model& model) {
     if (model.alpha == "composite") input_options.background = model.background;
   }
   Input in = load_input(args.input, input_options);
+  const std::optional<Classes> classes = load_classes(args.classes, in, args.quiet);
   const bool image_input = in.image.height > 1;  // from a 3-D/4-D file (or square rows)
   if (in.cols != model.n_features ||
       (image_input && model.image.height > 1 &&
@@ -84,6 +87,23 @@ int run_typed(const TransformArgs& args, const Model& model) {
   j["error"] = r.error;
   j["relative_error"] = r.relative_error;
   j["loss_history"] = r.loss_history;
+  bool drawn = false;
+  if (classes) {  // which classes of the new samples use which components, as fit shows it
+    const viz::ClassTable table = viz::summarize_classes(r.W.view(), h.view(), classes->of_sample,
+                                                         static_cast<int>(classes->names.size()));
+    j["classes"] = classes_json(*classes, table);
+    try {
+      viz::write_png(out.stage("classes.png"),
+                     viz::render_classes(DenseView<T>(x.data(), in.rows, in.cols), h.view(),
+                                         classes->of_sample, table, classes->names, model.image,
+                                         viz::ComponentsStyle{}));
+      drawn = true;
+    } catch (const InvalidArgument& e) {
+      if (!args.quiet) std::cerr << "nmfkit: note: no classes.png: " << e.what() << "\n";
+    }
+  }
+  j["files"] = drawn ? std::vector<std::string>{"W.npy", "summary.json", "classes.png"}
+                     : std::vector<std::string>{"W.npy", "summary.json"};
   write_text(out.stage("summary.json"), json_text(j) + "\n");
   out.commit();
   std::cout << "transformed " << in.rows << " samples in " << fixed(r.seconds, 2) << " s; "
@@ -91,8 +111,12 @@ int run_typed(const TransformArgs& args, const Model& model) {
                     ? "relative error " + fixed(r.relative_error, 4)
                     : loss_name(options.beta) + " error sqrt(2*divergence) " + fixed(r.error, 2))
             << "\n"
-            << "wrote W.npy (" << r.W.rows << " x " << r.W.cols << ") and summary.json in "
-            << out.target().string() << "\n";
+            << "wrote W.npy (" << r.W.rows << " x " << r.W.cols << "), summary.json"
+            << (drawn
+                    ? " and classes.png (" + std::to_string(classes->names.size()) +
+                          " classes; purity " + fixed(j["classes"]["purity"].get<double>(), 3) + ")"
+                    : std::string())
+            << " in " << out.target().string() << "\n";
   return 0;
 }
 
@@ -112,6 +136,9 @@ CLI::App* add_transform_command(CLI::App& app, TransformArgs& a) {
   t->add_option("--threads", a.threads, "Threads (default 0 = all cores)")->check(kCount);
   t->add_option("--limit", a.limit, "Use only the first N samples (default 0 = all)")
       ->check(kCount);
+  add_classes_option(*t, a.classes,
+                     "auto: the test labels of the t10k IDX files (the ...labels-idx1-ubyte file "
+                     "beside an ...images-idx3-ubyte INPUT)");
   t->add_flag("-q,--quiet", a.quiet, "Print no progress, only errors and the summary");
   t->footer(
       "Example: nmfkit transform --model out/mnist-k10 data/mnist/t10k-images-idx3-ubyte "

@@ -10,6 +10,7 @@ struct TransformArgs {
   std::string input;
   std::string outdir;
   int threads = 0;
+  std::string classes = "auto";  ///< --classes of the new samples
   long long limit = 0;
   bool quiet = false;
 };

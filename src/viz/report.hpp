@@ -2,17 +2,34 @@
 /// report.html: one self-contained page (pictures embedded as data: URIs, no scripts, no
 /// external references) describing a run.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace nmfkit::viz {
 
+/// A cell of a figure's table: its text and, optionally, its background ("#rrggbb") and bold.
+struct ReportCell {
+  std::string text;
+  std::string background;  ///< empty: none
+  bool white_text = false;
+  bool strong = false;
+};
+
+/// A table shown under a figure (e.g. the class × component matrix): a header row, then rows
+/// whose first cell is a heading.
+struct ReportTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<ReportCell>> rows;
+};
+
 struct ReportFigure {
   std::string title;
   std::string caption;
-  std::string mime;                ///< "image/png" or "image/svg+xml"
-  std::vector<std::uint8_t> data;  ///< the file's bytes
+  std::string mime;                                 ///< "image/png" or "image/svg+xml"
+  std::vector<std::uint8_t> data;                   ///< the file's bytes
+  std::optional<ReportTable> table = std::nullopt;  ///< shown under the picture
 };
 
 struct Report {
