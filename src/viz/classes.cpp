@@ -79,9 +79,12 @@ ClassTable summarize(const DenseView<T>& w, const DenseView<T>& h, std::span<con
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(),
                      [&](int a, int b) { return t.share[at(c, a, k)] > t.share[at(c, b, k)]; });
+    // The shares are rounded, so a prefix that covers kTopPartsCover exactly may sum to a hair
+    // less (0.7 + 0.1 is 0.7999999999999999): allow for that rather than take one part more.
+    constexpr double kCoverSlack = 1e-9;
     double covered = 0;
     for (int j : order) {
-      if (covered >= kTopPartsCover || !(t.share[at(c, j, k)] > 0)) break;
+      if (covered >= kTopPartsCover - kCoverSlack || !(t.share[at(c, j, k)] > 0)) break;
       t.top_parts[static_cast<std::size_t>(c)].push_back(j);
       covered += t.share[at(c, j, k)];
     }
