@@ -94,7 +94,8 @@ def check_page(browser, work, html_path):
 
 
 def make_report(nmfkit, work):
-    """Fits three 8x8 parts mixed into 80 images and returns the report's path."""
+    """Fits three 8x8 parts mixed into 80 images of four classes (labels in a CSV file, so the
+    report has its Classes section) and returns the report's path."""
     rng = np.random.default_rng(0)
     parts = np.zeros((3, 8, 8))
     parts[0, :4, :4] = 1
@@ -102,9 +103,13 @@ def make_report(nmfkit, work):
     parts[2, :, 6] = 1
     x = np.einsum("nk,khw->nhw", rng.uniform(0, 1, (80, 3)), parts).astype(np.float32)
     np.save(os.path.join(work, "parts.npy"), x)
+    labels = os.path.join(work, "labels.csv")
+    with open(labels, "w", encoding="utf-8") as f:
+        f.write("label\n" + "".join("%d\n" % (i % 4) for i in range(80)))
     out = os.path.join(work, "out")
     subprocess.run([nmfkit, "fit", os.path.join(work, "parts.npy"), "-k", "3", "-o", out, "-q",
-                    "--labels", "--sort", "usage"], check=True, stdout=subprocess.DEVNULL)
+                    "--labels", "--sort", "usage", "--classes", labels], check=True,
+                   stdout=subprocess.DEVNULL)
     return os.path.join(out, "report.html")
 
 
@@ -142,6 +147,42 @@ def check_rank_reports(nmfkit, browser, work, artifacts):
         screenshot_of(browser, work, report, os.path.join(artifacts, name + "-screenshot.png"))
 
 
+def check_class_reports(nmfkit, browser, work, artifacts, source_dir):
+    """The labelled datasets: MNIST at k = 4 and 10 (when MNIST is in the data folder; the test
+    does not download it) and Fashion-MNIST at k = 10 (when installed). Their reports show
+    classes.png and the class x component table without being asked, and load cleanly. Returns
+    the names of the reports checked."""
+    data = os.environ.get("NMFKIT_DATA_DIR") or os.path.join(source_dir, "data")
+    cases = []
+    if os.path.exists(os.path.join(data, "mnist", "train-images-idx3-ubyte")):
+        cases += [("mnist", 4), ("mnist", 10)]
+    if os.path.exists("/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"):
+        cases.append(("fashion-mnist", 10))
+    checked = []
+    for name, k in cases:
+        tag = "%s-k%d" % (name, k)
+        out = os.path.join(work, tag)
+        subprocess.run([nmfkit, "fit", name, "-k", str(k), "-o", out, "-q"], check=True,
+                       stdout=subprocess.DEVNULL, env=dict(os.environ, NMFKIT_DATA_DIR=data))
+        report = os.path.join(out, "report.html")
+        html = open(report, encoding="utf-8").read()
+        expected = ["<h2>Classes</h2>", '<table class="matrix">', "most used by"]
+        expected += ["Ankle boot (6000)"] if name == "fashion-mnist" else ["7 (6265)"]
+        for part in expected:
+            if part not in html:
+                sys.exit("check_report: FAIL: the %s report has no '%s'" % (tag, part))
+        if not os.path.exists(os.path.join(out, "classes.png")):
+            sys.exit("check_report: FAIL: %s wrote no classes.png" % tag)
+        problems, images = check_page(browser, work, report)
+        if problems or images < 5:
+            sys.exit("check_report: FAIL: the %s report in Chromium (%d images):\n  %s"
+                     % (tag, images, "\n  ".join(problems)))
+        shutil.copy(os.path.join(out, "classes.png"), os.path.join(artifacts, tag + "-classes.png"))
+        screenshot_of(browser, work, report, os.path.join(artifacts, tag + "-screenshot.png"))
+        checked.append(tag)
+    return checked
+
+
 def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
@@ -152,12 +193,17 @@ def main():
         report = make_report(nmfkit, work)
         shutil.copy(report, os.path.join(artifacts, "report.html"))
         check_rank_reports(nmfkit, browser, work, artifacts)
+        labelled = check_class_reports(nmfkit, browser, work, artifacts, source_dir)
 
         problems, images = check_page(browser, work, report)
         if problems:
             sys.exit("check_report: FAIL: report.html in Chromium:\n  " + "\n  ".join(problems))
-        if images < 4:
-            sys.exit("check_report: FAIL: expected at least 4 images, the page has %d" % images)
+        if images < 5:
+            sys.exit("check_report: FAIL: expected at least 5 images, the page has %d" % images)
+        html = open(report, encoding="utf-8").read()
+        for part in ("<h2>Classes</h2>", '<table class="matrix">', "most used by"):
+            if part not in html:
+                sys.exit("check_report: FAIL: the report has no '%s'" % part)
 
         # The check must catch a broken image: corrupt the first embedded PNG of a copy.
         broken = os.path.join(work, "broken.html")
@@ -170,8 +216,9 @@ def main():
 
         screenshot = os.path.join(artifacts, "report-screenshot.png")
         screenshot_of(browser, work, report, screenshot)
-    print("check_report: %d images loaded, no errors (also the rank and fit -k auto reports); "
-          "screenshots in %s" % (images, artifacts))
+    print("check_report: %d images loaded, no errors (also the rank and fit -k auto reports, and "
+          "the class reports of %s); screenshots in %s"
+          % (images, ", ".join(labelled) or "no labelled dataset found", artifacts))
 
 
 if __name__ == "__main__":
