@@ -203,7 +203,7 @@ viz::ReportTable classes_report_table(const Classes& classes, const viz::ClassTa
       const viz::Rgb color = viz::share_color(s, top);
       char hex[8];
       std::snprintf(hex, sizeof hex, "#%02x%02x%02x", color.r, color.g, color.b);
-      row.push_back({fixed(100 * s, 0) + "%", hex, viz::share_text_white(s, top),
+      row.push_back({viz::share_percent(s), hex, viz::share_text_white(s, top),
                      std::find(parts.begin(), parts.end(), p) != parts.end()});
     }
     table.rows.push_back(std::move(row));
@@ -211,10 +211,10 @@ viz::ReportTable classes_report_table(const Classes& classes, const viz::ClassTa
   std::vector<viz::ReportCell> last{{"most used by (share)", "", false, false}};
   for (int p = 0; p < t.k; ++p) {
     const int c = t.top_class[static_cast<std::size_t>(p)];
-    last.push_back({c < 0
-                        ? "-"
-                        : classes.names[static_cast<std::size_t>(c)] + " (" +
-                              fixed(100 * t.top_class_share[static_cast<std::size_t>(p)], 0) + "%)",
+    last.push_back({c < 0 ? "-"
+                          : classes.names[static_cast<std::size_t>(c)] + " (" +
+                                viz::share_percent(t.top_class_share[static_cast<std::size_t>(p)]) +
+                                ")",
                     "", false, false});
   }
   table.rows.push_back(std::move(last));

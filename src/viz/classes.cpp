@@ -195,11 +195,6 @@ void upward_text(RgbImage& image, const std::string& text, Index x0, Index y_bot
         fill(image, x0 + y, y_bottom - 1 - x, 1, 1, color);
 }
 
-std::string percent(double share) {
-  if (share > 0 && share < 0.005) return "<1%";
-  return std::to_string(static_cast<int>(std::lround(share * 100))) + "%";
-}
-
 template <typename T>
 RgbImage render(const DenseView<T>& x, const DenseView<T>& h, std::span<const int> class_of,
                 const ClassTable& t, const std::vector<std::string>& names, const ImageShape& shape,
@@ -317,7 +312,7 @@ RgbImage render(const DenseView<T>& x, const DenseView<T>& h, std::span<const in
       const Index x0 = x_first + j * (cell_w + gap);
       const double s = t.share_of(c, static_cast<int>(j));
       fill(image, x0, y0, cell_w, cell_h, share_color(s, top_share));
-      centred_text(image, percent(s), x0, y0, cell_w, cell_h,
+      centred_text(image, share_percent(s), x0, y0, cell_w, cell_h,
                    share_text_white(s, top_share) ? Rgb{255, 255, 255} : kText);
       if (std::find(parts.begin(), parts.end(), static_cast<int>(j)) != parts.end())
         frame(image, x0, y0, cell_w, cell_h, kFrame, kTopFrame);
@@ -333,7 +328,7 @@ RgbImage render(const DenseView<T>& x, const DenseView<T>& h, std::span<const in
     const Index x0 = x_first + j * (cell_w + gap);
     // Across: the name, its share below; upwards: the share, the name below it.
     const Index first = y_foot + kPad, second = y_foot + 2 * kPad + line;
-    const std::string share = percent(t.top_class_share[static_cast<std::size_t>(j)]);
+    const std::string share = share_percent(t.top_class_share[static_cast<std::size_t>(j)]);
     const std::string& name = foot_names[static_cast<std::size_t>(j)];
     centred_text(image, upward ? share : name, x0, first, cell_w, line, kText);
     if (upward)
@@ -371,6 +366,11 @@ Rgb share_color(double t, double top) {
     return static_cast<std::uint8_t>(std::lround(from + (to - from) * v));
   };
   return Rgb{mix(255, 8), mix(255, 69), mix(255, 148)};
+}
+
+std::string share_percent(double share) {
+  if (share > 0 && share < 0.005) return "<1%";
+  return std::to_string(static_cast<int>(std::lround(share * 100))) + "%";
 }
 
 bool share_text_white(double t, double top) {

@@ -86,4 +86,7 @@ RgbImage render_classes(const DenseView<double>& x, const DenseView<double>& h,
 Rgb share_color(double t, double top);
 bool share_text_white(double t, double top);
 
+/// A share (0..1) as a whole percentage, "<1%" for a share that rounds to 0 but is not 0.
+std::string share_percent(double share);
+
 }  // namespace nmfkit::viz

@@ -113,10 +113,10 @@ def make_report(nmfkit, work):
     return os.path.join(out, "report.html")
 
 
-def screenshot_of(browser, work, report, screenshot):
+def screenshot_of(browser, work, report, screenshot, height=2400):
     if os.path.exists(screenshot):
         os.remove(screenshot)
-    run = chromium(browser, work, ["--screenshot=" + screenshot, "--window-size=1280,2400",
+    run = chromium(browser, work, ["--screenshot=" + screenshot, "--window-size=1280,%d" % height,
                                    "--hide-scrollbars"], "file://" + report)
     with open(screenshot, "rb") as f:
         if run.returncode != 0 or f.read(8) != b"\x89PNG\r\n\x1a\n":
@@ -178,7 +178,8 @@ def check_class_reports(nmfkit, browser, work, artifacts, source_dir):
             sys.exit("check_report: FAIL: the %s report in Chromium (%d images):\n  %s"
                      % (tag, images, "\n  ".join(problems)))
         shutil.copy(os.path.join(out, "classes.png"), os.path.join(artifacts, tag + "-classes.png"))
-        screenshot_of(browser, work, report, os.path.join(artifacts, tag + "-screenshot.png"))
+        screenshot_of(browser, work, report, os.path.join(artifacts, tag + "-screenshot.png"),
+                      height=4000)
         checked.append(tag)
     return checked
 
