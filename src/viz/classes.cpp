@@ -206,6 +206,7 @@ RgbImage render(const DenseView<T>& x, const DenseView<T>& h, std::span<const in
     throw InvalidArgument("classes picture: " + std::to_string(names.size()) + " names for " +
                           std::to_string(t.classes) + " classes, " + std::to_string(h.rows) +
                           " components for " + std::to_string(t.k));
+  check_labels(class_of, x.rows, t.classes);
   const Index k = t.k;
   // The images are drawn as 1-tile sheets at a scale that makes them at least kCellSide a side.
   ComponentsStyle tile_style = style;
