@@ -14,5 +14,5 @@ else
   echo "bench: $micro was not built (Debian's libbenchmark-dev is missing); skipping it" >&2
 fi
 /usr/bin/python3 "$repo/bench/compare.py" "$@"
-/usr/bin/python3 "$repo/bench/compare_losses.py"
+/usr/bin/python3 "$repo/bench/compare_beta.py"
 /usr/bin/python3 "$repo/bench/rank_auto.py"

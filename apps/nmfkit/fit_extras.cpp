@@ -48,8 +48,8 @@ FitExtras prepare_fit(const FitExtrasArgs& args, const Input& in, const std::vec
 bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Input& in,
                  bool single_precision) {
   if (!single_precision || in.array.dtype != io::DType::kUint8 || !args.mask.empty() ||
-      !args.missing.empty() || !in.observed.empty() || args.auto_k || options.beta != 2 ||
-      options.format == DataFormat::kDense)
+      !args.missing.empty() || !in.observed.empty() || args.auto_k ||
+      (options.beta != 2 && options.beta != 1) || options.format == DataFormat::kDense)
     return false;
   if (options.format == DataFormat::kSparse) return true;
   const auto& b = in.array.bytes;

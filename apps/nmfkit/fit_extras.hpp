@@ -40,9 +40,9 @@ template <typename T>
 FitExtras prepare_fit(const FitExtrasArgs& args, const Input& in, const std::vector<T>& x);
 
 /// Whether the fit reads INPUT's 8-bit pixels directly (fit_best with an empty x): float
-/// precision, 8-bit input, no mask, no missing values, k given, and X stored sparse (the
-/// Frobenius loss, format sparse, or auto with at least half the pixels zero); dense storage
-/// would need the float copy anyway.
+/// precision, 8-bit input, no mask, no missing values, k given, the Frobenius or the
+/// Kullback-Leibler loss, and X stored sparse (format sparse, or auto with at least half the
+/// pixels zero); dense storage would need the float copy anyway.
 bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Input& in,
                  bool single_precision);
 

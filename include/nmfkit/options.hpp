@@ -23,7 +23,8 @@ enum class Init {
 
 /// How the data is stored for the fit.
 enum class DataFormat {
-  kAuto,    ///< sparse (CSR) when at least half the entries are zero, else dense
+  kAuto,    ///< sparse (CSR) when at least half the entries are zero and the loss is Frobenius
+            ///< or Kullback-Leibler (read at X's non-zeros), else dense
   kDense,   ///< dense row-major
   kSparse,  ///< compressed sparse rows (any loss)
 };

@@ -45,140 +45,6 @@ std::size_t size(Index count) {
   return static_cast<std::size_t>(count);
 }
 
-/// Marks a β without a specialised power (see with_beta).
-constexpr int kAnyBeta = 1000;
-
-/// v^(H/2) by products, quotients and square roots.
-template <int H>
-inline double power_halves(double v) {
-  static_assert(H >= -8 && H <= 8);
-  if constexpr (H < 0)
-    return 1 / power_halves<-H>(v);
-  else if constexpr (H == 0)
-    return 1;
-  else if constexpr (H == 1)
-    return std::sqrt(v);
-  else if constexpr (H == 2)
-    return v;
-  else if constexpr (H % 2 == 1)
-    return power_halves<H - 1>(v) * std::sqrt(v);
-  else
-    return power_halves<H - 2>(v) * v;
-}
-
-/// v^(β − O/2), where B is β in halves, or kAnyBeta to call std::pow with `e` = β − O/2.
-template <int B, int O>
-inline double power(double v, double e) {
-  if constexpr (B == kAnyBeta)
-    return std::pow(v, e);
-  else
-    return power_halves<B - O>(v);
-}
-
-/// Calls f(std::integral_constant<int, B>) with B = 2β for the common β whose powers need only
-/// square roots (0, ½, 3/2, 5/2, 3), else with B = kAnyBeta: the elementwise loops are compiled
-/// once per case, without a call to pow or a branch on the exponent per entry.
-template <typename F>
-decltype(auto) with_beta(double beta, F&& f) {
-  if (beta == 0) return f(std::integral_constant<int, 0>{});
-  if (beta == 0.5) return f(std::integral_constant<int, 1>{});
-  if (beta == 1.5) return f(std::integral_constant<int, 3>{});
-  if (beta == 2.5) return f(std::integral_constant<int, 5>{});
-  if (beta == 3) return f(std::integral_constant<int, 6>{});
-  return f(std::integral_constant<int, kAnyBeta>{});
-}
-
-/// W·H = 0 replaced by ε, as scikit-learn does before negative powers and divisions.
-inline double safe(double wh) {
-  return wh == 0 ? kBetaEpsilon : wh;
-}
-
-/// The unnormalised divergence terms of one row: Σ_j of
-///   β = 2:  (x − wh)²
-///   β = 1:  x·log(x/wh) − x + wh                 (wh alone where x ≤ ε)
-///   β = 0:  x/wh − 1 − log(x/wh)                 (−1 where x ≤ ε)
-///   else:   x^β − β·x·wh^(β−1) + (β−1)·wh^β       ((β−1)·wh^β where x ≤ ε)
-/// with wh = 0 replaced by ε wherever it meets x > ε, except in the terms free of x. The caller
-/// divides by 2 (β = 2) or by β(β−1) (other β ∉ {0, 1}).
-template <typename T>
-double divergence_row(const T* x, double s, const T* wh_row, Index m, double beta) {
-  double sum = 0;
-  if (beta == 2) {
-    for (Index j = 0; j < m; ++j) {
-      const double d = s * double(x[j]) - double(wh_row[j]);
-      sum += d * d;
-    }
-  } else if (beta == 1) {
-    for (Index j = 0; j < m; ++j) {
-      const double xs = s * double(x[j]), wh = double(wh_row[j]);
-      sum += xs > kBetaEpsilon ? xs * std::log(xs / safe(wh)) - xs + wh : wh;
-    }
-  } else if (beta == 0) {
-    for (Index j = 0; j < m; ++j) {
-      const double xs = s * double(x[j]);
-      if (xs > kBetaEpsilon) {
-        const double r = xs / safe(double(wh_row[j]));
-        sum += r - 1 - std::log(r);
-      } else {
-        sum -= 1;
-      }
-    }
-  } else {
-    sum = with_beta(beta, [&](auto b) {
-      constexpr int B = decltype(b)::value;
-      double part = 0;
-      for (Index j = 0; j < m; ++j) {
-        const double xs = s * double(x[j]), wh = double(wh_row[j]);
-        if (xs > kBetaEpsilon) {
-          const double p = power<B, 2>(safe(wh), beta - 1);  // wh^(β−1), wh = 0 replaced by ε
-          const double wh_beta = wh == 0 ? power<B, 0>(0.0, beta) : p * wh;
-          part += power<B, 0>(xs, beta) - beta * xs * p + (beta - 1) * wh_beta;
-        } else {
-          part += (beta - 1) * power<B, 0>(wh, beta);
-        }
-      }
-      return part;
-    });
-  }
-  return sum;
-}
-
-/// For β ∉ {2}: num ← s·X ⊙ (W·H)^(β−2) (division for β = 1) and, unless β = 1, wh is overwritten
-/// by (W·H)^(β−1): the matrices whose products with the other factor give the numerator and the
-/// denominator of the update. W·H = 0 becomes ε in the first when β < 2, in the second when β < 1.
-template <typename T>
-void mu_terms(const DenseView<T>& x, Index rows, double s, double beta, T* wh, T* num) {
-  const Index m = x.cols;
-  if (beta == 1) {
-    for (Index i = 0; i < rows; ++i) {
-      const T* xi = x.row(i);
-      const T* whi = wh + i * m;
-      T* numi = num + i * m;
-      for (Index j = 0; j < m; ++j)
-        numi[j] = static_cast<T>(s * double(xi[j]) / safe(double(whi[j])));
-    }
-    return;
-  }
-  with_beta(beta, [&](auto b) {
-    constexpr int B = decltype(b)::value;
-    constexpr bool kFixed = B != kAnyBeta;
-    const bool safe_num = kFixed ? B < 4 : beta < 2;  // ε replaces W·H = 0 for β < 2
-    const bool safe_den = kFixed ? B < 2 : beta < 1;  // and in the denominator for β < 1
-    for (Index i = 0; i < rows; ++i) {
-      const T* xi = x.row(i);
-      T* whi = wh + i * m;
-      T* numi = num + i * m;
-      for (Index j = 0; j < m; ++j) {
-        const double v = double(whi[j]);
-        const double vs = safe_num && v == 0 ? kBetaEpsilon : v;
-        const double p = power<B, 4>(vs, beta - 2);  // (W·H)^(β−2)
-        numi[j] = static_cast<T>(s * double(xi[j]) * p);
-        whi[j] = static_cast<T>(p * (safe_den ? vs : v));  // (W·H)^(β−1)
-      }
-    }
-  });
-}
-
 /// The multiplicative step of one entry: old · (num / den')^γ with den' = den + l1 + l2·old, and
 /// den' = 0 replaced by ε.
 inline double mu_step(double old, double num, double den, double l1, double l2, double gamma) {
@@ -273,8 +139,8 @@ double divergence_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, 
           const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
           const DenseView<T> xb = x.block(r0, rows, buffer);
           kernels::gemm(false, rows, m, k, T(1), w.row(r0), k, h.data(), m, wh, m);
-          for (Index i = 0; i < rows; ++i)
-            sum += divergence_row(xb.row(i), inverse_scale, wh + i * m, m, beta);
+          sum +=
+              kernels::beta_divergence_rows(xb.data, xb.stride, wh, rows, m, inverse_scale, beta);
         }
         partial[size(c)] = sum;
       });
@@ -332,7 +198,7 @@ void update_w_impl(const Rows& x, double inverse_scale, Matrix<T>& w, const Matr
             num_scale = inverse_scale;
           } else {
             kernels::gemm(false, rows, m, k, T(1), w.row(r0), k, h.data(), m, wh, m);
-            mu_terms(xb, rows, inverse_scale, beta, wh, terms);
+            kernels::beta_mu_terms(xb.data, xb.stride, rows, m, inverse_scale, beta, wh, terms);
             kernels::gemm(false, rows, k, m, T(1), terms, m, ht.data(), k, num, k);
             if (beta != 1) kernels::gemm(false, rows, k, m, T(1), wh, m, ht.data(), k, den, k);
           }
@@ -396,7 +262,7 @@ void update_h_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, Matr
             kernels::gemm(true, m, k, rows, T(1), xb.data, xb.stride, wr, k, product, k);
           } else {
             kernels::gemm(false, rows, m, k, T(1), wr, k, h.data(), m, wh, m);
-            mu_terms(xb, rows, inverse_scale, beta, wh, terms);
+            kernels::beta_mu_terms(xb.data, xb.stride, rows, m, inverse_scale, beta, wh, terms);
             kernels::gemm(true, m, k, rows, T(1), terms, m, wr, k, product, k);
           }
           for (Index e = 0; e < mk; ++e) num[e] += double(product[e]);

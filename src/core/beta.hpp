@@ -26,6 +26,7 @@
 //   column sums of W, a zero sum replaced by 1.
 // Not part of the updates (scikit-learn's fit loop does it after them): zeroing entries of W below
 // float64's epsilon when β < 1, and of H when β ≤ 1.
+#include "kernels/dense.hpp"
 #include "nmfkit/context.hpp"
 #include "nmfkit/data.hpp"
 #include "nmfkit/matrix.hpp"
@@ -33,7 +34,7 @@
 namespace nmfkit::core {
 
 /// np.finfo(np.float32).eps, scikit-learn's EPSILON.
-inline constexpr double kBetaEpsilon = 1.1920928955078125e-07;
+inline constexpr double kBetaEpsilon = kernels::kBetaLoopsEpsilon;
 
 /// γ of Févotte & Idier (2011), the exponent that makes the updates monotone for every β:
 /// 1/(2−β) for β < 1, 1 for 1 ≤ β ≤ 2, 1/(β−1) for β > 2.

@@ -54,6 +54,12 @@ class CsrStorage final : public nmfkit::Data<T> {
 
   /// Whether X is held as 8-bit levels (kernels::CsrBytes) rather than T values.
   bool bytes() const { return bytes_.has_value(); }
+  /// f(X's CSR form): the kernels::CsrBytes<T> or the kernels::CsrMatrix<T> (for kernels that
+  /// read the stored entries themselves, as core/kl_sparse.hpp's).
+  template <typename F>
+  decltype(auto) visit(F&& f) const {
+    return bytes_ ? f(*bytes_) : f(x_);
+  }
 
  private:
   kernels::CsrMatrix<T> x_;  ///< empty when bytes_ holds X
@@ -89,6 +95,11 @@ class CsrViewStorage final : public nmfkit::Data<T> {
   }
   DenseView<T> row_block(Index first, Index count, std::vector<T>& buffer) const override;
   bool has_zero(int) const override { return x_.nonzeros() < x_.rows * x_.cols; }
+  /// f(X's CSR form, a kernels::CsrRef<T, I>), as CsrStorage::visit.
+  template <typename F>
+  decltype(auto) visit(F&& f) const {
+    return f(x_);
+  }
 
  private:
   kernels::CsrRef<T, I> x_;

@@ -24,8 +24,8 @@ struct DataChoice {
 };
 
 /// Checks X and stores it as `format` asks; kAuto picks sparse when at least half the entries
-/// are zero and `sparse_suits` (the loss reads X only through products: Frobenius), dense
-/// otherwise. A dense choice refers to x.
+/// are zero and `sparse_suits` (the loss reads X only through products or at its non-zeros:
+/// Frobenius, Kullback-Leibler), dense otherwise. A dense choice refers to x.
 template <typename T>
 std::unique_ptr<DataChoice<T>> make_data(const DenseView<T>& x, DataFormat format,
                                          bool sparse_suits, int threads);

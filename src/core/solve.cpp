@@ -5,7 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "core/beta.hpp"
+#include "core/kl_sparse.hpp"
 #include "core/steps.hpp"
 #include "kernels/blas_threads.hpp"
 #include "nmfkit/errors.hpp"
@@ -96,7 +96,8 @@ FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
   result.solver = options.solver;
   result.init = options.init;
   Timings& time = result.timings;
-  // The loss: Frobenius fits read X through products only; the others through blocks of rows.
+  // The loss: Frobenius fits read X through products only, Kullback-Leibler fits on sparse X
+  // through its stored entries (core/kl_sparse.hpp), the others through blocks of rows.
   const bool frobenius = options.beta == 2;
   if (!frobenius && !problem.frobenius_only.empty())
     throw InvalidArgument(problem.frobenius_only + " need the frobenius loss, not the " +
@@ -104,7 +105,7 @@ FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
 
   // Checks the data before its shape is used; the fit runs on X/c.
   const std::unique_ptr<DataChoice<T>> choice =
-      problem.make_data(options.format, frobenius, ctx.threads);
+      problem.make_data(options.format, frobenius || options.beta == 1, ctx.threads);
   result.format = choice->format();
   const Scaled<T> x(choice->storage(), ctx.threads, /*normalize=*/true, ctx.reducer);
   // k is bounded by the data it is fitted on; transform takes it from the fitted H instead.
@@ -154,7 +155,7 @@ FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
       result.error = std::sqrt(ctx.sum(products.residual_squared_norm(f.w, result.H))) * c;
     } else {
       const double divergence = ctx.sum(
-          beta_divergence(x.storage(), x.inverse_scale(), f.w, f.ht, options.beta, ctx.threads));
+          beta_divergence_of(x.storage(), x.inverse_scale(), f.w, f.ht, options.beta, ctx.threads));
       result.error = std::sqrt(2 * divergence * std::pow(c, options.beta));
     }
   }

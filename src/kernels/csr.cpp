@@ -105,6 +105,12 @@ double residual_squared_norm(const M& x, double scale, const T* w, const T* h, I
   NMFKIT_DISPATCH(residual_squared_norm, x, scale, w, h, k, threads);
 }
 
+template <typename M, typename T>
+double kl_quotients(const M& x, double scale, const T* w, const T* ht, Index k, double epsilon,
+                    T* q, bool divergence, int threads) {
+  NMFKIT_DISPATCH(kl_quotients, x, scale, w, ht, k, epsilon, q, divergence, threads);
+}
+
 namespace {
 
 /// The 8-bit level of v in units of `unit` (1/255 or 1), if v is one: the q in 1…255 with
@@ -376,12 +382,14 @@ std::optional<BadEntry> first_invalid(const M& x, int threads) {
   return std::nullopt;
 }
 
-#define NMFKIT_PRODUCTS(M, T)                                                                   \
-  template void times<M, T>(const M&, T, const T*, Index, T*, int);                             \
-  template void transpose_times<M, T>(const M&, T, const T*, Index, T*, int);                   \
-  template void fused_rows<M, T>(const M&, T, const T*, Index, T*, Index, const RowBlockFn<T>&, \
-                                 T*, double*, int);                                             \
-  template double residual_squared_norm<M, T>(const M&, double, const T*, const T*, Index, int);
+#define NMFKIT_PRODUCTS(M, T)                                                                    \
+  template void times<M, T>(const M&, T, const T*, Index, T*, int);                              \
+  template void transpose_times<M, T>(const M&, T, const T*, Index, T*, int);                    \
+  template void fused_rows<M, T>(const M&, T, const T*, Index, T*, Index, const RowBlockFn<T>&,  \
+                                 T*, double*, int);                                              \
+  template double residual_squared_norm<M, T>(const M&, double, const T*, const T*, Index, int); \
+  template double kl_quotients<M, T>(const M&, double, const T*, const T*, Index, double, T*,    \
+                                     bool, int);
 #define NMFKIT_INSTANTIATE(T)                                                                     \
   template CsrMatrix<T> csr_from_dense<T>(const DenseView<T>&, int);                              \
   template double zero_fraction<T>(const DenseView<T>&, int);                                     \

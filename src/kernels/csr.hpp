@@ -145,6 +145,22 @@ template <typename M, typename T>
 double residual_squared_norm(const M& x, double scale, const T* w, const T* h, Index k,
                              int threads);
 
+/// The per-entry part of the Kullback-Leibler (β = 1) updates and divergence, at X's stored entries
+/// only (scikit-learn's _special_sparse_dot): with wh_e = W_i·Ht_j for stored entry e = (i, j)
+/// (W n × k, Ht m × k, both row-major; summed in T, in vector lanes added in a fixed order) and
+/// safe(wh) = wh, or `epsilon` where wh is exactly 0:
+/// - when q is not null, q[e] = scale·x_e / safe(wh_e) (computed in double, rounded to T) for every
+///   stored entry, in X's entry order: the values of the Q whose Q·Ht and Qᵀ·W are the updates'
+///   numerators (Q has X's row_start and col);
+/// - when `divergence`, returns Σ over the stored entries with scale·x_e > epsilon of
+///   scale·x_e·log(scale·x_e / safe(wh_e)) − scale·x_e, in double (the log within 1 ulp; fixed
+///   lanes and row chunks added in a fixed order); otherwise 0. Adding Σ W·H over every entry
+///   gives the divergence D_1(scale·X ‖ W·H).
+/// O(nnz·k); the same result for any thread count.
+template <typename M, typename T>
+double kl_quotients(const M& x, double scale, const T* w, const T* ht, Index k, double epsilon,
+                    T* q, bool divergence, int threads);
+
 /// ‖X‖²_F and Σ X, accumulated in double in the same order as the dense kernel (row by row, chunk
 /// by chunk), so the results equal the dense ones bit for bit.
 template <typename M>

@@ -1,6 +1,7 @@
 // The products of a CSR matrix (CsrMatrix or CsrBytes) with skinny dense matrices: the body of
-// kernels/csr.hpp's times, transpose_times, fused_rows and residual_squared_norm, compiled once
-// per instruction set inside a variant namespace by kernels/variant.inl (no includes here).
+// kernels/csr.hpp's times, transpose_times, fused_rows, residual_squared_norm and kl_quotients,
+// compiled once per instruction set inside a variant namespace by kernels/variant.inl (no includes
+// here).
 
 namespace {
 
@@ -285,4 +286,113 @@ double residual_squared_norm(const M& x, double scale, const T* w, const T* h, I
   for (double s : partial) total += s;
   // Rounding can leave a near-exact fit slightly below zero.
   return total < 0 ? 0.0 : total;
+}
+
+namespace {
+
+/// Σ a_l·b_l over `padded` entries (a multiple of kBlock, both rows aligned to kAlign), in kBlock
+/// lanes of T, then the lanes added in a fixed tree (16 → 8 → 4 → 2 → 1): whole-vector
+/// multiply-adds whatever k, and the same sums whatever the vector width.
+template <typename T>
+inline T padded_dot(const T* a, const T* b, Index padded) {
+  static_assert(kBlock == 16);
+  alignas(kAlign) T acc[kBlock] = {};
+  for (Index l = 0; l < padded; l += kBlock) {
+#pragma omp simd aligned(a, b : kAlign)
+    for (int j = 0; j < kBlock; ++j) acc[j] += a[l + j] * b[l + j];
+  }
+#pragma GCC unroll 8
+  for (int j = 0; j < 8; ++j) acc[j] += acc[j + 8];
+#pragma GCC unroll 4
+  for (int j = 0; j < 4; ++j) acc[j] += acc[j + 4];
+  acc[0] += acc[2];
+  acc[1] += acc[3];
+  return acc[0] + acc[1];
+}
+
+/// The divergence's terms are summed in kKlLanes lanes (a row's entry e in lane e mod kKlLanes),
+/// added in lane order at the end: a fixed order that vectorises.
+constexpr int kKlLanes = 8;
+
+/// One stored entry's part of kl_quotients: sets q[e] (when kQuotients) and returns its
+/// divergence term (when kDivergence; 0 where s·x ≤ ε). The logarithm is kernels::log_positive
+/// (kernels/fast_log.hpp, included by variant.inl): within 1 ulp of std::log, and it vectorises.
+template <bool kQuotients, bool kDivergence, typename T>
+inline double kl_entry(double sx, double wh, double epsilon, T* q, std::int64_t e) {
+  const double ratio = sx / (wh == 0 ? epsilon : wh);
+  if constexpr (kQuotients) q[e] = static_cast<T>(ratio);
+  if constexpr (kDivergence) return sx > epsilon ? sx * log_positive(ratio) - sx : 0.0;
+  return 0.0;
+}
+
+/// kl_quotients over rows [r0, r1), compiled once per need (quotients, divergence): per row, W·H
+/// and s·x at its stored entries into `wh` and `sx` (wr: the row of W, padded), then the
+/// element-wise work on those, which vectorises whatever X's form.
+template <bool kQuotients, bool kDivergence, typename M, typename T>
+double kl_rows(const M& x, Index r0, Index r1, double scale, const T* w, Index k, const T* ht,
+               Index padded, double epsilon, T* wr, double* wh, double* sx, T* q) {
+  const auto* start = x.row_start.data();
+  const auto* col = x.col.data();
+  double lanes[kKlLanes] = {};
+  for (Index r = r0; r < r1; ++r) {
+    for (Index l = 0; l < k; ++l) wr[l] = w[r * k + l];
+    const std::int64_t begin = start[r], count = start[r + 1] - begin;
+    for (std::int64_t e = 0; e < count; ++e) {
+      wh[e] = double(padded_dot(wr, ht + Index(col[begin + e]) * padded, padded));
+      sx[e] = scale * double(value_at(x, begin + e));
+    }
+    std::int64_t e = 0;
+    for (; e + kKlLanes <= count; e += kKlLanes) {
+#pragma omp simd
+      for (int j = 0; j < kKlLanes; ++j)
+        lanes[j] +=
+            kl_entry<kQuotients, kDivergence>(sx[e + j], wh[e + j], epsilon, q, begin + e + j);
+    }
+    for (int j = 0; e < count; ++e, ++j)
+      lanes[j] += kl_entry<kQuotients, kDivergence>(sx[e], wh[e], epsilon, q, begin + e);
+  }
+  double sum = 0;
+  for (double lane : lanes) sum += lane;
+  return sum;
+}
+
+}  // namespace
+
+template <typename M, typename T>
+double kl_quotients(const M& x, double scale, const T* w, const T* ht, Index k, double epsilon,
+                    T* q, bool divergence, int threads) {
+  if (x.rows <= 0 || k <= 0 || (q == nullptr && !divergence)) return 0;
+  const Index padded = padded_width(k);
+  const AlignedArray<T> ht_padded = padded_copy(ht, x.cols, k, padded, threads);
+  const RowChunks chunks = row_chunks(x.rows);
+  std::vector<double> partial(static_cast<std::size_t>(chunks.count), 0.0);
+  const int team = static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
+  // Each thread's row of W (padded as Hᵀ's rows), and W·H and s·X at a row's stored entries (at
+  // most cols of them).
+  const Index most = std::max<Index>(x.cols, 1);
+  PerThreadScratch<T> row_scratch(team, padded);
+  PerThreadScratch<double> wh_scratch(team, most), sx_scratch(team, most);
+  const T* h = ht_padded.get();
+#pragma omp parallel num_threads(team)
+  {
+    T* row = row_scratch.mine().data();
+    double* wh = wh_scratch.mine().data();
+    double* sx = sx_scratch.mine().data();
+    std::fill(row, row + padded, T(0));
+#pragma omp for schedule(dynamic, 1)
+    for (Index c = 0; c < chunks.count; ++c) {
+      const Index r0 = chunks.begin(c), r1 = chunks.end(c);
+      double s = 0;
+      if (q != nullptr && divergence)
+        s = kl_rows<true, true>(x, r0, r1, scale, w, k, h, padded, epsilon, row, wh, sx, q);
+      else if (q != nullptr)
+        s = kl_rows<true, false>(x, r0, r1, scale, w, k, h, padded, epsilon, row, wh, sx, q);
+      else
+        s = kl_rows<false, true>(x, r0, r1, scale, w, k, h, padded, epsilon, row, wh, sx, q);
+      partial[static_cast<std::size_t>(c)] = s;
+    }
+  }
+  double total = 0;
+  for (double s : partial) total += s;
+  return total;
 }

@@ -48,6 +48,18 @@ void extrapolate_range(T* out, const T* plain, const T* last, Index size, double
 }
 
 template <typename T>
+double beta_divergence_rows(const T* x, Index x_stride, const T* wh, Index rows, Index m, double s,
+                            double beta) {
+  NMFKIT_DISPATCH(beta_divergence_rows, x, x_stride, wh, rows, m, s, beta);
+}
+
+template <typename T>
+void beta_mu_terms(const T* x, Index x_stride, Index rows, Index m, double s, double beta, T* wh,
+                   T* num) {
+  NMFKIT_DISPATCH(beta_mu_terms, x, x_stride, rows, m, s, beta, wh, num);
+}
+
+template <typename T>
 double dot(const T* a, const T* b, Index count, int threads) {
   // Chunks of the entries, like rows of one entry each.
   return sum_over_rows<double>(count, threads,
@@ -100,6 +112,9 @@ std::optional<BadEntry> first_invalid(const DenseView<T>& x, int threads) {
                                            int);                                                   \
   template void gram<T>(const T*, Index, Index, double*, int);                                     \
   template void extrapolate_range<T>(T*, const T*, const T*, Index, double);                       \
+  template double beta_divergence_rows<T>(const T*, Index, const T*, Index, Index, double,         \
+                                          double);                                                 \
+  template void beta_mu_terms<T>(const T*, Index, Index, Index, double, double, T*, T*);           \
   template double dot<T>(const T*, const T*, Index, int);                                          \
   template NormAndSum norm_and_sum<T>(const DenseView<T>&, int);                                   \
   template std::optional<BadEntry> first_invalid<T>(const DenseView<T>&, int);

@@ -41,6 +41,28 @@ void gram(const T* f, Index rows, Index k, double* g, int threads);
 template <typename T>
 void extrapolate_range(T* out, const T* plain, const T* last, Index size, double beta);
 
+/// ε of the β-divergences: float32's machine epsilon, scikit-learn's EPSILON.
+inline constexpr double kBetaLoopsEpsilon = 1.1920928955078125e-07;
+
+/// Σ over `rows` rows of X (row stride x_stride) and W·H (rows × m, contiguous) of the
+/// unnormalised β-divergence terms, s·X read for X, accumulated in double:
+///   β = 2:  (x − wh)²
+///   β = 1:  x·log(x/wh) − x + wh                 (wh alone where x ≤ ε)
+///   β = 0:  x/wh − 1 − log(x/wh)                 (−1 where x ≤ ε)
+///   else:   x^β − β·x·wh^(β−1) + (β−1)·wh^β       ((β−1)·wh^β where x ≤ ε)
+/// with wh = 0 replaced by ε wherever it meets x > ε, except in the terms free of x
+/// (scikit-learn's _beta_divergence). The caller divides by 2 or β(β−1).
+template <typename T>
+double beta_divergence_rows(const T* x, Index x_stride, const T* wh, Index rows, Index m, double s,
+                            double beta);
+
+/// For β ≠ 2: num ← s·X ⊙ (W·H)^(β−2) (a quotient for β = 1) and, unless β = 1, wh is overwritten
+/// by (W·H)^(β−1); W·H = 0 becomes ε in the first when β < 2, in the second when β < 1
+/// (scikit-learn's _multiplicative_update_w/h). num and wh are rows × m, contiguous.
+template <typename T>
+void beta_mu_terms(const T* x, Index x_stride, Index rows, Index m, double s, double beta, T* wh,
+                   T* num);
+
 /// Σ a_i·b_i over `count` entries, accumulated in double.
 template <typename T>
 double dot(const T* a, const T* b, Index count, int threads);

@@ -25,6 +25,7 @@
 #include "kernels/chunks.hpp"
 #include "kernels/csr.hpp"
 #include "kernels/dense.hpp"
+#include "kernels/fast_log.hpp"
 #include "kernels/isa.hpp"
 #include "kernels/parallel_errors.hpp"
 #include "kernels/per_thread.hpp"
@@ -63,18 +64,22 @@ namespace nmfkit::kernels::NMFKIT_VARIANT_NAMESPACE {
 // In this order: the products use gram_add_row.
 #include "kernels/dense_loops.inl"
 //
+#include "kernels/beta_loops.inl"
+//
 #include "kernels/csr_products.inl"
 //
 #include "solvers/coordinate_descent_lanes.inl"
 //
 #include "core/masked_fill.inl"
 
-#define NMFKIT_CSR_PRODUCTS(M, T)                                                               \
-  template void times<M, T>(const M&, T, const T*, Index, T*, int);                             \
-  template void transpose_times<M, T>(const M&, T, const T*, Index, T*, int);                   \
-  template void fused_rows<M, T>(const M&, T, const T*, Index, T*, Index, const RowBlockFn<T>&, \
-                                 T*, double*, int);                                             \
-  template double residual_squared_norm<M, T>(const M&, double, const T*, const T*, Index, int);
+#define NMFKIT_CSR_PRODUCTS(M, T)                                                                \
+  template void times<M, T>(const M&, T, const T*, Index, T*, int);                              \
+  template void transpose_times<M, T>(const M&, T, const T*, Index, T*, int);                    \
+  template void fused_rows<M, T>(const M&, T, const T*, Index, T*, Index, const RowBlockFn<T>&,  \
+                                 T*, double*, int);                                              \
+  template double residual_squared_norm<M, T>(const M&, double, const T*, const T*, Index, int); \
+  template double kl_quotients<M, T>(const M&, double, const T*, const T*, Index, double, T*,    \
+                                     bool, int);
 #define NMFKIT_INSTANTIATE(T)                                                                      \
   NMFKIT_CSR_PRODUCTS(CsrMatrix<T>, T)                                                             \
   NMFKIT_CSR_PRODUCTS(CsrBytes<T>, T)                                                              \
@@ -85,6 +90,8 @@ namespace nmfkit::kernels::NMFKIT_VARIANT_NAMESPACE {
                                            int);                                                   \
   template void gram<T>(const T*, Index, Index, double*, int);                                     \
   template void extrapolate_range<T>(T*, const T*, const T*, Index, double);                       \
+  template double beta_divergence_rows<T>(const T*, Index, const T*, Index, Index, double, double); \
+  template void beta_mu_terms<T>(const T*, Index, Index, Index, double, double, T*, T*);            \
   template void coordinate_descent_lanes<T>(T*, const T*, Index, double, const double*, Index,     \
                                             const rules::SweepControl&, rules::LaneScratch&,       \
                                             double*);                                              \

@@ -54,10 +54,13 @@ TEST(Isa, KernelIsaNamesTheRunningVariant) {
 struct Case {
   const char* solver;
   bool sparse, extrapolate;
+  double beta = 2;  // mu with β ≠ 2: the element-wise β loops (kernels/beta_loops.inl)
 };
 constexpr Case kCases[] = {
-    {"cd", true, false},  {"cd", true, true},    {"hals", true, false},
-    {"cd", false, false}, {"hals", false, true}, {"mu", false, false},
+    {"cd", true, false},        {"cd", true, true},        {"hals", true, false},
+    {"cd", false, false},       {"hals", false, true},     {"mu", false, false},
+    {"mu", false, false, 1.0},  {"mu", false, false, 0.0}, {"mu", false, false, 1.5},
+    {"mu", false, false, 0.75},
 };
 
 template <typename T>
@@ -76,12 +79,14 @@ TYPED_TEST(IsaVariants, FitsAgreeAcrossTheVariants) {
     FitOptions o = testing::options_for(c.solver, 6);
     o.format = c.sparse ? DataFormat::kSparse : DataFormat::kDense;
     o.extrapolate = c.extrapolate;
+    o.beta = c.beta;
     o.max_iter = 30;
     o.tol = 0;
     o.threads = 2;
     const DenseView<T> x = c.sparse ? DenseView<T>(levels.data(), n, m) : dense.view();
     const std::string label = std::string(c.solver) + (c.sparse ? " sparse" : " dense") +
-                              (c.extrapolate ? " extrapolated" : "");
+                              (c.extrapolate ? " extrapolated" : "") +
+                              (c.beta != 2 ? " beta " + std::to_string(c.beta) : "");
     std::map<Isa, FitResult<T>> fits;
     for (Isa isa : kernels::supported_isas()) {
       kernels::set_active_isa(isa);

@@ -1,0 +1,189 @@
+// The element-wise work of the β-divergences on blocks of X and W·H (core/beta.cpp forms W·H by
+// BLAS and calls these): kernels/dense.hpp's beta_divergence_rows and beta_mu_terms, compiled
+// once per instruction set inside a variant namespace by kernels/variant.inl (no includes here).
+// The logarithm is kernels::log_positive (within 1 ulp of std::log, no libm call) and the powers
+// of half-integer β are products and square roots, so the loops vectorise. Sums are kept in
+// kBetaLanes fixed lanes (entry j goes to lane j mod kBetaLanes) added in a fixed order: the same
+// bytes whatever the vector width.
+
+namespace beta_detail {
+
+constexpr int kBetaLanes = 8;
+constexpr double kEps = kBetaLoopsEpsilon;
+
+/// Marks a β without a specialised power (see with_beta).
+constexpr int kAnyBeta = 1000;
+
+/// v^(H/2) by products, quotients and square roots.
+template <int H>
+inline double power_halves(double v) {
+  static_assert(H >= -8 && H <= 8);
+  if constexpr (H < 0)
+    return 1 / power_halves<-H>(v);
+  else if constexpr (H == 0)
+    return 1;
+  else if constexpr (H == 1)
+    return std::sqrt(v);
+  else if constexpr (H == 2)
+    return v;
+  else if constexpr (H % 2 == 1)
+    return power_halves<H - 1>(v) * std::sqrt(v);
+  else
+    return power_halves<H - 2>(v) * v;
+}
+
+/// v^(β − O/2), where B is β in halves, or kAnyBeta to call std::pow with `e` = β − O/2.
+template <int B, int O>
+inline double power(double v, double e) {
+  if constexpr (B == kAnyBeta)
+    return std::pow(v, e);
+  else
+    return power_halves<B - O>(v);
+}
+
+/// Calls f(std::integral_constant<int, B>) with B = 2β for the common β whose powers need only
+/// square roots (0, ½, 3/2, 5/2, 3), else with B = kAnyBeta.
+template <typename F>
+decltype(auto) with_beta(double beta, F&& f) {
+  if (beta == 0) return f(std::integral_constant<int, 0>{});
+  if (beta == 0.5) return f(std::integral_constant<int, 1>{});
+  if (beta == 1.5) return f(std::integral_constant<int, 3>{});
+  if (beta == 2.5) return f(std::integral_constant<int, 5>{});
+  if (beta == 3) return f(std::integral_constant<int, 6>{});
+  return f(std::integral_constant<int, kAnyBeta>{});
+}
+
+/// W·H = 0 replaced by ε.
+inline double safe(double wh) {
+  return wh == 0 ? kEps : wh;
+}
+
+/// Σ_j term(j) over j < m in kBetaLanes lanes, added as ((l0 + l1) + (l2 + l3)) + (...).
+template <typename F>
+double lane_sum(Index m, F&& term) {
+  double lane[kBetaLanes] = {};
+  Index j = 0;
+  for (; j + kBetaLanes <= m; j += kBetaLanes) {
+#pragma omp simd
+    for (int l = 0; l < kBetaLanes; ++l) lane[l] += term(j + l);
+  }
+  for (int l = 0; j < m; ++j, ++l) lane[l] += term(j);
+  return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
+/// One row's unnormalised divergence terms (see dense.hpp).
+template <typename T>
+double divergence_row(const T* x, double s, const T* wh_row, Index m, double beta) {
+  if (beta == 2)
+    return lane_sum(m, [&](Index j) {
+      const double d = s * double(x[j]) - double(wh_row[j]);
+      return d * d;
+    });
+  if (beta == 1) {
+    const double sum = lane_sum(m, [&](Index j) {
+      const double xs = s * double(x[j]), wh = double(wh_row[j]);
+      // Where xs ≤ ε the logarithm is of a meaningless argument and is not selected.
+      const double t = xs * log_positive(xs / safe(wh)) - xs + wh;
+      return xs > kEps ? t : wh;
+    });
+    if (std::isfinite(sum)) return sum;
+    // An overflowing or subnormal quotient (far outside what a fit produces): libm's log.
+    double exact = 0;
+    for (Index j = 0; j < m; ++j) {
+      const double xs = s * double(x[j]), wh = double(wh_row[j]);
+      exact += xs > kEps ? xs * std::log(xs / safe(wh)) - xs + wh : wh;
+    }
+    return exact;
+  }
+  if (beta == 0) {
+    const double sum = lane_sum(m, [&](Index j) {
+      const double xs = s * double(x[j]);
+      const double r = xs / safe(double(wh_row[j]));
+      const double t = r - 1 - log_positive(r);
+      return xs > kEps ? t : -1.0;
+    });
+    if (std::isfinite(sum)) return sum;
+    double exact = 0;
+    for (Index j = 0; j < m; ++j) {
+      const double xs = s * double(x[j]);
+      if (xs > kEps) {
+        const double r = xs / safe(double(wh_row[j]));
+        exact += r - 1 - std::log(r);
+      } else {
+        exact -= 1;
+      }
+    }
+    return exact;
+  }
+  return with_beta(beta, [&](auto b) {
+    constexpr int B = decltype(b)::value;
+    if constexpr (B == kAnyBeta) {  // std::pow: no vector form, so only the powers needed
+      double part = 0;
+      for (Index j = 0; j < m; ++j) {
+        const double xs = s * double(x[j]), wh = double(wh_row[j]);
+        if (xs > kEps) {
+          const double p = std::pow(safe(wh), beta - 1);
+          const double wh_beta = wh == 0 ? std::pow(0.0, beta) : p * wh;
+          part += std::pow(xs, beta) - beta * xs * p + (beta - 1) * wh_beta;
+        } else {
+          part += (beta - 1) * std::pow(wh, beta);
+        }
+      }
+      return part;
+    }
+    return lane_sum(m, [&](Index j) {
+      const double xs = s * double(x[j]), wh = double(wh_row[j]);
+      const double p = power<B, 2>(safe(wh), beta - 1);  // wh^(β−1), wh = 0 replaced by ε
+      const double wh_beta = wh == 0 ? power<B, 0>(0.0, beta) : p * wh;
+      const double with_x = power<B, 0>(xs, beta) - beta * xs * p + (beta - 1) * wh_beta;
+      return xs > kEps ? with_x : (beta - 1) * power<B, 0>(wh, beta);
+    });
+  });
+}
+
+}  // namespace beta_detail
+
+template <typename T>
+double beta_divergence_rows(const T* x, Index x_stride, const T* wh, Index rows, Index m, double s,
+                            double beta) {
+  double sum = 0;
+  for (Index i = 0; i < rows; ++i)
+    sum += beta_detail::divergence_row(x + i * x_stride, s, wh + i * m, m, beta);
+  return sum;
+}
+
+template <typename T>
+void beta_mu_terms(const T* x, Index x_stride, Index rows, Index m, double s, double beta, T* wh,
+                   T* num) {
+  using beta_detail::kEps;
+  if (beta == 1) {
+    for (Index i = 0; i < rows; ++i) {
+      const T* xi = x + i * x_stride;
+      const T* whi = wh + i * m;
+      T* numi = num + i * m;
+#pragma omp simd
+      for (Index j = 0; j < m; ++j)
+        numi[j] = static_cast<T>(s * double(xi[j]) / beta_detail::safe(double(whi[j])));
+    }
+    return;
+  }
+  beta_detail::with_beta(beta, [&](auto b) {
+    constexpr int B = decltype(b)::value;
+    constexpr bool kFixed = B != beta_detail::kAnyBeta;
+    const bool safe_num = kFixed ? B < 4 : beta < 2;  // ε replaces W·H = 0 for β < 2
+    const bool safe_den = kFixed ? B < 2 : beta < 1;  // and in the denominator for β < 1
+    for (Index i = 0; i < rows; ++i) {
+      const T* xi = x + i * x_stride;
+      T* whi = wh + i * m;
+      T* numi = num + i * m;
+#pragma omp simd
+      for (Index j = 0; j < m; ++j) {
+        const double v = double(whi[j]);
+        const double vs = safe_num && v == 0 ? kEps : v;
+        const double p = beta_detail::power<B, 4>(vs, beta - 2);  // (W·H)^(β−2)
+        numi[j] = static_cast<T>(s * double(xi[j]) * p);
+        whi[j] = static_cast<T>(p * (safe_den ? vs : v));  // (W·H)^(β−1)
+      }
+    }
+  });
+}

@@ -1,0 +1,40 @@
+#pragma once
+// The natural logarithm of a positive, finite, normal double without a call into libm and without
+// a branch, so that loops over many entries (the β-divergences) vectorise: the exponent and the
+// mantissa are split with integer operations and log(1 + f) is evaluated by the classic
+// reduction s = f / (2 + f), log(1 + f) = f − f²/2 + s·(f²/2 + R(s²)) with R the minimax
+// polynomial of degree 14 in s used by fdlibm-derived libraries (error below 1 ulp of the result
+// for the reduced argument). Its result is within 1 ulp of std::log on positive normal arguments
+// (tests/core/fast_log_test.cpp); zero, negative, subnormal, infinite and NaN arguments give
+// meaningless values: callers mask them out or check the sum afterwards.
+#include <bit>
+#include <cstdint>
+
+namespace nmfkit::kernels {
+
+inline double log_positive(double x) {
+  constexpr double kLn2Hi = 6.93147180369123816490e-01;  // ln 2, its leading bits exactly
+  constexpr double kLn2Lo = 1.90821492927058770002e-10;  // and the rest
+  constexpr double kLg1 = 6.666666666666735130e-01, kLg2 = 3.999999999940941908e-01;
+  constexpr double kLg3 = 2.857142874366239149e-01, kLg4 = 2.222219843214978396e-01;
+  constexpr double kLg5 = 1.818357216161805012e-01, kLg6 = 1.531383769920937332e-01;
+  constexpr double kLg7 = 1.479819860511658591e-01;
+  // Shift the mantissa's range to [√2/2, √2): the exponent then comes out of the top bits.
+  constexpr std::uint64_t kSqrtHalfBits = 0x3fe6a09e00000000ULL;  // high word of √2/2
+  constexpr std::uint64_t kOneBits = 0x3ff0000000000000ULL;
+  std::uint64_t bits = std::bit_cast<std::uint64_t>(x) + (kOneBits - kSqrtHalfBits);
+  // The unbiased exponent as a double, exactly: 2^52 + e read as a double, minus 2^52 + 1023.
+  const double k =
+      std::bit_cast<double>((bits >> 52) | 0x4330000000000000ULL) - (4503599627370496.0 + 1023.0);
+  bits = (bits & 0x000fffffffffffffULL) + kSqrtHalfBits;
+  const double f = std::bit_cast<double>(bits) - 1.0;
+  const double half_f2 = 0.5 * f * f;
+  const double s = f / (2.0 + f);
+  const double z = s * s;
+  const double w = z * z;
+  const double t1 = w * (kLg2 + w * (kLg4 + w * kLg6));
+  const double t2 = z * (kLg1 + w * (kLg3 + w * (kLg5 + w * kLg7)));
+  return s * (half_f2 + t1 + t2) + k * kLn2Lo - half_f2 + f + k * kLn2Hi;
+}
+
+}  // namespace nmfkit::kernels
