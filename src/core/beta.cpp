@@ -45,40 +45,6 @@ std::size_t size(Index count) {
   return static_cast<std::size_t>(count);
 }
 
-/// The multiplicative step of one entry: old · (num / den')^γ with den' = den + l1 + l2·old, and
-/// den' = 0 replaced by ε.
-inline double mu_step(double old, double num, double den, double l1, double l2, double gamma) {
-  if (l1 > 0) den += l1;
-  if (l2 > 0) den += l2 * old;
-  if (den == 0) den = kBetaEpsilon;
-  double ratio = num / den;
-  if (gamma == 0.5)
-    ratio = std::sqrt(ratio);
-  else if (gamma != 1)
-    ratio = std::pow(ratio, gamma);
-  return old * ratio;
-}
-
-/// Σ over rows of f (rows × k), per column, in double: fixed chunks added in chunk order.
-template <typename T>
-std::vector<double> column_sums(const Matrix<T>& f, int threads) {
-  const Index k = f.cols;
-  const RowChunks chunks = kernels::row_chunks(f.rows);
-  std::vector<double> partial(size(chunks.count * k), 0.0);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index c = 0; c < chunks.count; ++c) {
-    double* dst = partial.data() + c * k;
-    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
-      const T* row = f.row(r);
-      for (Index l = 0; l < k; ++l) dst[l] += double(row[l]);
-    }
-  }
-  std::vector<double> total(size(k), 0.0);
-  for (Index c = 0; c < chunks.count; ++c)
-    for (Index l = 0; l < k; ++l) total[size(l)] += partial[size(c * k + l)];
-  return total;
-}
-
 /// The threads worth starting for the chunks: no more than there are chunks.
 int team_for(int threads, const RowChunks& chunks) {
   return static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
@@ -169,7 +135,7 @@ void update_w_impl(const Rows& x, double inverse_scale, Matrix<T>& w, const Matr
     hht.resize(size(k * k));
     kernels::gram(ht.data(), ht.rows, k, hht.data(), threads);
   } else if (beta == 1) {
-    h_sum = column_sums(ht, threads);
+    h_sum = factor_column_sums(ht, threads);
   }
   const Matrix<T> h = beta == 2 ? Matrix<T>() : transposed(ht.view());
   const int team = team_for(threads, b.chunks);
@@ -214,8 +180,8 @@ void update_w_impl(const Rows& x, double inverse_scale, Matrix<T>& w, const Matr
               }
             }
             for (Index l = 0; l < k; ++l)
-              wi[l] = static_cast<T>(mu_step(double(wi[l]), num_scale * double(num[i * k + l]),
-                                             row_den[l], l1, l2, gamma));
+              wi[l] = static_cast<T>(beta_mu_step(double(wi[l]), num_scale * double(num[i * k + l]),
+                                                  row_den[l], l1, l2, gamma));
           }
         }
       });
@@ -294,7 +260,7 @@ void update_h_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, Matr
     wtw.resize(size(k * k));
     kernels::gram(w.data(), w.rows, k, wtw.data(), threads);
   } else if (beta == 1) {
-    w_sum = column_sums(w, threads);
+    w_sum = factor_column_sums(w, threads);
   }
   if (reducer != nullptr) {
     for (std::vector<double>* v : {&num_total, &den_total, &wtw, &w_sum})
@@ -325,12 +291,31 @@ void update_h_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, Matr
         row_den[l] = d;
       }
       for (Index l = 0; l < k; ++l)
-        hj[l] = static_cast<T>(mu_step(double(hj[l]), row_num[l], row_den[l], l1, l2, gamma));
+        hj[l] = static_cast<T>(beta_mu_step(double(hj[l]), row_num[l], row_den[l], l1, l2, gamma));
     }
   }
 }
 
 }  // namespace
+
+template <typename T>
+std::vector<double> factor_column_sums(const Matrix<T>& f, int threads) {
+  const Index k = f.cols;
+  const RowChunks chunks = kernels::row_chunks(f.rows);
+  std::vector<double> partial(size(chunks.count * k), 0.0);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    double* dst = partial.data() + c * k;
+    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
+      const T* row = f.row(r);
+      for (Index l = 0; l < k; ++l) dst[l] += double(row[l]);
+    }
+  }
+  std::vector<double> total(size(k), 0.0);
+  for (Index c = 0; c < chunks.count; ++c)
+    for (Index l = 0; l < k; ++l) total[size(l)] += partial[size(c * k + l)];
+  return total;
+}
 
 template <typename T>
 double beta_divergence(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
@@ -365,6 +350,7 @@ void beta_mu_update_h(const nmfkit::Data<T>& x, double inverse_scale, const Matr
 }
 
 #define NMFKIT_INSTANTIATE(T)                                                                     \
+  template std::vector<double> factor_column_sums<T>(const Matrix<T>&, int);                      \
   template double beta_divergence<T>(const DenseView<T>&, double, const Matrix<T>&,               \
                                      const Matrix<T>&, double, int);                              \
   template double beta_divergence<T>(const nmfkit::Data<T>&, double, const Matrix<T>&,            \

@@ -26,6 +26,9 @@
 //   column sums of W, a zero sum replaced by 1.
 // Not part of the updates (scikit-learn's fit loop does it after them): zeroing entries of W below
 // float64's epsilon when β < 1, and of H when β ≤ 1.
+#include <cmath>
+#include <vector>
+
 #include "kernels/dense.hpp"
 #include "nmfkit/context.hpp"
 #include "nmfkit/data.hpp"
@@ -43,6 +46,25 @@ inline double beta_mu_exponent(double beta) {
   if (beta > 2) return 1.0 / (beta - 1.0);
   return 1.0;
 }
+
+/// The multiplicative step of one entry: old · (num / den')^γ with den' = den + l1 + l2·old, and
+/// den' = 0 replaced by ε.
+inline double beta_mu_step(double old, double num, double den, double l1, double l2, double gamma) {
+  if (l1 > 0) den += l1;
+  if (l2 > 0) den += l2 * old;
+  if (den == 0) den = kBetaEpsilon;
+  double ratio = num / den;
+  if (gamma == 0.5)
+    ratio = std::sqrt(ratio);
+  else if (gamma != 1)
+    ratio = std::pow(ratio, gamma);
+  return old * ratio;
+}
+
+/// Σ over rows of f (rows × k), per column, in double: fixed row chunks added in chunk order, so
+/// the same bytes for any thread count.
+template <typename T>
+std::vector<double> factor_column_sums(const Matrix<T>& f, int threads);
 
 /// D_β(s·X ‖ W·Htᵀ) exactly as scikit-learn's _beta_divergence(X, W, H, beta) (square_root=False),
 /// accumulated in double. β = 2 gives ½‖s·X − W·H‖²_F, β = 1 the generalised Kullback-Leibler

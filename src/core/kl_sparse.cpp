@@ -33,29 +33,7 @@ std::optional<typename SparseKl<T>::Form> csr_form(const nmfkit::Data<T>& x) {
 
 /// Σ over the rows of f (rows × k), per column, in double: each fixed row chunk sums its rows, the
 /// chunks are added in chunk order.
-template <typename T>
-std::vector<double> factor_column_sums(const Matrix<T>& f, int threads) {
-  const Index k = f.cols;
-  const kernels::RowChunks chunks = kernels::row_chunks(f.rows);
-  std::vector<double> partial(size(chunks.count * k), 0.0), total(size(k), 0.0);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index c = 0; c < chunks.count; ++c)
-    for (Index r = chunks.begin(c); r < chunks.end(c); ++r)
-      for (Index l = 0; l < k; ++l) partial[size(c * k + l)] += double(f(r, l));
-  kernels::sum_chunk_partials(partial.data(), chunks.count, k, total.data());
-  return total;
-}
-
-/// The multiplicative step of one entry for β = 1 (γ = 1): old · num / den' with
-/// den' = den + l1 + l2·old, and den' = 0 replaced by ε.
-inline double kl_step(double old, double num, double den, double l1, double l2) {
-  if (l1 > 0) den += l1;
-  if (l2 > 0) den += l2 * old;
-  if (den == 0) den = kBetaEpsilon;
-  return old * (num / den);
-}
-
-/// f ← kl_step(f, num, den[column]) entry by entry, f and num rows × k.
+/// f ← beta_mu_step(f, num, den[column]) with γ = 1, entry by entry; f and num rows × k.
 template <typename T, typename Num>
 void kl_steps(Matrix<T>& f, const Num* num, const std::vector<double>& den, double l1, double l2,
               int threads) {
@@ -64,8 +42,8 @@ void kl_steps(Matrix<T>& f, const Num* num, const std::vector<double>& den, doub
   for (Index r = 0; r < f.rows; ++r) {
     T* row = f.row(r);
     for (Index l = 0; l < k; ++l)
-      row[l] =
-          static_cast<T>(kl_step(double(row[l]), double(num[r * k + l]), den[size(l)], l1, l2));
+      row[l] = static_cast<T>(
+          beta_mu_step(double(row[l]), double(num[r * k + l]), den[size(l)], l1, l2, 1.0));
   }
 }
 
