@@ -132,16 +132,6 @@ std::vector<double> means(const DenseView<T>& x, std::span<const int> class_of, 
   return sum;
 }
 
-void fill(RgbImage& image, Index x0, Index y0, Index w, Index h, Rgb c) {
-  for (Index y = std::max<Index>(y0, 0); y < std::min<Index>(y0 + h, image.height); ++y)
-    for (Index x = std::max<Index>(x0, 0); x < std::min<Index>(x0 + w, image.width); ++x) {
-      std::uint8_t* p = image.pixels.data() + (y * image.width + x) * 3;
-      p[0] = c.r;
-      p[1] = c.g;
-      p[2] = c.b;
-    }
-}
-
 void frame(RgbImage& image, Index x0, Index y0, Index w, Index h, Index line, Rgb c) {
   fill(image, x0, y0, w, line, c);
   fill(image, x0, y0 + h - line, w, line, c);

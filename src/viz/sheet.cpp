@@ -54,17 +54,6 @@ std::uint8_t channel_level(double t) {
   return static_cast<std::uint8_t>(std::lround(t * 255.0));
 }
 
-void fill(RgbImage& image, Index x0, Index y0, Index w, Index h, Rgb c) {
-  for (Index y = std::max<Index>(y0, 0); y < std::min<Index>(y0 + h, image.height); ++y) {
-    for (Index x = std::max<Index>(x0, 0); x < std::min<Index>(x0 + w, image.width); ++x) {
-      std::uint8_t* p = image.pixels.data() + (y * image.width + x) * 3;
-      p[0] = c.r;
-      p[1] = c.g;
-      p[2] = c.b;
-    }
-  }
-}
-
 // The number in white on a black box at (x0, y0), clipped to the box of w × h pixels.
 constexpr Index kCheckerCell = 4;  // output pixels per square of the missing-value pattern
 
@@ -96,6 +85,17 @@ void draw_label(RgbImage& image, int number, Index x0, Index y0, Index w, Index 
 }
 
 }  // namespace
+
+void fill(RgbImage& image, Index x0, Index y0, Index w, Index h, Rgb c) {
+  for (Index y = std::max<Index>(y0, 0); y < std::min<Index>(y0 + h, image.height); ++y) {
+    for (Index x = std::max<Index>(x0, 0); x < std::min<Index>(x0 + w, image.width); ++x) {
+      std::uint8_t* p = image.pixels.data() + (y * image.width + x) * 3;
+      p[0] = c.r;
+      p[1] = c.g;
+      p[2] = c.b;
+    }
+  }
+}
 
 std::string shape_text(const ImageShape& shape) {
   std::string out = std::to_string(shape.height) + "x" + std::to_string(shape.width);

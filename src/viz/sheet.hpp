@@ -38,6 +38,9 @@ std::string sheet_problem(int cols, int rows, const ImageShape& shape,
 RgbImage render_sheet(std::span<const Tile> tiles, int cols, int rows, const ImageShape& shape,
                       const ComponentsStyle& style);
 
+/// Paints the rectangle of w × h pixels at (x0, y0) in colour c, clipped to the image.
+void fill(RgbImage& image, Index x0, Index y0, Index w, Index h, Rgb c);
+
 /// The largest finite positive value of `values` (0 when there is none).
 double positive_max(std::span<const double> values);
 
