@@ -76,6 +76,10 @@ FitResult<float> transform(const DenseView<float>& x, const DenseView<float>& h,
                            const FitOptions& options);
 FitResult<double> transform(const DenseView<double>& x, const DenseView<double>& h,
                             const FitOptions& options);
+/// transform() of X in compressed sparse rows in the caller's memory, without a copy (checked as
+/// fit() of a CsrView checks it).
+template <typename T, typename I>
+FitResult<T> transform(const CsrView<T, I>& x, const DenseView<T>& h, const FitOptions& options);
 
 /// W·H: the data a factorization represents (scikit-learn's inverse_transform).
 Matrix<float> inverse_transform(const DenseView<float>& w, const DenseView<float>& h);

@@ -40,19 +40,37 @@ FitResult<T> fit_data(const Data<T>& x, const FitOptions& options, const StartFa
   return core::solve(p, options, context);
 }
 
+/// The problem of a CSR X in the caller's memory, stored as it is.
+template <typename T, typename I>
+core::Problem<T> csr_problem(const CsrView<T, I>& x, const StartFactors<T>* start) {
+  core::Problem<T> p;
+  p.make_data = [x](DataFormat, bool, int threads) {
+    auto choice = std::make_unique<core::DataChoice<T>>();
+    choice->data = std::make_unique<core::CsrViewStorage<T, I>>(x, threads);
+    return choice;
+  };
+  p.start = start;
+  return p;
+}
+
+template <typename T>
+FitResult<T> transform_problem(core::Problem<T> p, Index x_cols, const DenseView<T>& h,
+                               const FitOptions& options) {
+  if (h.data == nullptr || h.rows < 1)
+    throw InvalidArgument("H must have at least one component, got " + std::to_string(h.rows));
+  if (h.cols != x_cols)
+    throw InvalidArgument("H has " + std::to_string(h.cols) + " features but X has " +
+                          std::to_string(x_cols));
+  FitOptions o = options;
+  o.k = static_cast<int>(h.rows);
+  p.fixed_h = &h;
+  return core::solve(p, o, {});
+}
+
 template <typename T>
 FitResult<T> transform_impl(const DenseView<T>& x, const DenseView<T>& h,
                             const FitOptions& options) {
-  if (h.data == nullptr || h.rows < 1)
-    throw InvalidArgument("H must have at least one component, got " + std::to_string(h.rows));
-  if (h.cols != x.cols)
-    throw InvalidArgument("H has " + std::to_string(h.cols) + " features but X has " +
-                          std::to_string(x.cols));
-  FitOptions o = options;
-  o.k = static_cast<int>(h.rows);
-  core::Problem<T> p = dense_problem<T>(x, nullptr);
-  p.fixed_h = &h;
-  return core::solve(p, o, {});
+  return transform_problem(dense_problem<T>(x, nullptr), x.cols, h, options);
 }
 
 template <typename T>
@@ -101,14 +119,11 @@ FitResult<double> fit(const Data<double>& x, const FitOptions& options,
 
 template <typename T, typename I>
 FitResult<T> fit(const CsrView<T, I>& x, const FitOptions& options, const StartFactors<T>* start) {
-  core::Problem<T> p;
-  p.make_data = [&x](DataFormat, bool, int threads) {
-    auto choice = std::make_unique<core::DataChoice<T>>();
-    choice->data = std::make_unique<core::CsrViewStorage<T, I>>(x, threads);
-    return choice;
-  };
-  p.start = start;
-  return core::solve(p, options, {});
+  return core::solve(csr_problem(x, start), options, {});
+}
+template <typename T, typename I>
+FitResult<T> transform(const CsrView<T, I>& x, const DenseView<T>& h, const FitOptions& options) {
+  return transform_problem(csr_problem<T, I>(x, nullptr), x.cols, h, options);
 }
 template FitResult<float> fit(const CsrView<float, std::int32_t>&, const FitOptions&,
                               const StartFactors<float>*);
@@ -118,6 +133,14 @@ template FitResult<double> fit(const CsrView<double, std::int32_t>&, const FitOp
                                const StartFactors<double>*);
 template FitResult<double> fit(const CsrView<double, std::int64_t>&, const FitOptions&,
                                const StartFactors<double>*);
+template FitResult<float> transform(const CsrView<float, std::int32_t>&, const DenseView<float>&,
+                                    const FitOptions&);
+template FitResult<float> transform(const CsrView<float, std::int64_t>&, const DenseView<float>&,
+                                    const FitOptions&);
+template FitResult<double> transform(const CsrView<double, std::int32_t>&, const DenseView<double>&,
+                                     const FitOptions&);
+template FitResult<double> transform(const CsrView<double, std::int64_t>&, const DenseView<double>&,
+                                     const FitOptions&);
 
 FitResult<float> transform(const DenseView<float>& x, const DenseView<float>& h,
                            const FitOptions& options) {

@@ -197,6 +197,62 @@ TEST(Transform, HeldOutSamplesOfTheSameSourceAreRepresented) {
   EXPECT_LT(t.relative_error, 1e-3);
 }
 
+/// X's compressed sparse rows (int32 offsets), as scipy.sparse.csr_matrix holds them.
+struct Csr {
+  std::vector<std::int32_t> indptr{0}, indices;
+  std::vector<double> values;
+  CsrView<double, std::int32_t> view(Index rows, Index cols) const {
+    return {rows, cols, indptr.data(), indices.data(), values.data()};
+  }
+};
+
+Csr csr_of(const Matrix<double>& x) {
+  Csr c;
+  for (Index i = 0; i < x.rows; ++i) {
+    for (Index j = 0; j < x.cols; ++j)
+      if (x(i, j) != 0) {
+        c.indices.push_back(static_cast<std::int32_t>(j));
+        c.values.push_back(x(i, j));
+      }
+    c.indptr.push_back(static_cast<std::int32_t>(c.indices.size()));
+  }
+  return c;
+}
+
+TEST(Transform, SparseXGivesTheDenseResult) {
+  const Matrix<double> x = with_zeros<double>(50, 30, 0.6, 21);
+  const Csr c = csr_of(x);
+  for (const std::string& solver : {std::string("cd"), std::string("mu")}) {
+    for (const double beta : {2.0, 1.0}) {
+      if (beta != 2 && solver != "mu") continue;
+      SCOPED_TRACE(solver + " beta " + std::to_string(beta));
+      FitOptions o = options_for(solver, 4);
+      o.beta = beta;
+      o.format = DataFormat::kSparse;
+      const FitResult<double> f = fit(x.view(), o);
+      const FitResult<double> dense = transform(x.view(), f.H.view(), o);
+      const FitResult<double> sparse = transform(c.view(50, 30), f.H.view(), o);
+      EXPECT_EQ(sparse.format, "sparse");
+      ASSERT_EQ(sparse.W.rows, 50);
+      EXPECT_EQ(sparse.iterations, dense.iterations);
+      for (std::size_t i = 0; i < dense.W.values.size(); ++i)
+        EXPECT_NEAR(sparse.W.values[i], dense.W.values[i], 1e-9 * (1 + dense.W.values[i]));
+      EXPECT_NEAR(sparse.error, dense.error, 1e-9 * dense.error);
+    }
+  }
+}
+
+TEST(TransformErrors, SparseXChecksHAndTheStructure) {
+  const Matrix<double> x = with_zeros<double>(20, 10, 0.5, 22);
+  Csr c = csr_of(x);
+  const Matrix<double> h = uniform_matrix<double>(3, 12, 12);
+  const FitOptions o = options_for("cd", 3);
+  EXPECT_THROW(transform(c.view(20, 10), h.view(), o), InvalidArgument);
+  const Matrix<double> good_h = uniform_matrix<double>(3, 10, 12);
+  c.values[2] = -1;
+  EXPECT_THROW(transform(c.view(20, 10), good_h.view(), o), DataError);
+}
+
 TEST(TransformErrors, RejectsHWithTheWrongNumberOfFeatures) {
   const Matrix<double> x = uniform_matrix<double>(20, 10, 11);
   const Matrix<double> h = uniform_matrix<double>(3, 12, 12);
