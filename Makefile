@@ -24,11 +24,11 @@ deps-test:
 
 # The CLI alone: the test suites are not configured (GoogleTest is a test package), nor built.
 cli: deps
-	@cmake --preset $(PRESET) -DNMFKIT_BUILD_TESTS=OFF >/dev/null
+	@cmake --preset $(PRESET) -DNMFKIT_BUILD_TESTS=OFF -DNMFKIT_BUILD_PYTHON=OFF >/dev/null
 	@MAKEFLAGS= cmake --build --preset $(PRESET) --target nmfkit -j $(JOBS)
 
 build: deps-test
-	@cmake --preset $(PRESET) -DNMFKIT_BUILD_TESTS=ON >/dev/null
+	@cmake --preset $(PRESET) -DNMFKIT_BUILD_TESTS=ON -DNMFKIT_BUILD_PYTHON=ON >/dev/null
 	@MAKEFLAGS= cmake --build --preset $(PRESET) -j $(JOBS)
 
 demo: cli

@@ -29,6 +29,15 @@ enum class DataFormat {
   kSparse,  ///< compressed sparse rows (any loss)
 };
 
+/// How tol ends a fit with a rule that has no test of its own (mu, hals, anls-bpp; cd always
+/// applies scikit-learn's test on the projected gradient).
+enum class Stopping {
+  kWindow,       ///< the last 10 iterations together lowered the error by at most tol times its
+                 ///< value 10 iterations earlier
+  kScikitLearn,  ///< scikit-learn's test for mu: after every 10th iteration, stop when the error
+                 ///< fell by less than tol times the starting error since the previous test
+};
+
 /// Parses a loss: "frobenius" (β = 2), "kullback-leibler" (1), "itakura-saito" (0) or a number β.
 /// Throws InvalidArgument naming the valid choices.
 double parse_loss(std::string_view name);
@@ -70,7 +79,8 @@ using ProgressCallback = std::function<bool(const Progress&)>;
 
 /// Every knob of fit(). Defaults follow scikit-learn where it has the same knob.
 struct FitOptions {
-  /// Number of components k; 1 <= k <= min(n_samples, n_features). No default: must be set.
+  /// Number of components k >= 1, at most min(n_samples, n_features) for the NNDSVD starts (a
+  /// random or custom start may have more). No default: must be set.
   int k = 0;
   /// Update rule, by registered name (see solvers() in solver.hpp). Default "cd", scikit-learn's
   /// rule, which reaches scikit-learn's objective; "hals" gets close to it in fewer iterations.
@@ -94,11 +104,14 @@ struct FitOptions {
   DataFormat format = DataFormat::kAuto;
   /// Initialisation of W and H. Default nndsvda, as scikit-learn's init=None for k <= min(n, m).
   Init init = Init::kNndsvda;
-  /// Maximum number of outer iterations (one update of W and one of H each). Default 200.
+  /// Maximum number of outer iterations (one update of W and one of H each). Default 200. 0 returns
+  /// the starting factors (the initialisation alone) with their error.
   int max_iter = 200;
   /// Stopping tolerance: the fit stops (converged) once the last 10 iterations together lowered
   /// the error ‖X−WH‖_F by at most tol times its value 10 iterations earlier. 0 runs all max_iter.
   double tol = 1e-4;
+  /// How tol is applied (see Stopping). Default kWindow.
+  Stopping stopping = Stopping::kWindow;
   /// Seed of every random choice (initialisation, randomized SVD, cd's shuffle). Default 0. With
   /// init custom and no shuffle nothing is random, and a seed other than 0 is refused.
   std::uint64_t seed = 0;

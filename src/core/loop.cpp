@@ -22,11 +22,16 @@ class Loop {
     const bool extrapolate = setup_.extrapolate;
     Extrapolation<T> ex;
     double violation_init = 0;
+    if (o_.max_iter == 0) {  // the starting factors alone
+      record(steps.start(f), penalty_of(f, setup_.penalties, ctx_));
+      return;
+    }
     for (int it = 1; it <= o_.max_iter; ++it) {
       if (it == 1) {
         const double loss = steps.start(f);
         const double penalty = penalty_of(f, setup_.penalties, ctx_);
         record(loss, penalty);
+        start_error_ = previous_error_ = std::sqrt(2 * data_loss_);
         if (extrapolate) ex.start(f, loss, penalty, setup_.x_squared_norm, ctx_.threads);
       }
       const StepResult step = steps.iterate(f, it, extrapolate ? &ex : nullptr);
@@ -46,7 +51,8 @@ class Loop {
       ctx_.check_cancelled();
       const bool done = steps.stop_rule() == rules::StopRule::kViolation
                             ? violation_init == 0 || step.violation <= o_.tol * violation_init
-                            : error_window_met(it);
+                        : o_.stopping == Stopping::kScikitLearn ? scikit_learn_test_met(it)
+                                                                : error_window_met(it);
       if (done) {
         result_.converged = true;
         break;
@@ -91,11 +97,24 @@ class Loop {
     return earlier - error_at(static_cast<std::size_t>(it)) <= o_.tol * earlier;
   }
 
+  /// scikit-learn's mu test: after every 10th iteration, the error (without the penalty) fell by
+  /// less than tol times the starting error since the previous test.
+  bool scikit_learn_test_met(int it) {
+    if (o_.tol <= 0 || it % kStopWindow != 0) return false;
+    if (start_error_ == 0) return true;  // nothing left to lower
+    const double error = std::sqrt(2 * data_loss_);
+    if ((previous_error_ - error) / start_error_ < o_.tol) return true;
+    previous_error_ = error;
+    return false;
+  }
+
   const FitOptions& o_;
   const LoopSetup& setup_;
   const Context& ctx_;
   FitResult<T>& result_;
-  double data_loss_ = 0;  ///< the latest objective without the penalty, in X's units
+  double data_loss_ = 0;       ///< the latest objective without the penalty, in X's units
+  double start_error_ = 0;     ///< the error of the starting factors
+  double previous_error_ = 0;  ///< the error at scikit-learn's previous test
 };
 
 }  // namespace

@@ -142,8 +142,9 @@ void FitOptions::validate() const {
     throw InvalidArgument("l1_ratio must be between 0 and 1, got " + std::to_string(l1_ratio));
   if (static_cast<std::size_t>(init) >= kInitNames.size())
     throw InvalidArgument("init has an invalid value " + std::to_string(int(init)));
-  if (max_iter < 1)
-    throw InvalidArgument("max_iter must be at least 1, got " + std::to_string(max_iter));
+  if (max_iter < 0)
+    throw InvalidArgument("max_iter must be at least 0 (0: the starting factors alone), got " +
+                          std::to_string(max_iter));
   if (!(tol >= 0) || !std::isfinite(tol))
     throw InvalidArgument("tol must be a finite number >= 0, got " + std::to_string(tol));
   if (seed > kMaxSeed)
@@ -174,8 +175,11 @@ FitOptions with_solver(FitOptions options, std::string_view solver) {
 
 void FitOptions::validate(Index n_samples, Index n_features) const {
   validate();
+  // The NNDSVD starts take k singular vectors; a random or given start may have more components
+  // than samples or features (scikit-learn allows it too).
   const Index limit = std::min(n_samples, n_features);
-  if (k > limit)
+  const bool svd_start = init != Init::kRandom && init != Init::kCustom;
+  if (svd_start && k > limit)
     throw InvalidArgument("k must be between 1 and min(n_samples, n_features) = " +
                           std::to_string(limit) + ", got " + std::to_string(k));
 }

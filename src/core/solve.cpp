@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -156,7 +157,9 @@ FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
     } else {
       const double divergence = ctx.sum(
           beta_divergence_of(x.storage(), x.inverse_scale(), f.w, f.ht, options.beta, ctx.threads));
-      result.error = std::sqrt(2 * divergence * std::pow(c, options.beta));
+      // scikit-learn's divergence leaves out the entries of X below float32's epsilon; for β < 0
+      // (x^β and W·H's terms of opposite sign) it can then be negative: the error is 0 there.
+      result.error = std::sqrt(std::max(0.0, 2 * divergence * std::pow(c, options.beta)));
     }
   }
   if (!std::isfinite(result.error) || ctx.any(!all_finite(f.w)) || !all_finite(result.H))

@@ -12,6 +12,7 @@
 namespace nmfkit {
 namespace {
 
+using testing::all_non_negative;
 using testing::direct_error;
 using testing::frobenius;
 using testing::low_rank;
@@ -118,6 +119,53 @@ TEST(Fit, RandomInitDrawsNumpysStream) {
   EXPECT_NEAR(r.loss_history[0], loss, 1e-12 * loss);
 }
 
+TEST(Fit, MaxIterZeroReturnsTheStartWithItsError) {
+  const auto d = low_rank<double>(30, 12, 3, 4);
+  for (const Init init : {Init::kRandom, Init::kNndsvd, Init::kNndsvda}) {
+    FitOptions o = options_for("cd", 3);
+    o.init = init;
+    o.max_iter = 0;
+    const FitResult<double> start = fit(d.x.view(), o);
+    EXPECT_EQ(start.iterations, 0);
+    ASSERT_EQ(start.loss_history.size(), 1u);
+    EXPECT_NEAR(start.error, direct_error(d.x, start.W, start.H), 1e-9 * frobenius(d.x));
+    // The fit from that start begins exactly there.
+    o.max_iter = 1;
+    const FitResult<double> one = fit(d.x.view(), o);
+    EXPECT_NEAR(one.loss_history[0], start.loss_history[0], 1e-12 * start.loss_history[0]);
+  }
+}
+
+TEST(Fit, ScikitLearnStoppingTestsEveryTenthIterationAgainstTheStartingError) {
+  const auto d = low_rank<double>(40, 15, 3, 6);
+  FitOptions o = options_for("mu", 3);
+  o.init = Init::kRandom;
+  o.stopping = Stopping::kScikitLearn;
+  o.tol = 1e-3;
+  o.max_iter = 1000;
+  const FitResult<double> r = fit(d.x.view(), o);
+  ASSERT_TRUE(r.converged);
+  EXPECT_EQ(r.iterations % 10, 0);
+  // The errors at the tests (data term alone: no penalty here): the last test met the rule, the
+  // earlier ones did not.
+  auto error = [&](int it) { return std::sqrt(2 * r.loss_history[static_cast<std::size_t>(it)]); };
+  const double start = error(0);
+  EXPECT_LT((error(r.iterations - 10) - error(r.iterations)) / start, o.tol);
+  for (int it = 10; it < r.iterations; it += 10)
+    EXPECT_GE((error(it - 10) - error(it)) / start, o.tol) << it;
+}
+
+TEST(Fit, RandomStartTakesMoreComponentsThanFeatures) {
+  const auto d = low_rank<double>(30, 6, 2, 5);
+  FitOptions o = options_for("cd", 9);
+  o.init = Init::kRandom;
+  const FitResult<double> r = fit(d.x.view(), o);
+  EXPECT_EQ(r.H.rows, 9);
+  EXPECT_EQ(r.W.cols, 9);
+  EXPECT_TRUE(all_non_negative(r.W) && all_non_negative(r.H));
+  EXPECT_LT(r.relative_error, 1e-2);
+}
+
 TEST(FitErrors, RejectsBadK) {
   const auto d = low_rank<double>(10, 6, 2, 1);
   FitOptions o = options_for("hals", 0);
@@ -134,7 +182,7 @@ TEST(FitErrors, RejectsBadOptions) {
   EXPECT_EQ(message_of([&] { fit(d.x.view(), o); }),
             "unknown solver 'nope' (choose one of hals, cd, anls-bpp, mu)");
   o = options_for("hals", 2);
-  o.max_iter = 0;
+  o.max_iter = -1;
   EXPECT_THROW(fit(d.x.view(), o), InvalidArgument);
   o = options_for("hals", 2);
   o.tol = -1;
