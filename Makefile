@@ -3,6 +3,8 @@
 #               (k = 10), show the result
 #   make test   install what the tests need too, build everything, run every test
 #   make bench  build and run the benchmarks (installs the peers it compares against)
+#   make python install the Python package nmfkit for Debian's python3 (pip, offline; see
+#               docs/python.md); PIP_FLAGS adds to pip's flags (e.g. --user)
 #   make fuzz   build the libFuzzer targets (preset fuzz, clang) and run each FUZZ_SECONDS
 #               (FUZZ_TARGETS: all when empty); results in build/fuzz/results, docs/fuzzing.md
 PRESET ?= release
@@ -12,7 +14,9 @@ DEMO_OUT ?= out/mnist-k10
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?=
 
-.PHONY: all deps deps-test cli build demo test bench fuzz clean
+PIP_FLAGS ?=
+
+.PHONY: all deps deps-test cli build demo test bench fuzz python clean
 
 all: build
 
@@ -41,6 +45,13 @@ test: build
 bench: build
 	@scripts/install-deps.sh bench
 	@bench/run.sh
+
+# pip builds through setup.py (CMake, build/pip); --no-build-isolation keeps pip from fetching
+# build tools, --break-system-packages lets it install beside Debian's packages.
+python:
+	@scripts/install-deps.sh python
+	/usr/bin/python3 -m pip install --no-build-isolation --break-system-packages $(PIP_FLAGS) .
+	@/usr/bin/python3 -c "import nmfkit; print('nmfkit', nmfkit.__version__, 'installed:', nmfkit.__file__)"
 
 fuzz:
 	@scripts/install-deps.sh fuzz

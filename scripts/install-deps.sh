@@ -5,13 +5,14 @@
 #   scripts/install-deps.sh test     also build and run every test (make test)
 #   scripts/install-deps.sh bench    also the peers the benchmarks compare against (make bench)
 #   scripts/install-deps.sh fuzz     the CLI's libraries plus clang and libFuzzer (make fuzz)
+#   scripts/install-deps.sh python   build and install the Python package (make python, pip install .)
 set -euo pipefail
 
 set_name=${1:-demo}
 case "$set_name" in
-  demo | test | bench | fuzz) ;;
+  demo | test | bench | fuzz | python) ;;
   *)
-    echo "install-deps: unknown set '$set_name' (give none, test, bench or fuzz)" >&2
+    echo "install-deps: unknown set '$set_name' (give none, test, bench, fuzz or python)" >&2
     exit 2
     ;;
 esac
@@ -31,6 +32,16 @@ if [[ $set_name == test || $set_name == bench ]]; then
     python3-numpy python3-sklearn  # NPY interoperability and the parity suite
     chromium                   # opens report.html headless in the report test
   )
+fi
+# The Python package: pybind11 and the interpreter's headers to build it, numpy, scipy and
+# scikit-learn (whose API it follows) to run it, pip to install it.
+python_packages=(python3-dev pybind11-dev python3-numpy python3-scipy python3-sklearn python3-pip)
+if [[ $set_name == python ]]; then
+  packages+=("${python_packages[@]}")
+fi
+if [[ $set_name == test || $set_name == bench ]]; then
+  # the Python package and its tests: pytest, pandas (feature names), matplotlib (pictures)
+  packages+=("${python_packages[@]}" python3-pytest python3-pandas python3-matplotlib)
 fi
 if [[ $set_name == bench ]]; then
   packages+=(libopenblas0-pthread r-cran-rcppml python3-matplotlib time dataset-fashion-mnist)

@@ -18,8 +18,10 @@
 #include "output_dir.hpp"
 #include "pictures.hpp"
 #include "progress.hpp"
+#include "sparse_input.hpp"
 #include "viz/colormap.hpp"
 #include "viz/components.hpp"
+#include "vocab.hpp"
 
 namespace nmfkit::cli {
 
@@ -39,7 +41,36 @@ std::string solver_help() {
   return s;
 }
 
+/// --batch-size runs scikit-learn's MiniBatchNMF, which has one update rule (mu), one fit and no
+/// missing entries: the options it cannot honour are usage errors, as are its companions alone.
+void check_minibatch_args(const FitArgs& a) {
+  if (a.batch_size <= 0) {
+    const char* alone = a.forget_factor >= 0        ? "--forget-factor"
+                        : a.fresh_restarts          ? "--fresh-restarts"
+                        : a.max_no_improvement >= 0 ? "--max-no-improvement"
+                                                    : nullptr;
+    if (alone != nullptr)
+      throw InvalidArgument(std::string(alone) + " applies only to mini-batch fits (--batch-size)");
+    return;
+  }
+  const auto refuse = [](const std::string& what) {
+    throw InvalidArgument(
+        "--batch-size (mini-batch NMF, multiplicative updates) cannot be "
+        "combined with " +
+        what);
+  };
+  if (!a.solver.empty() && a.solver != "mu") refuse("--solver " + a.solver + " (only mu)");
+  if (a.k == "auto") refuse("-k auto (give k)");
+  if (a.extra.restarts != 1) refuse("--restarts");
+  if (!a.extra.mask.empty()) refuse("--mask");
+  if (!a.extra.missing.empty()) refuse("--missing");
+  if (a.shuffle) refuse("--shuffle");
+  if (a.extrapolate) refuse("--extrapolate");
+  if (a.format != "auto") refuse("--format " + a.format + " (each batch is read as dense rows)");
+}
+
 FitOptions options_from(const FitArgs& a) {
+  check_minibatch_args(a);
   FitOptions o;
   if (a.k == "auto") {
     o.k = 1;  // chosen later, by fit_best
@@ -71,6 +102,10 @@ FitOptions options_from(const FitArgs& a) {
   o.seed = static_cast<std::uint64_t>(a.seed);
   o.threads = a.threads;
   o.format = parse_format(a.format);
+  if (a.batch_size > 0) {
+    o.solver = "mu";
+    minibatch_of(a).validate();
+  }
   if (a.dtype != "float32" && a.dtype != "float64")
     throw InvalidArgument("unknown dtype '" + a.dtype + "' (choose float32 or float64)");
   if ((o.init == Init::kCustom) != (!a.w0.empty() || !a.h0.empty()))
@@ -142,6 +177,24 @@ nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, co
   return j;
 }
 
+/// scikit-learn's MiniBatchNMF fit of X (no restarts, masks or rank selection: refused before).
+template <typename T>
+FitResult<T> fit_by_batches(const FitArgs& args, const FitOptions& options, const std::vector<T>& x,
+                            const Input& in, const StartFactors<T>* start,
+                            nlohmann::ordered_json& info) {
+  const MiniBatchOptions mb = minibatch_of(args);
+  MiniBatchResult<T> r = unless_interrupted(
+      [&] { return fit_minibatch(DenseView<T>(x.data(), in.rows, in.cols), options, mb, start); });
+  if (interrupted()) throw Interrupted();  // the progress callback stopped the fit on Ctrl-C
+  info = {{"batch_size", std::min<Index>(mb.batch_size, in.rows)},
+          {"forget_factor", mb.forget_factor},
+          {"fresh_restarts", mb.fresh_restarts},
+          {"max_no_improvement", mb.max_no_improvement},
+          {"steps", r.n_steps},
+          {"stop", minibatch_stop_name(r.stop)}};
+  return std::move(r.fit);
+}
+
 template <typename T>
 int run_typed(const FitArgs& args, FitOptions options) {
   viz::ComponentsStyle style;
@@ -154,6 +207,11 @@ int run_typed(const FitArgs& args, FitOptions options) {
   input_options.limit = args.limit;
   Input in = load_input(args.input, input_options);
   const std::optional<Classes> classes = load_classes(args.classes, in, args.quiet);
+  const std::vector<std::string> vocab =
+      args.vocab.empty() ? std::vector<std::string>{} : read_vocab(args.vocab, in.cols);
+  if (in.sparse && options.format == DataFormat::kDense)
+    throw InvalidArgument("--format dense: '" + in.path +
+                          "' is a sparse matrix, which is fitted sparse");
   FitExtrasArgs extra_args = args.extra;
   extra_args.auto_k = args.k == "auto";
   extra_args.limited = args.limit > 0;
@@ -162,8 +220,22 @@ int run_typed(const FitArgs& args, FitOptions options) {
   // 8-bit pixels are fitted as they are read (a quarter of a float copy's memory); X in T is
   // made only for the pictures, after the fit.
   std::vector<T> x;
-  if (!fits_levels(extra_args, options, in, std::is_same_v<T, float>)) x = in.take_matrix<T>();
+  const bool by_batches = args.batch_size > 0;
+  if (by_batches && in.sparse)
+    throw InvalidArgument("--batch-size reads dense inputs only; '" + in.path +
+                          "' is a sparse matrix (fit it without --batch-size)");
+  // A sparse X is fitted as it is stored (CsrView), never copied dense for the fit.
+  const bool sparse = in.sparse.has_value();
+  CsrMatrix<T> csr;
+  if (sparse)
+    csr = take_csr<T>(in);
+  else if (by_batches || !fits_levels(extra_args, options, in, std::is_same_v<T, float>))
+    x = in.take_matrix<T>();
   FitExtras extras = prepare_fit(extra_args, in, x);
+  if (by_batches && extras.missing.any())
+    throw InvalidArgument(
+        "--batch-size (mini-batch NMF) cannot fit missing entries (the input's transparent "
+        "pixels); use --alpha composite or ignore, or the full fit");
   if (!extra_args.auto_k) options.validate(in.rows, in.cols);
   if (!in.skipped.empty() && !args.quiet)
     std::cerr << "nmfkit: note: skipped " << in.skipped.size() << " unreadable image file"
@@ -178,22 +250,40 @@ int run_typed(const FitArgs& args, FitOptions options) {
   const auto heading = [&](int k) {
     return "nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
            std::to_string(in.cols) + "; k = " + std::to_string(k) + ", solver " + options.solver +
-           ", loss " + loss_name(options.beta) + ", init " + args.init;
+           ", loss " + loss_name(options.beta) + ", init " + args.init +
+           (by_batches ? ", mini-batches of " +
+                             std::to_string(std::min<Index>(args.batch_size, in.rows)) + " samples"
+                       : "");
   };
   ProgressReporter progress({heading(options.k), args.quiet, options.beta == 2, args.log_json});
   options.progress = progress.callback();
   test_pause("fit");
+  nlohmann::ordered_json minibatch_info;
+  const StartFactors<T>* start_factors = options.init == Init::kCustom ? &start : nullptr;
   FitResult<T> r =
-      fit_best(extra_args, options, x, in, options.init == Init::kCustom ? &start : nullptr, extras,
-               [&](int k) { progress.set_heading(heading(k)); });
+      by_batches ? fit_by_batches(args, options, x, in, start_factors, minibatch_info)
+                 : fit_best(
+                       extra_args, options, x, in, start_factors, extras,
+                       [&](int k) { progress.set_heading(heading(k)); }, sparse ? &csr : nullptr);
   progress.finish();
   if (interrupted()) throw Interrupted();
   if (args.sort == "usage") sort_by_usage(r.W, r.H);
-  if (x.empty()) x = in.take_matrix<T>();
+  if (x.empty()) x = sparse ? csr.dense_copy() : in.take_matrix<T>();  // only to draw samples
   mark_missing(x, extras.missing.observed);  // from here on X is only drawn
+  std::optional<TopWords> words;
+  if (!vocab.empty()) words = top_words(r.H.view(), vocab);
 
   nlohmann::ordered_json summary = summary_json(args, options, in, r);
+  if (sparse) {
+    summary["nnz"] = csr.values.size();
+    summary["density"] = double(csr.values.size()) / (double(in.rows) * double(in.cols));
+  }
+  if (words) {
+    summary["vocab"] = args.vocab;
+    summary["top_words"] = top_words_json(*words);
+  }
   add_extras(summary, extra_args, extras);
+  if (by_batches) summary["minibatch"] = minibatch_info;
   summary["component_usage"] = component_usage(r.W, r.H);
   if (classes)
     summary["classes"] =
@@ -204,9 +294,16 @@ int run_typed(const FitArgs& args, FitOptions options) {
   io::write_npy(out.stage("W.npy"), r.W.data(), w_shape);
   io::write_npy(out.stage("H.npy"), r.H.data(), h_shape);
   std::vector<std::string> files = {"W.npy", "H.npy", "summary.json", "model.json"};
-  for (std::string& f : write_pictures<T>(out, summary, DenseView<T>(x.data(), in.rows, in.cols),
-                                          r.W.view(), r.H.view(), in.image, style, args.quiet,
-                                          classes ? &*classes : nullptr, extras.rank_rows))
+  if (words) {  // the model folder keeps its vocabulary: render and transform read it there
+    std::string text;
+    for (const std::string& v : vocab) text += v + "\n";
+    write_text(out.stage(kVocabFile), text);
+    files.push_back(kVocabFile);
+  }
+  const DenseView<T> x_drawn(x.empty() ? nullptr : x.data(), in.rows, in.cols);
+  for (std::string& f : write_pictures<T>(out, summary, x_drawn, r.W.view(), r.H.view(), in.image,
+                                          style, args.quiet, classes ? &*classes : nullptr,
+                                          extras.rank_rows, false, words ? &*words : nullptr))
     files.push_back(std::move(f));
   summary["files"] = files;
   write_text(out.stage("summary.json"), json_text(summary) + "\n");
@@ -216,14 +313,16 @@ int run_typed(const FitArgs& args, FitOptions options) {
     model["alpha"] = in.alpha;
     model["background"] = in.background;
   }
+  if (words) model["vocab"] = kVocabFile;
   write_text(out.stage("model.json"), json_text(model) + "\n");
   out.commit();
 
   const bool drawn = std::find(files.begin(), files.end(), "components.png") != files.end();
   const bool classes_drawn = std::find(files.begin(), files.end(), "classes.png") != files.end();
   const std::string png =
-      drawn ? (out.target() / "components.png").string()
-            : "none (" + viz::components_picture_problem(options.k, in.image, style) + ")";
+      words   ? "top words in " + (out.target() / "top-words.txt").string()
+      : drawn ? (out.target() / "components.png").string()
+              : "none (" + viz::components_picture_problem(options.k, in.image, style) + ")";
   // With --log-json on stdout the summary goes to stderr, keeping stdout JSON lines only.
   std::ostream& os = args.log_json == "-" ? std::cerr : std::cout;
   os << (r.converged ? "converged after " : "stopped after ") << r.iterations << " iterations in "
@@ -233,12 +332,14 @@ int run_typed(const FitArgs& args, FitOptions options) {
              : loss_name(options.beta) + " error sqrt(2*divergence) " + fixed(r.error, 2))
      << "\n"
      << "components: " << png << "\n";
+  if (words) os << top_words_text(*words);
   if (classes_drawn)
     os << "classes: " << (out.target() / "classes.png").string() << " (" << classes->names.size()
        << " classes; purity " << fixed(summary["classes"]["purity"].get<double>(), 3) << ")\n";
   os << "report: " << (out.target() / "report.html").string() << "\n"
      << "also wrote W.npy (" << r.W.rows << " x " << r.W.cols << "), H.npy (" << r.H.rows << " x "
      << r.H.cols << "), summary.json, model.json"
+     << (words ? ", top-words.txt, top-words.csv, vocab.txt" : "")
      << (drawn ? ", reconstructions.png, top-examples.png" : "") << " and loss.svg in "
      << out.target().string() << "\n";
   return 0;
@@ -254,7 +355,9 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   fit->add_option("INPUT", a.input,
                   "A dataset name (mnist: fetched if missing; fashion-mnist), a folder of images "
                   "(PNG, JPEG, BMP, PGM/PPM; searched recursively), an IDX file (plain or .gz), "
-                  "an NPY file or a CSV file, one sample per row")
+                  "an NPY file, an NPZ file (scipy.sparse.save_npz, or np.savez of one array), a "
+                  "Matrix Market file (.mtx, .mtx.gz) or a CSV file, one sample per row; sparse "
+                  "files are fitted sparse")
       ->required();
   fit->add_option("-k,--components", a.k,
                   "Number of components k (1 <= k <= min(n, m)), or auto: chosen by held-out "
@@ -292,6 +395,19 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   fit->add_flag("--shuffle", a.shuffle, "cd: visit the components in random order");
   fit->add_flag("--extrapolate", a.extrapolate,
                 "cd, hals, anls-bpp: extrapolate each update, with restarts (Ang & Gillis 2019)");
+  fit->add_option("--batch-size", a.batch_size,
+                  "Fit by mini-batches of N samples (scikit-learn's MiniBatchNMF, multiplicative "
+                  "updates; see docs/minibatch.md); default: the full fit")
+      ->check(CLI::Range(std::int64_t{1}, std::numeric_limits<std::int64_t>::max()));
+  fit->add_option("--forget-factor", a.forget_factor,
+                  "--batch-size: weight of the past batches after one pass, 0..1 (default 0.7)")
+      ->check(CLI::Range(0.0, 1.0));
+  fit->add_flag("--fresh-restarts", a.fresh_restarts,
+                "--batch-size: solve each batch's W from scratch, and W of all samples at the end");
+  fit->add_option("--max-no-improvement", a.max_no_improvement,
+                  "--batch-size: stop after N steps without a new low of the averaged batch cost "
+                  "(default 10; 0 = never)")
+      ->check(kCount);
   fit->add_option("--max-iter", a.max_iter, "Maximum number of iterations (default 200)")
       ->check(CLI::Range(1, std::numeric_limits<int>::max()));
   fit->add_option("--tol", a.tol,
@@ -307,6 +423,10 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   fit->add_option("--format", a.format,
                   "auto (default: sparse when at least half of X is zeros), dense or sparse");
   fit->add_option("--dtype", a.dtype, "float32 (default) or float64");
+  fit->add_option("--vocab", a.vocab,
+                  "Text file naming the features, one term per line (n_features lines): each "
+                  "component's top 10 words are printed and written (top-words.txt, "
+                  "top-words.csv, summary.json, the report) instead of component images");
   fit->add_option(
       "--cmap", a.cmap,
       "Colormap of components.png: " + join(viz::colormap_names(), ", ") + " (default viridis)");
@@ -329,8 +449,18 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   return fit;
 }
 
+MiniBatchOptions minibatch_of(const FitArgs& args) {
+  MiniBatchOptions mb;
+  if (args.batch_size > 0) mb.batch_size = args.batch_size;
+  if (args.forget_factor >= 0) mb.forget_factor = args.forget_factor;
+  mb.fresh_restarts = args.fresh_restarts;
+  if (args.max_no_improvement >= 0) mb.max_no_improvement = args.max_no_improvement;
+  return mb;
+}
+
 std::string solver_of(const FitArgs& args) {
   if (!args.solver.empty()) return args.solver;
+  if (args.batch_size > 0) return "mu";
   return parse_loss(args.loss) == 2 ? "cd" : "mu";
 }
 
@@ -354,6 +484,13 @@ std::string reproduce_command(const FitArgs& a) {
   if (a.extra.restarts != 1) add("--restarts", std::to_string(a.extra.restarts));
   if (!a.extra.mask.empty()) add("--mask", a.extra.mask);
   if (!a.extra.missing.empty()) add("--missing", a.extra.missing);
+  if (a.batch_size > 0) {
+    const MiniBatchOptions mb = minibatch_of(a);
+    add("--batch-size", std::to_string(a.batch_size));
+    add("--forget-factor", number(mb.forget_factor));
+    if (mb.fresh_restarts) w.emplace_back("--fresh-restarts");
+    add("--max-no-improvement", std::to_string(mb.max_no_improvement));
+  }
   add("--max-iter", std::to_string(a.max_iter));
   add("--tol", number(a.tol));
   add("--seed", std::to_string(a.seed));
@@ -368,6 +505,7 @@ std::string reproduce_command(const FitArgs& a) {
   if (!in.background.empty()) add("--background", in.background);
   if (!in.shape.empty()) add("--shape", in.shape);
   if (a.classes != "auto") add("--classes", a.classes);
+  if (!a.vocab.empty()) add("--vocab", a.vocab);
   add("--cmap", a.cmap);
   add("--sort", a.sort);
   if (a.labels) w.emplace_back("--labels");

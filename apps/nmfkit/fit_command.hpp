@@ -8,6 +8,7 @@
 
 #include "fit_extras.hpp"
 #include "input.hpp"
+#include "nmfkit/minibatch.hpp"
 
 namespace nmfkit::cli {
 
@@ -36,15 +37,25 @@ struct FitArgs {
   bool labels = false;           ///< draw component indices on the tiles
   std::string classes = "auto";  ///< --classes: auto, none, folders or a label file
   std::string log_json;          ///< one JSON object per iteration: "-" stdout, else a file
+  std::string vocab;             ///< --vocab: one term per feature; top words instead of images
   InputOptions input_options;  ///< --color, --size, --skip-bad, --shape (limit comes from --limit)
   bool quiet = false;
   FitExtrasArgs extra;  ///< -k auto, --k-range, --restarts, --mask, --missing
+  /// --batch-size: > 0 fits by mini-batch NMF (scikit-learn's MiniBatchNMF); 0 the full fit
+  std::int64_t batch_size = 0;
+  double forget_factor = -1;    ///< --forget-factor (with --batch-size); -1: not given (0.7)
+  bool fresh_restarts = false;  ///< --fresh-restarts (with --batch-size)
+  int max_no_improvement = -1;  ///< --max-no-improvement (with --batch-size; 0 = off); -1: 10
 };
 
 /// The update rule a fit uses: --solver, or by default cd for the frobenius loss (scikit-learn's
 /// default) and mu for every other loss (the only rule that fits them). Throws InvalidArgument for
 /// a bad --loss.
 std::string solver_of(const FitArgs& args);
+
+/// The mini-batch knobs of --batch-size and its companions (MiniBatchOptions' defaults for those
+/// not given).
+MiniBatchOptions minibatch_of(const FitArgs& args);
 
 /// Declares the `fit` subcommand and its options on `app`.
 CLI::App* add_fit_command(CLI::App& app, FitArgs& args);

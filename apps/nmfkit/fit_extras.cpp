@@ -40,6 +40,9 @@ template <typename T>
 FitExtras prepare_fit(const FitExtrasArgs& args, const Input& in, const std::vector<T>& x) {
   if (!args.ranks.empty() && !args.auto_k)
     throw InvalidArgument("--k-range applies only to -k auto");
+  if (args.auto_k) refuse_sparse(in, "-k auto");
+  if (!args.mask.empty()) refuse_sparse(in, "--mask");
+  if (!args.missing.empty()) refuse_sparse(in, "--missing");
   FitExtras extras;
   extras.missing = missing_entries(args.mask, args.missing, in, x, args.limited);
   return extras;
@@ -47,7 +50,7 @@ FitExtras prepare_fit(const FitExtrasArgs& args, const Input& in, const std::vec
 
 bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Input& in,
                  bool single_precision) {
-  if (!single_precision || in.array.dtype != io::DType::kUint8 || !args.mask.empty() ||
+  if (!single_precision || in.sparse || in.array.dtype != io::DType::kUint8 || !args.mask.empty() ||
       !args.missing.empty() || !in.observed.empty() || args.auto_k ||
       (options.beta != 2 && options.beta != 1) || options.format == DataFormat::kDense)
     return false;
@@ -60,7 +63,7 @@ bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Inp
 template <typename T>
 FitResult<T> fit_best(const FitExtrasArgs& args, FitOptions& options, const std::vector<T>& x,
                       const Input& in, const StartFactors<T>* start, FitExtras& extras,
-                      const std::function<void(int k)>& chosen) {
+                      const std::function<void(int k)>& chosen, const CsrMatrix<T>* csr) {
   const DenseView<T> view(x.data(), in.rows, in.cols);
   const DenseView<std::uint8_t> observed(extras.missing.observed.data(), in.rows, in.cols);
   BestFit<T> best;
@@ -81,6 +84,9 @@ FitResult<T> fit_best(const FitExtrasArgs& args, FitOptions& options, const std:
     extras.rank_rows = component_rows(f.selection);
     options.k = f.selection.chosen_k;
     best = std::move(f.best);
+  } else if (csr != nullptr) {
+    best = csr->visit(
+        [&](const auto& sparse_x) { return fit_best(sparse_x, options, args.restarts, start); });
   } else if (extras.missing.any()) {
     best = fit_best(view, observed, options, args.restarts, start);
   } else {
@@ -120,10 +126,11 @@ template FitExtras prepare_fit<double>(const FitExtrasArgs&, const Input&,
 template FitResult<float> fit_best<float>(const FitExtrasArgs&, FitOptions&,
                                           const std::vector<float>&, const Input&,
                                           const StartFactors<float>*, FitExtras&,
-                                          const std::function<void(int)>&);
+                                          const std::function<void(int)>&, const CsrMatrix<float>*);
 template FitResult<double> fit_best<double>(const FitExtrasArgs&, FitOptions&,
                                             const std::vector<double>&, const Input&,
                                             const StartFactors<double>*, FitExtras&,
-                                            const std::function<void(int)>&);
+                                            const std::function<void(int)>&,
+                                            const CsrMatrix<double>*);
 
 }  // namespace nmfkit::cli

@@ -11,6 +11,7 @@
 #include "input.hpp"
 #include "missing.hpp"
 #include "nmfkit/fit.hpp"
+#include "sparse_input.hpp"
 #include "viz/components.hpp"
 
 namespace nmfkit::cli {
@@ -35,7 +36,8 @@ struct FitExtras {
   std::vector<double> objectives;  ///< final objective of each restart
 };
 
-/// Checks the combination of the extra arguments and reads the mask.
+/// Checks the combination of the extra arguments and reads the mask; -k auto, --mask and --missing
+/// need a dense X (InvalidArgument for a sparse input).
 template <typename T>
 FitExtras prepare_fit(const FitExtrasArgs& args, const Input& in, const std::vector<T>& x);
 
@@ -49,12 +51,12 @@ bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Inp
 /// nmfkit::fit_best() (with the mask when there is one) or, with -k auto, nmfkit::fit_auto_k():
 /// `chosen(k)` is called once k is chosen, before the fit. The restarts' seeds and objectives and
 /// the selection are recorded in `extras`; options.k and options.seed become the returned fit's.
-/// With an empty x (see fits_levels) the fits read the input's 8-bit pixels. Throws Interrupted
-/// after Ctrl-C.
+/// With an empty x (see fits_levels) the fits read the input's 8-bit pixels; with `csr` (a sparse
+/// input) they read it. Throws Interrupted after Ctrl-C.
 template <typename T>
 FitResult<T> fit_best(const FitExtrasArgs& args, FitOptions& options, const std::vector<T>& x,
                       const Input& in, const StartFactors<T>* start, FitExtras& extras,
-                      const std::function<void(int k)>& chosen);
+                      const std::function<void(int k)>& chosen, const CsrMatrix<T>* csr = nullptr);
 
 /// Adds the mask, the restarts and the selection to summary.json.
 void add_extras(nlohmann::ordered_json& summary, const FitExtrasArgs& args,

@@ -14,7 +14,10 @@
 #include "io/idx.hpp"
 #include "io/image.hpp"
 #include "io/image_folder.hpp"
+#include "io/mtx.hpp"
 #include "io/npy.hpp"
+#include "io/npz.hpp"
+#include "io/zip.hpp"
 #include "nmfkit/errors.hpp"
 
 namespace nmfkit::cli {
@@ -193,6 +196,12 @@ io::Array read_folder(const std::string& dir, const InputOptions& o, Input& in) 
 
 }  // namespace
 
+void refuse_sparse(const Input& in, const std::string& what) {
+  if (in.sparse)
+    throw InvalidArgument(what + " needs X dense, and '" + in.path + "' is a sparse matrix (" +
+                          std::to_string(in.sparse->nnz()) + " stored entries)");
+}
+
 bool is_npy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   char magic[6] = {};
@@ -254,7 +263,8 @@ void add_input_options(CLI::App& command, InputOptions& o) {
                      "R,G,B");
   command.add_option("--shape", o.shape,
                      "HEIGHTxWIDTH or HEIGHTxWIDTHxC (C = 1 or 3): the image a row of a 2-D "
-                     "NPY, CSV or IDX file is (default: from the file, else square, else a row)");
+                     "NPY, NPZ, Matrix Market, CSV or IDX file is (default: from the file, else "
+                     "square, else a row)");
 }
 
 void validate_input_options(const InputOptions& o) {
@@ -310,10 +320,11 @@ Input load_input(const std::string& input, const InputOptions& options) {
         "--background needs --alpha composite for an NPY file (its last channel "
         "is alpha only when --alpha says so)");
   if (folder && !options.shape.empty())
-    throw InvalidArgument("--shape applies to NPY, CSV and IDX files; the images in '" + in.path +
-                          "' have their own shape");
+    throw InvalidArgument("--shape applies to NPY, NPZ, MTX, CSV and IDX files; the images in '" +
+                          in.path + "' have their own shape");
 
   io::Array a;
+  std::optional<io::SparseMatrix> sparse;
   if (folder) {
     in.kind = "images";
     a = read_folder(in.path, options, in);
@@ -321,12 +332,32 @@ Input load_input(const std::string& input, const InputOptions& options) {
     if (in.kind != "mnist" && in.kind != "fashion-mnist") in.kind = "npy";
     a = io::read_npy(in.path);
     if (!options.alpha.empty()) a = resolve_npy_alpha(std::move(a), options, in);
+  } else if (io::is_zip(in.path) || io::is_mtx(in.path)) {
+    const bool npz = io::is_zip(in.path);
+    in.kind = npz ? "npz" : "mtx";
+    io::MatrixFile f = npz ? io::read_npz(in.path) : io::read_mtx(in.path);
+    a = std::move(f.dense);
+    sparse = std::move(f.sparse);
   } else if (is_csv(in.path)) {
     in.kind = "csv";
     a = io::read_csv(in.path).values;
   } else {
     if (in.kind != "mnist" && in.kind != "fashion-mnist") in.kind = "idx";
     a = io::read_idx(in.path);
+  }
+  if (sparse) {
+    if (sparse->rows == 0 || sparse->cols == 0)
+      throw DataError(in.path + ": X is empty (" + std::to_string(sparse->rows) + " samples of " +
+                      std::to_string(sparse->cols) + " features)");
+    io::Array shape_only;  // a sparse file's rows have no image shape of their own
+    shape_only.shape = {sparse->rows, sparse->cols};
+    in.image = apply_shape(options.shape, shape_only, sparse->cols, in.path);
+    in.file_rows = sparse->rows;
+    io::keep_rows(*sparse, options.limit);
+    in.rows = sparse->rows;
+    in.cols = sparse->cols;
+    in.sparse = std::move(sparse);
+    return in;
   }
   if (a.shape.empty() || a.shape.size() > 4)
     throw DataError(in.path + ": expected 2 to 4 dimensions (samples first), got " +

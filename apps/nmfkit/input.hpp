@@ -1,11 +1,13 @@
 #pragma once
-// Turns the INPUT argument (a dataset name, an image folder, an IDX, NPY or CSV file) into the
-// matrix X (samples × features) and the image shape its rows reshape to.
+// Turns the INPUT argument (a dataset name, an image folder, an IDX, NPY, NPZ, Matrix Market or CSV
+// file) into the matrix X (samples × features) and the image shape its rows reshape to.
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "io/array.hpp"
+#include "io/sparse.hpp"
 #include "nmfkit/matrix.hpp"
 #include "viz/components.hpp"
 
@@ -31,13 +33,17 @@ void validate_input_options(const InputOptions& options);
 struct Input {
   std::string description;  ///< e.g. "MNIST training images"
   std::string path;         ///< the file actually read
-  io::Array array;          ///< the samples as read (already cut to the limit)
+  io::Array array;          ///< the samples as read (already cut to the limit); empty when sparse
+  /// scipy.sparse .npz and coordinate .mtx files: X in compressed sparse rows (cut to the limit),
+  /// never made dense for the fit.
+  std::optional<io::SparseMatrix> sparse;
   Index rows = 0;
   Index cols = 0;
   Index file_rows = 0;  ///< samples in the file before --limit (image folders: the images read)
   viz::ImageShape image;
-  bool scaled_from_uint8 = false;    ///< 8-bit pixels are divided by 255
-  std::string kind;                  ///< "mnist", "fashion-mnist", "images", "npy", "csv" or "idx"
+  bool scaled_from_uint8 = false;  ///< 8-bit pixels are divided by 255
+  /// "mnist", "fashion-mnist", "images", "npy", "npz", "mtx", "csv" or "idx"
+  std::string kind;
   std::vector<std::string> files;    ///< image folders: the file of each sample
   std::vector<std::string> skipped;  ///< image folders: files skipped as unreadable
   /// Image folders with --alpha mask: rows × cols, 0 where a pixel is transparent (missing);
@@ -47,7 +53,7 @@ struct Input {
   std::string alpha = "ignore";  ///< what was done with transparency (files: ignore)
   std::string background;        ///< composite: the background colour as given
 
-  /// X (rows × cols, row-major) in T, 8-bit pixels scaled to [0, 1].
+  /// X (rows × cols, row-major) in T, 8-bit pixels scaled to [0, 1]. Dense inputs only.
   template <typename T>
   std::vector<T> matrix() const {
     return io::to_vector<T>(array, scaled_from_uint8 ? 1.0 / 255.0 : 1.0);
@@ -72,6 +78,10 @@ std::string companion_label_file(const Input& in);
 
 /// Whether the label file is one of Fashion-MNIST's (its classes have names).
 bool is_fashion_mnist_file(const std::string& path);
+
+/// Refuses a sparse input (InvalidArgument naming `what`, e.g. "-k auto"): for the features that
+/// need X dense.
+void refuse_sparse(const Input& in, const std::string& what);
 
 /// Whether `path` starts with NPY's magic bytes; whether its extension is .csv or .tsv.
 bool is_npy(const std::string& path);

@@ -68,7 +68,7 @@ Model load_model(const std::string& dir) {
     m.options.alpha_h = j.at("alpha_h").get<double>();
     m.options.l1_ratio = j.at("l1_ratio").get<double>();
     m.options.shuffle = j.at("shuffle").get<bool>();
-    m.options.max_iter = whole(j.at("max_iter"), "max_iter", 0, kMaxInt).get<int>();
+    m.options.max_iter = whole(j.at("max_iter"), "max_iter", 1, kMaxInt).get<int>();
     m.options.tol = j.at("tol").get<double>();
     m.options.seed = whole(j.at("seed"), "seed", 0, 1.8e19).get<std::uint64_t>();
     m.n_features = whole(j.at("n_features"), "n_features", 1, kMaxIndex).get<Index>();
@@ -82,6 +82,8 @@ Model load_model(const std::string& dir) {
     m.h_path = (fs::path(dir) / j.at("components").get<std::string>()).string();
     m.alpha = j.value("alpha", std::string("ignore"));
     m.background = j.value("background", std::string());
+    if (j.contains("vocab"))
+      m.vocab_path = (fs::path(dir) / j.at("vocab").get<std::string>()).string();
     if (m.dtype != "float32" && m.dtype != "float64")
       throw DataError(file.string() + " is malformed: dtype '" + m.dtype +
                       "' is neither float32 nor float64");

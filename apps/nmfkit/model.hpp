@@ -17,6 +17,7 @@ struct Model {
   std::string h_path;            ///< the model's H.npy
   std::string alpha = "ignore";  ///< image folders: what the fit did with transparent pixels
   std::string background;        ///< with alpha composite
+  std::string vocab_path;        ///< the model's vocabulary (fit --vocab), or empty
 };
 
 /// [height, width] or [height, width, channels].

@@ -91,7 +91,7 @@ template <typename T>
 viz::ReportFigure write_classes(OutputDir& out, const Classes& classes, const DenseView<T>& x,
                                 const DenseView<T>& w, const DenseView<T>& h,
                                 const viz::ImageShape& image, const viz::ComponentsStyle& style,
-                                bool quiet, std::vector<std::string>& written) {
+                                bool quiet, std::vector<std::string>& written, bool picture) {
   const int count = static_cast<int>(classes.names.size());
   const viz::ClassTable table = viz::summarize_classes(w, h, classes.of_sample, count);
   viz::ReportFigure figure{
@@ -109,12 +109,13 @@ viz::ReportFigure write_classes(OutputDir& out, const Classes& classes, const De
       "image/png",
       {},
       classes_report_table(classes, table)};
-  if (try_picture(
-          "classes.png", quiet,
-          [&] {
-            return viz::render_classes(x, h, classes.of_sample, table, classes.names, image, style);
-          },
-          out, written))
+  if (picture && try_picture(
+                     "classes.png", quiet,
+                     [&] {
+                       return viz::render_classes(x, h, classes.of_sample, table, classes.names,
+                                                  image, style);
+                     },
+                     out, written))
     figure.data = read_bytes(out.stage("classes.png"));
   return figure;
 }
@@ -181,12 +182,18 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, con
                                         const viz::ComponentsStyle& style, bool quiet,
                                         const Classes* classes,
                                         const std::vector<viz::ComponentRow>& rank_rows,
-                                        bool keep_rank_picture) {
+                                        bool keep_rank_picture, const TopWords* words) {
   std::vector<std::string> written;
   test_pause("pictures");
   viz::Report report = make_report(summary);
   const std::string problem = viz::components_picture_problem(h.rows, image, style);
-  if (!problem.empty()) {
+  const bool samples = x.data != nullptr;  // a sparse X too large to copy dense has none
+  if (words != nullptr) {                  // the rows are terms: their top words instead of images
+    write_text(out.stage("top-words.txt"), top_words_text(*words));
+    write_text(out.stage("top-words.csv"), top_words_csv(*words));
+    written.insert(written.end(), {"top-words.txt", "top-words.csv"});
+    report.figures.push_back(top_words_figure(*words));
+  } else if (!problem.empty()) {
     if (!quiet)
       std::cerr << "nmfkit: note: no components.png, reconstructions.png or top-examples.png: "
                 << problem << "\n";
@@ -202,18 +209,23 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, con
                                     cmap + ").",
                                 "image/png",
                                 {}});
-    if (try_picture(
-            "reconstructions.png", quiet,
-            [&] {
-              return viz::render_reconstructions(x, w, h, image, style, kReconstructionSamples);
-            },
-            out, written))
+    if (!samples && !quiet)
+      std::cerr << "nmfkit: note: no reconstructions.png or top-examples.png: X is sparse and "
+                   "too large to copy dense for drawing its samples\n";
+    if (samples && try_picture(
+                       "reconstructions.png", quiet,
+                       [&] {
+                         return viz::render_reconstructions(x, w, h, image, style,
+                                                            kReconstructionSamples);
+                       },
+                       out, written))
       report.figures.push_back({"Reconstructions",
                                 "Top: samples spread over the data set; bottom: their "
                                 "reconstructions W·H, on the sample's scale.",
                                 "image/png",
                                 {}});
-    if (try_picture(
+    if (samples &&
+        try_picture(
             "top-examples.png", quiet,
             [&] { return viz::render_top_examples(x, w, h, image, style, kTopExamples); }, out,
             written))
@@ -226,7 +238,8 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, con
       report.figures[f].data = read_bytes(out.stage(written[f]));
   }
   if (classes != nullptr)
-    report.figures.push_back(write_classes(out, *classes, x, w, h, image, style, quiet, written));
+    report.figures.push_back(write_classes(out, *classes, x, w, h, image, style, quiet, written,
+                                           samples && words == nullptr));
 
   const auto loss = summary.value("loss_history", std::vector<double>{});
   // The time each loss_history entry was reached (the first: when the initialisation ended).
@@ -245,9 +258,9 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, con
   if (summary.contains("rank_selection")) {
     if (auto figure = rank_choice_figure(summary["rank_selection"])) {
       report.figures.push_back(std::move(*figure));
-      write_rank_components(out, rank_rows, image, style, quiet,
-                            summary["rank_selection"].value("warm_start", true), report, written,
-                            keep_rank_picture);
+      write_rank_components(
+          out, words != nullptr ? std::vector<viz::ComponentRow>{} : rank_rows, image, style, quiet,
+          summary["rank_selection"].value("warm_start", true), report, written, keep_rank_picture);
     }
   }
   write_text(out.stage("report.html"), viz::report_html(report));
@@ -289,10 +302,11 @@ void sort_by_usage(Matrix<T>& w, Matrix<T>& h) {
   template std::vector<std::string> write_pictures<T>(                                           \
       OutputDir&, const Json&, const DenseView<T>&, const DenseView<T>&, const DenseView<T>&,    \
       const viz::ImageShape&, const viz::ComponentsStyle&, bool, const Classes*,                 \
-      const std::vector<viz::ComponentRow>&, bool);                                              \
+      const std::vector<viz::ComponentRow>&, bool, const TopWords*);                             \
   template viz::ReportFigure write_classes<T>(                                                   \
       OutputDir&, const Classes&, const DenseView<T>&, const DenseView<T>&, const DenseView<T>&, \
-      const viz::ImageShape&, const viz::ComponentsStyle&, bool, std::vector<std::string>&);     \
+      const viz::ImageShape&, const viz::ComponentsStyle&, bool, std::vector<std::string>&,      \
+      bool);                                                                                     \
   template std::vector<double> component_usage<T>(const Matrix<T>&, const Matrix<T>&);           \
   template void sort_by_usage<T>(Matrix<T>&, Matrix<T>&);
 NMFKIT_PICTURES(float)

@@ -14,6 +14,7 @@
 #include "output_dir.hpp"
 #include "viz/components.hpp"
 #include "viz/report.hpp"
+#include "vocab.hpp"
 
 namespace nmfkit::cli {
 
@@ -27,7 +28,10 @@ inline constexpr int kTopExamples = 8;
 /// out with a note on stderr unless quiet. With summary["rank_selection"] (-k auto) the report
 /// shows the selection's curve and, given `rank_rows`, rank-components.png; `render` (which has
 /// no rows) sets `keep_rank_picture` to show the one the fit wrote in OUTDIR. With `classes`,
-/// classes.png and the report's section on them (write_classes).
+/// classes.png and the report's section on them (write_classes). With `words` (--vocab: the rows
+/// are terms, not images) top-words.txt, top-words.csv and the report's table of them take the
+/// place of the pictures of components and samples (classes.png included; its table stays). An X
+/// without data (a sparse X too large to copy dense) leaves out the pictures that show samples.
 template <typename T>
 std::vector<std::string> write_pictures(OutputDir& out, const nlohmann::ordered_json& summary,
                                         const DenseView<T>& x, const DenseView<T>& w,
@@ -35,16 +39,17 @@ std::vector<std::string> write_pictures(OutputDir& out, const nlohmann::ordered_
                                         const viz::ComponentsStyle& style, bool quiet,
                                         const Classes* classes,
                                         const std::vector<viz::ComponentRow>& rank_rows = {},
-                                        bool keep_rank_picture = false);
+                                        bool keep_rank_picture = false,
+                                        const TopWords* words = nullptr);
 
 /// Writes classes.png into `out` (unless it cannot be drawn: a note unless quiet) and returns the
 /// report's figure of the classes: the picture (when drawn), a caption and the matrix as a table.
-/// Adds the file's name to `written`.
+/// Adds the file's name to `written`. Without `picture`, only the caption and the table.
 template <typename T>
 viz::ReportFigure write_classes(OutputDir& out, const Classes& classes, const DenseView<T>& x,
                                 const DenseView<T>& w, const DenseView<T>& h,
                                 const viz::ImageShape& image, const viz::ComponentsStyle& style,
-                                bool quiet, std::vector<std::string>& written);
+                                bool quiet, std::vector<std::string>& written, bool picture = true);
 
 /// The report's figure of a selection's curve (rank.svg) from its JSON (rank_json()); none when
 /// it has no points.

@@ -61,6 +61,7 @@ int run_typed(const RankArgs& args, RankOptions options) {
   InputOptions input_options;
   input_options.limit = args.limit;
   const Input in = load_input(args.input, input_options);
+  refuse_sparse(in, "nmfkit rank");
   const std::vector<T> x = in.matrix<T>();
   const Missing missing = missing_entries(args.mask, args.missing, in, x, args.limit > 0);
   if (options.ks.empty())  // capped by the rows the folds are fitted on

@@ -11,7 +11,9 @@
 #include "nmfkit/errors.hpp"
 #include "output_dir.hpp"
 #include "pictures.hpp"
+#include "sparse_input.hpp"
 #include "viz/colormap.hpp"
+#include "vocab.hpp"
 
 namespace nmfkit::cli {
 
@@ -75,7 +77,7 @@ int run_typed(const RenderArgs& args, Saved saved) {
   const fs::path dir(args.outdir);
   const Matrix<T> w = read_matrix_npy<T>((dir / "W.npy").string(), "the saved W");
   const Matrix<T> h = read_matrix_npy<T>((dir / "H.npy").string(), "the saved H");
-  const Input in = load_input(saved.input, saved.input_options);
+  Input in = load_input(saved.input, saved.input_options);
   if (in.rows != w.rows || in.cols != h.cols || w.cols != h.rows)
     throw DataError("the input '" + saved.input + "' is now " + std::to_string(in.rows) + " x " +
                     std::to_string(in.cols) + " but the saved W is " + std::to_string(w.rows) +
@@ -87,7 +89,20 @@ int run_typed(const RenderArgs& args, Saved saved) {
     spec = saved.summary["classes"].value("spec", std::string("auto"));
   if (spec.empty()) spec = "auto";
   const std::optional<Classes> classes = load_classes(spec, in, args.quiet);
-  std::vector<T> x = in.matrix<T>();
+  // The vocabulary: --vocab (kept in OUTDIR as the fit keeps it), else the fit's copy.
+  const fs::path kept = dir / kVocabFile;
+  std::optional<TopWords> words;
+  std::vector<std::string> vocab;
+  if (!args.vocab.empty())
+    vocab = read_vocab(args.vocab, h.cols);
+  else if (saved.summary.contains("top_words") || fs::exists(kept))
+    vocab = read_vocab(kept.string(), h.cols);
+  if (!vocab.empty()) {
+    words = top_words(h.view(), vocab);
+    saved.summary["top_words"] = top_words_json(*words);
+    if (!args.vocab.empty()) saved.summary["vocab"] = args.vocab;
+  }
+  std::vector<T> x = in.sparse ? take_csr<T>(in).dense_copy() : in.matrix<T>();
   mark_missing(x, in.observed);  // --alpha mask: transparent pixels as a checkerboard
   saved.summary["cmap"] = cmap;
   saved.summary["labels"] = style.labels;
@@ -97,9 +112,15 @@ int run_typed(const RenderArgs& args, Saved saved) {
                                                       static_cast<int>(classes->names.size())));
   else
     saved.summary.erase("classes");
+  if (!args.vocab.empty()) {
+    std::string text;
+    for (const std::string& v : vocab) text += v + "\n";
+    write_text(out.stage(kVocabFile), text);
+  }
   const std::vector<std::string> files = write_pictures<T>(
-      out, saved.summary, DenseView<T>(x.data(), in.rows, in.cols), w.view(), h.view(), saved.image,
-      style, args.quiet, classes ? &*classes : nullptr, {}, true);
+      out, saved.summary, DenseView<T>(x.empty() ? nullptr : x.data(), in.rows, in.cols), w.view(),
+      h.view(), saved.image, style, args.quiet, classes ? &*classes : nullptr, {}, true,
+      words ? &*words : nullptr);
   write_text(out.stage("summary.json"), json_text(saved.summary) + "\n");
   out.commit();
   std::cout << "drew";
@@ -121,6 +142,9 @@ CLI::App* add_render_command(CLI::App& app, RenderArgs& a) {
   r->add_option("--cmap", a.cmap, "Colormap: " + names + " (default: the fit's)");
   r->add_flag("--labels", a.labels, "Draw each component's index on its tile");
   add_classes_option(*r, a.classes, "the fit's (auto for a fit that recorded none)");
+  r->add_option("--vocab", a.vocab,
+                "One term per feature: top words instead of component images (default: the "
+                "fit's vocabulary, kept in OUTDIR as vocab.txt)");
   r->add_flag("-q,--quiet", a.quiet, "Print only errors and the summary");
   r->footer("Example: nmfkit render out/mnist-k10 --cmap magma");
   return r;

@@ -12,6 +12,7 @@ struct RenderArgs {
   std::string cmap;  ///< empty: the fit's colormap
   bool labels = false;
   std::string classes;  ///< --classes; empty: the fit's (auto for fits that recorded none)
+  std::string vocab;    ///< --vocab; empty: the fit's copy (OUTDIR/vocab.txt) when it has one
   bool quiet = false;
 };
 

@@ -13,7 +13,9 @@
 #include "nmfkit/nmfkit.hpp"
 #include "output_dir.hpp"
 #include "progress.hpp"
+#include "sparse_input.hpp"
 #include "viz/image.hpp"
+#include "vocab.hpp"
 
 namespace nmfkit::cli {
 
@@ -25,6 +27,21 @@ std::string describe(const viz::ImageShape& s, Index features) {
     text += " (" + std::to_string(s.height) + "x" + std::to_string(s.width) +
             (s.channels > 1 ? "x" + std::to_string(s.channels) : "") + " images)";
   return text;
+}
+
+// The vocabulary of the model's features: --vocab, which must agree with the model's own when it
+// has one, else the model's; empty without either.
+std::vector<std::string> transform_vocab(const TransformArgs& args, const Model& model) {
+  std::vector<std::string> own;
+  if (!model.vocab_path.empty()) own = read_vocab(model.vocab_path, model.n_features);
+  if (args.vocab.empty()) return own;
+  std::vector<std::string> given = read_vocab(args.vocab, model.n_features);
+  for (std::size_t i = 0; i < own.size(); ++i)
+    if (own[i] != given[i])
+      throw DataError("vocabulary '" + args.vocab + "' differs from the model's (" +
+                      model.vocab_path + ") at line " + std::to_string(i + 1) + ": '" + given[i] +
+                      "' where the model has '" + own[i] + "'");
+  return given;
 }
 
 template <typename T>
@@ -56,16 +73,25 @@ int run_typed(const TransformArgs& args, const Model& model) {
     throw DataError("the model's H in '" + args.model + "' is " + std::to_string(h.rows) + " x " +
                     std::to_string(h.cols) + ", but model.json says " +
                     std::to_string(model.options.k) + " x " + std::to_string(model.n_features));
+  const std::vector<std::string> vocab = transform_vocab(args, model);
   FitOptions options = model.options;
   options.threads = args.threads;
-  const std::vector<T> x = in.take_matrix<T>();
+  const bool sparse = in.sparse.has_value();
+  CsrMatrix<T> csr;
+  std::vector<T> x;
+  if (sparse)
+    csr = take_csr<T>(in);
+  else
+    x = in.take_matrix<T>();
   ProgressReporter progress({"nmfkit: transform " + in.description + ", " +
                                  std::to_string(in.rows) + " x " + std::to_string(in.cols) +
                                  " with the k = " + std::to_string(options.k) + " components in " +
                                  args.model,
                              args.quiet, options.beta == 2, ""});
   options.progress = progress.callback();
-  const FitResult<T> r = transform(DenseView<T>(x.data(), in.rows, in.cols), h.view(), options);
+  const FitResult<T> r =
+      sparse ? csr.visit([&](const auto& view) { return transform(view, h.view(), options); })
+             : transform(DenseView<T>(x.data(), in.rows, in.cols), h.view(), options);
   progress.finish();
   if (interrupted()) throw Interrupted();
 
@@ -87,12 +113,18 @@ int run_typed(const TransformArgs& args, const Model& model) {
   j["error"] = r.error;
   j["relative_error"] = r.relative_error;
   j["loss_history"] = r.loss_history;
+  if (sparse) j["nnz"] = csr.values.size();
+  if (!vocab.empty()) j["top_words"] = top_words_json(top_words(h.view(), vocab));
   bool drawn = false;
+  if (classes && sparse) x = csr.dense_copy();  // classes.png draws the class means
   if (classes) {  // which classes of the new samples use which components, as fit shows it
     const viz::ClassTable table = viz::summarize_classes(r.W.view(), h.view(), classes->of_sample,
                                                          static_cast<int>(classes->names.size()));
     j["classes"] = classes_json(*classes, table);
     try {
+      if (x.empty() || !vocab.empty())
+        throw InvalidArgument(vocab.empty() ? "X is sparse and too large to copy dense"
+                                            : "the rows are words (--vocab), not images");
       viz::write_png(out.stage("classes.png"),
                      viz::render_classes(DenseView<T>(x.data(), in.rows, in.cols), h.view(),
                                          classes->of_sample, table, classes->names, model.image,
@@ -129,13 +161,17 @@ CLI::App* add_transform_command(CLI::App& app, TransformArgs& a) {
       ->required();
   t->add_option(
        "INPUT", a.input,
-       "A dataset name, an image folder (read in the model's size and colour), an IDX, NPY or "
-       "CSV file, as for fit")
+       "A dataset name, an image folder (read in the model's size and colour), an IDX, NPY, NPZ, "
+       "Matrix Market or CSV file, as for fit")
       ->required();
   t->add_option("-o,--output", a.outdir, "Output folder for W.npy and summary.json")->required();
   t->add_option("--threads", a.threads, "Threads (default 0 = all cores)")->check(kCount);
   t->add_option("--limit", a.limit, "Use only the first N samples (default 0 = all)")
       ->check(kCount);
+  t->add_option("--vocab", a.vocab,
+                "One term per feature, as for fit: checked against the model's vocabulary; "
+                "summary.json gets the components' top words (the model's vocabulary is used "
+                "when this is not given)");
   add_classes_option(*t, a.classes,
                      "auto: the test labels of the t10k IDX files (the ...labels-idx1-ubyte file "
                      "beside an ...images-idx3-ubyte INPUT)");

@@ -11,6 +11,7 @@ struct TransformArgs {
   std::string outdir;
   int threads = 0;
   std::string classes = "auto";  ///< --classes of the new samples
+  std::string vocab;             ///< --vocab: must match the model's vocabulary when it has one
   long long limit = 0;
   bool quiet = false;
 };

@@ -43,6 +43,11 @@ BestFit<double> fit_best(const DenseView<double>& x, const FitOptions& options, 
 /// X given as 8-bit levels (see fit(const LevelsView&, …)).
 BestFit<float> fit_best(const LevelsView& x, const FitOptions& options, int restarts,
                         const StartFactors<float>* start = nullptr);
+/// X in compressed sparse rows in the caller's memory (see fit(const CsrView<T, I>&, …)); T float
+/// or double, I std::int32_t or std::int64_t.
+template <typename T, typename I>
+BestFit<T> fit_best(const CsrView<T, I>& x, const FitOptions& options, int restarts,
+                    const StartFactors<T>* start = nullptr);
 /// X from its observed entries only (see fit(x, observed, options)).
 BestFit<float> fit_best(const DenseView<float>& x, const DenseView<std::uint8_t>& observed,
                         const FitOptions& options, int restarts,

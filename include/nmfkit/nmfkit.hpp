@@ -6,6 +6,7 @@
 #include "nmfkit/fit.hpp"
 #include "nmfkit/fit_best.hpp"
 #include "nmfkit/matrix.hpp"
+#include "nmfkit/minibatch.hpp"
 #include "nmfkit/options.hpp"
 #include "nmfkit/rank.hpp"
 #include "nmfkit/result.hpp"

@@ -12,6 +12,18 @@ Beyond scikit-learn: `n_components="auto"` and `select_rank(X, ks)` choose k; `m
 and `load(dir)` share the nmfkit CLI's model folder; `show_components` draws the parts.
 """
 from ._core import __version__
-from ._nmf import NMF, non_negative_factorization
+from ._nmf import NMF, MiniBatchNMF, non_negative_factorization
+from ._model import load
+from ._plot import show_components
+from ._rank import RankSelection, select_rank
 
-__all__ = ["NMF", "non_negative_factorization", "__version__"]
+__all__ = [
+    "NMF",
+    "MiniBatchNMF",
+    "non_negative_factorization",
+    "select_rank",
+    "RankSelection",
+    "show_components",
+    "load",
+    "__version__",
+]

@@ -186,8 +186,10 @@ def _as_start(A, dtype):
     return None if A is None else _rows_contiguous(np.asarray(A, dtype=dtype))
 
 
-def _run(X, options, W=None, H=None, fixed_H=None, report=None):
-    """One call of the core on X (dense float32/float64, uint8 pixels, or scipy sparse)."""
+def _core_x(X):
+    """X as the core takes it: a float32/float64 array whose rows are contiguous (copied into C
+    order only when they are not), or scipy's compressed sparse rows as
+    ('csr', rows, cols, indptr, indices, data) in canonical form."""
     if sp.issparse(X):
         X = X.tocsr() if X.format != "csr" else X
         if not X.has_canonical_format:
@@ -199,24 +201,23 @@ def _run(X, options, W=None, H=None, fixed_H=None, report=None):
         indptr, indices = X.indptr, X.indices
         if indptr.dtype != indices.dtype or indptr.dtype not in (np.int32, np.int64):
             indptr, indices = indptr.astype(np.int64), indices.astype(np.int64)
-        dtype = data.dtype
-        return _core.fit_csr(
-            X.shape[0], X.shape[1], indptr, indices, data, options,
-            _as_start(W, dtype), _as_start(H, dtype), _as_start(fixed_H, dtype), report,
-        )
+        return ("csr", X.shape[0], X.shape[1], indptr, indices, data), data.dtype
     X = np.asarray(X)
-    if X.dtype == np.uint8 and fixed_H is None:
-        return _core.fit_levels(
-            _rows_contiguous(X), 1.0, options,
-            _as_start(W, np.float32), _as_start(H, np.float32), report,
-        )
     if X.dtype not in (np.float32, np.float64):
         X = X.astype(np.float64)
-    dtype = X.dtype
-    return _core.fit_dense(
-        _rows_contiguous(X), options,
-        _as_start(W, dtype), _as_start(H, dtype), _as_start(fixed_H, dtype), report,
-    )
+    return _rows_contiguous(X), X.dtype
+
+
+def _run(X, options, W=None, H=None, fixed_H=None, report=None):
+    """One call of the core on X (dense float32/float64, uint8 pixels, or scipy sparse)."""
+    if not sp.issparse(X) and np.asarray(X).dtype == np.uint8 and fixed_H is None:
+        return _core.fit_levels(
+            _rows_contiguous(np.asarray(X)), 1.0, options,
+            _as_start(W, np.float32), _as_start(H, np.float32), report,
+        )
+    x, dtype = _core_x(X)
+    return _core.fit(x, options, _as_start(W, dtype), _as_start(H, dtype),
+                     _as_start(fixed_H, dtype), report)
 
 
 def _validate_X(estimator, X, reset):
@@ -300,8 +301,8 @@ class _BaseNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         the curve is kept in rank_selection_."""
         from ._rank import select_rank
 
-        result = select_rank(X, threads=self.threads, random_state=self.random_state,
-                             verbose=self.verbose)
+        result = select_rank(X, beta_loss=self.beta_loss, threads=self.threads,
+                             random_state=self.random_state, verbose=self.verbose)
         self.rank_selection_ = result
         return result.k
 
@@ -365,7 +366,7 @@ class _BaseNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return options
 
     def _check_data(self, X):
-        check_non_negative(X, "NMF (input X)")
+        check_non_negative(X, f"{type(self).__name__} (input X)")
         self._check_params(X)
         if self._beta_loss <= 0 and _x_min(X) == 0:
             raise ValueError(
@@ -388,18 +389,57 @@ class _BaseNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _n_features_out(self):
         return self.components_.shape[0]
 
+    def _components_png(self):
+        """PNG bytes of the components as square images, or None (not fitted, not square, no
+        matplotlib)."""
+        if not hasattr(self, "components_"):
+            return None
+        try:
+            import io
+
+            import matplotlib
+
+            matplotlib.use("Agg", force=False)
+            import matplotlib.pyplot as plt
+
+            from ._plot import show_components
+
+            fig = show_components(self)
+        except (ImportError, ValueError):
+            return None
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=80)
+        plt.close(fig)
+        return buffer.getvalue()
+
+    def _repr_mimebundle_(self, **kwargs):
+        """In a notebook: scikit-learn's diagram of the estimator and, once fitted on images,
+        its components."""
+        import base64
+
+        bundle = super()._repr_mimebundle_(**kwargs)
+        png = self._components_png()
+        if png is not None:
+            bundle["image/png"] = png
+            image = base64.b64encode(png).decode("ascii")
+            bundle["text/html"] = bundle.get("text/html", "") + (
+                f'<img alt="components" src="data:image/png;base64,{image}"/>'
+            )
+        return bundle
+
     def _more_tags(self):
         return {"requires_positive_X": True, "preserves_dtype": [np.float64, np.float32]}
 
     # ---- beyond scikit-learn ----
 
-    def save(self, path):
-        """Writes the fitted model as a model folder the nmfkit CLI reads (`nmfkit render`,
-        `nmfkit transform`); `nmfkit.load(path)` reads it back."""
+    def save(self, path, image_shape=None):
+        """Writes the fitted model as a model folder the nmfkit CLI reads (`nmfkit transform`,
+        `nmfkit render`): model.json and H.npy; `nmfkit.load(path)` reads it back.
+        image_shape: (height, width[, channels]) of a sample, when the features are pixels."""
         from ._model import save_model
 
         check_is_fitted(self)
-        save_model(self, path)
+        save_model(self, path, image_shape)
 
     def show_components(self, image_shape=None, **kwargs):
         """A matplotlib figure of the components as images (see nmfkit.show_components)."""
@@ -590,3 +630,227 @@ def non_negative_factorization(
     with config_context(assume_finite=True):
         W, H, n_iter, _ = est._fit_transform(X, W=W, H=H, update_H=update_H)
     return W, H, n_iter
+
+
+def _in_place(target, values):
+    """scikit-learn's MiniBatchNMF updates the H it is given (init='custom') and its components_
+    in place; so does nmfkit: `values` go into `target` when it is a writable array of their shape
+    and dtype, which is returned, else `values`."""
+    if (isinstance(target, np.ndarray) and target.flags.writeable
+            and target.shape == values.shape and target.dtype == values.dtype):
+        target[...] = values
+        return target
+    return values
+
+
+def _minibatch_reporter(verbose):
+    """The step callback for verbose > 0: scikit-learn's lines, and the step count for the
+    convergence line."""
+    seen = {"n_steps": 0}
+    if not verbose:
+        return None, seen
+
+    def report(step, n_steps, batch_cost, ewa_cost):
+        seen["n_steps"] = n_steps
+        if ewa_cost is None:
+            print(f"Minibatch step {step}/{n_steps}: mean batch cost: {batch_cost}")
+        else:
+            print(
+                f"Minibatch step {step}/{n_steps}: mean batch cost: "
+                f"{batch_cost}, ewa cost: {ewa_cost}"
+            )
+
+    return report, seen
+
+
+class MiniBatchNMF(_BaseNMF):
+    """Mini-batch NMF (online multiplicative updates with a forgetting factor; Lefèvre, Bach &
+    Févotte 2011), scikit-learn's `MiniBatchNMF` on nmfkit's core.
+
+    The parameters, defaults, attributes and methods are scikit-learn's
+    (`sklearn.decomposition.MiniBatchNMF`): `batch_size`, `forget_factor`, `fresh_restarts`,
+    `fresh_restarts_max_iter`, `transform_max_iter`, `max_no_improvement`, every `beta_loss`,
+    `partial_fit` for data that comes in pieces. nmfkit adds `threads`, `save(path)` and
+    `show_components(image_shape)`.
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseNMF._parameter_constraints,
+        "max_no_improvement": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "forget_factor": [Interval(numbers.Real, 0, 1, closed="both")],
+        "fresh_restarts": ["boolean"],
+        "fresh_restarts_max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "transform_max_iter": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        init=None,
+        batch_size=1024,
+        beta_loss="frobenius",
+        tol=1e-4,
+        max_no_improvement=10,
+        max_iter=200,
+        alpha_W=0.0,
+        alpha_H="same",
+        l1_ratio=0.0,
+        forget_factor=0.7,
+        fresh_restarts=False,
+        fresh_restarts_max_iter=30,
+        transform_max_iter=None,
+        random_state=None,
+        verbose=0,
+        threads=None,
+    ):
+        super().__init__(
+            n_components=n_components,
+            init=init,
+            beta_loss=beta_loss,
+            tol=tol,
+            max_iter=max_iter,
+            random_state=random_state,
+            alpha_W=alpha_W,
+            alpha_H=alpha_H,
+            l1_ratio=l1_ratio,
+            verbose=verbose,
+            threads=threads,
+        )
+        self.max_no_improvement = max_no_improvement
+        self.batch_size = batch_size
+        self.forget_factor = forget_factor
+        self.fresh_restarts = fresh_restarts
+        self.fresh_restarts_max_iter = fresh_restarts_max_iter
+        self.transform_max_iter = transform_max_iter
+
+    def _check_params(self, X):
+        super()._check_params(X)
+        self._batch_size = min(self.batch_size, X.shape[0])
+        self._rho = self.forget_factor ** (self._batch_size / X.shape[0])
+        if self._beta_loss < 1:
+            self._gamma = 1.0 / (2.0 - self._beta_loss)
+        elif self._beta_loss > 2:
+            self._gamma = 1.0 / (self._beta_loss - 1.0)
+        else:
+            self._gamma = 1.0
+        self._transform_max_iter = (
+            self.max_iter if self.transform_max_iter is None else self.transform_max_iter
+        )
+        return self
+
+    def _minibatch_options(self):
+        return dict(
+            batch_size=int(self.batch_size),
+            forget_factor=float(self.forget_factor),
+            fresh_restarts=bool(self.fresh_restarts),
+            fresh_restarts_max_iter=int(self.fresh_restarts_max_iter),
+            transform_max_iter=int(self.transform_max_iter or 0),
+            max_no_improvement=int(self.max_no_improvement or 0),
+        )
+
+    def _keep_state(self, state, H=None):
+        # As in scikit-learn, components_ is updated in place (and is the caller's H when the
+        # first call was given one).
+        if hasattr(self, "components_"):
+            self.components_ = _in_place(self.components_, state["components"])
+        else:
+            self.components_ = _in_place(H, state["components"])
+        self._components_numerator = state["numerator"]
+        self._components_denominator = state["denominator"]
+        self._rho = state["rho"]
+        self.n_components_ = self.components_.shape[0]
+
+    def _state(self):
+        return dict(components=self.components_, numerator=self._components_numerator,
+                    denominator=self._components_denominator, n_steps=int(self.n_steps_),
+                    rho=float(self._rho))
+
+    def fit_transform(self, X, y=None, W=None, H=None):
+        """Learns the model of X batch by batch and returns W (samples × components)."""
+        self._validate_params()
+        X = self._validate_data(X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32])
+        with config_context(assume_finite=True):
+            W, H, n_iter, n_steps, error = self._fit_transform(X, W=W, H=H)
+        self.reconstruction_err_ = error
+        self.n_components_ = H.shape[0]
+        self.components_ = H
+        self.n_iter_ = n_iter
+        self.n_steps_ = n_steps
+        return W
+
+    def _fit_transform(self, X, W=None, H=None, update_H=True):
+        self._check_data(X)
+        W, H = self._check_w_h(X, W, H, update_H)
+        options = self._options(X, update_H, W)
+        report, seen = _minibatch_reporter(self.verbose)
+        x, dtype = _core_x(X)
+        result = _core.minibatch_fit(x, options, self._minibatch_options(),
+                                     _as_start(W, dtype), _as_start(H, dtype), report)
+        if self.verbose and result["stop"] == "tol":
+            print(f"Converged (small H change) at step {result['n_steps']}/{seen['n_steps']}")
+        elif self.verbose and result["stop"] == "no_improvement":
+            print("Converged (lack of improvement in objective function) "
+                  f"at step {result['n_steps']}/{seen['n_steps']}")
+        n_iter = result["n_iter"]
+        if n_iter == self.max_iter and self.tol > 0:
+            warnings.warn(
+                f"Maximum number of iterations {self.max_iter} reached. "
+                "Increase it to improve convergence.",
+                ConvergenceWarning,
+            )
+        state = result["state"]
+        self._components_numerator = state["numerator"]
+        self._components_denominator = state["denominator"]
+        self._rho = state["rho"]
+        return (result["W"], _in_place(H, result["H"]), n_iter, result["n_steps"],
+                float(result["error"]))
+
+    def transform(self, X):
+        """W for X with the fitted components held fixed (multiplicative steps from
+        sqrt(mean(X)/k), at most transform_max_iter)."""
+        check_is_fitted(self)
+        X = self._validate_data(
+            X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=False
+        )
+        x, dtype = _core_x(X)
+        H = np.asarray(self.components_, dtype=dtype)
+        options = self._options(X, False, None)
+        result = _core.minibatch_transform(x, _rows_contiguous(H), options,
+                                           self._minibatch_options())
+        return result["W"]
+
+    def partial_fit(self, X, y=None, W=None, H=None):
+        """One mini-batch step on X, a batch of samples: learns from data that comes in pieces.
+        The first call initialises the components from this batch (or from H, with
+        init='custom')."""
+        has_components = hasattr(self, "components_")
+        if not has_components:
+            self._validate_params()
+        X = self._validate_data(
+            X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32],
+            reset=not has_components,
+        )
+        x, dtype = _core_x(X)
+        if not has_components:
+            self._check_params(X)
+            W, H = self._check_w_h(X, W=W, H=H, update_H=True)
+            options = self._options(X, True, H)
+            state = None
+        else:
+            options = self._options(X, False, None)
+            options["k"] = int(self.components_.shape[0])
+            state = self._state()
+            W = H = None
+        if self._beta_loss <= 0 and _x_min(X) == 0:
+            raise ValueError(
+                "When beta_loss <= 0 and X contains zeros, "
+                "the solver may diverge. Please add small values "
+                "to X, or use a positive beta_loss."
+            )
+        state, _ = _core.minibatch_partial_fit(x, options, self._minibatch_options(), state,
+                                               _as_start(W, dtype), _as_start(H, dtype))
+        self._keep_state(state, H if not has_components else None)
+        self.n_steps_ = int(state["n_steps"])
+        return self

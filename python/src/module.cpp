@@ -8,9 +8,11 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -31,13 +33,19 @@ py::array_t<T> to_numpy(nmfkit::Matrix<T>&& m) {
                         values->data(), owner);
 }
 
+/// Whether the array's values are T's (numpy's equivalence of types: a dtype object unpickled or
+/// made elsewhere counts as well as numpy's own).
+template <typename T>
+bool has_dtype(const py::array& a) {
+  return py::isinstance<py::array_t<T>>(a);
+}
+
 /// A row-major view of a 2-D numpy array whose rows have unit element stride (C order, or rows of
 /// a C-ordered array); the Python side copies any other layout first.
 template <typename T>
 nmfkit::DenseView<T> dense_view(const py::array& a, const char* name) {
   if (a.ndim() != 2) throw py::value_error(std::string(name) + " must be 2-D");
-  if (!py::isinstance<py::array_t<T>>(a) || !a.dtype().is(py::dtype::of<T>()))
-    throw py::type_error(std::string(name) + " has the wrong dtype");
+  if (!has_dtype<T>(a)) throw py::type_error(std::string(name) + " has the wrong dtype");
   const Index rows = a.shape(0), cols = a.shape(1);
   const Index item = Index(sizeof(T));
   if (cols > 1 && a.strides(1) != item)
@@ -137,32 +145,81 @@ py::dict result_dict(nmfkit::FitResult<T>&& r) {
   return d;
 }
 
-/// fit() or transform() of dense X (float32 or float64) with optional start factors.
-template <typename T>
-py::dict fit_dense_typed(const py::array& x, py::dict opts, const py::object& w0,
-                         const py::object& h0, const py::object& fixed_h,
-                         const py::object& report) {
-  const nmfkit::DenseView<T> xv = dense_view<T>(x, "X");
-  nmfkit::FitOptions o = options_from(opts);
-  if (!fixed_h.is_none()) {
-    const nmfkit::DenseView<T> hv = dense_view<T>(fixed_h.cast<py::array>(), "H");
-    return result_dict(run_released(o, report, [&] { return nmfkit::transform(xv, hv, o); }));
+/// Calls f(view) with X's view: a dense float32/float64 array (DenseView<T>), or the tuple
+/// ("csr", rows, cols, indptr, indices, data) of scipy's compressed sparse rows (CsrView<T, I>,
+/// int32 or int64 indices). The T of the view picks the precision of everything else.
+template <typename F>
+auto with_x(const py::object& x, F&& f) {
+  if (py::isinstance<py::tuple>(x)) {
+    const auto t = x.cast<py::tuple>();
+    if (t.size() != 6 || t[0].cast<std::string>() != "csr")
+      throw py::value_error("X must be an array or ('csr', rows, cols, indptr, indices, data)");
+    const Index rows = t[1].cast<Index>(), cols = t[2].cast<Index>();
+    const auto indptr = t[3].cast<py::array>(), indices = t[4].cast<py::array>(),
+               data = t[5].cast<py::array>();
+    if (indptr.ndim() != 1 || indices.ndim() != 1 || data.ndim() != 1 ||
+        indptr.shape(0) != rows + 1 || indices.shape(0) != data.shape(0) ||
+        !(indptr.flags() & py::array::c_style) || !(indices.flags() & py::array::c_style) ||
+        !(data.flags() & py::array::c_style))
+      throw py::value_error("X's compressed sparse rows are inconsistent");
+    const bool i32 = has_dtype<std::int32_t>(indptr);
+    if (!(i32 || has_dtype<std::int64_t>(indptr)) ||
+        !(i32 ? has_dtype<std::int32_t>(indices) : has_dtype<std::int64_t>(indices)))
+      throw py::type_error("X's indptr and indices must both be int32 or both int64");
+    auto csr = [&](auto t_tag, auto i_tag) {
+      using T = decltype(t_tag);
+      using I = decltype(i_tag);
+      return f(nmfkit::CsrView<T, I>{rows, cols, static_cast<const I*>(indptr.data()),
+                                     static_cast<const I*>(indices.data()),
+                                     static_cast<const T*>(data.data())});
+    };
+    if (has_dtype<float>(data))
+      return i32 ? csr(float{}, std::int32_t{}) : csr(float{}, std::int64_t{});
+    if (has_dtype<double>(data))
+      return i32 ? csr(double{}, std::int32_t{}) : csr(double{}, std::int64_t{});
+    throw py::type_error("X's data must be float32 or float64");
   }
-  std::optional<nmfkit::StartFactors<T>> start;
-  if (!w0.is_none() && !h0.is_none())
-    start = nmfkit::StartFactors<T>{dense_view<T>(w0.cast<py::array>(), "W"),
-                                    dense_view<T>(h0.cast<py::array>(), "H")};
-  return result_dict(
-      run_released(o, report, [&] { return nmfkit::fit(xv, o, start ? &*start : nullptr); }));
+  const auto a = x.cast<py::array>();
+  if (has_dtype<float>(a)) return f(dense_view<float>(a, "X"));
+  if (has_dtype<double>(a)) return f(dense_view<double>(a, "X"));
+  throw py::type_error("X must be float32 or float64");
 }
 
-py::dict fit_dense(const py::array& x, py::dict opts, const py::object& w0, const py::object& h0,
-                   const py::object& fixed_h, const py::object& report) {
-  if (x.dtype().is(py::dtype::of<float>()))
-    return fit_dense_typed<float>(x, opts, w0, h0, fixed_h, report);
-  if (x.dtype().is(py::dtype::of<double>()))
-    return fit_dense_typed<double>(x, opts, w0, h0, fixed_h, report);
-  throw py::type_error("X must be float32 or float64");
+/// The scalar type of an X view.
+template <typename V>
+struct Scalar;
+template <typename T>
+struct Scalar<nmfkit::DenseView<T>> {
+  using type = T;
+};
+template <typename T, typename I>
+struct Scalar<nmfkit::CsrView<T, I>> {
+  using type = T;
+};
+
+/// The caller's W0 and H0 (both given, or neither).
+template <typename T>
+std::optional<nmfkit::StartFactors<T>> start_of(const py::object& w0, const py::object& h0) {
+  if (w0.is_none() || h0.is_none()) return std::nullopt;
+  return nmfkit::StartFactors<T>{dense_view<T>(w0.cast<py::array>(), "W"),
+                                 dense_view<T>(h0.cast<py::array>(), "H")};
+}
+
+/// fit() of X (dense or CSR) from the caller's start or the options' init; with fixed_H,
+/// transform().
+py::dict fit_x(const py::object& x, py::dict opts, const py::object& w0, const py::object& h0,
+               const py::object& fixed_h, const py::object& report) {
+  nmfkit::FitOptions o = options_from(opts);
+  return with_x(x, [&](const auto& xv) {
+    using T = typename Scalar<std::decay_t<decltype(xv)>>::type;
+    if (!fixed_h.is_none()) {
+      const nmfkit::DenseView<T> hv = dense_view<T>(fixed_h.cast<py::array>(), "H");
+      return result_dict(run_released(o, report, [&] { return nmfkit::transform(xv, hv, o); }));
+    }
+    const auto start = start_of<T>(w0, h0);
+    return result_dict(
+        run_released(o, report, [&] { return nmfkit::fit(xv, o, start ? &*start : nullptr); }));
+  });
 }
 
 /// fit() of 8-bit X as the values 0..255 times `scale`, in single precision, without a float
@@ -171,59 +228,219 @@ py::dict fit_levels(const py::array& x, double scale, py::dict opts, const py::o
                     const py::object& h0, const py::object& report) {
   const nmfkit::DenseView<std::uint8_t> levels = dense_view<std::uint8_t>(x, "X");
   nmfkit::FitOptions o = options_from(opts);
-  std::optional<nmfkit::StartFactors<float>> start;
-  if (!w0.is_none() && !h0.is_none())
-    start = nmfkit::StartFactors<float>{dense_view<float>(w0.cast<py::array>(), "W"),
-                                        dense_view<float>(h0.cast<py::array>(), "H")};
+  const auto start = start_of<float>(w0, h0);
   const nmfkit::LevelsView view{levels, scale};
   return result_dict(
       run_released(o, report, [&] { return nmfkit::fit(view, o, start ? &*start : nullptr); }));
 }
 
-template <typename T, typename I>
-py::dict fit_csr_typed(Index rows, Index cols, const py::array& indptr, const py::array& indices,
-                       const py::array& data, py::dict opts, const py::object& w0,
-                       const py::object& h0, const py::object& fixed_h, const py::object& report) {
-  if (indptr.ndim() != 1 || indices.ndim() != 1 || data.ndim() != 1 ||
-      indptr.shape(0) != rows + 1 || indices.shape(0) != data.shape(0) ||
-      !(indptr.flags() & py::array::c_style) || !(indices.flags() & py::array::c_style) ||
-      !(data.flags() & py::array::c_style))
-    throw py::value_error("X's compressed sparse rows are inconsistent");
-  const nmfkit::CsrView<T, I> xv{rows, cols, static_cast<const I*>(indptr.data()),
-                                 static_cast<const I*>(indices.data()),
-                                 static_cast<const T*>(data.data())};
-  nmfkit::FitOptions o = options_from(opts);
-  if (!fixed_h.is_none()) {
-    const nmfkit::DenseView<T> hv = dense_view<T>(fixed_h.cast<py::array>(), "H");
-    return result_dict(run_released(o, report, [&] { return nmfkit::transform(xv, hv, o); }));
+// ---- MiniBatchNMF ----
+
+nmfkit::MiniBatchOptions minibatch_options_from(const py::dict& d) {
+  nmfkit::MiniBatchOptions m;
+  for (auto item : d) {
+    const std::string key = py::str(item.first);
+    const py::handle v = item.second;
+    if (key == "batch_size")
+      m.batch_size = v.cast<Index>();
+    else if (key == "forget_factor")
+      m.forget_factor = v.cast<double>();
+    else if (key == "fresh_restarts")
+      m.fresh_restarts = v.cast<bool>();
+    else if (key == "fresh_restarts_max_iter")
+      m.fresh_restarts_max_iter = v.cast<int>();
+    else if (key == "transform_max_iter")
+      m.transform_max_iter = v.cast<int>();
+    else if (key == "max_no_improvement")
+      m.max_no_improvement = v.cast<int>();
+    else
+      throw py::key_error("unknown mini-batch option '" + key + "'");
   }
-  std::optional<nmfkit::StartFactors<T>> start;
-  if (!w0.is_none() && !h0.is_none())
-    start = nmfkit::StartFactors<T>{dense_view<T>(w0.cast<py::array>(), "W"),
-                                    dense_view<T>(h0.cast<py::array>(), "H")};
-  return result_dict(
-      run_released(o, report, [&] { return nmfkit::fit(xv, o, start ? &*start : nullptr); }));
+  return m;
 }
 
-py::dict fit_csr(Index rows, Index cols, const py::array& indptr, const py::array& indices,
-                 const py::array& data, py::dict opts, const py::object& w0, const py::object& h0,
-                 const py::object& fixed_h, const py::object& report) {
-  const bool i64 = indptr.dtype().is(py::dtype::of<std::int64_t>());
-  const bool i32 = indptr.dtype().is(py::dtype::of<std::int32_t>());
-  if (!(i32 || i64) || !indices.dtype().is(indptr.dtype()))
-    throw py::type_error("X's indptr and indices must both be int32 or both int64");
-  const bool f32 = data.dtype().is(py::dtype::of<float>());
-  if (!f32 && !data.dtype().is(py::dtype::of<double>()))
-    throw py::type_error("X's data must be float32 or float64");
-  if (f32)
-    return i32 ? fit_csr_typed<float, std::int32_t>(rows, cols, indptr, indices, data, opts, w0, h0,
-                                                    fixed_h, report)
-               : fit_csr_typed<float, std::int64_t>(rows, cols, indptr, indices, data, opts, w0, h0,
-                                                    fixed_h, report);
-  return i32 ? fit_csr_typed<double, std::int32_t>(rows, cols, indptr, indices, data, opts, w0, h0,
-                                                   fixed_h, report)
-             : fit_csr_typed<double, std::int64_t>(rows, cols, indptr, indices, data, opts, w0, h0,
-                                                   fixed_h, report);
+template <typename T>
+py::dict state_dict(nmfkit::MiniBatchState<T>&& s) {
+  py::dict d;
+  d["components"] = to_numpy(std::move(s.h));
+  d["numerator"] = to_numpy(std::move(s.numerator));
+  d["denominator"] = to_numpy(std::move(s.denominator));
+  d["n_steps"] = s.n_steps;
+  d["rho"] = s.rho;
+  return d;
+}
+
+template <typename T>
+nmfkit::Matrix<T> matrix_of(const py::object& a, const char* name) {
+  const nmfkit::DenseView<T> v = dense_view<T>(a.cast<py::array>(), name);
+  nmfkit::Matrix<T> m(v.rows, v.cols);
+  for (Index i = 0; i < v.rows; ++i) std::copy(v.row(i), v.row(i) + v.cols, m.row(i));
+  return m;
+}
+
+template <typename T>
+nmfkit::MiniBatchState<T> state_of(const py::object& d) {
+  nmfkit::MiniBatchState<T> s;
+  if (d.is_none()) return s;
+  const auto state = d.cast<py::dict>();
+  s.h = matrix_of<T>(state["components"], "components");
+  s.numerator = matrix_of<T>(state["numerator"], "numerator");
+  s.denominator = matrix_of<T>(state["denominator"], "denominator");
+  s.n_steps = state["n_steps"].cast<Index>();
+  s.rho = state["rho"].cast<double>();
+  return s;
+}
+
+/// Runs `work` without the GIL, as run_released, the step callback doing the GIL's work:
+/// signals, and report(step, n_steps, batch_cost, ewa_cost or None).
+template <typename Work>
+auto run_minibatch_released(nmfkit::MiniBatchOptions& m, const py::object& report, Work&& work) {
+  std::optional<py::error_already_set> pending;
+  m.on_step = [&](const nmfkit::MiniBatchProgress& p) {
+    py::gil_scoped_acquire gil;
+    try {
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+      if (!report.is_none())
+        report(p.step, p.n_steps, p.batch_cost,
+               p.has_ewa ? py::object(py::float_(p.ewa_cost)) : py::object(py::none()));
+    } catch (py::error_already_set& e) {
+      pending.emplace(std::move(e));
+      return false;
+    }
+    return true;
+  };
+  std::optional<decltype(work())> result;
+  {
+    py::gil_scoped_release release;
+    result.emplace(work());
+  }
+  m.on_step = nullptr;
+  if (pending) throw std::move(*pending);
+  return std::move(*result);
+}
+
+py::dict minibatch_fit(const py::object& x, py::dict opts, py::dict mb, const py::object& w0,
+                       const py::object& h0, const py::object& report) {
+  const nmfkit::FitOptions o = options_from(opts);
+  nmfkit::MiniBatchOptions m = minibatch_options_from(mb);
+  return with_x(x, [&](const auto& xv) {
+    using T = typename Scalar<std::decay_t<decltype(xv)>>::type;
+    const auto start = start_of<T>(w0, h0);
+    nmfkit::MiniBatchResult<T> r = run_minibatch_released(
+        m, report, [&] { return nmfkit::fit_minibatch(xv, o, m, start ? &*start : nullptr); });
+    py::dict d = result_dict(std::move(r.fit));
+    d["n_steps"] = r.n_steps;
+    d["stop"] = nmfkit::minibatch_stop_name(r.stop);
+    d["state"] = state_dict(std::move(r.state));
+    return d;
+  });
+}
+
+py::tuple minibatch_partial_fit(const py::object& x, py::dict opts, py::dict mb,
+                                const py::object& state, const py::object& w0,
+                                const py::object& h0) {
+  const nmfkit::FitOptions o = options_from(opts);
+  const nmfkit::MiniBatchOptions m = minibatch_options_from(mb);
+  return with_x(x, [&](const auto& xv) {
+    using T = typename Scalar<std::decay_t<decltype(xv)>>::type;
+    nmfkit::MiniBatchState<T> s = state_of<T>(state);
+    std::optional<nmfkit::StartFactors<T>> start;
+    if (!h0.is_none())
+      start = nmfkit::StartFactors<T>{
+          w0.is_none() ? nmfkit::DenseView<T>() : dense_view<T>(w0.cast<py::array>(), "W"),
+          dense_view<T>(h0.cast<py::array>(), "H")};
+    double cost = 0;
+    {
+      py::gil_scoped_release release;
+      cost = nmfkit::partial_fit_minibatch(xv, o, m, s, start ? &*start : nullptr);
+    }
+    return py::make_tuple(state_dict(std::move(s)), cost);
+  });
+}
+
+py::dict minibatch_transform(const py::object& x, const py::object& h, py::dict opts, py::dict mb) {
+  const nmfkit::FitOptions o = options_from(opts);
+  const nmfkit::MiniBatchOptions m = minibatch_options_from(mb);
+  return with_x(x, [&](const auto& xv) {
+    using T = typename Scalar<std::decay_t<decltype(xv)>>::type;
+    const nmfkit::DenseView<T> hv = dense_view<T>(h.cast<py::array>(), "H");
+    nmfkit::FitResult<T> r;
+    {
+      py::gil_scoped_release release;
+      r = nmfkit::transform_minibatch(xv, hv, o, m);
+    }
+    return result_dict(std::move(r));
+  });
+}
+
+// ---- rank selection ----
+
+/// select_rank() of dense X: the candidates `ks` (empty: fit_auto_k's default for these options),
+/// the fit options of every fold as given (empty solver: the selection's default rule).
+py::dict select_rank_x(const py::array& x, std::vector<int> ks, py::dict opts, int folds,
+                       double holdout, const std::string& rule, const py::object& report) {
+  nmfkit::FitOptions fit = options_from(opts);
+  if (fit.k < 1) fit.k = 1;
+  return with_x(x, [&](const auto& xv) -> py::dict {
+    if constexpr (!std::is_same_v<
+                      std::decay_t<decltype(xv)>,
+                      nmfkit::DenseView<typename Scalar<std::decay_t<decltype(xv)>>::type>>) {
+      throw py::type_error("select_rank needs dense X");
+    } else {
+      nmfkit::RankOptions o = nmfkit::auto_k_selection(fit, xv.rows, xv.cols);
+      if (!ks.empty()) o.ks = ks;
+      if (folds > 0) o.folds = folds;
+      if (holdout > 0) o.holdout = holdout;
+      if (!rule.empty()) o.rule = nmfkit::parse_rank_rule(rule);
+      std::optional<py::error_already_set> pending;
+      o.progress = [&](const nmfkit::RankProgress& p) {
+        py::gil_scoped_acquire gil;
+        try {
+          if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+          if (!report.is_none() && p.finished != nullptr)
+            report(p.finished->k, p.finished->mean_error, p.finished->standard_error, p.seconds);
+        } catch (py::error_already_set& e) {
+          pending.emplace(std::move(e));
+          return false;
+        }
+        return true;
+      };
+      nmfkit::RankResult r;
+      try {
+        py::gil_scoped_release release;
+        r = nmfkit::select_rank(xv, o);
+      } catch (const nmfkit::Cancelled&) {
+        if (pending) throw std::move(*pending);
+        throw;
+      }
+      py::list points;
+      for (const nmfkit::RankPoint& q : r.points) {
+        py::dict d;
+        d["k"] = q.k;
+        d["mean_error"] = q.mean_error;
+        d["standard_error"] = q.standard_error;
+        d["fold_errors"] = q.fold_errors;
+        d["train_error"] = q.train_error;
+        d["iterations"] = q.iterations;
+        d["seconds"] = q.seconds;
+        points.append(d);
+      }
+      py::dict d;
+      d["points"] = points;
+      d["chosen_k"] = r.chosen_k;
+      d["criterion"] = r.criterion;
+      d["best_k"] = r.best_k;
+      d["one_se_k"] = r.one_se_k;
+      d["knee_k"] = r.knee_k;
+      d["candidates"] = r.candidates;
+      d["stopped_early"] = r.stopped_early;
+      d["folds"] = r.folds;
+      d["holdout"] = r.holdout;
+      d["sample_rows"] = r.sample_rows;
+      d["seconds"] = r.seconds;
+      return d;
+    }
+  });
 }
 
 }  // namespace
@@ -246,16 +463,25 @@ PYBIND11_MODULE(_core, m) {
     }
   });
 
-  m.def("fit_dense", &fit_dense, py::arg("X"), py::arg("options"), py::arg("W") = py::none(),
+  m.def("fit", &fit_x, py::arg("X"), py::arg("options"), py::arg("W") = py::none(),
         py::arg("H") = py::none(), py::arg("fixed_H") = py::none(), py::arg("report") = py::none(),
-        "fit (or, with fixed_H, transform) of dense float32/float64 X");
+        "fit (or, with fixed_H, transform) of X: a float32/float64 array with contiguous rows, "
+        "or ('csr', rows, cols, indptr, indices, data)");
   m.def("fit_levels", &fit_levels, py::arg("X"), py::arg("scale"), py::arg("options"),
         py::arg("W") = py::none(), py::arg("H") = py::none(), py::arg("report") = py::none(),
         "fit of uint8 X as its values times scale, in single precision");
-  m.def("fit_csr", &fit_csr, py::arg("rows"), py::arg("cols"), py::arg("indptr"),
-        py::arg("indices"), py::arg("data"), py::arg("options"), py::arg("W") = py::none(),
-        py::arg("H") = py::none(), py::arg("fixed_H") = py::none(), py::arg("report") = py::none(),
-        "fit (or, with fixed_H, transform) of X in compressed sparse rows");
+  m.def("minibatch_fit", &minibatch_fit, py::arg("X"), py::arg("options"), py::arg("minibatch"),
+        py::arg("W") = py::none(), py::arg("H") = py::none(), py::arg("report") = py::none(),
+        "MiniBatchNMF's fit of X");
+  m.def("minibatch_partial_fit", &minibatch_partial_fit, py::arg("X"), py::arg("options"),
+        py::arg("minibatch"), py::arg("state") = py::none(), py::arg("W") = py::none(),
+        py::arg("H") = py::none(), "one MiniBatchNMF step on the batch X: (state, batch cost)");
+  m.def("minibatch_transform", &minibatch_transform, py::arg("X"), py::arg("H"), py::arg("options"),
+        py::arg("minibatch"), "MiniBatchNMF's transform of X");
+  m.def("select_rank", &select_rank_x, py::arg("X"), py::arg("ks"), py::arg("options"),
+        py::arg("folds") = 0, py::arg("holdout") = 0.0, py::arg("rule") = "",
+        py::arg("report") = py::none(),
+        "rank selection by held-out entries (nmfkit::select_rank) of dense X");
   m.def("solvers", [] {
     std::vector<std::pair<std::string, std::string>> out;
     for (const nmfkit::SolverInfo& s : nmfkit::solvers())

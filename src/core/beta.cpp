@@ -191,12 +191,11 @@ void update_w_impl(const Rows& x, double inverse_scale, Matrix<T>& w, const Matr
 }
 
 template <typename T, typename Rows>
-void update_h_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, Matrix<T>& ht,
-                   double beta, double l1, double l2, int threads, const Reducer* reducer) {
+HStepTerms h_terms_impl(const Rows& x, double inverse_scale, const Matrix<T>& w,
+                        const Matrix<T>& ht, double beta, int threads, const Reducer* reducer) {
   check_shapes("beta_mu_update_h", x, w, ht);
   threads = std::max(1, threads);
   const Index m = x.cols(), k = w.cols, mk = m * k;
-  const double gamma = beta_mu_exponent(beta);
   const Blocks b = blocks_for(x.rows(), m);
   const bool summed_den = beta != 1 && beta != 2;  // denominator (W·H)^(β−1)ᵀ·W, summed over rows
   // Per-chunk partials of the numerator Σ_i termsᵢᵀ·Wᵢ (and of the denominator), added in chunk
@@ -269,29 +268,42 @@ void update_h_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, Matr
   for (double& v : w_sum)
     if (v == 0) v = 1;
   const double num_scale = beta == 2 ? inverse_scale : 1.0;
-  PerThreadScratch<double> row_num_scratch(threads, k), row_den_scratch(threads, k);
-#pragma omp parallel num_threads(threads)
-  {
-    double* row_num = row_num_scratch.mine().data();
-    double* row_den = row_den_scratch.mine().data();
-#pragma omp for schedule(static)
-    for (Index j = 0; j < m; ++j) {
-      T* hj = ht.row(j);
-      for (Index l = 0; l < k; ++l) {
-        const Index e = j * k + l;
-        row_num[l] = num_scale * num_total[size(e)];
-        double d = 0;
-        if (beta == 2) {
-          for (Index q = 0; q < k; ++q) d += double(hj[q]) * wtw[size(q * k + l)];
-        } else if (beta == 1) {
-          d = w_sum[size(l)];
-        } else {
-          d = den_total[size(e)];
-        }
-        row_den[l] = d;
+  HStepTerms terms;
+  terms.num.resize(size(mk));
+  terms.den.resize(size(mk));
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (Index j = 0; j < m; ++j) {
+    const T* hj = ht.row(j);
+    for (Index l = 0; l < k; ++l) {
+      const Index e = j * k + l;
+      terms.num[size(e)] = num_scale * num_total[size(e)];
+      double d = 0;
+      if (beta == 2) {
+        for (Index q = 0; q < k; ++q) d += double(hj[q]) * wtw[size(q * k + l)];
+      } else if (beta == 1) {
+        d = w_sum[size(l)];
+      } else {
+        d = den_total[size(e)];
       }
-      for (Index l = 0; l < k; ++l)
-        hj[l] = static_cast<T>(beta_mu_step(double(hj[l]), row_num[l], row_den[l], l1, l2, gamma));
+      terms.den[size(e)] = d;
+    }
+  }
+  return terms;
+}
+
+template <typename T, typename Rows>
+void update_h_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, Matrix<T>& ht,
+                   double beta, double l1, double l2, int threads, const Reducer* reducer) {
+  const HStepTerms terms = h_terms_impl(x, inverse_scale, w, ht, beta, threads, reducer);
+  const Index m = ht.rows, k = ht.cols;
+  const double gamma = beta_mu_exponent(beta);
+#pragma omp parallel for schedule(static) num_threads(std::max(1, threads))
+  for (Index j = 0; j < m; ++j) {
+    T* hj = ht.row(j);
+    for (Index l = 0; l < k; ++l) {
+      const std::size_t e = size(j * k + l);
+      hj[l] =
+          static_cast<T>(beta_mu_step(double(hj[l]), terms.num[e], terms.den[e], l1, l2, gamma));
     }
   }
 }
@@ -349,6 +361,12 @@ void beta_mu_update_h(const nmfkit::Data<T>& x, double inverse_scale, const Matr
   update_h_impl(DataRows<T>{x}, inverse_scale, w, ht, beta, l1, l2, threads, reducer);
 }
 
+template <typename T>
+HStepTerms beta_mu_h_terms(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
+                           const Matrix<T>& ht, double beta, int threads) {
+  return h_terms_impl(ViewRows<T>{x}, inverse_scale, w, ht, beta, std::max(1, threads), nullptr);
+}
+
 #define NMFKIT_INSTANTIATE(T)                                                                     \
   template std::vector<double> factor_column_sums<T>(const Matrix<T>&, int);                      \
   template double beta_divergence<T>(const DenseView<T>&, double, const Matrix<T>&,               \
@@ -362,7 +380,9 @@ void beta_mu_update_h(const nmfkit::Data<T>& x, double inverse_scale, const Matr
   template void beta_mu_update_h<T>(const DenseView<T>&, double, const Matrix<T>&, Matrix<T>&,    \
                                     double, double, double, int);                                 \
   template void beta_mu_update_h<T>(const nmfkit::Data<T>&, double, const Matrix<T>&, Matrix<T>&, \
-                                    double, double, double, int, const Reducer*);
+                                    double, double, double, int, const Reducer*);                 \
+  template HStepTerms beta_mu_h_terms<T>(const DenseView<T>&, double, const Matrix<T>&,           \
+                                         const Matrix<T>&, double, int);
 NMFKIT_INSTANTIATE(float)
 NMFKIT_INSTANTIATE(double)
 #undef NMFKIT_INSTANTIATE

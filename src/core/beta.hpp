@@ -98,4 +98,18 @@ void beta_mu_update_h(const nmfkit::Data<T>& x, double inverse_scale, const Matr
                       Matrix<T>& ht, double beta, double l1, double l2, int threads,
                       const Reducer* reducer = nullptr);
 
+/// H's multiplicative step before the ratio: for feature j and component l, entry j·k + l of
+/// `num` and `den` (m × k, double) are _multiplicative_update_h's numerator and denominator
+/// without the regularisation (X ⊙ (W·H)^(β−2))ᵀ·W and ((W·H)^(β−1))ᵀ·W, i.e. Xᵀ·W and H·WᵀW
+/// for β = 2, W's column sums (zeros replaced by 1) for β = 1.
+struct HStepTerms {
+  std::vector<double> num, den;
+};
+
+/// The sums of beta_mu_update_h() without the step, for a caller that combines them with terms
+/// of its own (scikit-learn's MiniBatchNMF keeps running sums of them).
+template <typename T>
+HStepTerms beta_mu_h_terms(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
+                           const Matrix<T>& ht, double beta, int threads);
+
 }  // namespace nmfkit::core

@@ -1,6 +1,7 @@
 #pragma once
 // nmfkit's dense storage of X (an implementation of the public nmfkit::Data interface) and the
 // scaled view through which the fit, the initialisations and the rank selection read any Data.
+#include <cmath>
 #include <memory>
 
 #include "kernels/dense.hpp"
@@ -17,6 +18,14 @@ namespace nmfkit::core {
 /// problem; returns ‖X‖²_F and ΣX.
 template <typename T>
 kernels::NormAndSum check_dense_input(const DenseView<T>& x, int threads);
+
+/// Whether every entry of m is finite (the final check of a fit's factors).
+template <typename T>
+bool all_finite(const Matrix<T>& m) {
+  for (T v : m.values)
+    if (!std::isfinite(v)) return false;
+  return true;
+}
 
 /// The c in X/c for data of these statistics: rms(X) with `normalize` (when that is positive and
 /// its inverse finite), otherwise 1.

@@ -84,6 +84,19 @@ BestFit<float> fit_best(const LevelsView& x, const FitOptions& options, int rest
                         const StartFactors<float>* start) {
   return best_of<float>(options, restarts, [&](const FitOptions& o) { return fit(x, o, start); });
 }
+template <typename T, typename I>
+BestFit<T> fit_best(const CsrView<T, I>& x, const FitOptions& options, int restarts,
+                    const StartFactors<T>* start) {
+  return best_of<T>(options, restarts, [&](const FitOptions& o) { return fit(x, o, start); });
+}
+template BestFit<float> fit_best(const CsrView<float, std::int32_t>&, const FitOptions&, int,
+                                 const StartFactors<float>*);
+template BestFit<float> fit_best(const CsrView<float, std::int64_t>&, const FitOptions&, int,
+                                 const StartFactors<float>*);
+template BestFit<double> fit_best(const CsrView<double, std::int32_t>&, const FitOptions&, int,
+                                  const StartFactors<double>*);
+template BestFit<double> fit_best(const CsrView<double, std::int64_t>&, const FitOptions&, int,
+                                  const StartFactors<double>*);
 BestFit<float> fit_best(const DenseView<float>& x, const DenseView<std::uint8_t>& observed,
                         const FitOptions& options, int restarts, const StartFactors<float>* start) {
   return best_of<float>(options, restarts,

@@ -17,13 +17,6 @@ namespace nmfkit::core {
 namespace {
 
 template <typename T>
-bool all_finite(const Matrix<T>& m) {
-  for (T v : m.values)
-    if (!std::isfinite(v)) return false;
-  return true;
-}
-
-template <typename T>
 void scale_in_place(Matrix<T>& m, double factor) {
   for (T& v : m.values) v = static_cast<T>(double(v) * factor);
 }

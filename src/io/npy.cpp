@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string_view>
@@ -115,11 +116,10 @@ std::uint64_t read_le(const std::uint8_t* p, std::size_t n) {
 
 }  // namespace
 
-Array read_npy(const std::string& path) {
-  detail::InputFile file(path);
-  const std::uint64_t size = file.size();
+Array read_npy(const std::string& path, std::uint64_t size,
+               const std::function<std::size_t(void*, std::size_t)>& read) {
   std::array<std::uint8_t, 12> prefix{};
-  const std::size_t got = file.read(prefix.data(), 8);
+  const std::size_t got = read(prefix.data(), 8);
   if (got == 0) fail(path, "not an NPY file (the file is empty)");
   if (got < 8 || std::memcmp(prefix.data(), kMagic.data(), kMagic.size()) != 0) {
     fail(path, "not an NPY file (first bytes " +
@@ -135,7 +135,7 @@ Array read_npy(const std::string& path) {
                    std::to_string(minor) + " (expected 1.0, 2.0 or 3.0)");
   }
   const std::size_t len_bytes = major == 1 ? 2 : 4;
-  if (file.read(prefix.data() + 8, len_bytes) < len_bytes) fail(path, "truncated NPY header");
+  if (read(prefix.data() + 8, len_bytes) < len_bytes) fail(path, "truncated NPY header");
   const std::uint64_t prefix_bytes = 8 + len_bytes;
   const std::uint64_t header_len = read_le(prefix.data() + 8, len_bytes);
   if (header_len > kMaxHeaderBytes) {
@@ -147,7 +147,7 @@ Array read_npy(const std::string& path) {
                    std::to_string(size - prefix_bytes));
   }
   std::string text(static_cast<std::size_t>(header_len), '\0');
-  if (file.read(text.data(), text.size()) < text.size()) fail(path, "truncated NPY header");
+  if (read(text.data(), text.size()) < text.size()) fail(path, "truncated NPY header");
 
   const detail::NpyHeader h = detail::parse_npy_header(path, text);
   Array a;
@@ -168,12 +168,18 @@ Array read_npy(const std::string& path) {
     fail(path, std::to_string(present - need) + " extra trailing bytes: " + sizes);
   }
   a.bytes.resize(static_cast<std::size_t>(need));
-  if (file.read(a.bytes.data(), a.bytes.size()) < a.bytes.size()) {
+  if (read(a.bytes.data(), a.bytes.size()) < a.bytes.size()) {
     fail(path, "truncated: the file shrank while reading");
   }
   if constexpr (!kLittleEndian) detail::swap_bytes(a.bytes, dtype_size(a.dtype));
   if (h.fortran_order) fortran_to_c(a);
   return a;
+}
+
+Array read_npy(const std::string& path) {
+  detail::InputFile file(path);
+  return read_npy(path, file.size(),
+                  [&file](void* dst, std::size_t n) { return file.read(dst, n); });
 }
 
 namespace {

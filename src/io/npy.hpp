@@ -1,6 +1,8 @@
 #pragma once
 /// Reading and writing numpy's .npy format.
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 
@@ -14,6 +16,11 @@ namespace nmfkit::io {
 /// the file holds exactly the bytes the shape needs. Big-endian, structured and other dtypes,
 /// 0-d arrays and malformed files throw nmfkit::DataError with one line naming the file.
 Array read_npy(const std::string& path);
+
+/// read_npy() of an NPY stream of `size` bytes that `read(dst, n)` delivers (fewer than n bytes
+/// only at its end), such as a member of an .npz archive; `path` names it in errors.
+Array read_npy(const std::string& path, std::uint64_t size,
+               const std::function<std::size_t(void*, std::size_t)>& read);
 
 /// Writes a C-order array as numpy's np.save does (format 1.0, header padded to 64 bytes).
 /// shape needs 1 to 64 non-negative dimensions (else nmfkit::InvalidArgument). Failing to create,

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 from sklearn.decomposition import NMF
-from sklearn.decomposition._nmf import _beta_divergence
+from sklearn_objective import objective
 
 warnings.filterwarnings("ignore")  # scikit-learn warns when max_iter stops it; that is the point
 
@@ -64,15 +64,6 @@ def dataset(seed, positive, sparse=False):
     w0 = np.abs(rng.randn(40, K)) * np.sqrt(x.mean() / K)
     h0 = np.abs(rng.randn(K, 30)) * np.sqrt(x.mean() / K)
     return x, w0, h0
-
-
-def objective(x, w, h, beta, alpha_w, alpha_h, l1_ratio):
-    """scikit-learn's objective: beta-divergence plus its scaled regularisation."""
-    n, m = x.shape
-    value = _beta_divergence(x, w, h, beta)
-    value += alpha_w * l1_ratio * m * np.abs(w).sum() + 0.5 * alpha_w * (1 - l1_ratio) * m * (w ** 2).sum()
-    value += alpha_h * l1_ratio * n * np.abs(h).sum() + 0.5 * alpha_h * (1 - l1_ratio) * n * (h ** 2).sum()
-    return value
 
 
 def run_nmfkit(folder, x, w0, h0, solver, loss, alpha_w, alpha_h, l1_ratio, data_format):

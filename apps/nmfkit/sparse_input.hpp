@@ -1,0 +1,98 @@
+#pragma once
+// A sparse input's X in the types the fit takes (CsrView<T, I>): values in T, offsets and columns
+// in 32 bits when the entries allow it, else 64; and the small dense copy the pictures draw from.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "input.hpp"
+#include "nmfkit/data.hpp"
+#include "nmfkit/errors.hpp"
+
+namespace nmfkit::cli {
+
+/// Dense copies of a sparse X larger than this are not made: its pictures that show samples
+/// (reconstructions, top examples, classes) are then left out.
+inline constexpr std::uint64_t kMaxDenseCopyBytes = std::uint64_t{256} << 20;
+
+template <typename T>
+struct CsrMatrix {
+  Index rows = 0;
+  Index cols = 0;
+  std::vector<T> values;
+  std::vector<std::int32_t> indptr32, indices32;  ///< when the entries fit in 32 bits
+  std::vector<std::int64_t> indptr64, indices64;  ///< otherwise
+
+  bool wide() const { return !indptr64.empty(); }
+  /// f(CsrView<T, std::int32_t>) or f(CsrView<T, std::int64_t>), whichever this holds.
+  template <typename F>
+  auto visit(F&& f) const {
+    if (wide())
+      return f(
+          CsrView<T, std::int64_t>{rows, cols, indptr64.data(), indices64.data(), values.data()});
+    return f(
+        CsrView<T, std::int32_t>{rows, cols, indptr32.data(), indices32.data(), values.data()});
+  }
+  /// X dense (rows × cols) when that takes at most kMaxDenseCopyBytes, else empty.
+  std::vector<T> dense_copy() const {
+    std::vector<T> x;
+    if (double(rows) * double(cols) * sizeof(T) > double(kMaxDenseCopyBytes)) return x;
+    x.assign(static_cast<std::size_t>(rows * cols), T(0));
+    const auto copy = [&](const auto* ptr, const auto* idx) {
+      for (Index i = 0; i < rows; ++i)
+        for (auto p = ptr[i]; p < ptr[i + 1]; ++p)
+          x[static_cast<std::size_t>(i * cols + idx[p])] = values[static_cast<std::size_t>(p)];
+    };
+    if (wide())
+      copy(indptr64.data(), indices64.data());
+    else
+      copy(indptr32.data(), indices32.data());
+    return x;
+  }
+};
+
+/// Moves the sparse X out of `in` into the fit's types (in.sparse is emptied of its entries).
+/// Throws DataError when a value is beyond float32's range and T is float.
+template <typename T>
+CsrMatrix<T> take_csr(Input& in) {
+  io::SparseMatrix& s = *in.sparse;
+  CsrMatrix<T> m;
+  m.rows = s.rows;
+  m.cols = s.cols;
+  if constexpr (std::is_same_v<T, double>) {
+    m.values = std::move(s.values);
+  } else {
+    m.values.resize(s.values.size());
+    for (std::size_t p = 0; p < s.values.size(); ++p) {
+      if (s.values[p] > double(std::numeric_limits<float>::max()))
+        throw DataError(in.path + ": a value (" + std::to_string(s.values[p]) +
+                        ") is beyond float32's range (3.4e38); use --dtype float64");
+      m.values[p] = static_cast<T>(s.values[p]);
+    }
+    s.values = {};
+  }
+  if (s.nnz() <= std::numeric_limits<std::int32_t>::max()) {
+    m.indptr32.assign(s.indptr.begin(), s.indptr.end());
+    m.indices32 = std::move(s.indices);
+  } else {
+    m.indptr64 = std::move(s.indptr);
+    m.indices64.assign(s.indices.begin(), s.indices.end());
+  }
+  s.indptr = {};
+  s.indices = {};
+  return m;
+}
+
+/// A copy of the sparse X in the fit's types, `in` unchanged.
+template <typename T>
+CsrMatrix<T> copy_csr(const Input& in) {
+  Input copy;
+  copy.path = in.path;
+  copy.sparse = in.sparse;
+  return take_csr<T>(copy);
+}
+
+}  // namespace nmfkit::cli

@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""nmfkit's Python package against scikit-learn, side by side in one process, and against the
+nmfkit CLI on the same data; peak memory of a float32 fit. Writes docs/benchmarks-python.md (and
+the rows as JSON beside it).
+
+Cases (each library gets the same X, the same call; errors are evaluated here in float64):
+- MNIST (60,000 x 784, pixels / 255 as float64, the usual notebook form), k = 10:
+  NMF(10, init='random', random_state=0) and NMF(10) (defaults);
+- a tf-idf term-document matrix (bench/beta_data.py's, of /usr/share/doc), k = 10, in
+  scikit-learn's topic-extraction example's two calls: Frobenius (init nndsvda, alpha 5e-5,
+  l1_ratio 1) and Kullback-Leibler (solver mu, init nndsvda, max_iter 1000, alpha 5e-5,
+  l1_ratio 0.5), with X as a scipy CSR matrix;
+- the CLI: `nmfkit fit mnist -k 10 --init random` and its defaults, the fit's own time
+  (summary.json), for the Python-against-CLI comparison.
+Peak memory: a child process loads MNIST as float32, then fits it; its peak RSS over the fit is
+compared with X's size.
+
+Usage: bench/python_speed.py [--nmfkit BUILD/nmfkit] [--data DIR] [--out docs]
+(PYTHONPATH must reach the nmfkit package: build/release/python, or an installed one.)
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def mnist(data_dir):
+    path = os.path.join(data_dir, "mnist", "train-images-idx3-ubyte")
+    return np.fromfile(path, dtype=np.uint8, offset=16).reshape(60000, 784)
+
+
+def tfidf(work):
+    path = os.path.join(work, "tfidf.npy")
+    if not os.path.exists(path):
+        subprocess.run([sys.executable, os.path.join(HERE, "beta_data.py"), work], check=True)
+    return sp.csr_matrix(np.load(path).astype(np.float64))
+
+
+def error(x, w, h, beta):
+    from sklearn.decomposition._nmf import _beta_divergence
+
+    return float(_beta_divergence(x, w.astype(np.float64), h.astype(np.float64), beta,
+                                  square_root=True))
+
+
+def timed(make, x):
+    model = make()
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = model.fit_transform(x)
+    return time.perf_counter() - start, model, w
+
+
+def compare(name, x, kwargs, beta, rows):
+    import sklearn.decomposition as skd
+
+    import nmfkit
+
+    for library, cls in (("scikit-learn", skd.NMF), ("nmfkit", nmfkit.NMF)):
+        seconds, model, w = timed(lambda: cls(**kwargs), x)
+        rows.append(dict(case=name, library=library, seconds=seconds, n_iter=int(model.n_iter_),
+                         error=error(x, w, model.components_, beta)))
+        print(f"{name:38s} {library:13s} {seconds:8.2f} s {model.n_iter_:5d} it  "
+              f"error {rows[-1]['error']:.6f}", flush=True)
+
+
+def cli_fit(nmfkit_cli, args):
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run([nmfkit_cli, "fit", "mnist", "-k", "10", "-q", "-o", out] + args,
+                       check=True, stdout=subprocess.DEVNULL)
+        with open(os.path.join(out, "summary.json")) as f:
+            summary = json.load(f)
+    return summary
+
+
+PEAK_CHILD = r"""
+import resource, sys, numpy as np, nmfkit
+raw = np.fromfile(sys.argv[1], dtype=np.uint8, offset=16).reshape(60000, 784)
+x = (raw / np.float32(255)).astype(np.float32)
+del raw
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+nmfkit.NMF(10, random_state=0, max_iter=50).fit(x)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(before, after, x.nbytes)
+"""
+
+
+def peak_memory(data_dir):
+    path = os.path.join(data_dir, "mnist", "train-images-idx3-ubyte")
+    out = subprocess.run([sys.executable, "-c", PEAK_CHILD, path], check=True,
+                         capture_output=True, text=True, env=os.environ).stdout.split()
+    before, after, nbytes = (int(v) for v in out)
+    return dict(rss_before_fit_mib=before / 1024, rss_peak_mib=after / 1024,
+                x_mib=nbytes / 2**20, growth_mib=(after - before) / 1024)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nmfkit", default=os.path.join(ROOT, "build", "release", "nmfkit"))
+    parser.add_argument("--data", default=os.path.join(ROOT, "data"))
+    parser.add_argument("--work", default="/tmp/betadata")
+    parser.add_argument("--out", default=os.path.join(ROOT, "docs"))
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+
+    import nmfkit
+
+    rows = []
+    raw = mnist(args.data)
+    x = raw / 255.0
+    compare("MNIST k=10, init random, seed 0", x,
+            dict(n_components=10, init="random", random_state=0), 2, rows)
+    compare("MNIST k=10, defaults", x, dict(n_components=10), 2, rows)
+    text = tfidf(args.work)
+    compare("tf-idf k=10, Frobenius (example)", text,
+            dict(n_components=10, random_state=1, init="nndsvda", alpha_W=5e-5, alpha_H=5e-5,
+                 l1_ratio=1), 2, rows)
+    compare("tf-idf k=10, Kullback-Leibler (example)", text,
+            dict(n_components=10, random_state=1, init="nndsvda", beta_loss="kullback-leibler",
+                 solver="mu", max_iter=1000, alpha_W=5e-5, alpha_H=5e-5, l1_ratio=0.5), 1, rows)
+    cli = {}
+    for label, extra in (("init random", ["--init", "random"]), ("defaults", [])):
+        summary = cli_fit(args.nmfkit, extra)
+        cli[label] = dict(seconds=summary["fit"]["seconds"] if "fit" in summary
+                          else summary.get("seconds"), summary=summary)
+    memory = peak_memory(args.data)
+
+    machine = platform.processor() or platform.machine()
+    with open("/proc/cpuinfo") as f:
+        model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")),
+                     machine)
+    result = dict(machine=model, cores=os.cpu_count(), nmfkit=nmfkit.__version__, rows=rows,
+                  cli={k: v["seconds"] for k, v in cli.items()}, memory=memory)
+    with open(os.path.join(args.out, "benchmarks-python.json"), "w") as f:
+        json.dump(result, f, indent=2)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,669 @@
+// scikit-learn's MiniBatchNMF (sklearn/decomposition/_nmf.py: _minibatch_step,
+// _minibatch_convergence, _solve_W, _fit_transform, partial_fit), on nmfkit's β-divergence
+// kernels (core/beta.hpp). X is read through its storage's row blocks: a batch of consecutive
+// rows at a time, dense (X in compressed sparse rows is made dense one batch at a time). The fit
+// runs in X's own units (no scaling of X), as scikit-learn's does, so that its ε thresholds act
+// alike.
+#include "nmfkit/minibatch.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "core/beta.hpp"
+#include "core/csr_data.hpp"
+#include "core/data.hpp"
+#include "core/init.hpp"
+#include "core/timing.hpp"
+#include "kernels/blas_threads.hpp"
+#include "nmfkit/errors.hpp"
+#include "nmfkit/version.hpp"
+
+namespace nmfkit {
+
+void MiniBatchOptions::validate() const {
+  if (batch_size < 1)
+    throw InvalidArgument("batch_size must be at least 1, got " + std::to_string(batch_size));
+  if (!(forget_factor >= 0 && forget_factor <= 1))
+    throw InvalidArgument("forget_factor must be between 0 and 1, got " +
+                          std::to_string(forget_factor));
+  if (fresh_restarts_max_iter < 1)
+    throw InvalidArgument("fresh_restarts_max_iter must be at least 1, got " +
+                          std::to_string(fresh_restarts_max_iter));
+  if (transform_max_iter < 0)
+    throw InvalidArgument("transform_max_iter must be >= 0 (0 = max_iter), got " +
+                          std::to_string(transform_max_iter));
+  if (max_no_improvement < 0)
+    throw InvalidArgument("max_no_improvement must be >= 0 (0 = no such stop), got " +
+                          std::to_string(max_no_improvement));
+}
+
+const char* minibatch_stop_name(MiniBatchStop stop) {
+  switch (stop) {
+    case MiniBatchStop::kMaxIter:
+      return "max_iter";
+    case MiniBatchStop::kTol:
+      return "tol";
+    case MiniBatchStop::kNoImprovement:
+      return "no_improvement";
+    case MiniBatchStop::kCallback:
+      return "callback";
+  }
+  return "unknown";
+}
+
+namespace {
+
+using core::Clock;
+using core::ScopedTimer;
+
+/// np.finfo(np.float64).eps: scikit-learn zeroes factor entries below it for stability.
+constexpr double kFloat64Epsilon = 2.220446049250313e-16;
+
+std::size_t size(Index count) {
+  return static_cast<std::size_t>(count);
+}
+
+/// The options as a multiplicative-update fit checks them; throws InvalidArgument.
+FitOptions checked(const FitOptions& options, const MiniBatchOptions& minibatch) {
+  if (options.solver != "mu" && options.solver != "cd")
+    throw InvalidArgument("mini-batch NMF uses multiplicative updates (solver mu), not solver '" +
+                          options.solver + "'");
+  FitOptions o = options;
+  o.solver = "mu";
+  o.validate();
+  minibatch.validate();
+  return o;
+}
+
+/// What every step needs: the loss, the regularisation and the thread count.
+struct Settings {
+  double beta = 2;
+  double gamma = 1;
+  double tol = 0;
+  int threads = 1;
+  double alpha_w = 0, alpha_h = 0, l1_ratio = 0;
+  Index m = 0;
+
+  explicit Settings(const FitOptions& o, Index features)
+      : beta(o.beta),
+        gamma(core::beta_mu_exponent(o.beta)),
+        tol(o.tol),
+        threads(o.threads > 0 ? o.threads : omp_get_max_threads()),
+        alpha_w(o.alpha_w),
+        alpha_h(o.alpha_h < 0 ? o.alpha_w : o.alpha_h),
+        l1_ratio(o.l1_ratio),
+        m(features) {}
+  // scikit-learn's _compute_regularization for a batch of `rows` samples.
+  double l1_w() const { return double(m) * alpha_w * l1_ratio; }
+  double l2_w() const { return double(m) * alpha_w * (1 - l1_ratio); }
+  double l1_h(Index rows) const { return double(rows) * alpha_h * l1_ratio; }
+  double l2_h(Index rows) const { return double(rows) * alpha_h * (1 - l1_ratio); }
+};
+
+/// X checked as fit() checks it, read by batches of rows.
+template <typename T>
+struct Source {
+  std::unique_ptr<nmfkit::Data<T>> storage;
+  const char* format = "dense";
+
+  Index rows() const { return storage->rows(); }
+  Index cols() const { return storage->cols(); }
+  double mean() const { return storage->stats().sum / (double(rows()) * double(cols())); }
+  DenseView<T> batch(Index first, Index count, std::vector<T>& buffer) const {
+    if (buffer.size() < size(count * cols())) buffer.resize(size(count * cols()));
+    return storage->row_block(first, count, buffer);
+  }
+};
+
+template <typename T>
+Source<T> source_of(const DenseView<T>& x, int threads) {
+  return {std::make_unique<core::DenseStorage<T>>(x, threads), "dense"};
+}
+template <typename T, typename I>
+Source<T> source_of(const CsrView<T, I>& x, int threads) {
+  if (x.rows <= 0 || x.cols <= 0)
+    throw DataError("X is empty (" + std::to_string(x.rows) + " x " + std::to_string(x.cols) +
+                    "); it needs at least one sample and one feature");
+  return {std::make_unique<core::CsrViewStorage<T, I>>(x, threads), "sparse"};
+}
+
+/// β ≤ 0 cannot fit zeros (scikit-learn refuses them too).
+template <typename T>
+void check_zeros(const Source<T>& x, double beta, int threads) {
+  if (beta <= 0 && x.storage->has_zero(threads))
+    throw DataError("X has zeros, which the " + loss_name(beta) +
+                    " loss (beta <= 0) cannot fit; add a small positive value to X or use a "
+                    "loss with beta > 0");
+}
+
+double mean_of(const auto& x) {
+  double sum = 0;
+  for (Index i = 0; i < x.rows; ++i)
+    for (Index j = 0; j < x.cols; ++j) sum += double(x(i, j));
+  return sum / (double(x.rows) * double(x.cols));
+}
+
+/// A copy of `v` (rows × cols expected), transposed when asked, checked non-negative and finite.
+template <typename T>
+Matrix<T> checked_factor(const DenseView<T>& v, Index rows, Index cols, const char* name,
+                         bool transpose) {
+  if (v.data == nullptr || v.rows != rows || v.cols != cols)
+    throw InvalidArgument(std::string(name) + " must be " + std::to_string(rows) + " x " +
+                          std::to_string(cols) + ", got " + std::to_string(v.rows) + " x " +
+                          std::to_string(v.cols));
+  Matrix<T> out = transpose ? Matrix<T>(cols, rows) : Matrix<T>(rows, cols);
+  for (Index i = 0; i < rows; ++i)
+    for (Index j = 0; j < cols; ++j) {
+      const T value = v(i, j);
+      if (!(value >= 0) || !std::isfinite(value))
+        throw DataError(std::string(name) + " must be non-negative and finite, but has " +
+                        std::to_string(double(value)) + " at row " + std::to_string(i) +
+                        ", column " + std::to_string(j));
+      (transpose ? out(j, i) : out(i, j)) = value;
+    }
+  return out;
+}
+
+/// W (n × k) and Hᵀ (m × k) as fit() initialises them for these options, in X's units.
+template <typename T>
+core::Factors<T> initial_factors(const Source<T>& x, const FitOptions& o,
+                                 const StartFactors<T>* start, bool need_w) {
+  core::Factors<T> f;
+  if (o.init == Init::kCustom) {
+    if (start == nullptr)
+      throw InvalidArgument("init 'custom' needs the starting factors W0 and H0");
+    if (need_w) f.w = checked_factor(start->w, x.rows(), o.k, "W0", false);
+    f.ht = checked_factor(start->h, o.k, x.cols(), "H0", true);
+    return f;
+  }
+  // fit()'s initialisation sees X/c and gives factors in those units: √c brings them to X's.
+  const core::Scaled<T> scaled(*x.storage, o.threads > 0 ? o.threads : omp_get_max_threads(),
+                               /*normalize=*/true);
+  f = core::initialize(scaled, o);
+  const double root_c = std::sqrt(scaled.scale());
+  for (Matrix<T>* m : {&f.w, &f.ht})
+    for (T& v : m->values) v = static_cast<T>(double(v) * root_c);
+  return f;
+}
+
+template <typename T>
+double squared_norm(const Matrix<T>& a) {
+  double s = 0;
+  for (T v : a.values) s += double(v) * double(v);
+  return s;
+}
+
+/// ‖a − b‖_F / ‖a‖_F, as scikit-learn's stopping tests compute it.
+template <typename T>
+double relative_change(const Matrix<T>& a, const Matrix<T>& b) {
+  double diff = 0;
+  for (std::size_t e = 0; e < a.values.size(); ++e) {
+    const double d = double(a.values[e]) - double(b.values[e]);
+    diff += d * d;
+  }
+  return std::sqrt(diff) / std::sqrt(squared_norm(a));
+}
+
+template <typename T>
+void zero_below_epsilon(Matrix<T>& m) {
+  for (T& v : m.values)
+    if (double(v) < kFloat64Epsilon) v = T(0);
+}
+
+template <typename T>
+struct SolvedW {
+  Matrix<T> w;
+  int iterations = 0;
+  bool converged = false;
+};
+
+/// scikit-learn's _solve_W: W of X (a batch's DenseView or all of X's storage) for fixed H, from
+/// sqrt(mean(X)/k) by multiplicative steps until one changes W by at most tol.
+template <typename T, typename X>
+SolvedW<T> solve_w(const X& x, Index rows, double mean, const Matrix<T>& ht, const Settings& s,
+                   int max_iter) {
+  const Index k = ht.cols;
+  SolvedW<T> r;
+  r.w = Matrix<T>(rows, k, static_cast<T>(std::sqrt(mean / double(k))));
+  Matrix<T> previous = r.w;
+  for (int it = 0; it < max_iter; ++it) {
+    core::beta_mu_update_w(x, 1.0, r.w, ht, s.beta, s.l1_w(), s.l2_w(), s.threads);
+    r.iterations = it + 1;
+    if (s.tol > 0 && relative_change(r.w, previous) <= s.tol) {
+      r.converged = true;
+      break;
+    }
+    previous.values = r.w.values;
+  }
+  return r;
+}
+
+/// H's running sums, kept transposed as Hᵀ is (m × k).
+template <typename T>
+struct Running {
+  Matrix<T> numerator, denominator;
+  double rho = 1;
+};
+
+/// What one step reports: scikit-learn's batch cost, and the batch's share of the objective
+/// (with ½ on the squared norms, as nmfkit's loss_history) for the history.
+struct StepCost {
+  double batch_cost = 0;
+  double divergence = 0;
+  double objective = 0;
+};
+
+/// scikit-learn's _minibatch_step on the batch xb with its W (updated in place, or replaced by a
+/// fresh solve), then H's online step from the running sums.
+template <typename T>
+StepCost minibatch_step(const DenseView<T>& xb, Matrix<T>& wb, bool fresh, int fresh_max_iter,
+                        Matrix<T>& ht, Running<T>& run, const Settings& s, Timings& time) {
+  const Index rows = xb.rows;
+  StepCost cost;
+  {
+    ScopedTimer timer(time.updates);
+    if (fresh)
+      wb = solve_w(xb, rows, mean_of(xb), ht, s, fresh_max_iter).w;
+    else
+      core::beta_mu_update_w(xb, 1.0, wb, ht, s.beta, s.l1_w(), s.l2_w(), s.threads);
+    if (s.beta < 1) zero_below_epsilon(wb);
+  }
+  const double l1_h = s.l1_h(rows), l2_h = s.l2_h(rows);
+  {
+    ScopedTimer timer(time.loss);
+    cost.divergence = core::beta_divergence(xb, 1.0, wb, ht, s.beta, s.threads);
+    double w_sum = 0, h_sum = 0;
+    for (T v : wb.values) w_sum += double(v);
+    for (T v : ht.values) h_sum += double(v);
+    const double w_squares = squared_norm(wb), h_squares = squared_norm(ht);
+    // scikit-learn's batch cost has no ½ on the squared norms.
+    cost.batch_cost = (cost.divergence + s.l1_w() * w_sum + l1_h * h_sum + s.l2_w() * w_squares +
+                       l2_h * h_squares) /
+                      double(rows);
+    cost.objective = cost.divergence + s.l1_w() * w_sum + 0.5 * s.l2_w() * w_squares +
+                     l1_h * h_sum + 0.5 * l2_h * h_squares;
+  }
+  ScopedTimer timer(time.updates);
+  const core::HStepTerms terms = core::beta_mu_h_terms(xb, 1.0, wb, ht, s.beta, s.threads);
+  const Index entries = ht.rows * ht.cols;
+  const double gamma = s.gamma;
+  T* h = ht.data();
+  T* a = run.numerator.data();
+  T* b = run.denominator.data();
+  // Elementwise work of O(m·k): threads only pay off for large H.
+  const int team = entries >= (Index{1} << 16) ? s.threads : 1;
+#pragma omp parallel for schedule(static) num_threads(team)
+  for (Index e = 0; e < entries; ++e) {
+    const double old = double(h[e]);
+    double den = terms.den[size(e)];
+    if (l1_h > 0) den += l1_h;
+    if (l2_h > 0) den += l2_h * old;
+    if (den == 0) den = core::kBetaEpsilon;
+    const double powered = gamma != 1 ? std::pow(old, 1 / gamma) : old;
+    a[e] = static_cast<T>(run.rho * double(a[e]) + terms.num[size(e)] * powered);
+    b[e] = static_cast<T>(run.rho * double(b[e]) + den);
+    double next = double(a[e]) / double(b[e]);
+    if (gamma != 1) next = std::pow(next, gamma);
+    h[e] = static_cast<T>(next);
+  }
+  if (s.beta <= 1) zero_below_epsilon(ht);
+  return cost;
+}
+
+/// scikit-learn's _minibatch_convergence, less the H test's buffer (kept by the caller).
+struct Convergence {
+  bool has_ewa = false;
+  double ewa = 0;
+  bool has_min = false;
+  double ewa_min = 0;
+  int no_improvement = 0;
+
+  /// Folds in step `step` (1-based) of a batch of `rows` samples; from step 2 on.
+  void add(double batch_cost, Index rows, Index n_samples) {
+    if (!has_ewa) {
+      ewa = batch_cost;
+      has_ewa = true;
+    } else {
+      const double alpha = std::min(1.0, double(rows) / double(n_samples + 1));
+      ewa = ewa * (1 - alpha) + batch_cost * alpha;
+    }
+    if (!has_min || ewa < ewa_min) {
+      no_improvement = 0;
+      ewa_min = ewa;
+      has_min = true;
+    } else {
+      ++no_improvement;
+    }
+  }
+};
+
+template <typename T>
+double error_of(const Source<T>& x, const Matrix<T>& w, const Matrix<T>& ht, double beta,
+                int threads) {
+  if (beta == 2) {
+    const Matrix<T> h = transposed(ht.view());
+    return std::sqrt(x.storage->residual_squared_norm(w.data(), h.data(), w.cols, 1.0, threads));
+  }
+  return std::sqrt(2 * core::beta_divergence(*x.storage, 1.0, w, ht, beta, threads));
+}
+
+/// The objective of nmfkit's loss_history for all of X.
+template <typename T>
+double objective_of(const Source<T>& x, const Matrix<T>& w, const Matrix<T>& ht,
+                    const Settings& s) {
+  const double error = error_of(x, w, ht, s.beta, s.threads);
+  const Index n = x.rows();
+  double w_sum = 0, h_sum = 0;
+  for (T v : w.values) w_sum += double(v);
+  for (T v : ht.values) h_sum += double(v);
+  return error * error / 2 + s.l1_w() * w_sum + 0.5 * s.l2_w() * squared_norm(w) +
+         s.l1_h(n) * h_sum + 0.5 * s.l2_h(n) * squared_norm(ht);
+}
+
+template <typename T>
+void finish(FitResult<T>& r, const Source<T>& x, Matrix<T> w, const Matrix<T>& ht,
+            const Settings& s, Clock::time_point start) {
+  {
+    ScopedTimer timer(r.timings.loss);
+    r.error = error_of(x, w, ht, s.beta, s.threads);
+  }
+  if (!std::isfinite(r.error) || !core::all_finite(w) || !core::all_finite(ht))
+    throw NumericError("the factors became non-finite after " + std::to_string(r.iterations) +
+                       " iterations; the fit broke down");
+  r.W = std::move(w);
+  r.x_norm = std::sqrt(x.storage->stats().squared_norm);
+  r.relative_error = r.x_norm > 0 ? r.error / r.x_norm : 0.0;
+  r.threads = s.threads;
+  r.solver = "mu";
+  r.format = x.format;
+  r.seconds = core::since(start);
+}
+
+template <typename T>
+MiniBatchResult<T> fit_impl(const Source<T>& x, const FitOptions& o, const MiniBatchOptions& mb,
+                            const StartFactors<T>* start, Clock::time_point t0) {
+  const Index n = x.rows(), m = x.cols();
+  o.validate(n, m);
+  const Settings s(o, m);
+  check_zeros(x, s.beta, s.threads);
+  MiniBatchResult<T> result;
+  FitResult<T>& r = result.fit;
+  r.seed = o.seed;
+  r.init = o.init;
+  core::Factors<T> f;
+  {
+    ScopedTimer timer(r.timings.init);
+    f = initial_factors(x, o, start, true);
+  }
+  Matrix<T>& ht = f.ht;
+  const Index batch_size = std::min(mb.batch_size, n);
+  Running<T> run{ht, Matrix<T>(m, o.k, T(1)),
+                 std::pow(mb.forget_factor, double(batch_size) / double(n))};
+  {
+    ScopedTimer timer(r.timings.loss);
+    r.loss_history.push_back(objective_of(x, f.w, ht, s));
+    r.history_seconds.push_back(core::since(t0));
+  }
+  const Index steps_per_iter = (n + batch_size - 1) / batch_size;
+  const Index n_steps = Index(o.max_iter) * steps_per_iter;
+  Matrix<T> previous_h = ht;
+  Convergence convergence;
+  std::vector<T> buffer;
+  Matrix<T> wb;
+  double pass_objective = 0, pass_divergence = 0;
+  Index pass_rows = 0, step = 0;
+  bool stopped = false;
+  while (step < n_steps && !stopped) {
+    const Index first = (step % steps_per_iter) * batch_size;
+    const Index rows = std::min(batch_size, n - first);
+    const DenseView<T> xb = x.batch(first, rows, buffer);
+    if (!mb.fresh_restarts) {
+      wb = Matrix<T>(rows, o.k);
+      std::copy(f.w.row(first), f.w.row(first) + rows * o.k, wb.data());
+    }
+    const StepCost cost = minibatch_step(xb, wb, mb.fresh_restarts, mb.fresh_restarts_max_iter, ht,
+                                         run, s, r.timings);
+    if (!mb.fresh_restarts) std::copy(wb.values.begin(), wb.values.end(), f.w.row(first));
+    ++step;
+    pass_objective += cost.objective;
+    pass_divergence += cost.divergence;
+    pass_rows += rows;
+    // scikit-learn skips step 1's tests: H has not moved yet.
+    if (step > 1) {
+      convergence.add(cost.batch_cost, rows, n);
+      if (s.tol > 0 && relative_change(ht, previous_h) <= s.tol) {
+        result.stop = MiniBatchStop::kTol;
+        stopped = true;
+      } else if (mb.max_no_improvement > 0 && convergence.no_improvement >= mb.max_no_improvement) {
+        result.stop = MiniBatchStop::kNoImprovement;
+        stopped = true;
+      }
+    }
+    if (mb.on_step &&
+        !mb.on_step({step, n_steps, rows, cost.batch_cost, convergence.ewa, convergence.has_ewa}) &&
+        !stopped) {
+      result.stop = MiniBatchStop::kCallback;
+      stopped = true;
+    }
+    previous_h.values = ht.values;
+    const bool pass_done = step % steps_per_iter == 0;
+    if (!pass_done && !stopped) continue;
+    // The pass's estimate of the objective, over all of X for a pass cut short.
+    const double share = double(n) / double(pass_rows);
+    r.loss_history.push_back(pass_objective * share);
+    r.history_seconds.push_back(core::since(t0));
+    const int iteration = static_cast<int>(r.loss_history.size() - 1);
+    if (pass_done && !stopped && o.progress) {
+      Progress p;
+      p.iteration = iteration;
+      p.max_iter = o.max_iter;
+      p.loss = r.loss_history.back();
+      p.error = std::sqrt(2 * pass_divergence * share);
+      p.seconds = r.history_seconds.back();
+      p.timings = r.timings;
+      p.relative_error = p.error / std::sqrt(x.storage->stats().squared_norm);
+      if (!o.progress(p)) {
+        result.stop = MiniBatchStop::kCallback;
+        stopped = true;
+      }
+    }
+    pass_objective = pass_divergence = 0;
+    pass_rows = 0;
+  }
+  if (mb.fresh_restarts) {
+    ScopedTimer timer(r.timings.updates);
+    const int max_iter = mb.transform_max_iter > 0 ? mb.transform_max_iter : o.max_iter;
+    f.w = solve_w(*x.storage, n, x.mean(), ht, s, max_iter).w;
+  }
+  result.n_steps = step;
+  r.iterations = static_cast<int>((step + steps_per_iter - 1) / steps_per_iter);
+  r.converged = result.stop == MiniBatchStop::kTol || result.stop == MiniBatchStop::kNoImprovement;
+  r.H = transposed(ht.view());
+  result.state.h = r.H;
+  result.state.numerator = transposed(run.numerator.view());
+  result.state.denominator = transposed(run.denominator.view());
+  result.state.n_steps = step;
+  result.state.rho = run.rho;
+  finish(r, x, std::move(f.w), ht, s, t0);
+  return result;
+}
+
+template <typename T>
+double partial_fit_impl(const Source<T>& x, const FitOptions& options, const MiniBatchOptions& mb,
+                        MiniBatchState<T>& state, const StartFactors<T>* start) {
+  const Index rows = x.rows(), m = x.cols();
+  FitOptions o = options;
+  Running<T> run;
+  Matrix<T> ht;
+  if (state.h.values.empty()) {
+    if (o.init != Init::kCustom) o.validate(rows, m);
+    const Settings s(o, m);
+    check_zeros(x, s.beta, s.threads);
+    ht = initial_factors(x, o, start, false).ht;
+    run.numerator = ht;
+    run.denominator = Matrix<T>(m, o.k, T(1));
+    run.rho = std::pow(mb.forget_factor, double(std::min(mb.batch_size, rows)) / double(rows));
+  } else {
+    const Index k = state.h.rows;
+    if (k != o.k)
+      throw InvalidArgument("k is " + std::to_string(o.k) + " but the state has " +
+                            std::to_string(k) + " components");
+    if (state.h.cols != m)
+      throw InvalidArgument("X has " + std::to_string(m) + " features but the state's H has " +
+                            std::to_string(state.h.cols));
+    for (const Matrix<T>* a : {&state.numerator, &state.denominator})
+      if (a->rows != k || a->cols != m || a->values.size() != size(k * m))
+        throw InvalidArgument("the state's numerator and denominator must be " + std::to_string(k) +
+                              " x " + std::to_string(m) + " as its H, got " +
+                              std::to_string(a->rows) + " x " + std::to_string(a->cols));
+    if (state.h.values.size() != size(k * m))
+      throw InvalidArgument("the state's H holds " + std::to_string(state.h.values.size()) +
+                            " values for " + std::to_string(k) + " x " + std::to_string(m));
+    if (!(state.rho >= 0 && state.rho <= 1))
+      throw InvalidArgument("the state's rho must be between 0 and 1, got " +
+                            std::to_string(state.rho));
+    check_zeros(x, o.beta, Settings(o, m).threads);
+    ht = checked_factor(state.h.view(), k, m, "the state's H", true);
+    run.numerator = checked_factor(state.numerator.view(), k, m, "the state's numerator", true);
+    run.denominator =
+        checked_factor(state.denominator.view(), k, m, "the state's denominator", true);
+    run.rho = state.rho;
+  }
+  const Settings s(o, m);
+  std::vector<T> buffer;
+  const DenseView<T> xb = x.batch(0, rows, buffer);
+  Matrix<T> wb;
+  Timings time;
+  const StepCost cost = minibatch_step(xb, wb, true, mb.fresh_restarts_max_iter, ht, run, s, time);
+  if (!core::all_finite(ht))
+    throw NumericError("H became non-finite after " + std::to_string(state.n_steps + 1) +
+                       " steps; the fit broke down");
+  state.h = transposed(ht.view());
+  state.numerator = transposed(run.numerator.view());
+  state.denominator = transposed(run.denominator.view());
+  state.rho = run.rho;
+  ++state.n_steps;
+  return cost.batch_cost;
+}
+
+template <typename T>
+FitResult<T> transform_impl(const Source<T>& x, const DenseView<T>& h, const FitOptions& options,
+                            const MiniBatchOptions& mb, Clock::time_point t0) {
+  if (h.data == nullptr || h.rows < 1)
+    throw InvalidArgument("H must have at least one component, got " + std::to_string(h.rows));
+  if (h.cols != x.cols())
+    throw InvalidArgument("H has " + std::to_string(h.cols) + " features but X has " +
+                          std::to_string(x.cols()));
+  FitOptions o = options;
+  o.k = static_cast<int>(h.rows);
+  o = checked(o, mb);
+  const Settings s(o, x.cols());
+  check_zeros(x, s.beta, s.threads);
+  const Matrix<T> ht = checked_factor(h, h.rows, h.cols, "H", true);
+  FitResult<T> r;
+  r.seed = o.seed;
+  r.init = o.init;
+  SolvedW<T> solved;
+  {
+    ScopedTimer timer(r.timings.updates);
+    const int max_iter = mb.transform_max_iter > 0 ? mb.transform_max_iter : o.max_iter;
+    solved = solve_w(*x.storage, x.rows(), x.mean(), ht, s, max_iter);
+  }
+  r.iterations = solved.iterations;
+  r.converged = solved.converged;
+  r.H = checked_factor(h, h.rows, h.cols, "H", false);
+  finish(r, x, std::move(solved.w), ht, s, t0);
+  return r;
+}
+
+int threads_of(const FitOptions& o) {
+  return o.threads > 0 ? o.threads : omp_get_max_threads();
+}
+
+}  // namespace
+
+template <typename T>
+MiniBatchResult<T> fit_minibatch(const DenseView<T>& x, const FitOptions& options,
+                                 const MiniBatchOptions& minibatch, const StartFactors<T>* start) {
+  const Clock::time_point t0 = Clock::now();
+  const FitOptions o = checked(options, minibatch);
+  (void)kernel_isa();
+  const kernels::BlasThreadsGuard blas_threads;
+  return fit_impl(source_of(x, threads_of(o)), o, minibatch, start, t0);
+}
+template <typename T, typename I>
+MiniBatchResult<T> fit_minibatch(const CsrView<T, I>& x, const FitOptions& options,
+                                 const MiniBatchOptions& minibatch, const StartFactors<T>* start) {
+  const Clock::time_point t0 = Clock::now();
+  const FitOptions o = checked(options, minibatch);
+  (void)kernel_isa();
+  const kernels::BlasThreadsGuard blas_threads;
+  return fit_impl(source_of(x, threads_of(o)), o, minibatch, start, t0);
+}
+
+template <typename T>
+double partial_fit_minibatch(const DenseView<T>& x, const FitOptions& options,
+                             const MiniBatchOptions& minibatch, MiniBatchState<T>& state,
+                             const StartFactors<T>* start) {
+  const FitOptions o = checked(options, minibatch);
+  (void)kernel_isa();
+  const kernels::BlasThreadsGuard blas_threads;
+  return partial_fit_impl(source_of(x, threads_of(o)), o, minibatch, state, start);
+}
+template <typename T, typename I>
+double partial_fit_minibatch(const CsrView<T, I>& x, const FitOptions& options,
+                             const MiniBatchOptions& minibatch, MiniBatchState<T>& state,
+                             const StartFactors<T>* start) {
+  const FitOptions o = checked(options, minibatch);
+  (void)kernel_isa();
+  const kernels::BlasThreadsGuard blas_threads;
+  return partial_fit_impl(source_of(x, threads_of(o)), o, minibatch, state, start);
+}
+
+template <typename T>
+FitResult<T> transform_minibatch(const DenseView<T>& x, const DenseView<T>& h,
+                                 const FitOptions& options, const MiniBatchOptions& minibatch) {
+  const Clock::time_point t0 = Clock::now();
+  (void)kernel_isa();
+  const kernels::BlasThreadsGuard blas_threads;
+  return transform_impl(source_of(x, threads_of(options)), h, options, minibatch, t0);
+}
+template <typename T, typename I>
+FitResult<T> transform_minibatch(const CsrView<T, I>& x, const DenseView<T>& h,
+                                 const FitOptions& options, const MiniBatchOptions& minibatch) {
+  const Clock::time_point t0 = Clock::now();
+  (void)kernel_isa();
+  const kernels::BlasThreadsGuard blas_threads;
+  return transform_impl(source_of(x, threads_of(options)), h, options, minibatch, t0);
+}
+
+#define NMFKIT_INSTANTIATE(T)                                                                    \
+  template MiniBatchResult<T> fit_minibatch<T>(const DenseView<T>&, const FitOptions&,           \
+                                               const MiniBatchOptions&, const StartFactors<T>*); \
+  template double partial_fit_minibatch<T>(const DenseView<T>&, const FitOptions&,               \
+                                           const MiniBatchOptions&, MiniBatchState<T>&,          \
+                                           const StartFactors<T>*);                              \
+  template FitResult<T> transform_minibatch<T>(const DenseView<T>&, const DenseView<T>&,         \
+                                               const FitOptions&, const MiniBatchOptions&);
+#define NMFKIT_INSTANTIATE_CSR(T, I)                                                             \
+  template MiniBatchResult<T> fit_minibatch<T, I>(                                               \
+      const CsrView<T, I>&, const FitOptions&, const MiniBatchOptions&, const StartFactors<T>*); \
+  template double partial_fit_minibatch<T, I>(const CsrView<T, I>&, const FitOptions&,           \
+                                              const MiniBatchOptions&, MiniBatchState<T>&,       \
+                                              const StartFactors<T>*);                           \
+  template FitResult<T> transform_minibatch<T, I>(const CsrView<T, I>&, const DenseView<T>&,     \
+                                                  const FitOptions&, const MiniBatchOptions&);
+NMFKIT_INSTANTIATE(float)
+NMFKIT_INSTANTIATE(double)
+NMFKIT_INSTANTIATE_CSR(float, std::int32_t)
+NMFKIT_INSTANTIATE_CSR(float, std::int64_t)
+NMFKIT_INSTANTIATE_CSR(double, std::int32_t)
+NMFKIT_INSTANTIATE_CSR(double, std::int64_t)
+#undef NMFKIT_INSTANTIATE
+#undef NMFKIT_INSTANTIATE_CSR
+
+}  // namespace nmfkit
