@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: the kernel micro benchmarks (docs/micro-bench.txt, read by docs/performance.md),
 # then the side-by-side comparisons with scikit-learn and RcppML (docs/benchmarks.md, .png, .json;
-# docs/benchmarks-losses.md), and `fit -k auto` against `fit -k 10` (docs/rank.md, rank-auto.json).
+# docs/benchmarks-losses.md), `fit -k auto` against `fit -k 10` (docs/rank.md, rank-auto.json) and
+# the Python package (docs/benchmarks-python.md).
 # Arguments go to bench/compare.py (e.g. --cases mnist:10 --reps 3).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,3 +17,6 @@ fi
 /usr/bin/python3 "$repo/bench/compare.py" "$@"
 /usr/bin/python3 "$repo/bench/compare_beta.py"
 /usr/bin/python3 "$repo/bench/rank_auto.py"
+# The Python package against scikit-learn in one process, and against the CLI
+# (docs/benchmarks-python.md, benchmarks-python.json).
+PYTHONPATH="$repo/build/release/python" /usr/bin/python3 "$repo/bench/python_speed.py"
