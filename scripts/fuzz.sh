@@ -2,8 +2,8 @@
 # Builds the libFuzzer targets (CMake preset "fuzz": clang, address and undefined sanitizers) and
 # runs each for a while, FUZZ_JOBS (2) at a time, each on a fresh copy of its seed corpus.
 #   scripts/fuzz.sh [SECONDS [TARGET...]]   SECONDS per target (default 600); targets default to
-#                                           all (idx idx_gzip npy csv png jpeg bmp pnm model_json
-#                                           mask, or with or without their fuzz_ prefix)
+#                                           all (idx idx_gzip npy csv npz mtx png jpeg bmp pnm
+#                                           model_json mask, or with or without their fuzz_ prefix)
 #   scripts/fuzz.sh 0 [TARGET...]           replay only: every seed and every saved reproducer
 #                                           (fuzz/regressions/<target>/) once, no fuzzing
 # Environment: FUZZ_JOBS (targets run at once, 2), FUZZ_BUILD_JOBS (compile jobs, nproc),
@@ -22,7 +22,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-all_targets=(idx idx_gzip npy csv png jpeg bmp pnm model_json mask)
+all_targets=(idx idx_gzip npy csv npz mtx png jpeg bmp pnm model_json mask)
 
 seconds=${1:-600}
 if ! [[ $seconds =~ ^[0-9]+$ ]]; then
@@ -219,6 +219,8 @@ than the full time. Known findings and their reproducers: \`fuzz/regressions/REA
 | fuzz_idx_gzip | \`io::read_idx\` (gzip, detected by the magic 1f 8b) | 1 mode byte: even, the rest is an IDX file gzip-compressed by the harness (level from the byte); odd, the rest is the gzip file itself, its first two bytes forced to 1f 8b |
 | fuzz_npy | \`io::read_npy\`, then \`io::to_vector<float>\` | an NPY file |
 | fuzz_csv | \`io::read_csv\`, then \`io::to_vector<float>\` | a CSV/TSV file (the delimiter comes from the first line) |
+| fuzz_npz | \`io::read_npz\` (its zip reader, inflate, CRC-32, the NPY reader per member), then a check that the CSR it returns is canonical | an .npz archive |
+| fuzz_mtx | \`io::read_mtx\` (gzip too), then the same check | a Matrix Market file |
 | fuzz_png, fuzz_jpeg, fuzz_bmp, fuzz_pnm | \`io::decode_image\`, \`io::resize_image\`, \`io::resolve_alpha\` | 2 bytes (channels 1-4 and alpha mode; resize target up to 16x16), then the file, its magic bytes forced to the target's format (PNG: chunk CRCs recomputed, else libpng stops nearly every mutation at its CRC check) |
 | fuzz_model_json | \`cli::load_model\` (apps/nmfkit/model.cpp) | DIR/model.json |
 | fuzz_mask | \`cli::missing_entries\` (apps/nmfkit/missing.cpp), the \`--mask\` reader | 4 bytes (X's rows and columns 1-16, --limit, --missing nan, an alpha mask, float64, NaN pattern), then the mask NPY |
