@@ -101,32 +101,57 @@ nmfkit::FitOptions options_from(const py::dict& d) {
   return o;
 }
 
-/// Runs `work` without the GIL. Every iteration the progress hook takes the GIL back, lets Python
-/// run its signal handlers and calls `report(iteration, error, seconds)` when given; a pending
-/// exception (KeyboardInterrupt from Ctrl-C, or one raised by `report`) stops the fit after that
-/// iteration and is raised here once the fit has returned.
-template <typename Work>
-auto run_released(nmfkit::FitOptions& o, const py::object& report, Work&& work) {
-  std::optional<py::error_already_set> pending;
-  o.progress = [&](const nmfkit::Progress& p) {
+/// What the fit's hooks (progress callbacks, called between iterations on the fitting thread) do
+/// with Python: take the GIL back for a moment, let Python run its signal handlers, call
+/// `report`; a Python exception raised there (KeyboardInterrupt from Ctrl-C, or one from
+/// `report`) is kept, the hook returns false to stop the fit, and rethrow() raises it once the fit
+/// has returned.
+class PythonHooks {
+ public:
+  template <typename Report>
+  bool call(Report&& report) {
     py::gil_scoped_acquire gil;
     try {
       if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-      if (!report.is_none()) report(p.iteration, p.error, p.seconds);
+      report();
     } catch (py::error_already_set& e) {
-      pending.emplace(std::move(e));
+      pending_.emplace(std::move(e));
       return false;
     }
     return true;
-  };
+  }
+  bool pending() const { return pending_.has_value(); }
+  void rethrow() {
+    if (pending_) throw std::move(*pending_);
+  }
+
+ private:
+  std::optional<py::error_already_set> pending_;
+};
+
+/// Runs `work` without the GIL, then raises what the hooks kept.
+template <typename Work>
+auto released(PythonHooks& hooks, Work&& work) {
   std::optional<decltype(work())> result;
   {
     py::gil_scoped_release release;
     result.emplace(work());
   }
-  o.progress = nullptr;
-  if (pending) throw std::move(*pending);
+  hooks.rethrow();
   return std::move(*result);
+}
+
+/// Runs `work` without the GIL, with FitOptions::progress as a hook that calls
+/// report(iteration, error, seconds) when given.
+template <typename Work>
+auto run_released(nmfkit::FitOptions& o, const py::object& report, Work&& work) {
+  PythonHooks hooks;
+  o.progress = [&](const nmfkit::Progress& p) {
+    return hooks.call([&] {
+      if (!report.is_none()) report(p.iteration, p.error, p.seconds);
+    });
+  };
+  return released(hooks, work);
 }
 
 template <typename T>
@@ -291,32 +316,19 @@ nmfkit::MiniBatchState<T> state_of(const py::object& d) {
   return s;
 }
 
-/// Runs `work` without the GIL, as run_released, the step callback doing the GIL's work:
-/// signals, and report(step, n_steps, batch_cost, ewa_cost or None).
+/// Runs `work` without the GIL, with MiniBatchOptions::on_step as a hook that calls
+/// report(step, n_steps, batch_cost, ewa_cost or None) when given.
 template <typename Work>
 auto run_minibatch_released(nmfkit::MiniBatchOptions& m, const py::object& report, Work&& work) {
-  std::optional<py::error_already_set> pending;
+  PythonHooks hooks;
   m.on_step = [&](const nmfkit::MiniBatchProgress& p) {
-    py::gil_scoped_acquire gil;
-    try {
-      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    return hooks.call([&] {
       if (!report.is_none())
         report(p.step, p.n_steps, p.batch_cost,
                p.has_ewa ? py::object(py::float_(p.ewa_cost)) : py::object(py::none()));
-    } catch (py::error_already_set& e) {
-      pending.emplace(std::move(e));
-      return false;
-    }
-    return true;
+    });
   };
-  std::optional<decltype(work())> result;
-  {
-    py::gil_scoped_release release;
-    result.emplace(work());
-  }
-  m.on_step = nullptr;
-  if (pending) throw std::move(*pending);
-  return std::move(*result);
+  return released(hooks, work);
 }
 
 py::dict minibatch_fit(const py::object& x, py::dict opts, py::dict mb, const py::object& w0,
@@ -381,66 +393,55 @@ py::dict select_rank_x(const py::array& x, std::vector<int> ks, py::dict opts, i
                        double holdout, const std::string& rule, const py::object& report) {
   nmfkit::FitOptions fit = options_from(opts);
   if (fit.k < 1) fit.k = 1;
-  return with_x(x, [&](const auto& xv) -> py::dict {
-    if constexpr (!std::is_same_v<
-                      std::decay_t<decltype(xv)>,
-                      nmfkit::DenseView<typename Scalar<std::decay_t<decltype(xv)>>::type>>) {
-      throw py::type_error("select_rank needs dense X");
-    } else {
-      nmfkit::RankOptions o = nmfkit::auto_k_selection(fit, xv.rows, xv.cols);
-      if (!ks.empty()) o.ks = ks;
-      if (folds > 0) o.folds = folds;
-      if (holdout > 0) o.holdout = holdout;
-      if (!rule.empty()) o.rule = nmfkit::parse_rank_rule(rule);
-      std::optional<py::error_already_set> pending;
-      o.progress = [&](const nmfkit::RankProgress& p) {
-        py::gil_scoped_acquire gil;
-        try {
-          if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-          if (!report.is_none() && p.finished != nullptr)
-            report(p.finished->k, p.finished->mean_error, p.finished->standard_error, p.seconds);
-        } catch (py::error_already_set& e) {
-          pending.emplace(std::move(e));
-          return false;
-        }
-        return true;
-      };
-      nmfkit::RankResult r;
-      try {
-        py::gil_scoped_release release;
-        r = nmfkit::select_rank(xv, o);
-      } catch (const nmfkit::Cancelled&) {
-        if (pending) throw std::move(*pending);
-        throw;
-      }
-      py::list points;
-      for (const nmfkit::RankPoint& q : r.points) {
-        py::dict d;
-        d["k"] = q.k;
-        d["mean_error"] = q.mean_error;
-        d["standard_error"] = q.standard_error;
-        d["fold_errors"] = q.fold_errors;
-        d["train_error"] = q.train_error;
-        d["iterations"] = q.iterations;
-        d["seconds"] = q.seconds;
-        points.append(d);
-      }
-      py::dict d;
-      d["points"] = points;
-      d["chosen_k"] = r.chosen_k;
-      d["criterion"] = r.criterion;
-      d["best_k"] = r.best_k;
-      d["one_se_k"] = r.one_se_k;
-      d["knee_k"] = r.knee_k;
-      d["candidates"] = r.candidates;
-      d["stopped_early"] = r.stopped_early;
-      d["folds"] = r.folds;
-      d["holdout"] = r.holdout;
-      d["sample_rows"] = r.sample_rows;
-      d["seconds"] = r.seconds;
-      return d;
+  auto select = [&](const auto& xv) {
+    nmfkit::RankOptions o = nmfkit::auto_k_selection(fit, xv.rows, xv.cols);
+    if (!ks.empty()) o.ks = ks;
+    if (folds > 0) o.folds = folds;
+    if (holdout > 0) o.holdout = holdout;
+    if (!rule.empty()) o.rule = nmfkit::parse_rank_rule(rule);
+    PythonHooks hooks;
+    o.progress = [&](const nmfkit::RankProgress& p) {
+      return hooks.call([&] {
+        if (!report.is_none() && p.finished != nullptr)
+          report(p.finished->k, p.finished->mean_error, p.finished->standard_error, p.seconds);
+      });
+    };
+    try {
+      return released(hooks, [&] { return nmfkit::select_rank(xv, o); });
+    } catch (const nmfkit::Cancelled&) {
+      hooks.rethrow();  // the selection stopped for the exception a hook kept
+      throw;
     }
-  });
+  };
+  // The core's select_rank reads dense X; the Python side makes sparse X dense first.
+  const nmfkit::RankResult r =
+      has_dtype<float>(x) ? select(dense_view<float>(x, "X")) : select(dense_view<double>(x, "X"));
+  py::list points;
+  for (const nmfkit::RankPoint& q : r.points) {
+    py::dict d;
+    d["k"] = q.k;
+    d["mean_error"] = q.mean_error;
+    d["standard_error"] = q.standard_error;
+    d["fold_errors"] = q.fold_errors;
+    d["train_error"] = q.train_error;
+    d["iterations"] = q.iterations;
+    d["seconds"] = q.seconds;
+    points.append(d);
+  }
+  py::dict d;
+  d["points"] = points;
+  d["chosen_k"] = r.chosen_k;
+  d["criterion"] = r.criterion;
+  d["best_k"] = r.best_k;
+  d["one_se_k"] = r.one_se_k;
+  d["knee_k"] = r.knee_k;
+  d["candidates"] = r.candidates;
+  d["stopped_early"] = r.stopped_early;
+  d["folds"] = r.folds;
+  d["holdout"] = r.holdout;
+  d["sample_rows"] = r.sample_rows;
+  d["seconds"] = r.seconds;
+  return d;
 }
 
 }  // namespace
