@@ -3,6 +3,7 @@
 // scaled view through which the fit, the initialisations and the rank selection read any Data.
 #include <cmath>
 #include <memory>
+#include <string>
 
 #include "kernels/dense.hpp"
 #include "nmfkit/context.hpp"
@@ -25,6 +26,29 @@ bool all_finite(const Matrix<T>& m) {
   for (T v : m.values)
     if (!std::isfinite(v)) return false;
   return true;
+}
+
+/// A copy of the caller's factor `v` (rows × cols expected), each entry divided by `divisor`,
+/// transposed (cols × rows) when asked. Throws InvalidArgument naming the factor for another
+/// shape, DataError naming the entry for a negative or non-finite value.
+template <typename T>
+Matrix<T> checked_copy(const DenseView<T>& v, Index rows, Index cols, const char* name,
+                       double divisor = 1.0, bool transpose = false) {
+  if (v.data == nullptr || v.rows != rows || v.cols != cols)
+    throw InvalidArgument(std::string(name) + " must be " + std::to_string(rows) + " x " +
+                          std::to_string(cols) + ", got " + std::to_string(v.rows) + " x " +
+                          std::to_string(v.cols));
+  Matrix<T> m = transpose ? Matrix<T>(cols, rows) : Matrix<T>(rows, cols);
+  for (Index i = 0; i < rows; ++i)
+    for (Index j = 0; j < cols; ++j) {
+      const T value = v(i, j);
+      if (!(value >= 0) || !std::isfinite(value))
+        throw DataError(std::string(name) + " must be non-negative and finite, but has " +
+                        std::to_string(double(value)) + " at row " + std::to_string(i) +
+                        ", column " + std::to_string(j));
+      (transpose ? m(j, i) : m(i, j)) = static_cast<T>(double(value) / divisor);
+    }
+  return m;
 }
 
 /// The c in X/c for data of these statistics: rms(X) with `normalize` (when that is positive and

@@ -147,27 +147,6 @@ double mean_of(const auto& x) {
   return sum / (double(x.rows) * double(x.cols));
 }
 
-/// A copy of `v` (rows × cols expected), transposed when asked, checked non-negative and finite.
-template <typename T>
-Matrix<T> checked_factor(const DenseView<T>& v, Index rows, Index cols, const char* name,
-                         bool transpose) {
-  if (v.data == nullptr || v.rows != rows || v.cols != cols)
-    throw InvalidArgument(std::string(name) + " must be " + std::to_string(rows) + " x " +
-                          std::to_string(cols) + ", got " + std::to_string(v.rows) + " x " +
-                          std::to_string(v.cols));
-  Matrix<T> out = transpose ? Matrix<T>(cols, rows) : Matrix<T>(rows, cols);
-  for (Index i = 0; i < rows; ++i)
-    for (Index j = 0; j < cols; ++j) {
-      const T value = v(i, j);
-      if (!(value >= 0) || !std::isfinite(value))
-        throw DataError(std::string(name) + " must be non-negative and finite, but has " +
-                        std::to_string(double(value)) + " at row " + std::to_string(i) +
-                        ", column " + std::to_string(j));
-      (transpose ? out(j, i) : out(i, j)) = value;
-    }
-  return out;
-}
-
 /// W (n × k) and Hᵀ (m × k) as fit() initialises them for these options, in X's units.
 template <typename T>
 core::Factors<T> initial_factors(const Source<T>& x, const FitOptions& o,
@@ -176,8 +155,8 @@ core::Factors<T> initial_factors(const Source<T>& x, const FitOptions& o,
   if (o.init == Init::kCustom) {
     if (start == nullptr)
       throw InvalidArgument("init 'custom' needs the starting factors W0 and H0");
-    if (need_w) f.w = checked_factor(start->w, x.rows(), o.k, "W0", false);
-    f.ht = checked_factor(start->h, o.k, x.cols(), "H0", true);
+    if (need_w) f.w = core::checked_copy(start->w, x.rows(), o.k, "W0", 1.0, false);
+    f.ht = core::checked_copy(start->h, o.k, x.cols(), "H0", 1.0, true);
     return f;
   }
   // fit()'s initialisation sees X/c and gives factors in those units: √c brings them to X's.
@@ -527,10 +506,11 @@ double partial_fit_impl(const Source<T>& x, const FitOptions& options, const Min
       throw InvalidArgument("the state's rho must be between 0 and 1, got " +
                             std::to_string(state.rho));
     check_zeros(x, o.beta, Settings(o, m).threads);
-    ht = checked_factor(state.h.view(), k, m, "the state's H", true);
-    run.numerator = checked_factor(state.numerator.view(), k, m, "the state's numerator", true);
+    ht = core::checked_copy(state.h.view(), k, m, "the state's H", 1.0, true);
+    run.numerator =
+        core::checked_copy(state.numerator.view(), k, m, "the state's numerator", 1.0, true);
     run.denominator =
-        checked_factor(state.denominator.view(), k, m, "the state's denominator", true);
+        core::checked_copy(state.denominator.view(), k, m, "the state's denominator", 1.0, true);
     run.rho = state.rho;
   }
   const Settings s(o, m);
@@ -563,7 +543,7 @@ FitResult<T> transform_impl(const Source<T>& x, const DenseView<T>& h, const Fit
   o = checked(o, mb);
   const Settings s(o, x.cols());
   check_zeros(x, s.beta, s.threads);
-  const Matrix<T> ht = checked_factor(h, h.rows, h.cols, "H", true);
+  const Matrix<T> ht = core::checked_copy(h, h.rows, h.cols, "H", 1.0, true);
   FitResult<T> r;
   r.seed = o.seed;
   r.init = o.init;
@@ -575,7 +555,7 @@ FitResult<T> transform_impl(const Source<T>& x, const DenseView<T>& h, const Fit
   }
   r.iterations = solved.iterations;
   r.converged = solved.converged;
-  r.H = checked_factor(h, h.rows, h.cols, "H", false);
+  r.H = core::checked_copy(h, h.rows, h.cols, "H", 1.0, false);
   finish(r, x, std::move(solved.w), ht, s, t0);
   return r;
 }

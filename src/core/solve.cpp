@@ -21,27 +21,6 @@ void scale_in_place(Matrix<T>& m, double factor) {
   for (T& v : m.values) v = static_cast<T>(double(v) * factor);
 }
 
-/// A copy of `v` (rows × cols expected) divided by `divisor`, checked.
-template <typename T>
-Matrix<T> checked_copy(const DenseView<T>& v, Index rows, Index cols, const char* name,
-                       double divisor) {
-  if (v.data == nullptr || v.rows != rows || v.cols != cols)
-    throw InvalidArgument(std::string(name) + " must be " + std::to_string(rows) + " x " +
-                          std::to_string(cols) + ", got " + std::to_string(v.rows) + " x " +
-                          std::to_string(v.cols));
-  Matrix<T> m(rows, cols);
-  for (Index i = 0; i < rows; ++i)
-    for (Index j = 0; j < cols; ++j) {
-      const T value = v(i, j);
-      if (!(value >= 0) || !std::isfinite(value))
-        throw DataError(std::string(name) + " must be non-negative and finite, but has " +
-                        std::to_string(double(value)) + " at row " + std::to_string(i) +
-                        ", column " + std::to_string(j));
-      m(i, j) = static_cast<T>(double(value) / divisor);
-    }
-  return m;
-}
-
 /// The starting factors of the scaled problem.
 template <typename T>
 Factors<T> start_factors(const Problem<T>& problem, const Scaled<T>& x, const FitOptions& o) {
@@ -49,7 +28,7 @@ Factors<T> start_factors(const Problem<T>& problem, const Scaled<T>& x, const Fi
   const double root_c = std::sqrt(x.scale());
   Factors<T> f;
   if (problem.fixed_h != nullptr) {
-    f.ht = transposed(checked_copy(*problem.fixed_h, k, m, "H", root_c).view());
+    f.ht = checked_copy(*problem.fixed_h, k, m, "H", root_c, /*transpose=*/true);
     // scikit-learn's transform starts W at sqrt(mean(X)/k) for mu and at 0 otherwise.
     const double fill = o.solver == "mu" ? std::sqrt(x.mean() / double(k)) : 0.0;
     f.w = Matrix<T>(n, k, static_cast<T>(fill));
@@ -57,7 +36,7 @@ Factors<T> start_factors(const Problem<T>& problem, const Scaled<T>& x, const Fi
     if (problem.start == nullptr)
       throw InvalidArgument("init 'custom' needs the starting factors W0 and H0");
     f.w = checked_copy(problem.start->w, n, k, "W0", root_c);
-    f.ht = transposed(checked_copy(problem.start->h, k, m, "H0", root_c).view());
+    f.ht = checked_copy(problem.start->h, k, m, "H0", root_c, /*transpose=*/true);
   } else {
     f = initialize(x, o);
   }
