@@ -2,7 +2,7 @@
 """The β-divergence benchmark: nmfkit's defaults for a loss beside scikit-learn's multiplicative
 updates (its only solver for β != 2) from both of its starts, side by side in one run.
 
-Cases: a dense magnitude spectrogram (bench/beta_data.py) with Kullback-Leibler and
+Cases: a dense magnitude spectrogram (bench/datasets.py) with Kullback-Leibler and
 Itakura-Saito at k = 10 and 40; a sparse tf-idf matrix (same script) and MNIST with
 Kullback-Leibler at k = 10 and 50. scikit-learn: `NMF(k, beta_loss=LOSS, solver='mu',
 init='random', random_state=0)` ("the seed's call") and the same with its default init
@@ -87,7 +87,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(REPO, "docs", "benchmarks-losses.md"))
     a = ap.parse_args()
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), OPENBLAS_NUM_THREADS=str(a.threads))
-    subprocess.run(["/usr/bin/python3", os.path.join(REPO, "bench", "beta_data.py"), a.data],
+    subprocess.run(["/usr/bin/python3", os.path.join(REPO, "bench", "datasets.py"), a.data],
                    check=True, stdout=sys.stderr)
     files = {"spectrogram": os.path.join(a.data, "spectrogram.npy"),
              "tfidf": os.path.join(a.data, "tfidf.npy"), "mnist": MNIST}
@@ -137,7 +137,7 @@ def write(a, new_rows):
         f"one machine with {os.cpu_count()} cores, {a.threads} threads for every contender, one "
         "run each; a row's three runs ran one after the other in one invocation (rows kept in "
         "benchmarks-losses.json; those here were measured on "
-        + ", ".join(sorted({r["measured"] for r in rows})) + "). Data: `bench/beta_data.py` (a synthetic-music "
+        + ", ".join(sorted({r["measured"] for r in rows})) + "). Data: `bench/datasets.py` (a synthetic-music "
         "magnitude spectrogram, 19997 x 513, dense; a tf-idf matrix of the text under "
         "/usr/share/doc, 4879 x 5000, 94% zeros) and MNIST (60000 x 784, 81% zeros). "
         "scikit-learn 'seed' is `NMF(k, beta_loss=LOSS, solver='mu', init='random', "

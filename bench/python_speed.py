@@ -6,7 +6,7 @@ the rows as JSON beside it).
 Cases (each library gets the same X, the same call; errors are evaluated here in float64):
 - MNIST (60,000 x 784, pixels / 255 as float64, the usual notebook form), k = 10:
   NMF(10, init='random', random_state=0) and NMF(10) (defaults);
-- a tf-idf term-document matrix (bench/beta_data.py's, of /usr/share/doc), k = 10, in
+- a tf-idf term-document matrix (bench/datasets.py's, of /usr/share/doc), k = 10, in
   scikit-learn's topic-extraction example's two calls: Frobenius (init nndsvda, alpha 5e-5,
   l1_ratio 1) and Kullback-Leibler (solver mu, init nndsvda, max_iter 1000, alpha 5e-5,
   l1_ratio 0.5), with X as a scipy CSR matrix;
@@ -46,7 +46,7 @@ def mnist(data_dir):
 def tfidf(work):
     path = os.path.join(work, "tfidf.npy")
     if not os.path.exists(path):
-        subprocess.run([sys.executable, os.path.join(HERE, "beta_data.py"), work], check=True)
+        subprocess.run([sys.executable, os.path.join(HERE, "datasets.py"), work], check=True)
     return sp.csr_matrix(np.load(path).astype(np.float64))
 
 
@@ -142,7 +142,7 @@ def write_markdown(result, path):
     lines += [
         "",
         "MNIST is `X = pixels / 255.0` (float64, 60,000 x 784), the form a notebook gives it; the "
-        "tf-idf matrix is bench/beta_data.py's (documents x terms of the text under "
+        "tf-idf matrix is bench/datasets.py's (documents x terms of the text under "
         "/usr/share/doc) as a scipy CSR matrix, with the two calls of scikit-learn's "
         "topic-extraction example.",
         "",

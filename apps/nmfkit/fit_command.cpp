@@ -34,7 +34,7 @@ std::string join(std::span<const std::string_view> names, const char* sep) {
 }
 
 std::string solver_help() {
-  std::string s = "Update rule (default: cd for the frobenius loss, mu for the others):";
+  std::string s = "Update rule (default: hals for the frobenius loss, mu for the others):";
   for (const SolverInfo& info : solvers())
     s += "\n  " + std::string(info.name) + ": " + std::string(info.description) +
          (info.any_beta ? "" : " [frobenius only]");
@@ -66,6 +66,7 @@ void check_minibatch_args(const FitArgs& a) {
   if (!a.extra.missing.empty()) refuse("--missing");
   if (a.shuffle) refuse("--shuffle");
   if (a.extrapolate) refuse("--extrapolate");
+  if (a.no_extrapolate) refuse("--no-extrapolate");
   if (a.format != "auto") refuse("--format " + a.format + " (each batch is read as dense rows)");
 }
 
@@ -96,7 +97,12 @@ FitOptions options_from(const FitArgs& a) {
   }
   o.l1_ratio = a.l1_ratio;
   o.shuffle = a.shuffle;
-  o.extrapolate = a.extrapolate;
+  if (a.extrapolate && a.no_extrapolate)
+    throw InvalidArgument("--extrapolate and --no-extrapolate cannot be combined");
+  if (a.extrapolate || a.no_extrapolate) o.extrapolate = a.extrapolate;
+  if (a.no_extrapolate && !solver_info(o.solver).extrapolate)
+    throw InvalidArgument("--no-extrapolate applies only to a rule that extrapolates, not " +
+                          o.solver);
   o.max_iter = a.max_iter;
   o.tol = a.tol;
   o.seed = static_cast<std::uint64_t>(a.seed);
@@ -154,7 +160,7 @@ nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, co
   j["alpha_h"] = o.alpha_h < 0 ? o.alpha_w : o.alpha_h;
   j["l1_ratio"] = o.l1_ratio;
   j["shuffle"] = o.shuffle;
-  j["extrapolate"] = o.extrapolate;
+  j["extrapolate"] = extrapolates(o);
   j["seed"] = r.seed;
   j["threads"] = r.threads;
   j["max_iter"] = o.max_iter;
@@ -394,7 +400,9 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
       ->check(CLI::Range(0.0, 1.0));
   fit->add_flag("--shuffle", a.shuffle, "cd: visit the components in random order");
   fit->add_flag("--extrapolate", a.extrapolate,
-                "cd, hals, anls-bpp: extrapolate each update, with restarts (Ang & Gillis 2019)");
+                "cd, anls-bpp: extrapolate each update, with restarts (Ang & Gillis 2019); hals "
+                "does by default");
+  fit->add_flag("--no-extrapolate", a.no_extrapolate, "hals: plain updates, no extrapolation");
   fit->add_option("--batch-size", a.batch_size,
                   "Fit by mini-batches of N samples (scikit-learn's MiniBatchNMF, multiplicative "
                   "updates; see docs/minibatch.md); default: the full fit")
@@ -461,7 +469,7 @@ MiniBatchOptions minibatch_of(const FitArgs& args) {
 std::string solver_of(const FitArgs& args) {
   if (!args.solver.empty()) return args.solver;
   if (args.batch_size > 0) return "mu";
-  return parse_loss(args.loss) == 2 ? "cd" : "mu";
+  return parse_loss(args.loss) == 2 ? FitOptions{}.solver : "mu";
 }
 
 std::string reproduce_command(const FitArgs& a) {
@@ -480,6 +488,7 @@ std::string reproduce_command(const FitArgs& a) {
   add("--l1-ratio", number(a.l1_ratio));
   if (a.shuffle) w.emplace_back("--shuffle");
   if (a.extrapolate) w.emplace_back("--extrapolate");
+  if (a.no_extrapolate) w.emplace_back("--no-extrapolate");
   if (!a.extra.ranks.empty()) add("--k-range", a.extra.ranks);
   if (a.extra.restarts != 1) add("--restarts", std::to_string(a.extra.restarts));
   if (!a.extra.mask.empty()) add("--mask", a.extra.mask);

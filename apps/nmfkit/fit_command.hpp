@@ -25,6 +25,7 @@ struct FitArgs {
   double l1_ratio = 0;
   bool shuffle = false;
   bool extrapolate = false;
+  bool no_extrapolate = false;
   int max_iter = 200;
   double tol = 1e-4;
   std::int64_t seed = 0;

@@ -2,6 +2,7 @@
 /// FitOptions: every knob of fit(), with its default, and validate().
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -82,9 +83,11 @@ struct FitOptions {
   /// Number of components k >= 1, at most min(n_samples, n_features) for the NNDSVD starts (a
   /// random or custom start may have more). No default: must be set.
   int k = 0;
-  /// Update rule, by registered name (see solvers() in solver.hpp). Default "cd", scikit-learn's
-  /// rule, which reaches scikit-learn's objective; "hals" gets close to it in fewer iterations.
-  std::string solver = "cd";
+  /// Update rule, by registered name (see solvers() in solver.hpp). Default "hals" (extrapolated,
+  /// see extrapolate): across the benchmark matrix of docs/benchmarks.md it reached the lowest
+  /// error soonest on most cases. "cd" is scikit-learn's rule and reaches scikit-learn's objective
+  /// exactly (what the Python drop-in uses).
+  std::string solver = "hals";
   /// β of the β-divergence minimised: 2 Frobenius (default), 1 Kullback-Leibler, 0 Itakura-Saito.
   /// Only rules with SolverInfo::any_beta (mu) take β ≠ 2; β ≤ 0 needs X without zeros.
   double beta = 2;
@@ -121,10 +124,11 @@ struct FitOptions {
   /// anls-bpp): after each update the factor moves further along its last step, by a factor
   /// that grows while the error falls and shrinks (restarting from the last plain iterate) when
   /// it rises; once the error falls by less than the rounding margin the iterations are plain.
-  /// The best iterate is returned. Default false (docs/solvers.md: with cd on MNIST it reaches
-  /// scikit-learn's final error in about half the iterations; with hals' many sweeps it settles
-  /// in a slightly worse local minimum); mu never extrapolates, and validate() refuses it there.
-  bool extrapolate = false;
+  /// The best iterate is returned. Unset (the default): the rule's own default,
+  /// SolverInfo::extrapolate_default (on for hals; off for cd, which then stays scikit-learn's
+  /// rule, and for anls-bpp). true with a rule that cannot extrapolate (mu) is refused by
+  /// validate(); extrapolates() gives the resolved choice.
+  std::optional<bool> extrapolate;
   /// cd and hals on sparse X: from the second iteration on, W's half-iteration runs inside one
   /// pass over X's rows that also forms Xᵀ·W and WᵀW for H's (X read once per iteration instead
   /// of twice). The same results bit for bit; false runs the separate steps. Default true; false
@@ -147,6 +151,10 @@ struct FitOptions {
   /// Checks the options against the data shape (k against min(n_samples, n_features)).
   void validate(Index n_samples, Index n_features) const;
 };
+
+/// Whether a fit with these options extrapolates: FitOptions::extrapolate when set, otherwise the
+/// rule's default (false for an unknown rule).
+bool extrapolates(const FitOptions& options);
 
 /// `options` with the update rule `solver`, every knob that rule does not take (shuffle,
 /// extrapolate, fused_pass, hals_max_sweeps, hals_sweep_tol) back at its default: what another

@@ -110,6 +110,7 @@ struct RankOptions {
   static FitOptions hals_options() {
     FitOptions o;
     o.solver = "hals";
+    o.extrapolate = false;  // many short held-out fits: plain sweeps (docs/rank.md's measurements)
     o.tol = kSelectionTol;
     return o;
   }

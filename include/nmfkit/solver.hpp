@@ -14,6 +14,7 @@ struct SolverInfo {
   bool shuffle = false;          ///< takes FitOptions::shuffle
   bool sweeps = false;           ///< takes FitOptions::hals_max_sweeps and hals_sweep_tol
   bool fused_pass = false;       ///< runs W's update inside the fused pass (FitOptions::fused_pass)
+  bool extrapolate_default = false;  ///< extrapolates when FitOptions::extrapolate is unset
 };
 
 /// Every registered update rule, in the registry's order (FitOptions::solver names the default).

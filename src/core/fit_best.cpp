@@ -117,6 +117,8 @@ RankOptions auto_k_selection(const FitOptions& fit, Index n_samples, Index n_fea
   for (Index k = 1; k <= std::min({kAutoMaxK, n_samples, n_features}); ++k)
     s.ks.push_back(static_cast<int>(k));
   s.fit = fit.beta == 2 ? with_solver(fit, RankOptions::hals_options().solver) : fit;
+  // The selection's many short held-out fits are plain unless the caller asked otherwise.
+  if (!s.fit.extrapolate) s.fit.extrapolate = false;
   s.fit.tol = std::max(fit.tol, RankOptions::kSelectionTol);
   s.fit.k = 1;               // select_rank() sets each fold's k
   s.fit.progress = nullptr;  // fit.progress reports one fit; the selection runs many at once

@@ -69,7 +69,8 @@ std::size_t size(Index count) {
 
 /// The options as a multiplicative-update fit checks them; throws InvalidArgument.
 FitOptions checked(const FitOptions& options, const MiniBatchOptions& minibatch) {
-  if (options.solver != "mu" && options.solver != "cd")
+  // mu, or a rule the caller left at FitOptions' default or named for scikit-learn's API (cd).
+  if (options.solver != "mu" && options.solver != "cd" && options.solver != FitOptions{}.solver)
     throw InvalidArgument("mini-batch NMF uses multiplicative updates (solver mu), not solver '" +
                           options.solver + "'");
   FitOptions o = options;

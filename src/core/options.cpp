@@ -53,7 +53,8 @@ std::string number(double v) {
 /// Refuses every combination in which an option would do nothing; each message names both.
 void refuse_idle_combinations(const FitOptions& o) {
   const FitOptions defaults;
-  if (o.extrapolate) require_rule(o.solver, &SolverInfo::extrapolate, "extrapolate");
+  if (o.extrapolate.value_or(false))
+    require_rule(o.solver, &SolverInfo::extrapolate, "extrapolate");
   if (o.shuffle) require_rule(o.solver, &SolverInfo::shuffle, "shuffle");
   if (o.hals_max_sweeps != defaults.hals_max_sweeps)
     require_rule(o.solver, &SolverInfo::sweeps, "hals_max_sweeps");
@@ -160,10 +161,15 @@ void FitOptions::validate() const {
   refuse_idle_combinations(*this);
 }
 
+bool extrapolates(const FitOptions& options) {
+  if (options.extrapolate) return *options.extrapolate;
+  return has_solver(options.solver) && solver_info(options.solver).extrapolate_default;
+}
+
 FitOptions with_solver(FitOptions options, std::string_view solver) {
   const FitOptions defaults;
   options.solver = std::string(solver);
-  if (!takes(solver, &SolverInfo::extrapolate)) options.extrapolate = defaults.extrapolate;
+  if (!takes(solver, &SolverInfo::extrapolate)) options.extrapolate.reset();
   if (!takes(solver, &SolverInfo::shuffle)) options.shuffle = defaults.shuffle;
   if (!takes(solver, &SolverInfo::fused_pass)) options.fused_pass = defaults.fused_pass;
   if (!takes(solver, &SolverInfo::sweeps)) {

@@ -116,7 +116,7 @@ FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
       frobenius ? frobenius_steps(products, options, setup.penalties, ctx, update_h, k)
                 : beta_steps(x, options, setup.penalties, ctx, update_h);
   // validate() refuses extrapolate with a rule that does not take it (SolverInfo::extrapolate).
-  setup.extrapolate = update_h && options.extrapolate;
+  setup.extrapolate = update_h && extrapolates(options);
   run_loop(*steps, f, options, setup, ctx, result);
 
   result.H = transposed(f.ht.view());

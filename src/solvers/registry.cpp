@@ -19,8 +19,8 @@ struct Entry {
 constexpr std::array kEntries = {
     Entry{{"hals",
            "HALS: exact non-negative coordinate updates, several sweeps per half-iteration "
-           "(Cichocki & Phan 2009; Gillis & Glineur 2012)",
-           false, true, false, true, true},
+           "(Cichocki & Phan 2009; Gillis & Glineur 2012), extrapolated by default",
+           false, true, false, true, true, true},
           &rules::make_hals<float>,
           &rules::make_hals<double>},
     Entry{{"cd",

@@ -25,7 +25,7 @@ class FitFlagsTest : public CliTest {
 };
 
 TEST_F(FitFlagsTest, SolverIsRecorded) {
-  EXPECT_EQ(fit_ok("default", {})["solver"], "cd");
+  EXPECT_EQ(fit_ok("default", {})["solver"], "hals");
   EXPECT_EQ(fit_ok("mu", {"--solver", "mu"})["solver"], "mu");
   EXPECT_NE(read_file(dir_ / "default" / "W.npy"), read_file(dir_ / "mu" / "W.npy"));
 }

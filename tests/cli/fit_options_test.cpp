@@ -393,8 +393,10 @@ TEST_F(FitOptionsTest, UnknownLoss) {
 }
 
 TEST_F(FitOptionsTest, DefaultSolverFollowsTheLoss) {
-  // cd (scikit-learn's default) for frobenius; mu, the only rule for other losses, otherwise.
-  EXPECT_EQ(fit_ok("frobenius", {})["solver"], "cd");
+  // hals (extrapolated) for frobenius; mu, the only rule for other losses, otherwise.
+  const nlohmann::json frobenius = fit_ok("frobenius", {});
+  EXPECT_EQ(frobenius["solver"], "hals");
+  EXPECT_EQ(frobenius["extrapolate"], true);
   const nlohmann::json kl = fit_ok("kl", {"--loss", "kullback-leibler", "--max-iter", "5"});
   EXPECT_EQ(kl["solver"], "mu");
   EXPECT_NE(kl["command_line"].get<std::string>().find("--solver mu"), std::string::npos);
@@ -566,13 +568,29 @@ TEST_F(FitOptionsTest, EmptyInputIsADataError) {
 }
 
 TEST_F(FitOptionsTest, ExtrapolateIsRecordedAndChangesHals) {
+  // hals extrapolates unless told not to; cd only when told.
   const nlohmann::json plain =
-      fit_ok("plain", {"--solver", "hals", "--max-iter", "30", "--tol", "0"});
-  const nlohmann::json extrapolated = fit_ok(
-      "extrapolated", {"--solver", "hals", "--extrapolate", "--max-iter", "30", "--tol", "0"});
+      fit_ok("plain", {"--solver", "hals", "--no-extrapolate", "--max-iter", "30", "--tol", "0"});
+  const nlohmann::json extrapolated =
+      fit_ok("extrapolated", {"--solver", "hals", "--max-iter", "30", "--tol", "0"});
+  const nlohmann::json both =
+      fit_ok("both", {"--solver", "hals", "--extrapolate", "--max-iter", "30", "--tol", "0"});
   EXPECT_EQ(plain["extrapolate"], false);
   EXPECT_EQ(extrapolated["extrapolate"], true);
+  EXPECT_NE(plain["command_line"].get<std::string>().find("--no-extrapolate"), std::string::npos);
   EXPECT_NE(read_file(dir_ / "plain" / "H.npy"), read_file(dir_ / "extrapolated" / "H.npy"));
+  EXPECT_EQ(read_file(dir_ / "both" / "H.npy"), read_file(dir_ / "extrapolated" / "H.npy"));
+  EXPECT_EQ(fit_ok("cd", {"--solver", "cd", "--max-iter", "5"})["extrapolate"], false);
+  EXPECT_EQ(fit_ok("cdx", {"--solver", "cd", "--extrapolate", "--max-iter", "5"})["extrapolate"],
+            true);
+}
+
+TEST_F(FitOptionsTest, NoExtrapolateIsRefusedWhereItWouldDoNothing) {
+  expect_fit_error({"--extrapolate", "--no-extrapolate"}, kUsage,
+                   {"--extrapolate", "--no-extrapolate"});
+  expect_fit_error({"--solver", "mu", "--no-extrapolate"}, kUsage, {"--no-extrapolate", "mu"});
+  expect_fit_error({"--loss", "kullback-leibler", "--no-extrapolate"}, kUsage,
+                   {"--no-extrapolate", "mu"});
 }
 
 TEST_F(FitOptionsTest, OutOfRangeNumbersGetShortMessages) {

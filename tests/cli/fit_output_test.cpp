@@ -75,7 +75,7 @@ TEST_F(FitOutputTest, TinyIdxWritesAllFourFilesConsistently) {
   EXPECT_EQ(s["shape"], nlohmann::json::array({TinyImages::kSamples, TinyImages::kFeatures}));
   EXPECT_EQ(s["image_shape"], nlohmann::json::array({TinyImages::kSide, TinyImages::kSide}));
   EXPECT_EQ(s["k"], kK);
-  EXPECT_EQ(s["solver"], "cd");
+  EXPECT_EQ(s["solver"], "hals");
   EXPECT_EQ(s["init"], "nndsvda");
   EXPECT_EQ(s["seed"], 0);
   ASSERT_TRUE(s["threads"].is_number_integer());

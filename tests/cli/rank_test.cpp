@@ -142,7 +142,8 @@ TEST_F(RankCliTest, FitAutoRecordsTheSelection) {
   EXPECT_EQ(s["rank_selection"]["points"].size(), 4u);
   // Selected with rank's default solver; the fit itself uses fit's default.
   EXPECT_EQ(s["rank_selection"]["solver"], "hals");
-  EXPECT_EQ(s["solver"], "cd");
+  EXPECT_EQ(s["solver"], "hals");
+  EXPECT_EQ(s["extrapolate"], true);  // the selection's short fits are plain
   // The report shows the curve the choice came from and the components of several k.
   EXPECT_TRUE(fs::exists(out_ / "rank-components.png"));
   const auto files = s["files"].get<std::vector<std::string>>();

@@ -150,6 +150,7 @@ TEST(FitBest, BadArgumentsNameTheParameter) {
 TEST(FitAutoK, ChoosesTheRankOfExactRankThreeDataWithSmallNoise) {
   const Matrix<double> x = testing::noisy_low_rank(80, 60, 3, 2);
   AutoKOptions o;
+  o.fit.solver = "cd";
   o.fit.seed = 2;
   o.restarts = 2;
   int selected = 0;

@@ -602,9 +602,14 @@ TEST(MiniBatch, OptionsAreValidated) {
   mb.batch_size = 0;
   EXPECT_THROW(fit_minibatch(x.view(), o, mb), InvalidArgument);
   mb.batch_size = 5;
-  o.solver = "hals";
-  EXPECT_NE(message_of([&] { fit_minibatch(x.view(), o, mb); }).find("hals"), std::string::npos);
-  o.solver = "cd";  // the default: accepted, the fit is multiplicative updates
+  o.solver = "anls-bpp";
+  EXPECT_NE(message_of([&] { fit_minibatch(x.view(), o, mb); }).find("anls-bpp"),
+            std::string::npos);
+  // The default rule (hals) and scikit-learn's (cd) are accepted: the fit is multiplicative
+  // updates.
+  o.solver = FitOptions{}.solver;
+  EXPECT_EQ(fit_minibatch(x.view(), o, mb).fit.solver, "mu");
+  o.solver = "cd";
   EXPECT_EQ(fit_minibatch(x.view(), o, mb).fit.solver, "mu");
   o.shuffle = true;
   EXPECT_THROW(fit_minibatch(x.view(), o, mb), InvalidArgument);

@@ -95,6 +95,7 @@ TEST_P(Extrapolated, LowerErrorThanPlainUpdatesInTheSameIterationsOnAverage) {
     FitOptions o = options_for(GetParam(), 8);
     o.max_iter = 25;
     o.tol = 0;
+    o.extrapolate = false;
     const double plain = fit(x.view(), o).error;
     o.extrapolate = true;
     const double extrapolated = fit(x.view(), o).error;

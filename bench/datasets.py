@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""The data sets of the β-divergence benchmark (bench/compare_beta.py), made on this machine:
+"""The data sets of the benchmarks (bench/compare.py, bench/compare_beta.py, bench/python_speed.py),
+made on this machine:
 
 - spectrogram.npy: the magnitude spectrogram (frames x 513 bins, float32, no zeros) of 320 s of
   synthetic music at 16 kHz: notes of eight harmonics with vibrato and decay, a new note every
@@ -8,6 +9,9 @@
   text under /usr/share/doc (changelogs, READMEs, copyright files; one document per file, gzip
   files decompressed), scikit-learn's TfidfVectorizer with English stop words, terms in at least 3
   documents, the 5000 most frequent; documents with no term left out.
+- patches.npy: 100,000 colour patches of 16 x 16 pixels (uint8, 100000 x 768, pixel-major RGB)
+  cut at random places (seed 0) from scikit-learn's two sample photos (china.jpg, flower.jpg,
+  427 x 640), half from each: dense photo data with almost no zeros.
 
 Usage: bench/beta_data.py OUTDIR   (skips a file that already exists)
 """
@@ -64,12 +68,26 @@ def tfidf(path, root="/usr/share/doc"):
     np.save(path, x.toarray().astype(np.float32))
 
 
+def patches(path, count=100000, size=16, seed=0):
+    from sklearn.datasets import load_sample_images
+    rng = np.random.default_rng(seed)
+    images = load_sample_images().images
+    x = np.empty((count, size * size * 3), dtype=np.uint8)
+    for i in range(count):
+        img = images[i % len(images)]
+        r = rng.integers(0, img.shape[0] - size + 1)
+        c = rng.integers(0, img.shape[1] - size + 1)
+        x[i] = img[r:r + size, c:c + size].reshape(-1)
+    np.save(path, x)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for name, make in (("spectrogram.npy", spectrogram), ("tfidf.npy", tfidf)):
+    for name, make in (("spectrogram.npy", spectrogram), ("tfidf.npy", tfidf),
+                       ("patches.npy", patches)):
         path = os.path.join(out, name)
         if not os.path.exists(path):
             make(path + ".tmp.npy")
