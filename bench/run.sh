@@ -3,7 +3,8 @@
 # then the side-by-side comparisons with scikit-learn and RcppML (docs/benchmarks.md, .png, .json;
 # docs/benchmarks-losses.md), `fit -k auto` against `fit -k 10` (docs/rank.md, rank-auto.json) and
 # the Python package (docs/benchmarks-python.md).
-# Arguments go to bench/compare.py (e.g. --cases mnist:10 --reps 3).
+# Arguments go to bench/compare.py (e.g. --cases mnist:10 --reps 3); a one-thread run of three
+# cases goes to docs/benchmarks-1thread.md.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$repo/scripts/fetch-mnist.sh"
@@ -15,6 +16,10 @@ else
   echo "bench: $micro was not built (Debian's libbenchmark-dev is missing); skipping it" >&2
 fi
 /usr/bin/python3 "$repo/bench/compare.py" "$@"
+# The per-iteration bound of every case (docs/performance.md).
+/usr/bin/python3 "$repo/bench/bounds.py"
+/usr/bin/python3 "$repo/bench/compare.py" --threads 1 --cases mnist:10,fashion-mnist:20,tfidf:20 \
+  --out "$repo/docs/benchmarks-1thread.md"
 /usr/bin/python3 "$repo/bench/compare_beta.py"
 /usr/bin/python3 "$repo/bench/rank_auto.py"
 # The Python package against scikit-learn in one process, and against the CLI
