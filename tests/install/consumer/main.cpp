@@ -1,7 +1,10 @@
 // Fits a small exact low-rank matrix with the installed nmfkit and checks the fit: prints
 // "relative error <e>" and exits 0 when the error is small, 1 otherwise. Then fits the same X
 // held in a data class written here, against the installed public headers alone, and checks
-// that it gives the built-in storage's W and H.
+// that it gives the built-in storage's W and H. The class sums its products in another order
+// than the built-in kernels, and the default rule's extrapolation carries those last-bit
+// differences forward through the iterations, so "the same" means within 1e-6 of the largest
+// entry: a wrong product or a storage that is not used differ by far more.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -90,7 +93,7 @@ int main() {
     const double dw = difference(custom.W, built_in.W), dh = difference(custom.H, built_in.H);
     std::printf("own data class: format %s, W and H within %.2g and %.2g of the built-in fit\n",
                 custom.format.c_str(), dw, dh);
-    return custom.format == "custom" && dw < 1e-9 && dh < 1e-9 ? 0 : 1;
+    return custom.format == "custom" && dw < 1e-6 && dh < 1e-6 ? 0 : 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "consumer: %s\n", e.what());
     return 1;
