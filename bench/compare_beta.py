@@ -107,7 +107,8 @@ def main():
                     s = json.load(open(os.path.join(out, "summary.json")))
                     r = {"seconds": s["seconds"], "iterations": s["iterations"],
                          "per_iteration": s["seconds"] / max(1, s["iterations"]),
-                         "format": s["format"], "init": s["init"]}
+                         "format": s["format"], "init": s["init"], "solver": s["solver"],
+                         "shape": s["shape"]}
                 else:
                     r = run_json(["/usr/bin/python3", "-c", SKLEARN, path, k, str(beta),
                                   who.split("-")[1], out], env)
@@ -138,8 +139,9 @@ def write(a, new_rows):
         "run each; a row's three runs ran one after the other in one invocation (rows kept in "
         "benchmarks-losses.json; those here were measured on "
         + ", ".join(sorted({r["measured"] for r in rows})) + "). Data: `bench/datasets.py` (a synthetic-music "
-        "magnitude spectrogram, 19997 x 513, dense; a tf-idf matrix of the text under "
-        "/usr/share/doc, 4879 x 5000, 94% zeros) and MNIST (60000 x 784, 81% zeros). "
+        "magnitude spectrogram, dense; a tf-idf matrix of the text under "
+        "/usr/share/doc, about 94% zeros; their shapes on the machine that measured them are in "
+        "the data column) and MNIST (60000 x 784, 81% zeros). "
         "scikit-learn 'seed' is `NMF(k, beta_loss=LOSS, solver='mu', init='random', "
         "random_state=0)`, 'default' the same with its default init (nndsvda); max_iter 200, "
         "tol 1e-4; float32 X, as scipy.sparse CSR for the tf-idf matrix and dense otherwise (its "
@@ -148,7 +150,8 @@ def write(a, new_rows):
         "float64 from each contender's W and H by scikit-learn's `_beta_divergence`.",
         "",
         "| data | loss | k | scikit-learn seed: error, time, it | scikit-learn default: error, "
-        "time, it | nmfkit: error, time, it (per it; storage, init) | best scikit-learn error / "
+        "time, it | nmfkit: error, time, it (per it; storage, init, solver) | best scikit-learn "
+        "error / "
         "nmfkit's | scikit-learn's time (of the better) / nmfkit's |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -157,10 +160,12 @@ def write(a, new_rows):
         sk = min((r["sklearn-random"], r["sklearn-default"]), key=lambda v: v["error"])
         nm = r["nmfkit"]
         cell = lambda v: f"{v['error']:.6g}, {v['seconds']:.1f} s, {v['iterations']}"
+        shape = " ({} x {})".format(*nm["shape"]) if "shape" in nm else ""
         lines.append(
-            f"| {row['data']} | {row['loss']} | {row['k']} | {cell(r['sklearn-random'])} | "
+            f"| {row['data']}{shape} | {row['loss']} | {row['k']} | {cell(r['sklearn-random'])} | "
             f"{cell(r['sklearn-default'])} | {cell(nm)} ({1000 * nm['per_iteration']:.0f} ms; "
-            f"{nm['format']}, {nm['init']}) | {sk['error'] / nm['error']:.5f} | "
+            f"{nm['format']}, {nm['init']}, {nm.get('solver', 'mu')}) | "
+            f"{sk['error'] / nm['error']:.5f} | "
             f"{sk['seconds'] / nm['seconds']:.1f}x |")
     text = "\n".join(lines) + "\n"
     with open(a.out + ".tmp", "w") as f:

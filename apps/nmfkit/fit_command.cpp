@@ -34,10 +34,14 @@ std::string join(std::span<const std::string_view> names, const char* sep) {
 }
 
 std::string solver_help() {
-  std::string s = "Update rule (default: hals for the frobenius loss, mu for the others):";
+  std::string s =
+      "Update rule (default: hals for the frobenius loss, cd for kullback-leibler, mu for the "
+      "others):";
   for (const SolverInfo& info : solvers())
     s += "\n  " + std::string(info.name) + ": " + std::string(info.description) +
-         (info.any_beta ? "" : " [frobenius only]");
+         (info.any_beta           ? ""
+          : info.kullback_leibler ? " [frobenius and kullback-leibler]"
+                                  : " [frobenius only]");
   return s;
 }
 
@@ -469,7 +473,8 @@ MiniBatchOptions minibatch_of(const FitArgs& args) {
 std::string solver_of(const FitArgs& args) {
   if (!args.solver.empty()) return args.solver;
   if (args.batch_size > 0) return "mu";
-  return parse_loss(args.loss) == 2 ? FitOptions{}.solver : "mu";
+  const double beta = parse_loss(args.loss);
+  return beta == 2 ? FitOptions{}.solver : beta == 1 ? "cd" : "mu";
 }
 
 std::string reproduce_command(const FitArgs& a) {

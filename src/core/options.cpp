@@ -131,9 +131,23 @@ void FitOptions::validate() const {
     throw InvalidArgument("unknown solver '" + solver + "' (choose one of " + solver_names() + ")");
   if (!std::isfinite(beta))
     throw InvalidArgument("beta must be a finite number, got " + std::to_string(beta));
-  if (beta != 2 && !solver_info(solver).any_beta)
-    throw InvalidArgument("solver '" + solver + "' handles only the frobenius loss, not " +
-                          loss_name(beta) + " (use solver mu)");
+  const SolverInfo& rule = solver_info(solver);
+  if (beta != 2 && !rule.any_beta && !(beta == 1 && rule.kullback_leibler))
+    throw InvalidArgument("solver '" + solver + "' handles only the frobenius loss" +
+                          (rule.kullback_leibler ? " and kullback-leibler" : "") + ", not " +
+                          loss_name(beta) +
+                          (beta == 1 ? " (use solver cd or mu)" : " (use solver mu)"));
+  if (beta == 1 && !rule.any_beta) {
+    // The Kullback-Leibler rule of such a solver: its Frobenius knobs do nothing there.
+    const FitOptions defaults;
+    const auto refuse = [&](const std::string& option) {
+      throw InvalidArgument(option + " applies only to the frobenius loss with solver " + solver +
+                            ", not kullback-leibler");
+    };
+    if (extrapolate.has_value()) refuse("extrapolate");
+    if (shuffle) refuse("shuffle");
+    if (!fused_pass) refuse("fused_pass = false");
+  }
   if (!(alpha_w >= 0) || !std::isfinite(alpha_w))
     throw InvalidArgument("alpha_w must be a finite number >= 0, got " + std::to_string(alpha_w));
   if (!std::isfinite(alpha_h))

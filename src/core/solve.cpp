@@ -10,6 +10,7 @@
 #include "core/steps.hpp"
 #include "kernels/blas_threads.hpp"
 #include "nmfkit/errors.hpp"
+#include "nmfkit/solver.hpp"
 #include "nmfkit/version.hpp"
 
 namespace nmfkit::core {
@@ -29,8 +30,10 @@ Factors<T> start_factors(const Problem<T>& problem, const Scaled<T>& x, const Fi
   Factors<T> f;
   if (problem.fixed_h != nullptr) {
     f.ht = checked_copy(*problem.fixed_h, k, m, "H", root_c, /*transpose=*/true);
-    // scikit-learn's transform starts W at sqrt(mean(X)/k) for mu and at 0 otherwise.
-    const double fill = o.solver == "mu" ? std::sqrt(x.mean() / double(k)) : 0.0;
+    // scikit-learn's transform starts W at sqrt(mean(X)/k) for mu and at 0 otherwise; the
+    // Kullback-Leibler coordinate descent starts where mu does (from 0 its Newton steps would
+    // only double W·H at each step, its quotients x/(W·H) being huge there).
+    const double fill = o.solver == "mu" || o.beta == 1 ? std::sqrt(x.mean() / double(k)) : 0.0;
     f.w = Matrix<T>(n, k, static_cast<T>(fill));
   } else if (o.init == Init::kCustom) {
     if (problem.start == nullptr)
@@ -114,7 +117,9 @@ FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
   setup.update_h = update_h;
   std::unique_ptr<Steps<T>> steps =
       frobenius ? frobenius_steps(products, options, setup.penalties, ctx, update_h, k)
-                : beta_steps(x, options, setup.penalties, ctx, update_h);
+      : options.beta == 1 && !solver_info(options.solver).any_beta
+          ? kl_cd_steps(x, options, setup.penalties, ctx, update_h)
+          : beta_steps(x, options, setup.penalties, ctx, update_h);
   // validate() refuses extrapolate with a rule that does not take it (SolverInfo::extrapolate).
   setup.extrapolate = update_h && extrapolates(options);
   run_loop(*steps, f, options, setup, ctx, result);

@@ -60,6 +60,12 @@ void beta_mu_terms(const T* x, Index x_stride, Index rows, Index m, double s, do
 }
 
 template <typename T>
+double kl_cd_row(const T* x, Index len, T* f, const T* g, Index g_stride, const double* g_sum,
+                 Index k, const KlCdControl& control, T* v) {
+  NMFKIT_DISPATCH(kl_cd_row, x, len, f, g, g_stride, g_sum, k, control, v);
+}
+
+template <typename T>
 double dot(const T* a, const T* b, Index count, int threads) {
   // Chunks of the entries, like rows of one entry each.
   return sum_over_rows<double>(count, threads,
@@ -115,6 +121,8 @@ std::optional<BadEntry> first_invalid(const DenseView<T>& x, int threads) {
   template double beta_divergence_rows<T>(const T*, Index, const T*, Index, Index, double,         \
                                           double);                                                 \
   template void beta_mu_terms<T>(const T*, Index, Index, Index, double, double, T*, T*);           \
+  template double kl_cd_row<T>(const T*, Index, T*, const T*, Index, const double*, Index,         \
+                               const KlCdControl&, T*);                                            \
   template double dot<T>(const T*, const T*, Index, int);                                          \
   template NormAndSum norm_and_sum<T>(const DenseView<T>&, int);                                   \
   template std::optional<BadEntry> first_invalid<T>(const DenseView<T>&, int);

@@ -10,6 +10,16 @@
 // keeps the baseline (it may still be inlined into the functions below, and is then compiled with
 // their instruction set); what is defined after it, in this variant's own namespace, gets the
 // target and is never shared. The test isa.variants_confined (tests/isa) checks the built CLI.
+// GCC 12 warns that the "undefined" vectors its AVX-512 intrinsics start from may be used
+// uninitialised (its bug 105593, fixed in GCC 13): the warning points into this header.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#else
+#include <immintrin.h>
+#endif
 #include <omp.h>
 
 #include <algorithm>
@@ -27,6 +37,7 @@
 #include "kernels/dense.hpp"
 #include "kernels/fast_log.hpp"
 #include "kernels/isa.hpp"
+#include "kernels/kl_cd.hpp"
 #include "kernels/parallel_errors.hpp"
 #include "kernels/per_thread.hpp"
 #include "solvers/coordinate_descent_row.hpp"
@@ -66,6 +77,8 @@ namespace nmfkit::kernels::NMFKIT_VARIANT_NAMESPACE {
 //
 #include "kernels/beta_loops.inl"
 //
+#include "kernels/kl_cd.inl"
+//
 #include "kernels/csr_products.inl"
 //
 #include "solvers/coordinate_descent_lanes.inl"
@@ -92,6 +105,8 @@ namespace nmfkit::kernels::NMFKIT_VARIANT_NAMESPACE {
   template void extrapolate_range<T>(T*, const T*, const T*, Index, double);                       \
   template double beta_divergence_rows<T>(const T*, Index, const T*, Index, Index, double, double); \
   template void beta_mu_terms<T>(const T*, Index, Index, Index, double, double, T*, T*);            \
+  template double kl_cd_row<T>(const T*, Index, T*, const T*, Index, const double*, Index,         \
+                               const KlCdControl&, T*);                                            \
   template void coordinate_descent_lanes<T>(T*, const T*, Index, double, const double*, Index,     \
                                             const rules::SweepControl&, rules::LaneScratch&,       \
                                             double*);                                              \

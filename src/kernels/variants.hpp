@@ -14,6 +14,7 @@
 #include "kernels/csr.hpp"
 #include "kernels/dense.hpp"
 #include "kernels/isa.hpp"
+#include "kernels/kl_cd.hpp"
 #include "solvers/coordinate_descent_row.hpp"
 
 namespace nmfkit::kernels {

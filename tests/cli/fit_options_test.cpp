@@ -393,18 +393,22 @@ TEST_F(FitOptionsTest, UnknownLoss) {
 }
 
 TEST_F(FitOptionsTest, DefaultSolverFollowsTheLoss) {
-  // hals (extrapolated) for frobenius; mu, the only rule for other losses, otherwise.
+  // hals (extrapolated) for frobenius; cd for kullback-leibler; mu, the only rule for the other
+  // losses, otherwise.
   const nlohmann::json frobenius = fit_ok("frobenius", {});
   EXPECT_EQ(frobenius["solver"], "hals");
   EXPECT_EQ(frobenius["extrapolate"], true);
   const nlohmann::json kl = fit_ok("kl", {"--loss", "kullback-leibler", "--max-iter", "5"});
-  EXPECT_EQ(kl["solver"], "mu");
-  EXPECT_NE(kl["command_line"].get<std::string>().find("--solver mu"), std::string::npos);
+  EXPECT_EQ(kl["solver"], "cd");
+  EXPECT_EQ(kl["extrapolate"], false);
+  EXPECT_NE(kl["command_line"].get<std::string>().find("--solver cd"), std::string::npos);
+  const nlohmann::json half = fit_ok("half", {"--loss", "0.5", "--max-iter", "5"});
+  EXPECT_EQ(half["solver"], "mu");
 }
 
 TEST_F(FitOptionsTest, FrobeniusOnlySolverWithAnotherLoss) {
-  expect_fit_error({"--solver", "cd", "--loss", "kullback-leibler"}, kUsage,
-                   {"cd", "kullback-leibler", "mu"});
+  expect_fit_error({"--solver", "cd", "--loss", "itakura-saito"}, kUsage,
+                   {"cd", "itakura-saito", "mu"});
   expect_fit_error({"--solver", "hals", "--loss", "kullback-leibler"}, kUsage, {"hals"});
   expect_fit_error({"--solver", "anls-bpp", "--loss", "0.5"}, kUsage, {"anls-bpp"});
 }
@@ -589,8 +593,10 @@ TEST_F(FitOptionsTest, NoExtrapolateIsRefusedWhereItWouldDoNothing) {
   expect_fit_error({"--extrapolate", "--no-extrapolate"}, kUsage,
                    {"--extrapolate", "--no-extrapolate"});
   expect_fit_error({"--solver", "mu", "--no-extrapolate"}, kUsage, {"--no-extrapolate", "mu"});
-  expect_fit_error({"--loss", "kullback-leibler", "--no-extrapolate"}, kUsage,
+  expect_fit_error({"--loss", "itakura-saito", "--no-extrapolate"}, kUsage,
                    {"--no-extrapolate", "mu"});
+  expect_fit_error({"--loss", "kullback-leibler", "--no-extrapolate"}, kUsage,
+                   {"extrapolate", "frobenius", "kullback-leibler"});
 }
 
 TEST_F(FitOptionsTest, OutOfRangeNumbersGetShortMessages) {

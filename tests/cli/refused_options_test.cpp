@@ -36,7 +36,10 @@ class RefusedOptionsTest : public CliTest {
 TEST_F(RefusedOptionsTest, EveryCombinationThatWouldDoNothingIsAUsageErrorNamingBothOptions) {
   std::vector<Refused> cases = {
       {{"--extrapolate", "--solver", "mu"}, {"extrapolate", "solver", "hals, cd", "mu"}},
-      {{"--extrapolate", "--loss", "kullback-leibler"}, {"extrapolate", "solver", "mu"}},
+      {{"--extrapolate", "--loss", "kullback-leibler"},
+       {"extrapolate", "frobenius", "solver cd", "kullback-leibler"}},
+      {{"--extrapolate", "--loss", "itakura-saito"}, {"extrapolate", "solver", "mu"}},
+      {{"--shuffle", "--loss", "kullback-leibler"}, {"shuffle", "frobenius", "kullback-leibler"}},
       {{"--shuffle", "--solver", "hals"}, {"shuffle", "solver", "cd", "hals"}},
       {{"--shuffle", "--solver", "anls-bpp"}, {"shuffle", "solver", "anls-bpp"}},
       {{"--shuffle", "--solver", "mu"}, {"shuffle", "solver", "mu"}},

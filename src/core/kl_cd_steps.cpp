@@ -1,0 +1,262 @@
+// The iterations of the Kullback-Leibler loss by coordinate descent (solver "cd" with β = 1,
+// kernels/kl_cd.hpp): each half-iteration solves every row of the factor being updated by
+// Newton steps on one entry at a time. The rows of W read X's rows, the rows of Hᵀ read X's
+// columns, so X is kept twice in the form these passes read best: dense rows and dense columns,
+// or compressed rows and compressed columns (format sparse, or auto when at most kSparseFraction
+// of X is stored). The
+// divergence comes from the last half-iteration's pass (Σ x·log(W·H) at the final factors), the
+// factors' column sums (Σ W·H) and Σ x·log x, formed once, not from a separate pass.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "core/beta.hpp"
+#include "core/data.hpp"
+#include "core/steps.hpp"
+#include "kernels/blas.hpp"
+#include "kernels/kl_cd.hpp"
+#include "kernels/parallel_errors.hpp"
+#include "kernels/per_thread.hpp"
+#include "nmfkit/errors.hpp"
+
+namespace nmfkit::core {
+
+namespace {
+
+using kernels::ParallelErrors;
+
+/// Above this fraction of stored entries X is kept dense.
+constexpr double kSparseFraction = 0.4;
+/// Dense lines whose v is formed by one product.
+constexpr Index kLineBlock = 16;
+
+std::size_t size(Index count) {
+  return static_cast<std::size_t>(count);
+}
+
+/// One orientation of s·X: `count` rows of `len` entries each, dense (values row-major) or
+/// compressed (ptr, idx, values).
+template <typename T>
+struct Lines {
+  Index count = 0, len = 0;
+  bool sparse = false;
+  std::vector<std::int64_t> ptr;
+  std::vector<std::int32_t> idx;
+  std::vector<T> values;
+  Index longest = 0;  ///< the most stored entries of one line
+};
+
+/// X's rows and columns as the two passes read them, scaled by s, built from the storage's row
+/// blocks (so every storage serves).
+template <typename T>
+void build_lines(const nmfkit::Data<T>& x, double s, DataFormat format, Lines<T>& rows,
+                 Lines<T>& cols) {
+  const Index n = x.rows(), m = x.cols();
+  constexpr Index kBlock = 1024;
+  std::vector<T> buffer;
+  std::int64_t stored = 0;
+  std::vector<std::int64_t> col_count(size(m) + 1, 0);
+  for (Index r0 = 0; r0 < n; r0 += kBlock) {
+    const Index count = std::min(kBlock, n - r0);
+    const DenseView<T> b = x.row_block(r0, count, buffer);
+    for (Index i = 0; i < count; ++i)
+      for (Index j = 0; j < m; ++j)
+        if (b.row(i)[j] != T(0)) ++stored, ++col_count[size(j) + 1];
+  }
+  const bool sparse =
+      format == DataFormat::kSparse ||
+      (format == DataFormat::kAuto && double(stored) <= kSparseFraction * double(n) * double(m));
+  rows = Lines<T>{n, m, sparse, {}, {}, {}, m};
+  cols = Lines<T>{m, n, sparse, {}, {}, {}, n};
+  if (!sparse) {
+    rows.values.resize(size(n * m));
+    cols.values.resize(size(n * m));
+  } else {
+    rows.ptr.assign(size(n) + 1, 0);
+    rows.idx.resize(size(stored));
+    rows.values.resize(size(stored));
+    cols.ptr.resize(size(m) + 1);
+    for (Index j = 0; j < m; ++j) col_count[size(j) + 1] += col_count[size(j)];
+    cols.ptr = col_count;
+    cols.idx.resize(size(stored));
+    cols.values.resize(size(stored));
+    rows.longest = cols.longest = 0;
+    for (Index j = 0; j < m; ++j)
+      cols.longest = std::max<Index>(cols.longest, cols.ptr[size(j) + 1] - cols.ptr[size(j)]);
+  }
+  std::vector<std::int64_t> col_fill = sparse ? cols.ptr : std::vector<std::int64_t>();
+  std::int64_t e = 0;
+  for (Index r0 = 0; r0 < n; r0 += kBlock) {
+    const Index count = std::min(kBlock, n - r0);
+    const DenseView<T> b = x.row_block(r0, count, buffer);
+    for (Index i = 0; i < count; ++i) {
+      const Index r = r0 + i;
+      const T* xi = b.row(i);
+      if (!sparse) {
+        for (Index j = 0; j < m; ++j) {
+          const T v = static_cast<T>(double(xi[j]) * s);
+          rows.values[size(r * m + j)] = v;
+          cols.values[size(j * n + r)] = v;
+        }
+        continue;
+      }
+      for (Index j = 0; j < m; ++j) {
+        if (xi[j] == T(0)) continue;
+        const T v = static_cast<T>(double(xi[j]) * s);
+        rows.idx[size(e)] = static_cast<std::int32_t>(j);
+        rows.values[size(e)] = v;
+        ++e;
+        const std::int64_t c = col_fill[size(j)]++;
+        cols.idx[size(c)] = static_cast<std::int32_t>(r);
+        cols.values[size(c)] = v;
+      }
+      rows.ptr[size(r) + 1] = e;
+      rows.longest = std::max<Index>(rows.longest, e - rows.ptr[size(r)]);
+    }
+  }
+}
+
+template <typename T>
+class KlCdSteps final : public Steps<T> {
+ public:
+  KlCdSteps(const Scaled<T>& x, const FitOptions& o, const Penalties& p, const Context& ctx,
+            bool update_h)
+      : x_(x), p_(p), ctx_(ctx), time_(*ctx.timings), update_h_(update_h) {
+    if (ctx.reducer != nullptr)
+      throw InvalidArgument(
+          "solver cd for the kullback-leibler loss needs every sample in one process");
+    if (std::max(x.rows(), x.cols()) > Index{2147483647})
+      throw InvalidArgument(
+          "solver cd for the kullback-leibler loss takes at most 2^31-1 rows and columns");
+    ScopedTimer timer(time_.init);
+    build_lines(x.storage(), x.inverse_scale(), o.format, rows_, cols_);
+    // The divergence's parts that do not change: Σ x and Σ x·log x over X's non-zeros.
+    x_sum_ = 0;
+    x_log_x_ = 0;
+    for (T v : rows_.values) {
+      if (v <= T(0)) continue;
+      x_sum_ += double(v);
+      x_log_x_ += double(v) * std::log(double(v));
+    }
+  }
+
+  double start(Factors<T>& f) override {
+    ScopedTimer timer(time_.loss);
+    return ctx_.sum(
+        beta_divergence(x_.storage(), x_.inverse_scale(), f.w, f.ht, 1.0, ctx_.threads));
+  }
+
+  StepResult iterate(Factors<T>& f, int, Extrapolation<T>*) override {
+    ScopedTimer timer(time_.updates);
+    double x_log_v = half(rows_, f.w, f.ht, p_.w, !update_h_);
+    if (update_h_) x_log_v = half(cols_, f.ht, f.w, p_.h, true);
+    // Σ W·H over every entry: Σ_l (Σ_i W_il)(Σ_j H_lj).
+    const std::vector<double> w_sum = factor_column_sums(f.w, ctx_.threads);
+    const std::vector<double> h_sum = factor_column_sums(f.ht, ctx_.threads);
+    double everywhere = 0;
+    for (std::size_t l = 0; l < w_sum.size(); ++l) everywhere += w_sum[l] * h_sum[l];
+    return {x_log_x_ - x_log_v - x_sum_ + everywhere, 0.0};
+  }
+
+  void factors_changed(const Factors<T>&) override {}
+
+ private:
+  /// Updates every row of f (lines.count × k) against `other` (lines.len × k); returns the
+  /// entries' Σ x·log v (v = W·H) at the final factors when `divergence`.
+  double half(const Lines<T>& lines, Matrix<T>& f, const Matrix<T>& other,
+              const rules::Penalty& penalty, bool divergence) {
+    const Index k = f.cols, len = lines.len;
+    const std::vector<double> g_sum = factor_column_sums(other, ctx_.threads);
+    // Dense lines read G (k × len) row by row; compressed lines gather their columns per line.
+    const Matrix<T> g = lines.sparse ? Matrix<T>() : transposed(other.view());
+    kernels::KlCdControl control;
+    control.l1 = penalty.l1;
+    control.l2 = penalty.l2;
+    control.epsilon = kBetaEpsilon;
+    control.divergence = divergence;
+    std::vector<double> per_line(divergence ? size(lines.count) : 0);
+    const int threads = std::max(1, ctx_.threads);
+    if (!lines.sparse) {
+      // Dense lines: v for kLineBlock lines at once by one product (F's block · G), then each
+      // line's coordinate descent from it.
+      control.v_given = true;
+      const Index blocks = (lines.count + kLineBlock - 1) / kLineBlock;
+      kernels::PerThreadScratch<T> v_scratch(threads, kLineBlock * len);
+      ParallelErrors errors;
+#pragma omp parallel num_threads(threads)
+      {
+        T* v = v_scratch.mine().data();
+#pragma omp for schedule(dynamic, 1)
+        for (Index b = 0; b < blocks; ++b) {
+          errors.run([&] {
+            const Index r0 = b * kLineBlock, count = std::min(kLineBlock, lines.count - r0);
+            kernels::gemm(false, count, len, k, T(1), f.row(r0), k, g.data(), len, v, len);
+            for (Index i = 0; i < count; ++i) {
+              const double d =
+                  kernels::kl_cd_row(lines.values.data() + (r0 + i) * len, len, f.row(r0 + i),
+                                     g.data(), len, g_sum.data(), k, control, v + i * len);
+              if (divergence) per_line[size(r0 + i)] = d;
+            }
+          });
+        }
+      }
+      errors.rethrow();
+    } else {
+      kernels::PerThreadScratch<T> v_scratch(threads, lines.longest);
+      kernels::PerThreadScratch<T> gathered_scratch(threads, lines.longest * k);
+#pragma omp parallel num_threads(threads)
+      {
+        T* v = v_scratch.mine().data();
+        T* gathered = gathered_scratch.mine().data();
+#pragma omp for schedule(dynamic, 16)
+        for (Index r = 0; r < lines.count; ++r) {
+          T* fr = f.row(r);
+          const std::int64_t b = lines.ptr[size(r)], e = lines.ptr[size(r) + 1];
+          const Index count = e - b;
+          double d = 0;
+          if (count == 0) {
+            // No stored entry: the objective is Σ_t f_t·g_sum[t] plus the penalty, least at 0.
+            std::fill(fr, fr + k, T(0));
+          } else {
+            for (Index p = 0; p < count; ++p) {
+              const T* o = other.row(lines.idx[size(b + p)]);
+              for (Index t = 0; t < k; ++t) gathered[t * count + p] = o[t];
+            }
+            d = kernels::kl_cd_row(lines.values.data() + b, count, fr, gathered, count,
+                                   g_sum.data(), k, control, v);
+          }
+          if (divergence) per_line[size(r)] = d;
+        }
+      }
+    }
+    double total = 0;
+    for (double d : per_line) total += d;
+    return total;
+  }
+
+  const Scaled<T>& x_;
+  const Penalties& p_;
+  const Context& ctx_;
+  Timings& time_;
+  bool update_h_;
+  Lines<T> rows_, cols_;
+  double x_sum_ = 0;    ///< Σ x over X's non-zeros (of s·X)
+  double x_log_x_ = 0;  ///< Σ x·log x over the same
+};
+
+}  // namespace
+
+template <typename T>
+std::unique_ptr<Steps<T>> kl_cd_steps(const Scaled<T>& x, const FitOptions& o, const Penalties& p,
+                                      const Context& ctx, bool update_h) {
+  return std::make_unique<KlCdSteps<T>>(x, o, p, ctx, update_h);
+}
+
+template std::unique_ptr<Steps<float>> kl_cd_steps<float>(const Scaled<float>&, const FitOptions&,
+                                                          const Penalties&, const Context&, bool);
+template std::unique_ptr<Steps<double>> kl_cd_steps<double>(const Scaled<double>&,
+                                                            const FitOptions&, const Penalties&,
+                                                            const Context&, bool);
+
+}  // namespace nmfkit::core

@@ -1,0 +1,38 @@
+#pragma once
+// Coordinate descent for the Kullback-Leibler divergence (Hsieh & Dhillon 2011, "Fast coordinate
+// descent methods with variable selection for non-negative matrix factorization", their CCD for
+// KL without the variable selection): one row problem of a half-iteration,
+//     min_{f ≥ 0} Σ_j [v_j − x_j·log v_j] + l1·Σ f + ½·l2·‖f‖²,   v = f·G,
+// with (x, f, G) = (a row of X, W's row, H) for W and (a column of X, Hᵀ's row, Wᵀ) for H. Each
+// entry f_t in turn takes Newton steps on its one-variable problem, projected on f_t ≥ 0, while
+// v follows every change. Only the stored entries of x enter the sums: where x_j = 0 the term is
+// v_j alone, whose derivative in f_t is G's row sum, given whole in g_sum. The 1-D problem is
+// convex with a decreasing second derivative, so a step that raises f_t never passes the minimum
+// and a step that lowers it may pass it once; the steps that follow come back monotonically.
+#include <cstddef>
+
+#include "nmfkit/matrix.hpp"
+
+namespace nmfkit::kernels {
+
+struct KlCdControl {
+  int max_steps = 2;      ///< Newton steps per entry at most
+  double step_tol = 0.1;  ///< stop an entry's steps once |step| ≤ step_tol·f_t
+  double l1 = 0;          ///< the penalties of the factor being updated
+  double l2 = 0;
+  double epsilon = 1e-7;    ///< v below this is read as this in the quotients x/v
+  bool divergence = false;  ///< return Σ_j x_j·log v_j at the final f
+  bool v_given = false;     ///< v already holds f·G (else the kernel forms it)
+};
+
+/// Updates f (k entries) for the row x of `len` entries (a dense row, or a sparse row's stored
+/// values), G's row t at g + t·g_stride covering the same entries, g_sum[t] = G's full row sum.
+/// v (len entries) is scratch, or holds f·G on entry when control.v_given; it follows f's
+/// changes (the last one excepted). Returns Σ x·log v at the final f when control.divergence
+/// (v below ε read as ε, as followed rather than formed afresh), else 0. The sums run in fixed
+/// lanes: the result does not depend on the thread count.
+template <typename T>
+double kl_cd_row(const T* x, Index len, T* f, const T* g, Index g_stride, const double* g_sum,
+                 Index k, const KlCdControl& control, T* v);
+
+}  // namespace nmfkit::kernels

@@ -1,0 +1,199 @@
+// The coordinate descent for the Kullback-Leibler divergence (kernels/kl_cd.hpp), compiled once
+// per instruction set inside a variant namespace by kernels/variant.inl (no includes here).
+
+namespace kl_cd_detail {
+
+constexpr int kLanes = 16;  ///< entry p's terms go to lane p mod kLanes
+constexpr int kRun = 8;     ///< lane vectors summed in T before they join the double lanes
+
+/// For `vectors` × kLanes entries: v ← v + d·gp (when Pending), then adds Σ gt·x/v and
+/// Σ gt²·x/v² to the double lanes gl and hl (each lane's terms summed in T first).
+template <bool Pending, typename T>
+inline void run_sums(const T* x, T* v, T d, const T* gp, const T* gt, T eps, int vectors,
+                     double* gl, double* hl) {
+  T gq[kLanes] = {}, hq[kLanes] = {};
+  for (int b = 0; b < vectors; ++b) {
+    const Index o = Index(b) * kLanes;
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      T vp = v[o + l];
+      if constexpr (Pending) {
+        vp += d * gp[o + l];
+        v[o + l] = vp;
+      }
+      const T r = T(1) / std::max(vp, eps);
+      const T gr = gt[o + l] * r;
+      const T q = x[o + l] * gr;
+      gq[l] += q;
+      hq[l] += q * gr;
+    }
+  }
+  for (int l = 0; l < kLanes; ++l) gl[l] += double(gq[l]), hl[l] += double(hq[l]);
+}
+
+#if NMFKIT_VARIANT == 2
+/// 1/a to about float precision: the 14-bit estimate and one Newton-Raphson step.
+inline __m512 reciprocal(__m512 a) {
+  const __m512 r = _mm512_rcp14_ps(a);
+  return _mm512_mul_ps(r, _mm512_fnmadd_ps(a, r, _mm512_set1_ps(2.0f)));
+}
+inline void add_lanes(__m512 a, double* lanes) {
+  _mm512_storeu_pd(lanes, _mm512_add_pd(_mm512_loadu_pd(lanes),
+                                        _mm512_cvtps_pd(_mm512_castps512_ps256(a))));
+  _mm512_storeu_pd(lanes + 8, _mm512_add_pd(_mm512_loadu_pd(lanes + 8),
+                                            _mm512_cvtps_pd(_mm512_extractf32x8_ps(a, 1))));
+}
+template <bool Pending>
+inline void run_sums(const float* x, float* v, float d, const float* gp, const float* gt,
+                     float eps, int vectors, double* gl, double* hl) {
+  const __m512 vd = _mm512_set1_ps(d), ve = _mm512_set1_ps(eps);
+  __m512 gq = _mm512_setzero_ps(), hq = _mm512_setzero_ps();
+  for (int b = 0; b < vectors; ++b) {
+    const Index o = Index(b) * kLanes;
+    __m512 vp = _mm512_loadu_ps(v + o);
+    if constexpr (Pending) {
+      vp = _mm512_fmadd_ps(vd, _mm512_loadu_ps(gp + o), vp);
+      _mm512_storeu_ps(v + o, vp);
+    }
+    const __m512 gr = _mm512_mul_ps(_mm512_loadu_ps(gt + o), reciprocal(_mm512_max_ps(vp, ve)));
+    const __m512 q = _mm512_mul_ps(_mm512_loadu_ps(x + o), gr);
+    gq = _mm512_add_ps(gq, q);
+    hq = _mm512_fmadd_ps(q, gr, hq);
+  }
+  add_lanes(gq, gl);
+  add_lanes(hq, hl);
+}
+#elif NMFKIT_VARIANT == 1
+/// 1/a to about float precision: the 12-bit estimate and one Newton-Raphson step.
+inline __m256 reciprocal(__m256 a) {
+  const __m256 r = _mm256_rcp_ps(a);
+  return _mm256_mul_ps(r, _mm256_fnmadd_ps(a, r, _mm256_set1_ps(2.0f)));
+}
+inline void add_lanes(__m256 a, double* lanes) {
+  _mm256_storeu_pd(lanes, _mm256_add_pd(_mm256_loadu_pd(lanes),
+                                        _mm256_cvtps_pd(_mm256_castps256_ps128(a))));
+  _mm256_storeu_pd(lanes + 4, _mm256_add_pd(_mm256_loadu_pd(lanes + 4),
+                                            _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1))));
+}
+template <bool Pending>
+inline void run_sums(const float* x, float* v, float d, const float* gp, const float* gt,
+                     float eps, int vectors, double* gl, double* hl) {
+  const __m256 vd = _mm256_set1_ps(d), ve = _mm256_set1_ps(eps);
+  __m256 gq[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  __m256 hq[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (int b = 0; b < vectors; ++b) {
+    for (int h = 0; h < 2; ++h) {
+      const Index o = Index(b) * kLanes + 8 * h;
+      __m256 vp = _mm256_loadu_ps(v + o);
+      if constexpr (Pending) {
+        vp = _mm256_fmadd_ps(vd, _mm256_loadu_ps(gp + o), vp);
+        _mm256_storeu_ps(v + o, vp);
+      }
+      const __m256 gr =
+          _mm256_mul_ps(_mm256_loadu_ps(gt + o), reciprocal(_mm256_max_ps(vp, ve)));
+      const __m256 q = _mm256_mul_ps(_mm256_loadu_ps(x + o), gr);
+      gq[h] = _mm256_add_ps(gq[h], q);
+      hq[h] = _mm256_fmadd_ps(q, gr, hq[h]);
+    }
+  }
+  for (int h = 0; h < 2; ++h) add_lanes(gq[h], gl + 8 * h), add_lanes(hq[h], hl + 8 * h);
+}
+#endif
+
+/// v ← v + d·gp (when Pending) on every entry, then the sums of one Newton step for G's row gt:
+/// grad = Σ gt·x/v, hess = Σ gt²·x/v², in kLanes fixed lanes added in lane order.
+template <bool Pending, typename T>
+void newton_sums(const T* x, Index len, T* v, T d, const T* gp, const T* gt, T eps, double& grad,
+                 double& hess) {
+  double gl[kLanes] = {}, hl[kLanes] = {};
+  const Index vectors = len / kLanes;
+  for (Index b = 0; b < vectors; b += kRun) {
+    const Index o = b * kLanes;
+    const int count = static_cast<int>(std::min<Index>(kRun, vectors - b));
+    run_sums<Pending>(x + o, v + o, d, gp + o, gt + o, eps, count, gl, hl);
+  }
+  for (Index p = vectors * kLanes; p < len; ++p) {
+    T vp = v[p];
+    if constexpr (Pending) {
+      vp += d * gp[p];
+      v[p] = vp;
+    }
+    const T r = T(1) / std::max(vp, eps);
+    const T gr = gt[p] * r;
+    const T q = x[p] * gr;
+    gl[p % kLanes] += double(q);
+    hl[p % kLanes] += double(q) * double(gr);
+  }
+  grad = 0, hess = 0;
+  for (int l = 0; l < kLanes; ++l) grad += gl[l], hess += hl[l];
+}
+
+/// v = f·G over the len entries.
+template <typename T>
+void form_v(const T* f, const T* g, Index g_stride, Index k, Index len, T* v) {
+  std::fill(v, v + len, T(0));
+  for (Index t = 0; t < k; ++t) {
+    const T ft = f[t];
+    if (ft == T(0)) continue;
+    const T* gt = g + t * g_stride;
+#pragma omp simd
+    for (Index p = 0; p < len; ++p) v[p] += ft * gt[p];
+  }
+}
+
+}  // namespace kl_cd_detail
+
+template <typename T>
+double kl_cd_row(const T* x, Index len, T* f, const T* g, Index g_stride, const double* g_sum,
+                 Index k, const KlCdControl& control, T* v) {
+  using kl_cd_detail::newton_sums;
+  const T eps = T(control.epsilon);
+  if (!control.v_given) kl_cd_detail::form_v(f, g, g_stride, k, len, v);
+  T pending = 0;             // the last change of an entry, not yet added to v
+  const T* pending_row = g;  // G's row of that entry
+  for (Index t = 0; t < k; ++t) {
+    const T* gt = g + t * g_stride;
+    for (int step = 0; step < control.max_steps; ++step) {
+      double sum_q = 0, sum_h = 0;
+      if (pending != T(0))
+        newton_sums<true>(x, len, v, pending, pending_row, gt, eps, sum_q, sum_h);
+      else
+        newton_sums<false>(x, len, v, pending, pending_row, gt, eps, sum_q, sum_h);
+      pending = 0;
+      const double ft = double(f[t]);
+      const double grad = g_sum[t] - sum_q + control.l1 + control.l2 * ft;
+      const double hess = sum_h + control.l2;
+      double next = ft;
+      if (hess > 0)
+        next = std::max(0.0, ft - grad / hess);
+      else if (grad > 0)
+        next = 0;
+      const T nf = static_cast<T>(next);
+      pending = nf - f[t];
+      pending_row = gt;
+      f[t] = nf;
+      if (pending == T(0) || std::abs(double(pending)) <= control.step_tol * double(nf)) break;
+    }
+  }
+  if (!control.divergence) return 0;
+  // Σ x·log v over the entries at the final f: v with the last change added. Branch-free, so that
+  // the logarithms vectorise (a zero of x adds x·log v = 0).
+  constexpr int kLanes = kl_cd_detail::kLanes;
+  double lanes[kLanes] = {};
+  const double eps_d = control.epsilon;
+  Index p = 0;
+  for (; p + kLanes <= len; p += kLanes) {
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) {
+      const T vp = v[p + l] + pending * pending_row[p + l];
+      lanes[l] += double(x[p + l]) * log_positive(std::max(double(vp), eps_d));
+    }
+  }
+  for (int l = 0; p < len; ++p, ++l) {
+    const T vp = v[p] + pending * pending_row[p];
+    lanes[l] += double(x[p]) * log_positive(std::max(double(vp), eps_d));
+  }
+  double sum = 0;
+  for (double s : lanes) sum += s;
+  return sum;
+}
