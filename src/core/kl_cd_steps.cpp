@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/beta.hpp"
@@ -175,14 +176,15 @@ class KlCdSteps final : public Steps<T> {
     control.l2 = penalty.l2;
     control.epsilon = kBetaEpsilon;
     control.divergence = divergence;
-    std::vector<double> per_line(divergence ? size(lines.count) : 0);
+    std::vector<double>& per_line = per_line_;  // kept: fresh pages each pass cost time
+    per_line.assign(divergence ? size(lines.count) : 0, 0.0);
     const int threads = std::max(1, ctx_.threads);
     if (!lines.sparse) {
       // Dense lines: v for kLineBlock lines at once by one product (F's block · G), then each
       // line's coordinate descent from it.
       control.v_given = true;
       const Index blocks = (lines.count + kLineBlock - 1) / kLineBlock;
-      kernels::PerThreadScratch<T> v_scratch(threads, kLineBlock * len);
+      kernels::PerThreadScratch<T>& v_scratch = scratch(v_scratch_, threads, kLineBlock * len);
       ParallelErrors errors;
 #pragma omp parallel num_threads(threads)
       {
@@ -203,8 +205,9 @@ class KlCdSteps final : public Steps<T> {
       }
       errors.rethrow();
     } else {
-      kernels::PerThreadScratch<T> v_scratch(threads, lines.longest);
-      kernels::PerThreadScratch<T> gathered_scratch(threads, lines.longest * k);
+      kernels::PerThreadScratch<T>& v_scratch = scratch(v_scratch_, threads, lines.longest);
+      kernels::PerThreadScratch<T>& gathered_scratch =
+          scratch(gathered_scratch_, threads, lines.longest * k);
 #pragma omp parallel num_threads(threads)
       {
         T* v = v_scratch.mine().data();
@@ -235,14 +238,33 @@ class KlCdSteps final : public Steps<T> {
     return total;
   }
 
+  /// Per-thread scratch kept from one pass to the next (fresh pages each iteration cost the
+  /// system's time), made anew only when it must grow.
+  struct Scratch {
+    std::unique_ptr<kernels::PerThreadScratch<T>> arrays;
+    int threads = 0;
+    Index entries = 0;
+  };
+  static kernels::PerThreadScratch<T>& scratch(Scratch& kept, int threads, Index entries) {
+    if (!kept.arrays || threads > kept.threads || entries > kept.entries) {
+      kept.arrays.reset();
+      kept.threads = std::max(threads, kept.threads);
+      kept.entries = std::max(entries, kept.entries);
+      kept.arrays = std::make_unique<kernels::PerThreadScratch<T>>(kept.threads, kept.entries);
+    }
+    return *kept.arrays;
+  }
+
   const Scaled<T>& x_;
   const Penalties& p_;
   const Context& ctx_;
   Timings& time_;
   bool update_h_;
   Lines<T> rows_, cols_;
-  double x_sum_ = 0;    ///< Σ x over X's non-zeros (of s·X)
-  double x_log_x_ = 0;  ///< Σ x·log x over the same
+  Scratch v_scratch_, gathered_scratch_;
+  std::vector<double> per_line_;  ///< the divergence's part of each line
+  double x_sum_ = 0;              ///< Σ x over X's non-zeros (of s·X)
+  double x_log_x_ = 0;            ///< Σ x·log x over the same
 };
 
 }  // namespace

@@ -17,7 +17,7 @@ namespace nmfkit::kernels {
 
 struct KlCdControl {
   int max_steps = 2;      ///< Newton steps per entry at most
-  double step_tol = 0.1;  ///< stop an entry's steps once |step| ≤ step_tol·f_t
+  double step_tol = 0.3;  ///< stop an entry's steps once |step| ≤ step_tol·f_t
   double l1 = 0;          ///< the penalties of the factor being updated
   double l2 = 0;
   double epsilon = 1e-7;    ///< v below this is read as this in the quotients x/v
