@@ -169,8 +169,17 @@ class KlCdSteps final : public Steps<T> {
               const rules::Penalty& penalty, bool divergence) {
     const Index k = f.cols, len = lines.len;
     const std::vector<double> g_sum = factor_column_sums(other, ctx_.threads);
-    // Dense lines read G (k × len) row by row; compressed lines gather their columns per line.
-    const Matrix<T> g = lines.sparse ? Matrix<T>() : transposed(other.view());
+    // G (k × len): dense lines read it row by row; compressed lines gather their entries of each
+    // row (a contiguous row of G per coordinate, so the gather reads one small row at a time).
+    // Kept from one pass to the next, like the scratch below.
+    Matrix<T>& g = transposed_;
+    g.rows = k;
+    g.cols = len;
+    g.values.resize(size(k * len));
+    for (Index p = 0; p < len; ++p) {
+      const T* o = other.row(p);
+      for (Index t = 0; t < k; ++t) g.values[size(t * len + p)] = o[t];
+    }
     kernels::KlCdControl control;
     control.l1 = penalty.l1;
     control.l2 = penalty.l2;
@@ -222,12 +231,8 @@ class KlCdSteps final : public Steps<T> {
             // No stored entry: the objective is Σ_t f_t·g_sum[t] plus the penalty, least at 0.
             std::fill(fr, fr + k, T(0));
           } else {
-            for (Index p = 0; p < count; ++p) {
-              const T* o = other.row(lines.idx[size(b + p)]);
-              for (Index t = 0; t < k; ++t) gathered[t * count + p] = o[t];
-            }
-            d = kernels::kl_cd_row(lines.values.data() + b, count, fr, gathered, count,
-                                   g_sum.data(), k, control, v);
+            d = kernels::kl_cd_sparse_row(lines.values.data() + b, lines.idx.data() + b, count, fr,
+                                          g.data(), len, g_sum.data(), k, control, v, gathered);
           }
           if (divergence) per_line[size(r)] = d;
         }
@@ -263,6 +268,7 @@ class KlCdSteps final : public Steps<T> {
   Lines<T> rows_, cols_;
   Scratch v_scratch_, gathered_scratch_;
   std::vector<double> per_line_;  ///< the divergence's part of each line
+  Matrix<T> transposed_;          ///< G, the other factor transposed
   double x_sum_ = 0;              ///< Σ x over X's non-zeros (of s·X)
   double x_log_x_ = 0;            ///< Σ x·log x over the same
 };

@@ -66,6 +66,13 @@ double kl_cd_row(const T* x, Index len, T* f, const T* g, Index g_stride, const 
 }
 
 template <typename T>
+double kl_cd_sparse_row(const T* x, const std::int32_t* idx, Index count, T* f, const T* g,
+                        Index g_stride, const double* g_sum, Index k, const KlCdControl& control,
+                        T* v, T* gathered) {
+  NMFKIT_DISPATCH(kl_cd_sparse_row, x, idx, count, f, g, g_stride, g_sum, k, control, v, gathered);
+}
+
+template <typename T>
 double dot(const T* a, const T* b, Index count, int threads) {
   // Chunks of the entries, like rows of one entry each.
   return sum_over_rows<double>(count, threads,
@@ -123,6 +130,8 @@ std::optional<BadEntry> first_invalid(const DenseView<T>& x, int threads) {
   template void beta_mu_terms<T>(const T*, Index, Index, Index, double, double, T*, T*);           \
   template double kl_cd_row<T>(const T*, Index, T*, const T*, Index, const double*, Index,         \
                                const KlCdControl&, T*);                                            \
+  template double kl_cd_sparse_row<T>(const T*, const std::int32_t*, Index, T*, const T*, Index,   \
+                                      const double*, Index, const KlCdControl&, T*, T*);           \
   template double dot<T>(const T*, const T*, Index, int);                                          \
   template NormAndSum norm_and_sum<T>(const DenseView<T>&, int);                                   \
   template std::optional<BadEntry> first_invalid<T>(const DenseView<T>&, int);

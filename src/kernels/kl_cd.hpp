@@ -10,6 +10,7 @@
 // convex with a decreasing second derivative, so a step that raises f_t never passes the minimum
 // and a step that lowers it may pass it once; the steps that follow come back monotonically.
 #include <cstddef>
+#include <cstdint>
 
 #include "nmfkit/matrix.hpp"
 
@@ -34,5 +35,13 @@ struct KlCdControl {
 template <typename T>
 double kl_cd_row(const T* x, Index len, T* f, const T* g, Index g_stride, const double* g_sum,
                  Index k, const KlCdControl& control, T* v);
+
+/// The same for a sparse row: its stored values x at the entries idx (count of them), G's row t
+/// at g + t·g_stride covering every entry; G's entries at idx are gathered into `gathered`
+/// (k × count scratch) first.
+template <typename T>
+double kl_cd_sparse_row(const T* x, const std::int32_t* idx, Index count, T* f, const T* g,
+                        Index g_stride, const double* g_sum, Index k, const KlCdControl& control,
+                        T* v, T* gathered);
 
 }  // namespace nmfkit::kernels

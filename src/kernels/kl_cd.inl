@@ -112,17 +112,18 @@ void newton_sums(const T* x, Index len, T* v, T d, const T* gp, const T* gt, T e
     const int count = static_cast<int>(std::min<Index>(kRun, vectors - b));
     run_sums<Pending>(x + o, v + o, d, gp + o, gt + o, eps, count, gl, hl);
   }
-  for (Index p = vectors * kLanes; p < len; ++p) {
-    T vp = v[p];
-    if constexpr (Pending) {
-      vp += d * gp[p];
-      v[p] = vp;
-    }
-    const T r = T(1) / std::max(vp, eps);
-    const T gr = gt[p] * r;
-    const T q = x[p] * gr;
-    gl[p % kLanes] += double(q);
-    hl[p % kLanes] += double(q) * double(gr);
+  if (const Index p = vectors * kLanes; p < len) {
+    // The last entries as one more vector, padded with terms that add nothing (x = 0, G = 0,
+    // v = 1): short rows (sparse X) would otherwise spend most of a step here.
+    const Index rest = len - p;
+    T xb[kLanes] = {}, vb[kLanes], gpb[kLanes] = {}, gtb[kLanes] = {};
+    std::fill(vb, vb + kLanes, T(1));
+    std::copy(x + p, x + len, xb);
+    std::copy(v + p, v + len, vb);
+    std::copy(gt + p, gt + len, gtb);
+    if constexpr (Pending) std::copy(gp + p, gp + len, gpb);
+    run_sums<Pending>(xb, vb, d, gpb, gtb, eps, 1, gl, hl);
+    if constexpr (Pending) std::copy(vb, vb + rest, v + p);
   }
   grad = 0, hess = 0;
   for (int l = 0; l < kLanes; ++l) grad += gl[l], hess += hl[l];
@@ -196,4 +197,16 @@ double kl_cd_row(const T* x, Index len, T* f, const T* g, Index g_stride, const 
   double sum = 0;
   for (double s : lanes) sum += s;
   return sum;
+}
+
+template <typename T>
+double kl_cd_sparse_row(const T* x, const std::int32_t* idx, Index count, T* f, const T* g,
+                        Index g_stride, const double* g_sum, Index k, const KlCdControl& control,
+                        T* v, T* gathered) {
+  for (Index t = 0; t < k; ++t) {
+    const T* gt = g + t * g_stride;
+    T* out = gathered + t * count;
+    for (Index p = 0; p < count; ++p) out[p] = gt[idx[p]];
+  }
+  return NMFKIT_VARIANT_NAMESPACE::kl_cd_row(x, count, f, gathered, count, g_sum, k, control, v);
 }

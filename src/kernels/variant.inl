@@ -107,6 +107,8 @@ namespace nmfkit::kernels::NMFKIT_VARIANT_NAMESPACE {
   template void beta_mu_terms<T>(const T*, Index, Index, Index, double, double, T*, T*);            \
   template double kl_cd_row<T>(const T*, Index, T*, const T*, Index, const double*, Index,         \
                                const KlCdControl&, T*);                                            \
+  template double kl_cd_sparse_row<T>(const T*, const std::int32_t*, Index, T*, const T*, Index,   \
+                                      const double*, Index, const KlCdControl&, T*, T*);           \
   template void coordinate_descent_lanes<T>(T*, const T*, Index, double, const double*, Index,     \
                                             const rules::SweepControl&, rules::LaneScratch&,       \
                                             double*);                                              \
