@@ -89,7 +89,7 @@ FitOptions options_from(const FitArgs& a) {
   }
   o.beta = parse_loss(a.loss);
   o.solver = solver_of(a);
-  o.init = parse_init(a.init);
+  o.init = parse_init(init_of(a));
   o.alpha_w = a.alpha_w;
   if (a.alpha_h == "same") {
     o.alpha_h = -1;
@@ -260,7 +260,7 @@ int run_typed(const FitArgs& args, FitOptions options) {
   const auto heading = [&](int k) {
     return "nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
            std::to_string(in.cols) + "; k = " + std::to_string(k) + ", solver " + options.solver +
-           ", loss " + loss_name(options.beta) + ", init " + args.init +
+           ", loss " + loss_name(options.beta) + ", init " + init_of(args) +
            (by_batches ? ", mini-batches of " +
                              std::to_string(std::min<Index>(args.batch_size, in.rows)) + " samples"
                        : "");
@@ -389,10 +389,11 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   fit->add_option("--solver", a.solver, solver_help());
   fit->add_option("--loss", a.loss,
                   "frobenius (default), kullback-leibler, itakura-saito, or a number beta "
-                  "(beta != 2 needs --solver mu)");
+                  "(kullback-leibler: solver cd or mu; other beta != 2: mu)");
   fit->add_option("--init", a.init,
                   "Initialisation: " + join(init_names(), ", ") +
-                      " (default nndsvda; custom needs --w0 and --h0)");
+                      " (default nndsvda; random for itakura-saito and any beta <= 0; custom "
+                      "needs --w0 and --h0)");
   fit->add_option("--w0", a.w0, "NPY file with the starting W (n x k) for --init custom");
   fit->add_option("--h0", a.h0, "NPY file with the starting H (k x m) for --init custom");
   fit->add_option("--alpha-w", a.alpha_w,
@@ -477,6 +478,14 @@ std::string solver_of(const FitArgs& args) {
   return beta == 2 ? FitOptions{}.solver : beta == 1 ? "cd" : "mu";
 }
 
+std::string init_of(const FitArgs& args) {
+  if (!args.init.empty()) return args.init;
+  // Itakura-Saito (and every β ≤ 0) ends lower from a random start than from nndsvda's, on each
+  // spectrogram and k measured (docs/benchmarks-losses.md); mini-batches keep scikit-learn's.
+  if (args.batch_size <= 0 && parse_loss(args.loss) <= 0) return "random";
+  return "nndsvda";
+}
+
 std::string reproduce_command(const FitArgs& a) {
   std::vector<std::string> w = {"nmfkit", "fit", a.input, "-k", a.k, "-o", a.outdir};
   auto add = [&w](const std::string& flag, const std::string& value) {
@@ -485,7 +494,7 @@ std::string reproduce_command(const FitArgs& a) {
   };
   add("--solver", solver_of(a));
   add("--loss", a.loss);
-  add("--init", a.init);
+  add("--init", init_of(a));
   if (!a.w0.empty()) add("--w0", a.w0);
   if (!a.h0.empty()) add("--h0", a.h0);
   add("--alpha-w", number(a.alpha_w));

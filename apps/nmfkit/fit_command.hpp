@@ -18,7 +18,7 @@ struct FitArgs {
   std::string outdir;
   std::string solver;  ///< empty: cd for the frobenius loss, mu for the others
   std::string loss = "frobenius";
-  std::string init = "nndsvda";
+  std::string init;  ///< empty: init_of() chooses by the loss
   std::string w0, h0;
   double alpha_w = 0;
   std::string alpha_h = "same";
@@ -53,6 +53,8 @@ struct FitArgs {
 /// default) and mu for every other loss (the only rule that fits them). Throws InvalidArgument for
 /// a bad --loss.
 std::string solver_of(const FitArgs& args);
+/// --init, or the default for the loss when it was not given.
+std::string init_of(const FitArgs& args);
 
 /// The mini-batch knobs of --batch-size and its companions (MiniBatchOptions' defaults for those
 /// not given).

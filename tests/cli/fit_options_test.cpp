@@ -476,6 +476,19 @@ TEST_F(FitOptionsTest, ItakuraSaitoOnDataWithZeros) {
   write_npy_f32(npy, positive, {TinyImages::kSamples, TinyImages::kFeatures});
   EXPECT_EQ(fit_ok("is", {"--solver", "mu", "--loss", "itakura-saito"}, npy)["loss"],
             "itakura-saito");
+  // Its default start is random (nndsvda's otherwise), recorded in the command that reproduces
+  // the fit; --init still chooses.
+  const nlohmann::json is =
+      fit_ok("is-default", {"--loss", "itakura-saito", "--max-iter", "5"}, npy);
+  EXPECT_EQ(is["init"], "random");
+  EXPECT_EQ(is["solver"], "mu");
+  EXPECT_NE(is["command_line"].get<std::string>().find("--init random"), std::string::npos);
+  EXPECT_EQ(
+      fit_ok("is-nndsvda", {"--loss", "itakura-saito", "--init", "nndsvda", "--max-iter", "5"},
+             npy)["init"],
+      "nndsvda");
+  EXPECT_EQ(fit_ok("kl-default", {"--loss", "kullback-leibler", "--max-iter", "5"}, npy)["init"],
+            "nndsvda");
 }
 
 TEST_F(FitOptionsTest, TransformWithoutAModel) {
