@@ -2,9 +2,10 @@
 """The β-divergence benchmark: nmfkit's defaults for a loss beside scikit-learn's multiplicative
 updates (its only solver for β != 2) from both of its starts, side by side in one run.
 
-Cases: a dense magnitude spectrogram (bench/datasets.py) with Kullback-Leibler and
-Itakura-Saito at k = 10 and 40; a sparse tf-idf matrix (same script) and MNIST with
-Kullback-Leibler at k = 10 and 50. scikit-learn: `NMF(k, beta_loss=LOSS, solver='mu',
+Cases: a dense magnitude spectrogram of synthetic music (bench/datasets.py) with
+Kullback-Leibler and Itakura-Saito at k = 10 and 40, a second one of synthetic speech with both at
+k = 10; a sparse tf-idf matrix (same script) with Kullback-Leibler at k = 10 and 50 and MNIST at
+k = 10. scikit-learn: `NMF(k, beta_loss=LOSS, solver='mu',
 init='random', random_state=0)` ("the seed's call") and the same with its default init
 (nndsvda), max_iter 200, tol 1e-4, on float32 X: scipy.sparse CSR where at least 90% of X is
 zeros (the tf-idf matrix), dense otherwise: its faster form in each case (on MNIST, 81% zeros, its
@@ -32,7 +33,7 @@ MNIST = os.path.join(os.environ.get("NMFKIT_DATA_DIR", os.path.join(REPO, "data"
                      "train-images-idx3-ubyte")
 LOSSES = {"kl": ("kullback-leibler", 1.0), "is": ("itakura-saito", 0.0)}
 DEFAULT_CASES = ("spectrogram:kl:10,spectrogram:kl:40,spectrogram:is:10,spectrogram:is:40,"
-                 "tfidf:kl:10,tfidf:kl:50,mnist:kl:10,mnist:kl:50")
+                 "speech:kl:10,speech:is:10,tfidf:kl:10,tfidf:kl:50,mnist:kl:10")
 
 # Loads X as the benchmark gives it to scikit-learn, in float32.
 LOAD = r"""
@@ -90,6 +91,7 @@ def main():
     subprocess.run(["/usr/bin/python3", os.path.join(REPO, "bench", "datasets.py"), a.data],
                    check=True, stdout=sys.stderr)
     files = {"spectrogram": os.path.join(a.data, "spectrogram.npy"),
+             "speech": os.path.join(a.data, "speech.npy"),
              "tfidf": os.path.join(a.data, "tfidf.npy"), "mnist": MNIST}
     rows = []
     for case in a.cases.split(","):
@@ -139,7 +141,7 @@ def write(a, new_rows):
         "run each; a row's three runs ran one after the other in one invocation (rows kept in "
         "benchmarks-losses.json; those here were measured on "
         + ", ".join(sorted({r["measured"] for r in rows})) + "). Data: `bench/datasets.py` (a synthetic-music "
-        "magnitude spectrogram, dense; a tf-idf matrix of the text under "
+        "magnitude spectrogram and one of synthetic speech, dense; a tf-idf matrix of the text under "
         "/usr/share/doc, about 94% zeros; their shapes on the machine that measured them are in "
         "the data column) and MNIST (60000 x 784, 81% zeros). "
         "scikit-learn 'seed' is `NMF(k, beta_loss=LOSS, solver='mu', init='random', "

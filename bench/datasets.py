@@ -5,6 +5,10 @@ made on this machine:
 - spectrogram.npy: the magnitude spectrogram (frames x 513 bins, float32, no zeros) of 320 s of
   synthetic music at 16 kHz: notes of eight harmonics with vibrato and decay, a new note every
   0.3 s drawn from eight pitches, over faint white noise; 1024-sample Hann windows, hop 256.
+- speech.npy: a second magnitude spectrogram (7497 frames x 513 bins, float32, no zeros), of
+  120 s of synthetic speech-like sound at 16 kHz: every 0.15 s either a burst of band-passed noise
+  (a fricative) or a voiced segment (a pulse train of 29 harmonics of a pitch drawn from
+  90-220 Hz, shaped by three formant-like resonances), over faint white noise; same STFT.
 - tfidf.npy: a tf-idf term-document matrix (documents x terms, float32, about 99% zeros) of the
   text under /usr/share/doc (changelogs, READMEs, copyright files; one document per file, gzip
   files decompressed), scikit-learn's TfidfVectorizer with English stop words, terms in at least 3
@@ -13,7 +17,7 @@ made on this machine:
   cut at random places (seed 0) from scikit-learn's two sample photos (china.jpg, flower.jpg,
   427 x 640), half from each: dense photo data with almost no zeros.
 
-Usage: bench/beta_data.py OUTDIR   (skips a file that already exists)
+Usage: bench/datasets.py OUTDIR   (skips a file that already exists)
 """
 import gzip
 import os
@@ -41,6 +45,39 @@ def spectrogram(path, seconds=320, seed=0):
     win = np.hanning(nfft)
     x = np.empty((frames, nfft // 2 + 1), dtype=np.float32)
     for f0 in range(0, frames, 4096):  # in slices, to bound the memory of the frame matrix
+        f1 = min(frames, f0 + 4096)
+        idx = np.arange(nfft)[None, :] + hop * np.arange(f0, f1)[:, None]
+        x[f0:f1] = np.abs(np.fft.rfft(sig[idx] * win, axis=1))
+    np.save(path, x)
+
+
+def speech(path, seconds=120, seed=5):
+    rng = np.random.default_rng(seed)
+    sr, hop, nfft = 16000, 256, 1024
+    n = seconds * sr
+    t = np.arange(n) / sr
+    sig = np.zeros(n)
+    seg = int(0.15 * sr)
+    for s in range(0, n, seg):
+        e = min(n, s + seg)
+        tt = t[s:e] - t[s]
+        if rng.uniform() < 0.4:  # a fricative: noise in a band around 2-5 kHz
+            spec = np.fft.rfft(rng.standard_normal(e - s))
+            f = np.fft.rfftfreq(e - s, 1 / sr)
+            spec *= np.exp(-((f - rng.uniform(2000, 5000)) / 1500) ** 2)
+            sig[s:e] += 0.5 * np.fft.irfft(spec, e - s) * np.hanning(e - s)
+        else:  # a voiced segment: harmonics weighted by three formants
+            f0 = rng.uniform(90, 220)
+            for h in range(1, 30):
+                fh = f0 * h
+                formants = rng.choice([300, 500, 700, 1100, 1500, 2300, 2800], 3)
+                amp = sum(np.exp(-((fh - fc) / 120) ** 2) for fc in formants) + 0.02
+                sig[s:e] += amp * np.sin(2 * np.pi * fh * tt) * np.hanning(e - s) / h ** 0.5
+    sig += 0.01 * rng.standard_normal(n)
+    frames = (n - nfft) // hop + 1
+    win = np.hanning(nfft)
+    x = np.empty((frames, nfft // 2 + 1), dtype=np.float32)
+    for f0 in range(0, frames, 4096):
         f1 = min(frames, f0 + 4096)
         idx = np.arange(nfft)[None, :] + hop * np.arange(f0, f1)[:, None]
         x[f0:f1] = np.abs(np.fft.rfft(sig[idx] * win, axis=1))
@@ -86,8 +123,8 @@ def main():
         sys.exit(__doc__)
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    for name, make in (("spectrogram.npy", spectrogram), ("tfidf.npy", tfidf),
-                       ("patches.npy", patches)):
+    for name, make in (("spectrogram.npy", spectrogram), ("speech.npy", speech),
+                       ("tfidf.npy", tfidf), ("patches.npy", patches)):
         path = os.path.join(out, name)
         if not os.path.exists(path):
             make(path + ".tmp.npy")
