@@ -96,11 +96,15 @@ double divergence_row(const T* x, double s, const T* wh_row, Index m, double bet
     return exact;
   }
   if (beta == 0) {
+    // Where xs ≤ ε the term is −1: r is read as 1 there (r − 1 − log r = 0) and 1 taken off.
+    // Written without a branch (the quotient formed in every lane, then selected) so that it
+    // vectorises: GCC keeps a division under a condition scalar.
     const double sum = lane_sum(m, [&](Index j) {
       const double xs = s * double(x[j]);
-      const double r = xs / safe(double(wh_row[j]));
-      const double t = r - 1 - log_positive(r);
-      return xs > kEps ? t : -1.0;
+      const double wh = double(wh_row[j]);
+      const double stored = xs > kEps ? 1.0 : 0.0;
+      const double r = stored * (xs / (wh + (wh == 0 ? kEps : 0.0))) + (1.0 - stored);
+      return (r - 1 - log_positive(r)) - (1.0 - stored);
     });
     if (std::isfinite(sum)) return sum;
     double exact = 0;
