@@ -330,6 +330,15 @@ std::vector<double> factor_column_sums(const Matrix<T>& f, int threads) {
 }
 
 template <typename T>
+double product_sum(const Matrix<T>& w, const Matrix<T>& ht, int threads) {
+  const std::vector<double> w_sum = factor_column_sums(w, threads);
+  const std::vector<double> h_sum = factor_column_sums(ht, threads);
+  double sum = 0;
+  for (std::size_t l = 0; l < w_sum.size(); ++l) sum += w_sum[l] * h_sum[l];
+  return sum;
+}
+
+template <typename T>
 double beta_divergence(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
                        const Matrix<T>& ht, double beta, int threads) {
   return divergence_impl(ViewRows<T>{x}, inverse_scale, w, ht, beta, threads);
@@ -369,6 +378,7 @@ HStepTerms beta_mu_h_terms(const DenseView<T>& x, double inverse_scale, const Ma
 
 #define NMFKIT_INSTANTIATE(T)                                                                     \
   template std::vector<double> factor_column_sums<T>(const Matrix<T>&, int);                      \
+  template double product_sum<T>(const Matrix<T>&, const Matrix<T>&, int);                        \
   template double beta_divergence<T>(const DenseView<T>&, double, const Matrix<T>&,               \
                                      const Matrix<T>&, double, int);                              \
   template double beta_divergence<T>(const nmfkit::Data<T>&, double, const Matrix<T>&,            \

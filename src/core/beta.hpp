@@ -66,6 +66,10 @@ inline double beta_mu_step(double old, double num, double den, double l1, double
 template <typename T>
 std::vector<double> factor_column_sums(const Matrix<T>& f, int threads);
 
+/// Σ (W·H) over every entry, from the factors' column sums: Σ_l (Σ_i W_il)(Σ_j H_lj).
+template <typename T>
+double product_sum(const Matrix<T>& w, const Matrix<T>& ht, int threads);
+
 /// D_β(s·X ‖ W·Htᵀ) exactly as scikit-learn's _beta_divergence(X, W, H, beta) (square_root=False),
 /// accumulated in double. β = 2 gives ½‖s·X − W·H‖²_F, β = 1 the generalised Kullback-Leibler
 /// divergence, β = 0 Itakura-Saito.

@@ -152,12 +152,7 @@ class KlCdSteps final : public Steps<T> {
     ScopedTimer timer(time_.updates);
     double x_log_v = half(rows_, f.w, f.ht, p_.w, !update_h_);
     if (update_h_) x_log_v = half(cols_, f.ht, f.w, p_.h, true);
-    // Σ W·H over every entry: Σ_l (Σ_i W_il)(Σ_j H_lj).
-    const std::vector<double> w_sum = factor_column_sums(f.w, ctx_.threads);
-    const std::vector<double> h_sum = factor_column_sums(f.ht, ctx_.threads);
-    double everywhere = 0;
-    for (std::size_t l = 0; l < w_sum.size(); ++l) everywhere += w_sum[l] * h_sum[l];
-    return {x_log_x_ - x_log_v - x_sum_ + everywhere, 0.0};
+    return {x_log_x_ - x_log_v - x_sum_ + product_sum(f.w, f.ht, ctx_.threads), 0.0};
   }
 
   void factors_changed(const Factors<T>&) override {}

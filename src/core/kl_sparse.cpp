@@ -70,12 +70,8 @@ double kl_divergence(const typename SparseKl<T>::Form& x, double s, const Matrix
       },
       x);
   if (!divergence) return 0;
-  // Σ W·H over every entry, X's zeros included: Σ_l (Σ_i W_il)(Σ_j H_lj).
-  const std::vector<double> w_sum = factor_column_sums(w, threads);
-  const std::vector<double> h_sum = factor_column_sums(ht, threads);
-  double everywhere = 0;
-  for (std::size_t l = 0; l < w_sum.size(); ++l) everywhere += w_sum[l] * h_sum[l];
-  return stored + everywhere;
+  // Σ W·H over every entry, X's zeros included.
+  return stored + product_sum(w, ht, threads);
 }
 
 }  // namespace

@@ -147,20 +147,7 @@ TYPED_TEST(KlCd, LowersTheDivergenceAndReportsTheTrueOne) {
 
 TEST(KlCdQuality, RecoversExactLowRankDataAndBeatsMultiplicativeUpdates) {
   // X = W·H exactly: the divergence can reach 0.
-  Matrix<double> x(80, 30);
-  {
-    std::mt19937 gen(7);
-    std::uniform_real_distribution<double> u(0.0, 1.0);
-    std::vector<double> w(80 * 3), h(3 * 30);
-    for (double& v : w) v = u(gen);
-    for (double& v : h) v = u(gen);
-    for (Index i = 0; i < 80; ++i)
-      for (Index j = 0; j < 30; ++j) {
-        double s = 0;
-        for (Index l = 0; l < 3; ++l) s += w[i * 3 + l] * h[l * 30 + j];
-        x(i, j) = s;
-      }
-  }
+  const Matrix<double> x = testing::low_rank<double>(80, 30, 3, 7).x;
   FitOptions o = cd_options(3, 3000);
   const FitResult<double> r = fit(x.view(), o);
   double total = 0;
