@@ -133,11 +133,12 @@ class FrobeniusSteps final : public Steps<T> {
     row_violation_.resize(static_cast<std::size_t>(f.w.rows));
     if (scratch_.empty())
       scratch_.assign(static_cast<std::size_t>(std::max(ctx_.threads, omp_get_max_threads())),
-                      rules::LaneScratch(k_));
+                      rules::LaneScratch<T>(k_));
+    const std::vector<T> g = rules::lanes_gram<T>(problem.g);
     auto block = [&](Index first, Index count, const T* p) {
       if (ex != nullptr) ex->save_best_w_rows(f.w, first, count);
       rules::coordinate_descent_lanes(
-          f.w.row(first), p, count, problem.l1, problem.g.data(), k_, problem.control,
+          f.w.row(first), p, count, problem.l1, g.data(), k_, problem.control,
           scratch_[static_cast<std::size_t>(omp_get_thread_num())], row_violation_.data() + first);
       if (ex != nullptr) ex->step_w_rows(f.w, first, count);
     };
@@ -166,7 +167,7 @@ class FrobeniusSteps final : public Steps<T> {
   Matrix<double> gram_w_, gram_h_;
   bool xh_fresh_ = false;  ///< xh_ is X·Hᵀ at the current factors
   std::vector<double> row_violation_;
-  std::vector<rules::LaneScratch> scratch_;
+  std::vector<rules::LaneScratch<T>> scratch_;
 };
 
 }  // namespace

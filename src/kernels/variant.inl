@@ -103,14 +103,15 @@ namespace nmfkit::kernels::NMFKIT_VARIANT_NAMESPACE {
                                            int);                                                   \
   template void gram<T>(const T*, Index, Index, double*, int);                                     \
   template void extrapolate_range<T>(T*, const T*, const T*, Index, double);                       \
-  template double beta_divergence_rows<T>(const T*, Index, const T*, Index, Index, double, double); \
-  template void beta_mu_terms<T>(const T*, Index, Index, Index, double, double, T*, T*);            \
+  template double beta_divergence_rows<T>(const T*, Index, const T*, Index, Index, double,         \
+                                          double);                                                 \
+  template void beta_mu_terms<T>(const T*, Index, Index, Index, double, double, T*, T*);           \
   template double kl_cd_row<T>(const T*, Index, T*, const T*, Index, const double*, Index,         \
                                const KlCdControl&, T*);                                            \
   template double kl_cd_sparse_row<T>(const T*, const std::int32_t*, Index, T*, const T*, Index,   \
                                       const double*, Index, const KlCdControl&, T*, T*);           \
-  template void coordinate_descent_lanes<T>(T*, const T*, Index, double, const double*, Index,     \
-                                            const rules::SweepControl&, rules::LaneScratch&,       \
+  template void coordinate_descent_lanes<T>(T*, const T*, Index, double, const T*, Index,          \
+                                            const rules::SweepControl&, rules::LaneScratch<T>&,    \
                                             double*);                                              \
   template std::unique_ptr<core::FillOps<T>> make_fill<T>(const core::MissingEntries&, Index,      \
                                                           Index, Index, int, double);

@@ -4,15 +4,17 @@
 namespace nmfkit::rules {
 
 template <typename T>
-void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const double* g, Index k,
-                              const SweepControl& control, LaneScratch& s, double* violation) {
+void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T* g, Index k,
+                              const SweepControl& control, LaneScratch<T>& s, double* violation) {
   NMFKIT_DISPATCH(coordinate_descent_lanes, f, p, count, l1, g, k, control, s, violation);
 }
 
-template void coordinate_descent_lanes<float>(float*, const float*, Index, double, const double*,
-                                              Index, const SweepControl&, LaneScratch&, double*);
+template void coordinate_descent_lanes<float>(float*, const float*, Index, double, const float*,
+                                              Index, const SweepControl&, LaneScratch<float>&,
+                                              double*);
 template void coordinate_descent_lanes<double>(double*, const double*, Index, double, const double*,
-                                               Index, const SweepControl&, LaneScratch&, double*);
+                                               Index, const SweepControl&, LaneScratch<double>&,
+                                               double*);
 
 }  // namespace nmfkit::rules
 

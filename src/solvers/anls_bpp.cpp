@@ -165,7 +165,7 @@ struct Workspace {
   std::vector<double> q, x, z, start;
   std::vector<char> passive, requested, infeasible;
   FactorCache cache;
-  LaneScratch cd;
+  LaneScratch<double> cd;
   explicit Workspace(Index k)
       : q(static_cast<std::size_t>(k)),
         x(static_cast<std::size_t>(k)),

@@ -21,34 +21,47 @@ struct SweepControl {
   const Index* order = nullptr;  ///< visiting order of the coordinates (nullptr: 0, 1, …, k−1)
 };
 
-/// Rows side by side: coordinate_descent_rows runs the sweeps of kLanes rows at once, one row per
-/// vector lane, so the chain of dependent operations of one coordinate move (gradient, division,
-/// update of Gf) is shared by kLanes rows instead of being paid by each. 16 doubles are two
-/// AVX-512 vectors: two independent chains in flight, which matters where nothing else
-/// overlaps them (the fused pass runs one block of rows between a gather and a scatter).
+/// Rows side by side: coordinate_descent_rows runs the sweeps of kLanes rows at once, one row
+/// per vector lane, so the chain of dependent operations of one coordinate move (gradient,
+/// division, update of Gf) is shared by kLanes rows instead of being paid by each. A block
+/// sweeps until its slowest row stops, so more lanes cost sweeps: 16 (one AVX-512 vector of
+/// floats, two of doubles) measured best for float, where 32 lanes were slower on photo patches
+/// (k = 20) and MNIST (k = 50).
 inline constexpr int kLanes = 16;
 
-/// Per-thread scratch space for coordinate_descent_lanes: k × kLanes arrays, lane-minor, zeroed.
-/// On cache lines of their own: the scratch of every thread is made by one thread, before the
-/// parallel region.
+/// Per-thread scratch space for coordinate_descent_lanes in precision T: k × kLanes arrays,
+/// lane-minor, zeroed. On cache lines of their own: the scratch of every thread is made by one
+/// thread, before the parallel region.
+template <typename T>
 struct LaneScratch {
-  kernels::ScratchVector<double> x, gx, q;
+  kernels::ScratchVector<T> x, gx, q;
   explicit LaneScratch(Index k)
-      : x(static_cast<std::size_t>(k * kLanes), 0.0),
-        gx(static_cast<std::size_t>(k * kLanes), 0.0),
-        q(static_cast<std::size_t>(k * kLanes), 0.0) {}
+      : x(static_cast<std::size_t>(k * kLanes), T(0)),
+        gx(static_cast<std::size_t>(k * kLanes), T(0)),
+        q(static_cast<std::size_t>(k * kLanes), T(0)) {}
 };
+
+/// G (k × k, double) in the precision T of the sweeps: the fit's own precision, as scikit-learn's
+/// coordinate descent works in its input's dtype. Formed once per half-iteration, not per block.
+template <typename T>
+std::vector<T> lanes_gram(const Matrix<double>& g) {
+  std::vector<T> out(static_cast<std::size_t>(g.rows * g.cols));
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<T>(g.values[i]);
+  return out;
+}
 
 /// Runs the sweeps on rows f[0..count) (count ≤ kLanes, row stride k) at once, each lane making
 /// exactly its own row's moves and stopping decision: a row stops once a sweep's squared move is
 /// at most stop_ratio2 times its first sweep's. violation[0..count) receives each row's first-sweep
 /// Σ_j |projected gradient_j|, measured before each move, as scikit-learn's coordinate descent
-/// sums it (the gradient, or its negative part where f_j = 0).
+/// sums it (the gradient, or its negative part where f_j = 0). The sweeps run in T, with G given
+/// in T (lanes_gram): a float fit's 16 lanes are one AVX-512 vector (two AVX2 ones), half the
+/// work of double lanes.
 /// Runs the instruction-set variant chosen at run time (kernels/variants.hpp; the body is
 /// solvers/coordinate_descent_lanes.inl); instantiated for float and double.
 template <typename T>
-void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const double* g, Index k,
-                              const SweepControl& control, LaneScratch& s, double* violation);
+void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T* g, Index k,
+                              const SweepControl& control, LaneScratch<T>& s, double* violation);
 
 /// Applies coordinate descent to every row of f in parallel, kLanes rows at a time; returns the
 /// summed violation, added in row order so it does not depend on the thread count.
@@ -58,15 +71,16 @@ double coordinate_descent_rows(Matrix<T>& f, const Matrix<T>& p, const Matrix<do
   const Index k = f.cols;
   std::vector<double> violations(static_cast<std::size_t>(f.rows));
   const Index blocks = (f.rows + kLanes - 1) / kLanes;
-  kernels::PerThread<LaneScratch> scratch(threads, k);
+  const std::vector<T> gt = lanes_gram<T>(g);
+  kernels::PerThread<LaneScratch<T>> scratch(threads, k);
 #pragma omp parallel num_threads(threads)
   {
-    LaneScratch& mine = scratch.mine();
+    LaneScratch<T>& mine = scratch.mine();
 #pragma omp for schedule(static)
     for (Index b = 0; b < blocks; ++b) {
       const Index i = b * kLanes;
       coordinate_descent_lanes(f.row(i), p.row(i), std::min<Index>(kLanes, f.rows - i), l1,
-                               g.data(), k, control, mine,
+                               gt.data(), k, control, mine,
                                violations.data() + static_cast<std::size_t>(i));
     }
   }

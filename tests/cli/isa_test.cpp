@@ -71,7 +71,10 @@ TEST_F(CliIsaTest, AForcedBaselineFitsLikeTheDefault) {
   }
   const double a = read_summary(dir_ / "out0")["relative_error"];
   const double b = read_summary(dir_ / "out1")["relative_error"];
-  EXPECT_NEAR(a, b, 1e-5 * a);
+  // The fit is single precision and nearly exact (relative error about 1e-3), so the variants'
+  // rounding (fused multiply-adds or not) moves it in the fifth digit; a broken kernel would move
+  // it in the first.
+  EXPECT_NEAR(a, b, 1e-3 * a);
 }
 
 TEST_F(CliIsaTest, AnUnknownVariantIsAUsageError) {

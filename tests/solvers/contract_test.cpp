@@ -196,8 +196,11 @@ void expect_same_factors_dense_and_sparse(const std::string& solver, double tole
 // iterations: over 40 data seeds the largest gap measured was 5e-6 in float (mu; 2e-6 for the
 // others) and 3e-14 in double. The tolerances leave a factor 20 and 3000 on top, and are still
 // far below what a wrong product (a missed row or column, a wrong scale) would cause.
+// A float fit's coordinate sweeps run in float (solvers/coordinate_descent_row.hpp): up to 50
+// sweeps per half-iteration over 30 iterations carry the storages' rounding differences further
+// than double sweeps did, to about 2e-4 of the largest entry here.
 TEST_P(EveryRule, DenseAndSparseStorageGiveTheSameFactorsInSinglePrecision) {
-  expect_same_factors_dense_and_sparse<float>(GetParam(), 1e-4);
+  expect_same_factors_dense_and_sparse<float>(GetParam(), 1e-3);
 }
 
 TEST_P(EveryRule, DenseAndSparseStorageGiveTheSameFactorsInDoublePrecision) {
