@@ -129,10 +129,10 @@ struct FitOptions {
   /// rule, and for anls-bpp). true with a rule that cannot extrapolate (mu) is refused by
   /// validate(); extrapolates() gives the resolved choice.
   std::optional<bool> extrapolate;
-  /// cd and hals on sparse X: from the second iteration on, W's half-iteration runs inside one
-  /// pass over X's rows that also forms Xᵀ·W and WᵀW for H's (X read once per iteration instead
-  /// of twice). The same results bit for bit; false runs the separate steps. Default true; false
-  /// is refused with another rule or with format dense, where there is no fused pass to turn off.
+  /// cd and hals: from the second iteration on, W's half-iteration runs inside one pass over X's
+  /// rows (dense or sparse) that also forms Xᵀ·W and WᵀW for H's (X read once per iteration
+  /// instead of twice). The same results bit for bit; false runs the separate steps. Default
+  /// true; false is refused with another rule, where there is no fused pass to turn off.
   bool fused_pass = true;
   /// HALS: most inner sweeps over a row's coordinates per half-iteration. Default 50. Only
   /// solver hals takes a value other than the default.

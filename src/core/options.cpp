@@ -65,12 +65,7 @@ void refuse_idle_combinations(const FitOptions& o) {
           "hals_sweep_tol applies only with hals_max_sweeps > 1, not 1 (a single sweep never "
           "checks it)");
   }
-  if (!o.fused_pass) {
-    require_rule(o.solver, &SolverInfo::fused_pass, "fused_pass = false");
-    if (o.format == DataFormat::kDense)
-      throw InvalidArgument(
-          "fused_pass = false applies only to sparse X (format auto or sparse), not format dense");
-  }
+  if (!o.fused_pass) require_rule(o.solver, &SolverInfo::fused_pass, "fused_pass = false");
   if (o.l1_ratio != 0 && o.alpha_w == 0 && o.alpha_h <= 0)
     throw InvalidArgument(
         "l1_ratio applies only with alpha_w or alpha_h > 0 (it mixes the "

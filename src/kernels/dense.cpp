@@ -12,23 +12,23 @@
 
 namespace nmfkit::kernels {
 
+// These run the instruction-set variant chosen at run time (kernels/variants.hpp); their body is
+// kernels/dense_products.inl or kernels/dense_loops.inl.
+
 template <typename T>
 void times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads) {
-  const RowChunks chunks = row_chunks(x.rows);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index c = 0; c < chunks.count; ++c) {
-    const Index r0 = chunks.begin(c), r1 = chunks.end(c);
-    if (r1 > r0)
-      gemm(false, r1 - r0, p, x.cols, scale, x.row(r0), x.stride, right, p, out + r0 * p, p);
-  }
+  NMFKIT_DISPATCH(dense_times, x, scale, right, p, out, threads);
 }
-
-// These run the instruction-set variant chosen at run time (kernels/variants.hpp); their body is
-// kernels/dense_loops.inl.
 
 template <typename T>
 void transpose_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads) {
-  NMFKIT_DISPATCH(transpose_times, x, scale, right, p, out, threads);
+  NMFKIT_DISPATCH(dense_transpose_times, x, scale, right, p, out, threads);
+}
+
+template <typename T>
+void fused_rows(const DenseView<T>& x, T scale, const T* right, Index p, T* w, Index block_rows,
+                const RowBlockFn<T>& block, T* out, double* gram, int threads) {
+  NMFKIT_DISPATCH(dense_fused_rows, x, scale, right, p, w, block_rows, block, out, gram, threads);
 }
 
 template <typename T>
@@ -121,6 +121,8 @@ std::optional<BadEntry> first_invalid(const DenseView<T>& x, int threads) {
 #define NMFKIT_INSTANTIATE(T)                                                                      \
   template void times<T>(const DenseView<T>&, T, const T*, Index, T*, int);                        \
   template void transpose_times<T>(const DenseView<T>&, T, const T*, Index, T*, int);              \
+  template void fused_rows<T>(const DenseView<T>&, T, const T*, Index, T*, Index,                  \
+                              const RowBlockFn<T>&, T*, double*, int);                             \
   template double residual_squared_norm<T>(const DenseView<T>&, double, const T*, const T*, Index, \
                                            int);                                                   \
   template void gram<T>(const T*, Index, Index, double*, int);                                     \

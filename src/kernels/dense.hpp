@@ -26,6 +26,15 @@ void times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int 
 template <typename T>
 void transpose_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads);
 
+/// One pass over X's rows in blocks of block_rows that does what times(), an update of the rows
+/// of w and transpose_times() with w do in sequence, each block's rows of X read while in cache:
+/// `block` gets each block's rows of scale·X·right (right: m × p) and updates the same rows of w
+/// (n × p), which then enter out (m × p) = scale·Xᵀ·w and gram (p × p, double) = wᵀw. The same
+/// bytes as the three steps apart (kernels/dense_products.inl), for any thread count.
+template <typename T>
+void fused_rows(const DenseView<T>& x, T scale, const T* right, Index p, T* w, Index block_rows,
+                const RowBlockFn<T>& block, T* out, double* gram, int threads);
+
 /// ‖scale·X − W·H‖²_F for W (n × k) and H (k × m), formed block by block (never the whole W·H)
 /// and accumulated in double: the exact error, free of the cancellation of the Gram trick.
 template <typename T>

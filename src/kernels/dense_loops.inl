@@ -1,6 +1,6 @@
-// The loops of the dense kernels that are not BLAS (the Gram matrices, the sums of the partials
-// of Xᵀ·R, the residual, the extrapolation step): the body of kernels/dense.hpp's gram,
-// transpose_times, residual_squared_norm and extrapolate_range, compiled once per instruction set
+// The loops of the dense kernels that are not products (the Gram matrices, the residual, the
+// extrapolation step): the body of kernels/dense.hpp's gram, residual_squared_norm and
+// extrapolate_range, compiled once per instruction set
 // inside a variant namespace by kernels/variant.inl (no includes here).
 
 /// g (k × k) += rowᵀ·row, in double (`scratch`: k doubles): gram's step for one row, shared by
@@ -36,30 +36,6 @@ void gram(const T* f, Index rows, Index k, double* g, int threads) {
   }
   errors.rethrow();
   sum_chunk_partials(partial.data(), chunks.count, size, g);
-}
-
-template <typename T>
-void transpose_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads) {
-  const RowChunks chunks = row_chunks(x.rows);
-  const Index size = x.cols * p;
-  if (chunks.count == 1) {
-    gemm(true, x.cols, p, x.rows, scale, x.data, x.stride, right, p, out, p);
-    return;
-  }
-  std::vector<T> partial(static_cast<std::size_t>(chunks.count * size));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index c = 0; c < chunks.count; ++c) {
-    const Index r0 = chunks.begin(c), r1 = chunks.end(c);
-    T* dst = partial.data() + c * size;
-    gemm(true, x.cols, p, r1 - r0, scale, x.row(r0), x.stride, right + r0 * p, p, dst, p);
-  }
-  // Sum the partials in chunk order, each output entry by one thread.
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (Index i = 0; i < size; ++i) {
-    T s = partial[static_cast<std::size_t>(i)];
-    for (Index c = 1; c < chunks.count; ++c) s += partial[static_cast<std::size_t>(c * size + i)];
-    out[i] = s;
-  }
 }
 
 template <typename T>

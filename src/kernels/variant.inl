@@ -81,6 +81,8 @@ namespace nmfkit::kernels::NMFKIT_VARIANT_NAMESPACE {
 //
 #include "kernels/csr_products.inl"
 //
+#include "kernels/dense_products.inl"
+//
 #include "solvers/coordinate_descent_lanes.inl"
 //
 #include "core/masked_fill.inl"
@@ -98,7 +100,10 @@ namespace nmfkit::kernels::NMFKIT_VARIANT_NAMESPACE {
   NMFKIT_CSR_PRODUCTS(CsrBytes<T>, T)                                                              \
   NMFKIT_CSR_PRODUCTS(CsrRef32<T>, T)                                                              \
   NMFKIT_CSR_PRODUCTS(CsrRef64<T>, T)                                                              \
-  template void transpose_times<T>(const DenseView<T>&, T, const T*, Index, T*, int);              \
+  template void dense_times<T>(const DenseView<T>&, T, const T*, Index, T*, int);                  \
+  template void dense_transpose_times<T>(const DenseView<T>&, T, const T*, Index, T*, int);        \
+  template void dense_fused_rows<T>(const DenseView<T>&, T, const T*, Index, T*, Index,            \
+                                    const RowBlockFn<T>&, T*, double*, int);                       \
   template double residual_squared_norm<T>(const DenseView<T>&, double, const T*, const T*, Index, \
                                            int);                                                   \
   template void gram<T>(const T*, Index, Index, double*, int);                                     \

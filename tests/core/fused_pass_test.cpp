@@ -1,7 +1,8 @@
 // The fused pass over X's rows (kernels::fused_rows, FitOptions::fused_pass): it must give the
 // bytes of the separate steps it replaces (times, the row updates, transpose_times, gram), for
-// both CSR forms, any width, block size and thread count; and whole fits with it must equal fits
-// without it, for every rule that uses it (cd, hals; with extrapolation, shuffle, regularisation).
+// both CSR forms and dense rows (with or without a stride), any width, block size and thread count;
+// and whole fits with it must equal fits without it, for every rule that uses it (cd, hals; with
+// extrapolation, shuffle, regularisation).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -48,6 +49,11 @@ TYPED_TEST(FusedRows, EqualsTheSeparateStepsBitForBit) {
   const std::vector<std::uint8_t> q = testing::random_levels(n, m, 0.6, 1);
   const std::vector<T> xv = testing::converted_levels<T>(q, 1.0 / 255.0);
   const DenseView<T> view(xv.data(), n, m);
+  // The same values in rows of m + 3 entries: a dense view with a stride.
+  std::vector<T> strided(static_cast<std::size_t>(n * (m + 3)), T(9));
+  for (Index r = 0; r < n; ++r)
+    std::copy(xv.begin() + r * m, xv.begin() + (r + 1) * m, strided.begin() + r * (m + 3));
+  const DenseView<T> strided_view(strided.data(), n, m, m + 3);
   const kernels::CsrMatrix<T> csr = kernels::csr_from_dense(view, 2);
   const auto bytes = kernels::csr_bytes(view, 2);
   ASSERT_TRUE(bytes.has_value());
@@ -87,6 +93,8 @@ TYPED_TEST(FusedRows, EqualsTheSeparateStepsBitForBit) {
         };
         check(csr, "csr");
         check(*bytes, "bytes");
+        check(view, "dense");
+        check(strided_view, "dense with a stride");
       }
     }
   }
@@ -143,8 +151,13 @@ TYPED_TEST(FusedRows, FitsWithAndWithoutItAreTheSame) {
       const std::string where = std::string(v.solver) + (v.extrapolate ? " extrapolate" : "") +
                                 (v.shuffle ? " shuffle" : "") +
                                 " alpha=" + std::to_string(v.alpha) + " k=" + std::to_string(k);
-      expect_same_fits<T>(
-          options_of(v, k), [&](const FitOptions& o) { return fit(view, o); }, where);
+      for (const DataFormat format : {DataFormat::kSparse, DataFormat::kDense}) {
+        FitOptions o = options_of(v, k);
+        o.format = format;
+        expect_same_fits<T>(
+            o, [&](const FitOptions& oo) { return fit(view, oo); },
+            where + (format == DataFormat::kDense ? " dense" : " sparse"));
+      }
     }
 }
 
@@ -179,14 +192,14 @@ TEST(FusedRowsLevels, StoppingRulesAndTinyDataAgree) {
         options_of(v, 3), [&](const FitOptions& o) { return fit(t, o); }, v.solver);
 }
 
-TEST(FusedRowsLevels, DenseDataAndTransformDoNotUseIt) {
+TEST(FusedRowsLevels, FitsUseItOnEveryStorageAndTransformDoesNot) {
   const Index n = 400, m = 30;
   const std::vector<std::uint8_t> q = testing::random_levels(n, m, 0.5, 6);
   const std::vector<float> xv = testing::converted_levels<float>(q, 1.0 / 255.0);
   const DenseView<float> view(xv.data(), n, m);
   FitOptions o = options_of(kVariants[0], 4);
   o.format = DataFormat::kDense;
-  EXPECT_EQ(fit(view, o).timings.fused, 0);
+  EXPECT_GT(fit(view, o).timings.fused, 0);
   o.format = DataFormat::kSparse;
   const FitResult<float> r = fit(view, o);
   EXPECT_GT(r.timings.fused, 0);

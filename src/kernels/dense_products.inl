@@ -1,0 +1,334 @@
+// The skinny products of dense row-major X: the body of kernels/dense.hpp's times,
+// transpose_times and fused_rows, compiled once per instruction set inside a variant namespace by
+// kernels/variant.inl after csr_products.inl, whose AlignedArray and gram_add_row it uses (no
+// includes here).
+//
+// Neither product packs X (a general matrix product copies its big operand into panels first:
+// as much memory traffic as the product itself when the other side has 10 or 20 columns), and
+// both vectorise along X's rows, so no component count is padded to a vector width:
+//   X·Hᵀ   each entry a dot product of a row of X with a row of H, summed lane-wise in 64-byte
+//          vectors along the row, then in a fixed tree across the lanes;
+//   Xᵀ·W   each row of X scaled by its W entries and added, row after row, into k rows of m sums.
+// Each entry's sum has one order, whatever the blocking of rows and components, the thread count
+// and the instruction set (a 64-byte vector is one AVX-512 register, two AVX2 ones, four SSE ones):
+// the fused pass, which forms both products block by block while a block of rows is in cache,
+// gives the bytes of the two separate products.
+
+namespace {
+
+/// A vector of n bytes of T (GCC's and Clang's vector extension).
+template <typename T, int n>
+struct VecBytes {
+  typedef T type __attribute__((vector_size(n)));
+};
+
+#if NMFKIT_VARIANT == 2
+constexpr int kNativeBytes = 64;
+#elif NMFKIT_VARIANT == 1
+constexpr int kNativeBytes = 32;
+#else
+constexpr int kNativeBytes = 16;
+#endif
+
+/// 64 bytes of T, the unit of the dense products' lane-wise sums, as 64 / kNativeBytes vectors of
+/// this instruction set's width (compilers split a wider vector type badly: through the stack).
+/// Lane i is the same sum under every width.
+template <typename T>
+struct Vec64 {
+  static constexpr int kParts = 64 / kNativeBytes;
+  typename VecBytes<T, kNativeBytes>::type part[kParts];
+};
+
+template <typename T>
+constexpr Index kVecLanes = 64 / static_cast<Index>(sizeof(T));
+
+template <typename T>
+[[gnu::always_inline]] inline Vec64<T> load64(const T* p) {
+  Vec64<T> v;
+#pragma GCC unroll 4
+  for (int i = 0; i < Vec64<T>::kParts; ++i)
+    __builtin_memcpy(&v.part[i], p + i * (kNativeBytes / int(sizeof(T))), kNativeBytes);
+  return v;
+}
+
+template <typename T>
+[[gnu::always_inline]] inline void store64(T* p, const Vec64<T>& v) {
+#pragma GCC unroll 4
+  for (int i = 0; i < Vec64<T>::kParts; ++i)
+    __builtin_memcpy(p + i * (kNativeBytes / int(sizeof(T))), &v.part[i], kNativeBytes);
+}
+
+/// p[0..count) in the first lanes, zeros after (count < kVecLanes).
+template <typename T>
+[[gnu::always_inline]] inline Vec64<T> load_part(const T* p, Index count) {
+  T a[kVecLanes<T>] = {};
+  for (Index i = 0; i < count; ++i) a[i] = p[i];
+  return load64(a);
+}
+
+/// acc += a ⊙ b, lane by lane (one fused multiply-add where the instruction set has it).
+template <typename T>
+[[gnu::always_inline]] inline void multiply_add(Vec64<T>& acc, const Vec64<T>& a,
+                                                const Vec64<T>& b) {
+#pragma GCC unroll 4
+  for (int i = 0; i < Vec64<T>::kParts; ++i) acc.part[i] += a.part[i] * b.part[i];
+}
+
+/// acc += s · b, lane by lane.
+template <typename T>
+[[gnu::always_inline]] inline void multiply_add(Vec64<T>& acc, T s, const Vec64<T>& b) {
+#pragma GCC unroll 4
+  for (int i = 0; i < Vec64<T>::kParts; ++i) acc.part[i] += s * b.part[i];
+}
+
+/// The lanes of v added in a fixed tree: the upper half onto the lower, then again, down to one.
+template <typename T>
+[[gnu::always_inline]] inline T lane_sum(const Vec64<T>& v) {
+  using V16 = typename VecBytes<T, 16>::type;
+  T lanes[kVecLanes<T>];
+  store64(lanes, v);
+  V16 q[4];
+  __builtin_memcpy(q, lanes, sizeof q);
+  q[0] += q[2];
+  q[1] += q[3];
+  q[0] += q[1];
+  constexpr int L = 16 / static_cast<int>(sizeof(T));
+  T a[L];
+  __builtin_memcpy(a, &q[0], sizeof a);
+  for (int width = L / 2; width > 0; width /= 2)
+    for (int i = 0; i < width; ++i) a[i] += a[i + width];
+  return a[0];
+}
+
+// Register blocks of the dot products: R rows of X by C rows of H, R·C accumulators plus R + 1
+// operands in registers (AVX-512: 32 of 64 bytes; AVX2: 16 of 32 bytes, two per Vec64).
+#if NMFKIT_VARIANT == 2
+constexpr int kDotRows = 4, kDotCols = 4;
+#elif NMFKIT_VARIANT == 1
+constexpr int kDotRows = 2, kDotCols = 2;
+#else
+constexpr int kDotRows = 1, kDotCols = 2;
+#endif
+// Rows of X added at once into the k rows of sums of Xᵀ·W (each sum still takes them in order).
+constexpr int kScatterRows = 16;
+
+/// out[a·p + c] = scale · ⟨x_a, h_c⟩ for the R rows x_a (stride ldx) and C rows h_c (stride ldh)
+/// of length m.
+template <int R, int C, typename T>
+void dot_block(const T* x, Index ldx, const T* h, Index ldh, Index m, T scale, T* out, Index p) {
+  constexpr Index L = kVecLanes<T>;
+  Vec64<T> acc[R][C];
+#pragma GCC unroll 4
+  for (int a = 0; a < R; ++a)
+#pragma GCC unroll 4
+    for (int c = 0; c < C; ++c)
+#pragma GCC unroll 4
+      for (int i = 0; i < Vec64<T>::kParts; ++i)
+        acc[a][c].part[i] = typename VecBytes<T, kNativeBytes>::type{};
+  Index j = 0;
+  for (; j + L <= m; j += L) {
+    Vec64<T> xv[R];
+#pragma GCC unroll 4
+    for (int a = 0; a < R; ++a) xv[a] = load64(x + a * ldx + j);
+#pragma GCC unroll 4
+    for (int c = 0; c < C; ++c) {
+      const Vec64<T> hv = load64(h + c * ldh + j);
+#pragma GCC unroll 4
+      for (int a = 0; a < R; ++a) multiply_add(acc[a][c], xv[a], hv);
+    }
+  }
+  if (j < m) {
+    Vec64<T> xv[R];
+    for (int a = 0; a < R; ++a) xv[a] = load_part(x + a * ldx + j, m - j);
+    for (int c = 0; c < C; ++c) {
+      const Vec64<T> hv = load_part(h + c * ldh + j, m - j);
+      for (int a = 0; a < R; ++a) multiply_add(acc[a][c], xv[a], hv);
+    }
+  }
+  for (int a = 0; a < R; ++a)
+    for (int c = 0; c < C; ++c) out[a * p + c] = lane_sum<T>(acc[a][c]) * scale;
+}
+
+/// C rows of H (stride ldh) against `rows` ≤ kDotRows rows of X.
+template <int C, typename T>
+void dot_rows(const T* x, Index ldx, Index rows, const T* h, Index ldh, Index m, T scale, T* out,
+              Index p) {
+  if (rows == kDotRows) return dot_block<kDotRows, C>(x, ldx, h, ldh, m, scale, out, p);
+  for (Index a = 0; a < rows; ++a)
+    dot_block<1, C>(x + a * ldx, ldx, h, ldh, m, scale, out + a * p, p);
+}
+
+/// out (rows × p, row stride p) = scale · X[r0, r0 + rows) · Hᵀ for H (p × m, row stride m).
+template <typename T>
+void times_rows(const DenseView<T>& x, Index r0, Index rows, T scale, const T* h, Index p, T* out) {
+  const Index m = x.cols;
+  for (Index a = 0; a < rows; a += kDotRows) {
+    const Index ra = std::min<Index>(kDotRows, rows - a);
+    const T* xa = x.row(r0 + a);
+    Index c = 0;
+    for (; c + kDotCols <= p; c += kDotCols)
+      dot_rows<kDotCols>(xa, x.stride, ra, h + c * m, m, m, scale, out + a * p + c, p);
+    for (; c < p; ++c) dot_rows<1>(xa, x.stride, ra, h + c * m, m, m, scale, out + a * p + c, p);
+  }
+}
+
+/// acc (p × ldacc) += Σ_r w_r[l] · x_r over rows [r0, r0 + rows) of X, each sum taking the rows in
+/// order; w is n × p (row stride p) and every row of acc has room for m rounded up to kVecLanes.
+/// kScatterRows rows at a time, so that each 64 bytes of acc (k rows of m sums: more than the
+/// first-level cache holds) is loaded and stored once per kScatterRows multiply-adds; the rows'
+/// 64 bytes are read from the first-level cache at each use rather than held in registers.
+template <typename T>
+void scatter_rows_dense(const DenseView<T>& x, Index r0, Index rows, const T* w, Index p, T* acc,
+                        Index ldacc) {
+  constexpr Index L = kVecLanes<T>;
+  const Index m = x.cols;
+  const Index full = m / L * L;
+  for (Index a = 0; a < rows; a += kScatterRows) {
+    const Index ra = std::min<Index>(kScatterRows, rows - a);
+    const T* wa = w + (r0 + a) * p;
+    const T* xa = x.row(r0 + a);
+    for (Index j = 0; j < full; j += L) {
+      if (ra == kScatterRows) {
+#if NMFKIT_VARIANT == 2
+        // 32 vector registers: the 16 rows' 64 bytes stay in registers across the k sums.
+        Vec64<T> xv[kScatterRows];
+#pragma GCC unroll 16
+        for (int b = 0; b < kScatterRows; ++b) xv[b] = load64(xa + b * x.stride + j);
+        for (Index l = 0; l < p; ++l) {
+          T* o = acc + l * ldacc + j;
+          Vec64<T> s = load64(o);
+#pragma GCC unroll 16
+          for (int b = 0; b < kScatterRows; ++b) multiply_add(s, wa[b * p + l], xv[b]);
+          store64(o, s);
+        }
+#else
+        for (Index l = 0; l < p; ++l) {
+          T* o = acc + l * ldacc + j;
+          Vec64<T> s = load64(o);
+#pragma GCC unroll 16
+          for (int b = 0; b < kScatterRows; ++b)
+            multiply_add(s, wa[b * p + l], load64(xa + b * x.stride + j));
+          store64(o, s);
+        }
+#endif
+      } else {
+        for (Index l = 0; l < p; ++l) {
+          T* o = acc + l * ldacc + j;
+          Vec64<T> s = load64(o);
+          for (Index b = 0; b < ra; ++b)
+            multiply_add(s, wa[b * p + l], load64(xa + b * x.stride + j));
+          store64(o, s);
+        }
+      }
+    }
+    if (full < m) {
+      for (Index l = 0; l < p; ++l) {
+        T* o = acc + l * ldacc + full;
+        Vec64<T> s = load64(o);
+        for (Index b = 0; b < ra; ++b)
+          multiply_add(s, wa[b * p + l], load_part(xa + b * x.stride + full, m - full));
+        store64(o, s);
+      }
+    }
+  }
+}
+
+/// H = rightᵀ (p × m) from right (m × p).
+template <typename T>
+std::vector<T> transposed(const T* right, Index m, Index p) {
+  std::vector<T> h(static_cast<std::size_t>(m * p));
+  for (Index j = 0; j < m; ++j)
+    for (Index l = 0; l < p; ++l) h[static_cast<std::size_t>(l * m + j)] = right[j * p + l];
+  return h;
+}
+
+/// m rounded up to whole 64-byte vectors: the row length of the sums of Xᵀ·W.
+template <typename T>
+Index vector_padded(Index m) {
+  return (m + kVecLanes<T> - 1) / kVecLanes<T> * kVecLanes<T>;
+}
+
+/// out (m × p) = scale · Σ_c partial_c (each p × ld, `size` apart), added in chunk order and
+/// transposed, each output entry by one thread.
+template <typename T>
+void sum_transposed_partials(const T* partial, Index count, Index size, Index ld, Index m, Index p,
+                             T scale, T* out, int threads) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (Index j = 0; j < m; ++j)
+    for (Index l = 0; l < p; ++l) {
+      T s = partial[l * ld + j];
+      for (Index c = 1; c < count; ++c) s += partial[c * size + l * ld + j];
+      out[j * p + l] = s * scale;
+    }
+}
+
+}  // namespace
+
+template <typename T>
+void dense_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads) {
+  if (x.rows == 0 || p == 0) return;
+  const std::vector<T> h = transposed(right, x.cols, p);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index r = 0; r < x.rows; r += kRowsPerTask)
+    times_rows(x, r, std::min(kRowsPerTask, x.rows - r), scale, h.data(), p, out + r * p);
+}
+
+template <typename T>
+void dense_transpose_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out,
+                           int threads) {
+  if (x.cols == 0 || p == 0) return;
+  const RowChunks chunks = row_chunks(x.rows);
+  const Index ld = vector_padded<T>(x.cols);
+  const Index size = p * ld;
+  const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    T* acc = partial.get() + c * size;
+    std::fill(acc, acc + size, T(0));
+    scatter_rows_dense(x, chunks.begin(c), chunks.end(c) - chunks.begin(c), right, p, acc, ld);
+  }
+  sum_transposed_partials(partial.get(), chunks.count, size, ld, x.cols, p, scale, out, threads);
+}
+
+template <typename T>
+void dense_fused_rows(const DenseView<T>& x, T scale, const T* right, Index p, T* w,
+                      Index block_rows, const RowBlockFn<T>& block, T* out, double* gram,
+                      int threads) {
+  if (p <= 0) return;
+  const RowChunks chunks = row_chunks(x.rows);
+  const Index ld = vector_padded<T>(x.cols);
+  const Index size = p * ld;
+  const std::vector<T> h = transposed(right, x.cols, p);
+  const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));
+  std::vector<double> gram_partial(static_cast<std::size_t>(chunks.count * p * p), 0.0);
+  block_rows = std::max<Index>(block_rows, 1);
+  const int team = static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
+  PerThreadScratch<T> rows_p_scratch(team, block_rows * p);
+  PerThreadScratch<double> gram_scratch(team, p);
+  T* partials = partial.get();
+  ParallelErrors errors;  // block() is the caller's code
+#pragma omp parallel num_threads(team)
+  {
+    T* rows_p = rows_p_scratch.mine().data();
+    double* scratch = gram_scratch.mine().data();
+#pragma omp for schedule(dynamic, 1)
+    for (Index c = 0; c < chunks.count; ++c) {
+      errors.run([&] {
+        T* acc = partials + c * size;
+        std::fill(acc, acc + size, T(0));
+        double* g = gram_partial.data() + c * p * p;
+        for (Index r0 = chunks.begin(c); r0 < chunks.end(c); r0 += block_rows) {
+          const Index rows = std::min(block_rows, chunks.end(c) - r0);
+          times_rows(x, r0, rows, scale, h.data(), p, rows_p);
+          block(r0, rows, rows_p);
+          scatter_rows_dense(x, r0, rows, static_cast<const T*>(w), p, acc, ld);
+          for (Index r = r0; r < r0 + rows; ++r) gram_add_row(w + r * p, p, scratch, g);
+        }
+      });
+    }
+  }
+  errors.rethrow();
+  if (x.cols > 0)
+    sum_transposed_partials(partials, chunks.count, size, ld, x.cols, p, scale, out, threads);
+  sum_chunk_partials(gram_partial.data(), chunks.count, p * p, gram);
+}
