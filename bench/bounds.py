@@ -5,8 +5,8 @@ the benchmark matrix: reads docs/benchmarks.json (bench/compare.py) and docs/mic
 thread count) and writes the table between the `bounds` markers of docs/performance.md.
 
 The bound of one iteration is the larger of
-- reading X: once per iteration where W's update runs inside one pass over X (sparse X), twice
-  where the two products each read it (dense X); in the storage nmfkit picks: 8-bit CSR (3 bytes
+- reading X: once per iteration (W's update runs inside one pass over X, dense or sparse); in
+  the storage nmfkit picks: 8-bit CSR (3 bytes
   per non-zero, 8 per row) for 8-bit images with at least half zeros, float CSR (8 bytes per
   non-zero) for other sparse data, dense float32 otherwise;
 - the two products' arithmetic, 2·2·nnz·k flops (2·2·n·m·k dense), at the sgemm peak;
@@ -64,7 +64,7 @@ def main():
                 (3 if eight_bit else 8) * nnz + 8 * n, 1
             flops = 4.0 * nnz * k
         else:
-            storage, size, passes = "dense float32", 4 * n * m, 2
+            storage, size, passes = "dense float32", 4 * n * m, 1
             flops = 4.0 * n * m * k
         bound = max(passes * size / bw, flops / peak)
         run = case["rows"][0]["runs"][0]
