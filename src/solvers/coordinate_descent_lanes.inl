@@ -42,10 +42,12 @@ void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T*
           viol[v] += std::abs(xj[v] == 0 ? std::min(T(0), grad) : grad);
         }
       }
-      if (gjj <= 0) continue;
       // A multiply by 1/G_jj in each move, not a division: the division's latency sat in the chain
-      // of dependent operations that sets a move's pace.
+      // of dependent operations that sets a move's pace. A G_jj so small that 1/G_jj overflows T
+      // (a component all but zero on the other side) counts as zero: the coordinate is left as
+      // it is, as for G_jj = 0.
       const T inv_gjj = T(1) / gjj;
+      if (!(gjj > 0) || !(inv_gjj <= std::numeric_limits<T>::max())) continue;
       T d[L];
 #pragma omp simd
       for (int v = 0; v < L; ++v) {
