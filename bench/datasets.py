@@ -17,7 +17,13 @@ made on this machine:
   cut at random places (seed 0) from scikit-learn's two sample photos (china.jpg, flower.jpg,
   427 x 640), half from each: dense photo data with almost no zeros.
 
-Usage: bench/datasets.py OUTDIR   (skips a file that already exists)
+With --growth MNIST_DIR, also (for bench/growth.py):
+- mnist-600k.npy and mnist-6m.npy: MNIST's 60,000 training digits (uint8, n x 28 x 28), each
+  repeated at 10 and at 100 shifts (dx, dy in -5..4, nearest the origin first, (0, 0) first; the
+  pixels shifted in are 0): 600,000 and 6,000,000 images of MNIST's kind (about 81% zeros), written
+  a block at a time (the 6M file is 4.7 GB).
+
+Usage: bench/datasets.py OUTDIR [--growth MNIST_DIR]   (skips a file that already exists)
 """
 import gzip
 import os
@@ -118,20 +124,57 @@ def patches(path, count=100000, size=16, seed=0):
     np.save(path, x)
 
 
+def growth_shifts():
+    """The 100 shifts (dx, dy), nearest the origin first: (0, 0), then by |dx| + |dy|."""
+    shifts = [(dx, dy) for dx in range(-5, 5) for dy in range(-5, 5)]
+    return sorted(shifts, key=lambda s: (abs(s[0]) + abs(s[1]), s))
+
+
+def shifted(digits, dx, dy):
+    """digits (n x 28 x 28) moved dx pixels right and dy down, zeros shifted in."""
+    out = np.zeros_like(digits)
+    h, w = digits.shape[1:]
+    out[:, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+        digits[:, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
+
+
+def shifted_mnist(path, mnist_dir, copies):
+    with open(os.path.join(mnist_dir, "train-images-idx3-ubyte"), "rb") as f:
+        digits = np.frombuffer(f.read()[16:], dtype=np.uint8).reshape(-1, 28, 28)
+    n = digits.shape[0]
+    x = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint8, shape=(n * copies, 28, 28))
+    for c, (dx, dy) in enumerate(growth_shifts()[:copies]):
+        x[c * n:(c + 1) * n] = shifted(digits, dx, dy)
+    x.flush()
+    del x
+
+
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    growth = None
+    if len(args) == 3 and args[1] == "--growth":
+        growth = args[2]
+        args = args[:1]
+    if len(args) != 1:
         sys.exit(__doc__)
-    out = sys.argv[1]
+    out = args[0]
     os.makedirs(out, exist_ok=True)
-    for name, make in (("spectrogram.npy", spectrogram), ("speech.npy", speech),
-                       ("tfidf.npy", tfidf), ("patches.npy", patches)):
+    makers = [("spectrogram.npy", spectrogram), ("speech.npy", speech), ("tfidf.npy", tfidf),
+              ("patches.npy", patches)]
+    if growth:
+        makers += [(name, lambda p, c=copies: shifted_mnist(p, growth, c))
+                   for name, copies in (("mnist-600k.npy", 10), ("mnist-6m.npy", 100))]
+    for name, make in makers:
         path = os.path.join(out, name)
         if not os.path.exists(path):
             make(path + ".tmp.npy")
             os.replace(path + ".tmp.npy", path)
         x = np.load(path, mmap_mode="r")
+        x = x.reshape(x.shape[0], -1)
+        zeros = sum(int((x[i:i + 100000] == 0).sum()) for i in range(0, x.shape[0], 100000))
         print("%s: %d x %d, %.1f%% zeros" % (name, x.shape[0], x.shape[1],
-                                              100 * float((x == 0).mean())))
+                                              100.0 * zeros / x.size))
 
 
 if __name__ == "__main__":

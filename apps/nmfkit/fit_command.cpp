@@ -213,8 +213,17 @@ int run_typed(const FitArgs& args, FitOptions options) {
   if (args.sort != "none" && args.sort != "usage")
     throw InvalidArgument("unknown sort '" + args.sort + "' (choose none or usage)");
   OutputDir out(args.outdir);
+  FitExtrasArgs extra_args = args.extra;
+  extra_args.auto_k = args.k == "auto";
+  extra_args.limited = args.limit > 0;
+  extra_args.quiet = args.quiet;
+  extra_args.solver_given = !args.solver.empty();
+  const bool by_batches = args.batch_size > 0;
   InputOptions input_options = args.input_options;
   input_options.limit = args.limit;
+  // An 8-bit file the fit reads as levels stays on disk: the fit and the pictures read its rows.
+  input_options.defer_uint8 =
+      !by_batches && may_fit_levels(extra_args, options, std::is_same_v<T, float>);
   Input in = load_input(args.input, input_options);
   const std::optional<Classes> classes = load_classes(args.classes, in, args.quiet);
   const std::vector<std::string> vocab =
@@ -222,15 +231,9 @@ int run_typed(const FitArgs& args, FitOptions options) {
   if (in.sparse && options.format == DataFormat::kDense)
     throw InvalidArgument("--format dense: '" + in.path +
                           "' is a sparse matrix, which is fitted sparse");
-  FitExtrasArgs extra_args = args.extra;
-  extra_args.auto_k = args.k == "auto";
-  extra_args.limited = args.limit > 0;
-  extra_args.quiet = args.quiet;
-  extra_args.solver_given = !args.solver.empty();
-  // 8-bit pixels are fitted as they are read (a quarter of a float copy's memory); X in T is
-  // made only for the pictures, after the fit.
+  // 8-bit pixels are fitted as they are read (a quarter of a float copy's memory), or straight
+  // from their file (in.plain); the pictures read X a row at a time, so X in T is never made.
   std::vector<T> x;
-  const bool by_batches = args.batch_size > 0;
   if (by_batches && in.sparse)
     throw InvalidArgument("--batch-size reads dense inputs only; '" + in.path +
                           "' is a sparse matrix (fit it without --batch-size)");
@@ -278,8 +281,12 @@ int run_typed(const FitArgs& args, FitOptions options) {
   progress.finish();
   if (interrupted()) throw Interrupted();
   if (args.sort == "usage") sort_by_usage(r.W, r.H);
-  if (x.empty()) x = sparse ? csr.dense_copy() : in.take_matrix<T>();  // only to draw samples
   mark_missing(x, extras.missing.observed);  // from here on X is only drawn
+  // The pictures read the samples a row at a time: X is not converted to T whole for them.
+  const viz::SampleRows<T> samples =
+      !x.empty() ? viz::SampleRows<T>(DenseView<T>(x.data(), in.rows, in.cols))
+      : sparse   ? csr.sample_rows()
+                 : in.sample_rows<T>();
   std::optional<TopWords> words;
   if (!vocab.empty()) words = top_words(r.H.view(), vocab);
 
@@ -310,8 +317,7 @@ int run_typed(const FitArgs& args, FitOptions options) {
     write_text(out.stage(kVocabFile), text);
     files.push_back(kVocabFile);
   }
-  const DenseView<T> x_drawn(x.empty() ? nullptr : x.data(), in.rows, in.cols);
-  for (std::string& f : write_pictures<T>(out, summary, x_drawn, r.W.view(), r.H.view(), in.image,
+  for (std::string& f : write_pictures<T>(out, summary, samples, r.W.view(), r.H.view(), in.image,
                                           style, args.quiet, classes ? &*classes : nullptr,
                                           extras.rank_rows, false, words ? &*words : nullptr))
     files.push_back(std::move(f));

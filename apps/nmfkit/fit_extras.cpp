@@ -48,11 +48,16 @@ FitExtras prepare_fit(const FitExtrasArgs& args, const Input& in, const std::vec
   return extras;
 }
 
+bool may_fit_levels(const FitExtrasArgs& args, const FitOptions& options, bool single_precision) {
+  return single_precision && args.mask.empty() && args.missing.empty() && !args.auto_k &&
+         (options.beta == 2 || options.beta == 1) && options.format != DataFormat::kDense;
+}
+
 bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Input& in,
                  bool single_precision) {
-  if (!single_precision || in.sparse || in.array.dtype != io::DType::kUint8 || !args.mask.empty() ||
-      !args.missing.empty() || !in.observed.empty() || args.auto_k ||
-      (options.beta != 2 && options.beta != 1) || options.format == DataFormat::kDense)
+  if (in.plain) return true;  // loaded for it (may_fit_levels)
+  if (!may_fit_levels(args, options, single_precision) || in.sparse ||
+      in.array.dtype != io::DType::kUint8 || !in.observed.empty())
     return false;
   if (options.format == DataFormat::kSparse) return true;
   const auto& b = in.array.bytes;
@@ -92,6 +97,7 @@ FitResult<T> fit_best(const FitExtrasArgs& args, FitOptions& options, const std:
   } else {
     best = [&] {
       if constexpr (std::is_same_v<T, float>) {
+        if (in.plain) return fit_best(in.levels_source(), options, args.restarts, start);
         if (x.empty()) {
           const LevelsView levels{DenseView<std::uint8_t>(in.array.bytes.data(), in.rows, in.cols),
                                   in.scaled_from_uint8 ? 1.0 / 255.0 : 1.0};

@@ -47,6 +47,10 @@ FitExtras prepare_fit(const FitExtrasArgs& args, const Input& in, const std::vec
 /// pixels zero); dense storage would need the float copy anyway.
 bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Input& in,
                  bool single_precision);
+/// The options' part of fits_levels (before the input is read): an 8-bit input may then be left
+/// in its file and read a block of rows at a time (InputOptions::defer_uint8); fits_levels is
+/// then true.
+bool may_fit_levels(const FitExtrasArgs& args, const FitOptions& options, bool single_precision);
 
 /// nmfkit::fit_best() (with the mask when there is one) or, with -k auto, nmfkit::fit_auto_k():
 /// `chosen(k)` is called once k is chosen, before the fit. The restarts' seeds and objectives and

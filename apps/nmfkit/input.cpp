@@ -325,12 +325,14 @@ Input load_input(const std::string& input, const InputOptions& options) {
 
   io::Array a;
   std::optional<io::SparseMatrix> sparse;
+  std::optional<io::PlainArray> plain;
   if (folder) {
     in.kind = "images";
     a = read_folder(in.path, options, in);
   } else if (is_npy(in.path)) {
     if (in.kind != "mnist" && in.kind != "fashion-mnist") in.kind = "npy";
-    a = io::read_npy(in.path);
+    if (options.defer_uint8 && options.alpha.empty()) plain = io::plain_npy_uint8(in.path);
+    if (!plain) a = io::read_npy(in.path);
     if (!options.alpha.empty()) a = resolve_npy_alpha(std::move(a), options, in);
   } else if (io::is_zip(in.path) || io::is_mtx(in.path)) {
     const bool npz = io::is_zip(in.path);
@@ -343,7 +345,13 @@ Input load_input(const std::string& input, const InputOptions& options) {
     a = io::read_csv(in.path).values;
   } else {
     if (in.kind != "mnist" && in.kind != "fashion-mnist") in.kind = "idx";
-    a = io::read_idx(in.path);
+    if (options.defer_uint8) plain = io::plain_idx_uint8(in.path);
+    if (!plain) a = io::read_idx(in.path);
+  }
+  if (plain) {  // the rows stay in the file
+    a.dtype = io::DType::kUint8;
+    a.shape = plain->shape;
+    in.plain = std::make_shared<const io::PlainRows>(std::move(*plain));
   }
   if (sparse) {
     if (sparse->rows == 0 || sparse->cols == 0)
@@ -378,8 +386,10 @@ Input load_input(const std::string& input, const InputOptions& options) {
   const Index limit = options.limit;
   if (limit > 0 && limit < a.shape[0]) {
     a.shape[0] = limit;
-    a.bytes.resize(static_cast<std::size_t>(limit * cols) * io::dtype_size(a.dtype));
-    a.bytes.shrink_to_fit();
+    if (!in.plain) {
+      a.bytes.resize(static_cast<std::size_t>(limit * cols) * io::dtype_size(a.dtype));
+      a.bytes.shrink_to_fit();
+    }
   }
   in.rows = a.shape[0];
   in.cols = cols;

@@ -2,14 +2,18 @@
 // Turns the INPUT argument (a dataset name, an image folder, an IDX, NPY, NPZ, Matrix Market or CSV
 // file) into the matrix X (samples × features) and the image shape its rows reshape to.
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "io/array.hpp"
+#include "io/plain_rows.hpp"
 #include "io/sparse.hpp"
+#include "nmfkit/fit.hpp"
 #include "nmfkit/matrix.hpp"
 #include "viz/components.hpp"
+#include "viz/samples.hpp"
 
 namespace nmfkit::cli {
 
@@ -22,6 +26,9 @@ struct InputOptions {
   std::string background;      ///< image folders, alpha composite: the colour (black when empty)
   std::string shape;  ///< "HxW" or "HxWxC": the image shape of a row; empty = from the file
   Index limit = 0;    ///< keep at most this many samples (0 = all)
+  /// Uncompressed 8-bit NPY (C order) and IDX files are not read whole: Input::plain reads their
+  /// rows a block at a time (for a fit that reads X through levels_source()).
+  bool defer_uint8 = false;
 };
 
 /// Declares --color, --size, --skip-bad and --shape on a command.
@@ -34,6 +41,9 @@ struct Input {
   std::string description;  ///< e.g. "MNIST training images"
   std::string path;         ///< the file actually read
   io::Array array;          ///< the samples as read (already cut to the limit); empty when sparse
+  /// Set when the file's 8-bit rows are read from it on request (InputOptions::defer_uint8):
+  /// `array` then has the dtype and shape but no bytes.
+  std::shared_ptr<const io::PlainRows> plain;
   /// scipy.sparse .npz and coordinate .mtx files: X in compressed sparse rows (cut to the limit),
   /// never made dense for the fit.
   std::optional<io::SparseMatrix> sparse;
@@ -57,6 +67,29 @@ struct Input {
   template <typename T>
   std::vector<T> matrix() const {
     return io::to_vector<T>(array, scaled_from_uint8 ? 1.0 / 255.0 : 1.0);
+  }
+  /// The samples as read, one row at a time in T (8-bit pixels scaled as matrix() scales them),
+  /// for the pictures: no copy of X in T is made. None once take_matrix() has freed them. The
+  /// rows read this Input, which must outlive them.
+  template <typename T>
+  viz::SampleRows<T> sample_rows() const {
+    const double scale = scaled_from_uint8 ? 1.0 / 255.0 : 1.0;
+    if (plain)
+      return viz::SampleRows<T>(rows, cols, [this, scale](Index i, T* out) {
+        std::vector<std::uint8_t> levels(static_cast<std::size_t>(cols));
+        plain->read(i, 1, levels.data());
+        for (Index j = 0; j < cols; ++j) out[j] = static_cast<T>(double(levels[j]) * scale);
+      });
+    if (array.bytes.empty()) return {};
+    return viz::SampleRows<T>(rows, cols, [this, scale](Index i, T* out) {
+      io::convert_range<T>(array, i * cols, cols, scale, out);
+    });
+  }
+  /// X as the levels `plain` reads (rows cut to the limit). Only with `plain`.
+  LevelsSource levels_source() const {
+    return {
+        rows, cols, scaled_from_uint8 ? 1.0 / 255.0 : 1.0, 0,
+        [p = plain](Index first, Index count, std::uint8_t* out) { p->read(first, count, out); }};
   }
   /// matrix(), then frees the samples as read: a fit needs X only once, in T.
   template <typename T>

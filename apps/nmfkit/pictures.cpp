@@ -88,7 +88,7 @@ bool try_picture(const std::string& name, bool quiet, const std::function<viz::R
 }  // namespace
 
 template <typename T>
-viz::ReportFigure write_classes(OutputDir& out, const Classes& classes, const DenseView<T>& x,
+viz::ReportFigure write_classes(OutputDir& out, const Classes& classes, const viz::SampleRows<T>& x,
                                 const DenseView<T>& w, const DenseView<T>& h,
                                 const viz::ImageShape& image, const viz::ComponentsStyle& style,
                                 bool quiet, std::vector<std::string>& written, bool picture) {
@@ -176,9 +176,9 @@ bool write_rank_components(OutputDir& out, const std::vector<viz::ComponentRow>&
 }
 
 template <typename T>
-std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, const DenseView<T>& x,
-                                        const DenseView<T>& w, const DenseView<T>& h,
-                                        const viz::ImageShape& image,
+std::vector<std::string> write_pictures(OutputDir& out, const Json& summary,
+                                        const viz::SampleRows<T>& x, const DenseView<T>& w,
+                                        const DenseView<T>& h, const viz::ImageShape& image,
                                         const viz::ComponentsStyle& style, bool quiet,
                                         const Classes* classes,
                                         const std::vector<viz::ComponentRow>& rank_rows,
@@ -187,8 +187,8 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, con
   test_pause("pictures");
   viz::Report report = make_report(summary);
   const std::string problem = viz::components_picture_problem(h.rows, image, style);
-  const bool samples = x.data != nullptr;  // a sparse X too large to copy dense has none
-  if (words != nullptr) {                  // the rows are terms: their top words instead of images
+  const bool samples = !x.empty();
+  if (words != nullptr) {  // the rows are terms: their top words instead of images
     write_text(out.stage("top-words.txt"), top_words_text(*words));
     write_text(out.stage("top-words.csv"), top_words_csv(*words));
     written.insert(written.end(), {"top-words.txt", "top-words.csv"});
@@ -209,9 +209,6 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary, con
                                     cmap + ").",
                                 "image/png",
                                 {}});
-    if (!samples && !quiet)
-      std::cerr << "nmfkit: note: no reconstructions.png or top-examples.png: X is sparse and "
-                   "too large to copy dense for drawing its samples\n";
     if (samples && try_picture(
                        "reconstructions.png", quiet,
                        [&] {
@@ -298,16 +295,16 @@ void sort_by_usage(Matrix<T>& w, Matrix<T>& h) {
   h = std::move(h2);
 }
 
-#define NMFKIT_PICTURES(T)                                                                       \
-  template std::vector<std::string> write_pictures<T>(                                           \
-      OutputDir&, const Json&, const DenseView<T>&, const DenseView<T>&, const DenseView<T>&,    \
-      const viz::ImageShape&, const viz::ComponentsStyle&, bool, const Classes*,                 \
-      const std::vector<viz::ComponentRow>&, bool, const TopWords*);                             \
-  template viz::ReportFigure write_classes<T>(                                                   \
-      OutputDir&, const Classes&, const DenseView<T>&, const DenseView<T>&, const DenseView<T>&, \
-      const viz::ImageShape&, const viz::ComponentsStyle&, bool, std::vector<std::string>&,      \
-      bool);                                                                                     \
-  template std::vector<double> component_usage<T>(const Matrix<T>&, const Matrix<T>&);           \
+#define NMFKIT_PICTURES(T)                                                             \
+  template std::vector<std::string> write_pictures<T>(                                 \
+      OutputDir&, const Json&, const viz::SampleRows<T>&, const DenseView<T>&,         \
+      const DenseView<T>&, const viz::ImageShape&, const viz::ComponentsStyle&, bool,  \
+      const Classes*, const std::vector<viz::ComponentRow>&, bool, const TopWords*);   \
+  template viz::ReportFigure write_classes<T>(                                         \
+      OutputDir&, const Classes&, const viz::SampleRows<T>&, const DenseView<T>&,      \
+      const DenseView<T>&, const viz::ImageShape&, const viz::ComponentsStyle&, bool,  \
+      std::vector<std::string>&, bool);                                                \
+  template std::vector<double> component_usage<T>(const Matrix<T>&, const Matrix<T>&); \
   template void sort_by_usage<T>(Matrix<T>&, Matrix<T>&);
 NMFKIT_PICTURES(float)
 NMFKIT_PICTURES(double)

@@ -30,11 +30,11 @@ inline constexpr int kTopExamples = 8;
 /// no rows) sets `keep_rank_picture` to show the one the fit wrote in OUTDIR. With `classes`,
 /// classes.png and the report's section on them (write_classes). With `words` (--vocab: the rows
 /// are terms, not images) top-words.txt, top-words.csv and the report's table of them take the
-/// place of the pictures of components and samples (classes.png included; its table stays). An X
-/// without data (a sparse X too large to copy dense) leaves out the pictures that show samples.
+/// place of the pictures of components and samples (classes.png included; its table stays).
+/// Without samples (`x` empty) the pictures that show them are left out.
 template <typename T>
 std::vector<std::string> write_pictures(OutputDir& out, const nlohmann::ordered_json& summary,
-                                        const DenseView<T>& x, const DenseView<T>& w,
+                                        const viz::SampleRows<T>& x, const DenseView<T>& w,
                                         const DenseView<T>& h, const viz::ImageShape& image,
                                         const viz::ComponentsStyle& style, bool quiet,
                                         const Classes* classes,
@@ -46,7 +46,7 @@ std::vector<std::string> write_pictures(OutputDir& out, const nlohmann::ordered_
 /// report's figure of the classes: the picture (when drawn), a caption and the matrix as a table.
 /// Adds the file's name to `written`. Without `picture`, only the caption and the table.
 template <typename T>
-viz::ReportFigure write_classes(OutputDir& out, const Classes& classes, const DenseView<T>& x,
+viz::ReportFigure write_classes(OutputDir& out, const Classes& classes, const viz::SampleRows<T>& x,
                                 const DenseView<T>& w, const DenseView<T>& h,
                                 const viz::ImageShape& image, const viz::ComponentsStyle& style,
                                 bool quiet, std::vector<std::string>& written, bool picture = true);

@@ -102,8 +102,18 @@ int run_typed(const RenderArgs& args, Saved saved) {
     saved.summary["top_words"] = top_words_json(*words);
     if (!args.vocab.empty()) saved.summary["vocab"] = args.vocab;
   }
-  std::vector<T> x = in.sparse ? take_csr<T>(in).dense_copy() : in.matrix<T>();
-  mark_missing(x, in.observed);  // --alpha mask: transparent pixels as a checkerboard
+  // The pictures read the samples a row at a time; only --alpha mask's transparent pixels (drawn as
+  // a checkerboard) need X in T whole.
+  std::vector<T> x;
+  if (!in.observed.empty()) {
+    x = in.matrix<T>();
+    mark_missing(x, in.observed);
+  }
+  const CsrMatrix<T> csr = in.sparse ? take_csr<T>(in) : CsrMatrix<T>{};
+  const viz::SampleRows<T> samples =
+      !x.empty()  ? viz::SampleRows<T>(DenseView<T>(x.data(), in.rows, in.cols))
+      : in.sparse ? csr.sample_rows()
+                  : in.sample_rows<T>();
   saved.summary["cmap"] = cmap;
   saved.summary["labels"] = style.labels;
   if (classes)
@@ -118,9 +128,8 @@ int run_typed(const RenderArgs& args, Saved saved) {
     write_text(out.stage(kVocabFile), text);
   }
   const std::vector<std::string> files = write_pictures<T>(
-      out, saved.summary, DenseView<T>(x.empty() ? nullptr : x.data(), in.rows, in.cols), w.view(),
-      h.view(), saved.image, style, args.quiet, classes ? &*classes : nullptr, {}, true,
-      words ? &*words : nullptr);
+      out, saved.summary, samples, w.view(), h.view(), saved.image, style, args.quiet,
+      classes ? &*classes : nullptr, {}, true, words ? &*words : nullptr);
   write_text(out.stage("summary.json"), json_text(saved.summary) + "\n");
   out.commit();
   std::cout << "drew";

@@ -1,6 +1,7 @@
 #pragma once
 // A sparse input's X in the types the fit takes (CsrView<T, I>): values in T, offsets and columns
-// in 32 bits when the entries allow it, else 64; and the small dense copy the pictures draw from.
+// in 32 bits when the entries allow it, else 64; and its rows for the pictures.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -11,12 +12,9 @@
 #include "input.hpp"
 #include "nmfkit/data.hpp"
 #include "nmfkit/errors.hpp"
+#include "viz/samples.hpp"
 
 namespace nmfkit::cli {
-
-/// Dense copies of a sparse X larger than this are not made: its pictures that show samples
-/// (reconstructions, top examples, classes) are then left out.
-inline constexpr std::uint64_t kMaxDenseCopyBytes = std::uint64_t{256} << 20;
 
 template <typename T>
 struct CsrMatrix {
@@ -36,21 +34,20 @@ struct CsrMatrix {
     return f(
         CsrView<T, std::int32_t>{rows, cols, indptr32.data(), indices32.data(), values.data()});
   }
-  /// X dense (rows × cols) when that takes at most kMaxDenseCopyBytes, else empty.
-  std::vector<T> dense_copy() const {
-    std::vector<T> x;
-    if (double(rows) * double(cols) * sizeof(T) > double(kMaxDenseCopyBytes)) return x;
-    x.assign(static_cast<std::size_t>(rows * cols), T(0));
-    const auto copy = [&](const auto* ptr, const auto* idx) {
-      for (Index i = 0; i < rows; ++i)
+  /// X's rows for the pictures, each written dense on request (X is never copied whole); the
+  /// rows read this matrix, which must outlive them.
+  viz::SampleRows<T> sample_rows() const {
+    return viz::SampleRows<T>(rows, cols, [this](Index i, T* out) {
+      std::fill(out, out + cols, T(0));
+      const auto copy = [&](const auto* ptr, const auto* idx) {
         for (auto p = ptr[i]; p < ptr[i + 1]; ++p)
-          x[static_cast<std::size_t>(i * cols + idx[p])] = values[static_cast<std::size_t>(p)];
-    };
-    if (wide())
-      copy(indptr64.data(), indices64.data());
-    else
-      copy(indptr32.data(), indices32.data());
-    return x;
+          out[idx[p]] = values[static_cast<std::size_t>(p)];
+      };
+      if (wide())
+        copy(indptr64.data(), indices64.data());
+      else
+        copy(indptr32.data(), indices32.data());
+    });
   }
 };
 

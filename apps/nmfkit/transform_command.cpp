@@ -116,19 +116,17 @@ int run_typed(const TransformArgs& args, const Model& model) {
   if (sparse) j["nnz"] = csr.values.size();
   if (!vocab.empty()) j["top_words"] = top_words_json(top_words(h.view(), vocab));
   bool drawn = false;
-  if (classes && sparse) x = csr.dense_copy();  // classes.png draws the class means
   if (classes) {  // which classes of the new samples use which components, as fit shows it
     const viz::ClassTable table = viz::summarize_classes(r.W.view(), h.view(), classes->of_sample,
                                                          static_cast<int>(classes->names.size()));
     j["classes"] = classes_json(*classes, table);
     try {
-      if (x.empty() || !vocab.empty())
-        throw InvalidArgument(vocab.empty() ? "X is sparse and too large to copy dense"
-                                            : "the rows are words (--vocab), not images");
+      if (!vocab.empty()) throw InvalidArgument("the rows are words (--vocab), not images");
+      const viz::SampleRows<T> samples =
+          sparse ? csr.sample_rows() : viz::SampleRows<T>(DenseView<T>(x.data(), in.rows, in.cols));
       viz::write_png(out.stage("classes.png"),
-                     viz::render_classes(DenseView<T>(x.data(), in.rows, in.cols), h.view(),
-                                         classes->of_sample, table, classes->names, model.image,
-                                         viz::ComponentsStyle{}));
+                     viz::render_classes(samples, h.view(), classes->of_sample, table,
+                                         classes->names, model.image, viz::ComponentsStyle{}));
       drawn = true;
     } catch (const InvalidArgument& e) {
       if (!args.quiet) std::cerr << "nmfkit: note: no classes.png: " << e.what() << "\n";

@@ -1,6 +1,7 @@
 #pragma once
 /// fit(), transform(), inverse_transform(): X ≈ W·H with non-negative W (n × k) and H (k × m).
 #include <cstdint>
+#include <functional>
 
 #include "nmfkit/context.hpp"
 #include "nmfkit/data.hpp"
@@ -38,6 +39,26 @@ struct LevelsView {
 /// products then read the levels' 8-bit codes directly. Dense X is converted to float internally.
 /// The result is that of fit() on the float copy up to rounding in ‖X‖ (summed in another order).
 FitResult<float> fit(const LevelsView& x, const FitOptions& options,
+                     const StartFactors<float>* start = nullptr);
+
+/// X given as 8-bit levels (X(i, j) = scale · level, as LevelsView) that the fit reads a block of
+/// rows at a time through `read`, from a file say, without ever holding them whole when X is
+/// stored sparse: the levels are read twice (their non-zeros counted, then copied into the sparse
+/// form), so the fit's memory is that form and O((n + m)k), not the levels as well. When X is
+/// stored dense they are read into one buffer and converted to float, as fit(LevelsView) does.
+struct LevelsSource {
+  Index rows = 0;
+  Index cols = 0;
+  double scale = 1.0 / 255.0;
+  /// Rows per read; 0: about 16 MiB of levels per read (at least one row).
+  Index block_rows = 0;
+  /// Writes the levels of rows [first, first + count) (count × cols bytes, row after row) to out;
+  /// what it throws ends the fit.
+  std::function<void(Index first, Index count, std::uint8_t* out)> read;
+};
+
+/// fit() of the levels `x.read` gives, with fit(LevelsView)'s result.
+FitResult<float> fit(const LevelsSource& x, const FitOptions& options,
                      const StartFactors<float>* start = nullptr);
 
 /// fit() of X in the caller's storage (data.hpp): rows read from disk, the rows one process

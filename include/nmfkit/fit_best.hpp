@@ -43,6 +43,10 @@ BestFit<double> fit_best(const DenseView<double>& x, const FitOptions& options, 
 /// X given as 8-bit levels (see fit(const LevelsView&, …)).
 BestFit<float> fit_best(const LevelsView& x, const FitOptions& options, int restarts,
                         const StartFactors<float>* start = nullptr);
+/// X given as 8-bit levels read a block of rows at a time (see fit(const LevelsSource&, …)); each
+/// restart reads them again.
+BestFit<float> fit_best(const LevelsSource& x, const FitOptions& options, int restarts,
+                        const StartFactors<float>* start = nullptr);
 /// X in compressed sparse rows in the caller's memory (see fit(const CsrView<T, I>&, …)); T float
 /// or double, I std::int32_t or std::int64_t.
 template <typename T, typename I>

@@ -108,6 +108,15 @@ FitResult<float> fit(const LevelsView& x, const FitOptions& options,
   p.start = start;
   return core::solve(p, options, {});
 }
+FitResult<float> fit(const LevelsSource& x, const FitOptions& options,
+                     const StartFactors<float>* start) {
+  core::Problem<float> p;
+  p.make_data = [&x](DataFormat format, bool sparse_suits, int threads) {
+    return core::make_data<float>(x, format, sparse_suits, threads);
+  };
+  p.start = start;
+  return core::solve(p, options, {});
+}
 FitResult<float> fit(const Data<float>& x, const FitOptions& options,
                      const StartFactors<float>* start, const FitContext& context) {
   return fit_data(x, options, start, context);

@@ -84,6 +84,10 @@ BestFit<float> fit_best(const LevelsView& x, const FitOptions& options, int rest
                         const StartFactors<float>* start) {
   return best_of<float>(options, restarts, [&](const FitOptions& o) { return fit(x, o, start); });
 }
+BestFit<float> fit_best(const LevelsSource& x, const FitOptions& options, int restarts,
+                        const StartFactors<float>* start) {
+  return best_of<float>(options, restarts, [&](const FitOptions& o) { return fit(x, o, start); });
+}
 template <typename T, typename I>
 BestFit<T> fit_best(const CsrView<T, I>& x, const FitOptions& options, int restarts,
                     const StartFactors<T>* start) {

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "core/data.hpp"
+#include "nmfkit/fit.hpp"
 #include "nmfkit/options.hpp"
 
 namespace nmfkit::core {
@@ -36,5 +37,13 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<T>& x, DataFormat forma
 template <typename T>
 std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, double scale,
                                          DataFormat format, bool sparse_suits, int threads);
+
+/// As make_data for the levels `source.read` gives, a block of rows at a time: a sparse X is
+/// built from two passes over them (the non-zeros of each row counted, then copied) and they are
+/// never held whole; a dense X reads them into one buffer first, freed once converted. Checks
+/// the source as the levels' make_data checks a view (empty, no read function, scale).
+template <typename T>
+std::unique_ptr<DataChoice<T>> make_data(const LevelsSource& source, DataFormat format,
+                                         bool sparse_suits, int threads);
 
 }  // namespace nmfkit::core

@@ -68,10 +68,12 @@ std::int64_t Array::size() const {
 
 namespace {
 
-// Converts n elements of type S starting at src (any alignment) to T, times scale. A finite
-// value beyond float's range is refused (converting it is undefined), naming its position.
+// Converts n elements of type S starting at src (any alignment; element `first` of a) to T, times
+// scale. A finite value beyond float's range is refused (converting it is undefined), naming its
+// position.
 template <typename S, typename T>
-void convert(const std::uint8_t* src, std::size_t n, double scale, T* out, const Array& a) {
+void convert(const std::uint8_t* src, std::size_t n, double scale, T* out, const Array& a,
+             std::int64_t first) {
   for (std::size_t i = 0; i < n; ++i) {
     S v;
     std::memcpy(&v, src + i * sizeof(S), sizeof(S));
@@ -81,62 +83,80 @@ void convert(const std::uint8_t* src, std::size_t n, double scale, T* out, const
         const std::int64_t cols = a.shape.size() > 1 ? a.size() / a.shape[0] : 1;
         char text[32];
         std::snprintf(text, sizeof text, "%g", d);
-        throw DataError("X(" + std::to_string(std::int64_t(i) / cols) + ", " +
-                        std::to_string(std::int64_t(i) % cols) + ") = " + text +
-                        " is beyond float32's range (3.4e38); use --dtype float64");
+        const std::int64_t at = first + std::int64_t(i);
+        throw DataError("X(" + std::to_string(at / cols) + ", " + std::to_string(at % cols) +
+                        ") = " + text + " is beyond float32's range (3.4e38); use --dtype float64");
       }
     }
     out[i] = static_cast<T>(d);
   }
 }
 
-}  // namespace
-
-template <typename T>
-std::vector<T> to_vector(const Array& a, double scale) {
+// The number of elements of a, after checking that its bytes hold exactly that many.
+std::size_t checked_size(const Array& a) {
   const auto n = static_cast<std::size_t>(a.size());
   if (a.bytes.size() != n * dtype_size(a.dtype)) {
     throw DataError("array of " + std::to_string(n) + " " + std::string(dtype_name(a.dtype)) +
                     " elements holds " + std::to_string(a.bytes.size()) + " bytes, expected " +
                     std::to_string(n * dtype_size(a.dtype)));
   }
-  std::vector<T> out(n);
-  const std::uint8_t* src = a.bytes.data();
+  return n;
+}
+
+}  // namespace
+
+template <typename T>
+void convert_range(const Array& a, std::int64_t first, std::int64_t count, double scale, T* out) {
+  const std::size_t n = checked_size(a);
+  if (first < 0 || count < 0 || static_cast<std::size_t>(first + count) > n)
+    throw InvalidArgument("elements " + std::to_string(first) + " to " +
+                          std::to_string(first + count) + " are not in an array of " +
+                          std::to_string(n));
+  const std::size_t c = static_cast<std::size_t>(count);
+  const std::uint8_t* src = a.bytes.data() + static_cast<std::size_t>(first) * dtype_size(a.dtype);
   switch (a.dtype) {
     case DType::kUint8:
-      convert<std::uint8_t>(src, n, scale, out.data(), a);
+      convert<std::uint8_t>(src, c, scale, out, a, first);
       break;
     case DType::kInt8:
-      convert<std::int8_t>(src, n, scale, out.data(), a);
+      convert<std::int8_t>(src, c, scale, out, a, first);
       break;
     case DType::kInt16:
-      convert<std::int16_t>(src, n, scale, out.data(), a);
+      convert<std::int16_t>(src, c, scale, out, a, first);
       break;
     case DType::kInt32:
-      convert<std::int32_t>(src, n, scale, out.data(), a);
+      convert<std::int32_t>(src, c, scale, out, a, first);
       break;
     case DType::kFloat32:
-      convert<float>(src, n, scale, out.data(), a);
+      convert<float>(src, c, scale, out, a, first);
       break;
     case DType::kFloat64:
-      convert<double>(src, n, scale, out.data(), a);
+      convert<double>(src, c, scale, out, a, first);
       break;
     case DType::kUint16:
-      convert<std::uint16_t>(src, n, scale, out.data(), a);
+      convert<std::uint16_t>(src, c, scale, out, a, first);
       break;
     case DType::kUint32:
-      convert<std::uint32_t>(src, n, scale, out.data(), a);
+      convert<std::uint32_t>(src, c, scale, out, a, first);
       break;
     case DType::kInt64:  // values beyond 2^53 are rounded to the nearest double
-      convert<std::int64_t>(src, n, scale, out.data(), a);
+      convert<std::int64_t>(src, c, scale, out, a, first);
       break;
     case DType::kUint64:
-      convert<std::uint64_t>(src, n, scale, out.data(), a);
+      convert<std::uint64_t>(src, c, scale, out, a, first);
       break;
   }
+}
+
+template <typename T>
+std::vector<T> to_vector(const Array& a, double scale) {
+  std::vector<T> out(checked_size(a));  // checked before allocating
+  convert_range(a, 0, static_cast<std::int64_t>(out.size()), scale, out.data());
   return out;
 }
 
+template void convert_range<float>(const Array&, std::int64_t, std::int64_t, double, float*);
+template void convert_range<double>(const Array&, std::int64_t, std::int64_t, double, double*);
 template std::vector<float> to_vector<float>(const Array&, double);
 template std::vector<double> to_vector<double>(const Array&, double);
 

@@ -43,6 +43,15 @@ struct Array {
 template <typename T>
 std::vector<T> to_vector(const Array& a, double scale = 1.0);
 
+/// Elements [first, first + count) of a (in C order) converted as to_vector converts them, written
+/// to out. Throws nmfkit::DataError as to_vector does, nmfkit::InvalidArgument for a range
+/// outside the array.
+template <typename T>
+void convert_range(const Array& a, std::int64_t first, std::int64_t count, double scale, T* out);
+
+extern template void convert_range<float>(const Array&, std::int64_t, std::int64_t, double, float*);
+extern template void convert_range<double>(const Array&, std::int64_t, std::int64_t, double,
+                                           double*);
 extern template std::vector<float> to_vector<float>(const Array&, double);
 extern template std::vector<double> to_vector<double>(const Array&, double);
 

@@ -125,7 +125,9 @@ std::string truncated(const IdxHeader& h, std::uint64_t present) {
          std::to_string(present);
 }
 
-Array read_plain(const std::string& path, detail::InputFile& file) {
+// The header of a plain (uncompressed) IDX file, after checking that the file holds exactly its
+// data; the file is left at the start of the data.
+IdxHeader plain_header(const std::string& path, detail::InputFile& file) {
   const IdxHeader h = read_header(path, [&](void* d, std::size_t n) { return file.read(d, n); });
   const std::uint64_t size = file.size();
   const std::uint64_t present = size - h.header_bytes;
@@ -135,6 +137,11 @@ Array read_plain(const std::string& path, detail::InputFile& file) {
                    std::to_string(h.data_bytes) + " data bytes, file has " +
                    std::to_string(present));
   }
+  return h;
+}
+
+Array read_plain(const std::string& path, detail::InputFile& file) {
+  const IdxHeader h = plain_header(path, file);
   Array a = make_array(h);
   const std::size_t got = file.read(a.bytes.data(), a.bytes.size());
   if (got < a.bytes.size()) fail(path, truncated(h, got));  // the file shrank while reading
@@ -232,16 +239,28 @@ Array read_gzip(const std::string& path, std::uint32_t isize) {
   return a;
 }
 
+bool is_gzip(detail::InputFile& file) {
+  std::array<std::uint8_t, 2> magic{};
+  return file.read(magic.data(), magic.size()) == magic.size() && magic[0] == 0x1F &&
+         magic[1] == 0x8B;
+}
+
 }  // namespace
 
 Array read_idx(const std::string& path) {
   detail::InputFile file(path);
-  std::array<std::uint8_t, 2> magic{};
-  const bool gzip =
-      file.read(magic.data(), magic.size()) == magic.size() && magic[0] == 0x1F && magic[1] == 0x8B;
-  if (gzip) return read_gzip(path, gzip_isize(path, file));
+  if (is_gzip(file)) return read_gzip(path, gzip_isize(path, file));
   file.seek(0);
   return read_plain(path, file);
+}
+
+std::optional<PlainArray> plain_idx_uint8(const std::string& path) {
+  detail::InputFile file(path);
+  if (is_gzip(file)) return std::nullopt;
+  file.seek(0);
+  const IdxHeader h = plain_header(path, file);
+  if (h.dtype != DType::kUint8) return std::nullopt;
+  return PlainArray{path, h.shape, h.header_bytes};
 }
 
 }  // namespace nmfkit::io

@@ -1,8 +1,10 @@
 #pragma once
 /// Reading the IDX format of MNIST and Fashion-MNIST, plain or gzip-compressed.
+#include <optional>
 #include <string>
 
 #include "io/array.hpp"
+#include "io/plain_rows.hpp"
 
 namespace nmfkit::io {
 
@@ -17,5 +19,10 @@ namespace nmfkit::io {
 /// stream itself). Elements are returned in native byte order. Every problem throws
 /// nmfkit::DataError with one line naming the file.
 Array read_idx(const std::string& path);
+
+/// Where the data of a plain (not gzip-compressed) IDX file of type 0x08 (uint8) lie, for reading
+/// it a block of rows at a time (plain_rows.hpp); nothing for gzip files and other types. The file
+/// is validated as read_idx validates it, with the same errors, except that the data are not read.
+std::optional<PlainArray> plain_idx_uint8(const std::string& path);
 
 }  // namespace nmfkit::io

@@ -114,10 +114,17 @@ std::uint64_t read_le(const std::uint8_t* p, std::size_t n) {
   return v;
 }
 
-}  // namespace
+// What an .npy header says, validated (including that `size` bytes hold exactly the data):
+// the array without its bytes, its order, and where its data start.
+struct NpyLayout {
+  Array array;  // dtype and shape; no bytes
+  bool fortran_order = false;
+  std::uint64_t data_offset = 0;
+  std::uint64_t data_bytes = 0;
+};
 
-Array read_npy(const std::string& path, std::uint64_t size,
-               const std::function<std::size_t(void*, std::size_t)>& read) {
+NpyLayout read_npy_layout(const std::string& path, std::uint64_t size,
+                          const std::function<std::size_t(void*, std::size_t)>& read) {
   std::array<std::uint8_t, 12> prefix{};
   const std::size_t got = read(prefix.data(), 8);
   if (got == 0) fail(path, "not an NPY file (the file is empty)");
@@ -150,7 +157,8 @@ Array read_npy(const std::string& path, std::uint64_t size,
   if (read(text.data(), text.size()) < text.size()) fail(path, "truncated NPY header");
 
   const detail::NpyHeader h = detail::parse_npy_header(path, text);
-  Array a;
+  NpyLayout l;
+  Array& a = l.array;
   a.dtype = dtype_from_descr(path, h.descr);
   if (h.shape.empty()) fail(path, "0-d arrays (shape ()) are not supported");
   if (h.shape.size() > kMaxDims) {
@@ -167,13 +175,34 @@ Array read_npy(const std::string& path, std::uint64_t size,
     if (present < need) fail(path, "truncated: " + sizes);
     fail(path, std::to_string(present - need) + " extra trailing bytes: " + sizes);
   }
-  a.bytes.resize(static_cast<std::size_t>(need));
+  l.fortran_order = h.fortran_order;
+  l.data_offset = prefix_bytes + header_len;
+  l.data_bytes = need;
+  return l;
+}
+
+}  // namespace
+
+Array read_npy(const std::string& path, std::uint64_t size,
+               const std::function<std::size_t(void*, std::size_t)>& read) {
+  NpyLayout l = read_npy_layout(path, size, read);
+  Array a = std::move(l.array);
+  a.bytes.resize(static_cast<std::size_t>(l.data_bytes));
   if (read(a.bytes.data(), a.bytes.size()) < a.bytes.size()) {
     fail(path, "truncated: the file shrank while reading");
   }
   if constexpr (!kLittleEndian) detail::swap_bytes(a.bytes, dtype_size(a.dtype));
-  if (h.fortran_order) fortran_to_c(a);
+  if (l.fortran_order) fortran_to_c(a);
   return a;
+}
+
+std::optional<PlainArray> plain_npy_uint8(const std::string& path) {
+  detail::InputFile file(path);
+  NpyLayout l = read_npy_layout(path, file.size(),
+                                [&file](void* dst, std::size_t n) { return file.read(dst, n); });
+  if (l.array.dtype != DType::kUint8 || (l.fortran_order && l.array.shape.size() > 1))
+    return std::nullopt;
+  return PlainArray{path, std::move(l.array.shape), l.data_offset};
 }
 
 Array read_npy(const std::string& path) {

@@ -3,10 +3,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 
 #include "io/array.hpp"
+#include "io/plain_rows.hpp"
 
 namespace nmfkit::io {
 
@@ -21,6 +23,12 @@ Array read_npy(const std::string& path);
 /// only at its end), such as a member of an .npz archive; `path` names it in errors.
 Array read_npy(const std::string& path, std::uint64_t size,
                const std::function<std::size_t(void*, std::size_t)>& read);
+
+/// Where the data of an .npy file of 8-bit unsigned integers ('|u1', or numpy's bool) lie when
+/// they are stored in C order (plain_rows.hpp reads them a block of rows at a time); nothing for
+/// other dtypes and Fortran order. The file is validated as read_npy validates it, with the same
+/// errors, except that the data are not read.
+std::optional<PlainArray> plain_npy_uint8(const std::string& path);
 
 /// Writes a C-order array as numpy's np.save does (format 1.0, header padded to 64 bytes).
 /// shape needs 1 to 64 non-negative dimensions (else nmfkit::InvalidArgument). Failing to create,

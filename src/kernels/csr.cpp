@@ -276,34 +276,9 @@ void check_bytes_shape(const DenseView<std::uint8_t>& levels) {
 
 }  // namespace
 
-template <typename T>
-CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
-                                  const std::array<T, 256>& palette, int threads) {
+void fill_csr_bytes(const DenseView<std::uint8_t>& levels, const std::int64_t* start,
+                    std::uint16_t* col, std::uint8_t* code, int threads) {
   check_bytes_shape(levels);
-  return csr_bytes_from_levels(levels, palette, level_row_starts(levels, threads), threads);
-}
-
-template <typename T>
-CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
-                                  const std::array<T, 256>& palette,
-                                  std::vector<std::int64_t> row_start, int threads) {
-  check_bytes_shape(levels);
-  bool valid = row_start.size() == static_cast<std::size_t>(levels.rows + 1) && row_start[0] == 0;
-  for (Index r = 0; valid && r < levels.rows; ++r) {
-    const std::int64_t count =
-        row_start[static_cast<std::size_t>(r + 1)] - row_start[static_cast<std::size_t>(r)];
-    valid = count >= 0 && count <= levels.cols;
-  }
-  if (!valid) throw InvalidArgument("the row starts are not the levels' (level_row_starts)");
-  CsrBytes<T> b;
-  b.rows = levels.rows;
-  b.cols = levels.cols;
-  b.palette = palette;
-  b.palette[0] = T(0);
-  b.row_start = std::move(row_start);
-  const std::int64_t* start = b.row_start.data();
-  b.col.resize(static_cast<std::size_t>(start[levels.rows]));
-  b.code.resize(b.col.size());
   int mismatch = 0;
   // Without branches: each entry is written to a scratch row at the next free place, which only a
   // non-zero then takes; the row's non-zeros are copied out. Eight zeros in a row (most of an
@@ -336,11 +311,42 @@ CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
         mismatch = 1;
         e = std::min(e, start[r + 1] - start[r]);
       }
-      std::copy(cols, cols + e, b.col.begin() + start[r]);
-      std::copy(codes, codes + e, b.code.begin() + start[r]);
+      std::copy(cols, cols + e, col + start[r]);
+      std::copy(codes, codes + e, code + start[r]);
     }
   }
   if (mismatch != 0) throw InvalidArgument("the row starts are not the levels' (level_row_starts)");
+}
+
+template <typename T>
+CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
+                                  const std::array<T, 256>& palette, int threads) {
+  check_bytes_shape(levels);
+  return csr_bytes_from_levels(levels, palette, level_row_starts(levels, threads), threads);
+}
+
+template <typename T>
+CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
+                                  const std::array<T, 256>& palette,
+                                  std::vector<std::int64_t> row_start, int threads) {
+  check_bytes_shape(levels);
+  bool valid = row_start.size() == static_cast<std::size_t>(levels.rows + 1) && row_start[0] == 0;
+  for (Index r = 0; valid && r < levels.rows; ++r) {
+    const std::int64_t count =
+        row_start[static_cast<std::size_t>(r + 1)] - row_start[static_cast<std::size_t>(r)];
+    valid = count >= 0 && count <= levels.cols;
+  }
+  if (!valid) throw InvalidArgument("the row starts are not the levels' (level_row_starts)");
+  CsrBytes<T> b;
+  b.rows = levels.rows;
+  b.cols = levels.cols;
+  b.palette = palette;
+  b.palette[0] = T(0);
+  b.row_start = std::move(row_start);
+  const std::int64_t* start = b.row_start.data();
+  b.col.resize(static_cast<std::size_t>(start[levels.rows]));
+  b.code.resize(b.col.size());
+  fill_csr_bytes(levels, start, b.col.data(), b.code.data(), threads);
   return b;
 }
 

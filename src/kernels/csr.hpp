@@ -101,6 +101,13 @@ CsrBytes<T> csr_bytes_from_levels(const DenseView<std::uint8_t>& levels,
                                   const std::array<T, 256>& palette,
                                   std::vector<std::int64_t> row_start, int threads);
 
+/// Writes the non-zero levels of `levels` and their columns, row r's from start[r] to
+/// start[r + 1] (start: level_row_starts(levels) plus any offset, rows + 1 entries), into col and
+/// code: one block of rows of a CsrBytes built a block at a time. Throws InvalidArgument when a
+/// row's count is not start[r + 1] − start[r], or for the shapes csr_bytes_from_levels refuses.
+void fill_csr_bytes(const DenseView<std::uint8_t>& levels, const std::int64_t* start,
+                    std::uint16_t* col, std::uint8_t* code, int threads);
+
 /// The CSR form of x, exactly: every entry that compares unequal to zero is stored (NaN included),
 /// zeros (and −0) are not. The result depends only on x, not on the thread count. Throws
 /// InvalidArgument if x has more than kMaxCsrCols columns.

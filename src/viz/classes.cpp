@@ -113,14 +113,15 @@ ClassTable summarize(const DenseView<T>& w, const DenseView<T>& h, std::span<con
 }
 
 template <typename T>
-std::vector<double> means(const DenseView<T>& x, std::span<const int> class_of, int classes) {
+std::vector<double> means(const SampleRows<T>& x, std::span<const int> class_of, int classes) {
   check_labels(class_of, x.rows, classes);
   const Index m = x.cols;
   std::vector<double> sum(static_cast<std::size_t>(classes) * static_cast<std::size_t>(m), 0.0);
   std::vector<Index> seen(sum.size(), 0);
+  std::vector<T> buffer;
   for (Index i = 0; i < x.rows; ++i) {
     const int c = class_of[static_cast<std::size_t>(i)];
-    const T* row = x.row(i);
+    const T* row = x.row(i, buffer);
     for (Index p = 0; p < m; ++p) {
       if (std::isnan(double(row[p]))) continue;
       sum[at(c, p, m)] += double(row[p]);
@@ -186,7 +187,7 @@ void upward_text(RgbImage& image, const std::string& text, Index x0, Index y_bot
 }
 
 template <typename T>
-RgbImage render(const DenseView<T>& x, const DenseView<T>& h, std::span<const int> class_of,
+RgbImage render(const SampleRows<T>& x, const DenseView<T>& h, std::span<const int> class_of,
                 const ClassTable& t, const std::vector<std::string>& names, const ImageShape& shape,
                 const ComponentsStyle& style) {
   if (t.classes > kMaxClassesDrawn)
@@ -342,11 +343,11 @@ ClassTable summarize_classes(const DenseView<double>& w, const DenseView<double>
   return summarize(w, h, class_of, classes);
 }
 
-std::vector<double> class_means(const DenseView<float>& x, std::span<const int> class_of,
+std::vector<double> class_means(const SampleRows<float>& x, std::span<const int> class_of,
                                 int classes) {
   return means(x, class_of, classes);
 }
-std::vector<double> class_means(const DenseView<double>& x, std::span<const int> class_of,
+std::vector<double> class_means(const SampleRows<double>& x, std::span<const int> class_of,
                                 int classes) {
   return means(x, class_of, classes);
 }
@@ -368,13 +369,13 @@ bool share_text_white(double t, double top) {
   return top > 0 && t / top > 0.5;
 }
 
-RgbImage render_classes(const DenseView<float>& x, const DenseView<float>& h,
+RgbImage render_classes(const SampleRows<float>& x, const DenseView<float>& h,
                         std::span<const int> class_of, const ClassTable& table,
                         const std::vector<std::string>& names, const ImageShape& shape,
                         const ComponentsStyle& style) {
   return render(x, h, class_of, table, names, shape, style);
 }
-RgbImage render_classes(const DenseView<double>& x, const DenseView<double>& h,
+RgbImage render_classes(const SampleRows<double>& x, const DenseView<double>& h,
                         std::span<const int> class_of, const ClassTable& table,
                         const std::vector<std::string>& names, const ImageShape& shape,
                         const ComponentsStyle& style) {

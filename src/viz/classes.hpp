@@ -9,6 +9,7 @@
 #include "nmfkit/matrix.hpp"
 #include "viz/components.hpp"
 #include "viz/image.hpp"
+#include "viz/samples.hpp"
 
 namespace nmfkit::viz {
 
@@ -56,9 +57,9 @@ ClassTable summarize_classes(const DenseView<double>& w, const DenseView<double>
 
 /// classes × m, row-major: the mean of X's rows in each class; entries that are NaN (missing) are
 /// left out of the mean, and an entry missing in every sample of the class stays NaN.
-std::vector<double> class_means(const DenseView<float>& x, std::span<const int> class_of,
+std::vector<double> class_means(const SampleRows<float>& x, std::span<const int> class_of,
                                 int classes);
-std::vector<double> class_means(const DenseView<double>& x, std::span<const int> class_of,
+std::vector<double> class_means(const SampleRows<double>& x, std::span<const int> class_of,
                                 int classes);
 
 /// Classes drawn in classes.png at most (the table covers any number).
@@ -72,11 +73,11 @@ inline constexpr int kMaxClassesDrawn = 100;
 /// the class that uses each component most. Without an image shape (shape.size() != h.cols, or a
 /// shape too large to tile) only the names and the matrix are drawn. Throws nmfkit::InvalidArgument
 /// for more than kMaxClassesDrawn classes, names.size() != table.classes, or a picture too large.
-RgbImage render_classes(const DenseView<float>& x, const DenseView<float>& h,
+RgbImage render_classes(const SampleRows<float>& x, const DenseView<float>& h,
                         std::span<const int> class_of, const ClassTable& table,
                         const std::vector<std::string>& names, const ImageShape& shape,
                         const ComponentsStyle& style);
-RgbImage render_classes(const DenseView<double>& x, const DenseView<double>& h,
+RgbImage render_classes(const SampleRows<double>& x, const DenseView<double>& h,
                         std::span<const int> class_of, const ClassTable& table,
                         const std::vector<std::string>& names, const ImageShape& shape,
                         const ComponentsStyle& style);

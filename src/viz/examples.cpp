@@ -12,10 +12,10 @@ namespace nmfkit::viz {
 namespace {
 
 template <typename T>
-void check_factors(const DenseView<T>& x, const DenseView<T>& w, const DenseView<T>& h,
+void check_factors(const SampleRows<T>& x, const DenseView<T>& w, const DenseView<T>& h,
                    const ImageShape& shape, int count) {
   if (count < 1) throw InvalidArgument("count must be at least 1, got " + std::to_string(count));
-  if (x.rows < 1 || h.rows < 1)
+  if (x.empty() || h.rows < 1)
     throw InvalidArgument("there are no samples or no components to draw");
   if (w.rows != x.rows || w.cols != h.rows || h.cols != x.cols || x.cols != shape.size())
     throw InvalidArgument("shapes do not match: X " + std::to_string(x.rows) + "x" +
@@ -25,15 +25,17 @@ void check_factors(const DenseView<T>& x, const DenseView<T>& w, const DenseView
 }
 
 template <typename T>
-Tile sample_tile(const DenseView<T>& x, Index i) {
+Tile sample_tile(const SampleRows<T>& x, Index i) {
   Tile t;
-  t.values.assign(x.row(i), x.row(i) + x.cols);
+  std::vector<T> buffer;
+  const T* row = x.row(i, buffer);
+  t.values.assign(row, row + x.cols);
   t.top = positive_max(t.values);
   return t;
 }
 
 template <typename T>
-RgbImage reconstructions(const DenseView<T>& x, const DenseView<T>& w, const DenseView<T>& h,
+RgbImage reconstructions(const SampleRows<T>& x, const DenseView<T>& w, const DenseView<T>& h,
                          const ImageShape& shape, const ComponentsStyle& style, int count) {
   check_factors(x, w, h, shape, count);
   const std::vector<Index> rows = spread_samples(x.rows, count);
@@ -74,7 +76,7 @@ std::vector<Index> top(const DenseView<T>& w, Index j, int count) {
 }
 
 template <typename T>
-RgbImage top_examples(const DenseView<T>& x, const DenseView<T>& w, const DenseView<T>& h,
+RgbImage top_examples(const SampleRows<T>& x, const DenseView<T>& w, const DenseView<T>& h,
                       const ImageShape& shape, const ComponentsStyle& style, int count) {
   check_factors(x, w, h, shape, count);
   const int cols = 1 + static_cast<int>(std::min<Index>(count, x.rows));
@@ -117,23 +119,23 @@ std::vector<Index> top_samples(const DenseView<double>& w, Index j, int count) {
   return top(w, j, count);
 }
 
-RgbImage render_reconstructions(const DenseView<float>& x, const DenseView<float>& w,
+RgbImage render_reconstructions(const SampleRows<float>& x, const DenseView<float>& w,
                                 const DenseView<float>& h, const ImageShape& shape,
                                 const ComponentsStyle& style, int count) {
   return reconstructions(x, w, h, shape, style, count);
 }
-RgbImage render_reconstructions(const DenseView<double>& x, const DenseView<double>& w,
+RgbImage render_reconstructions(const SampleRows<double>& x, const DenseView<double>& w,
                                 const DenseView<double>& h, const ImageShape& shape,
                                 const ComponentsStyle& style, int count) {
   return reconstructions(x, w, h, shape, style, count);
 }
 
-RgbImage render_top_examples(const DenseView<float>& x, const DenseView<float>& w,
+RgbImage render_top_examples(const SampleRows<float>& x, const DenseView<float>& w,
                              const DenseView<float>& h, const ImageShape& shape,
                              const ComponentsStyle& style, int count) {
   return top_examples(x, w, h, shape, style, count);
 }
-RgbImage render_top_examples(const DenseView<double>& x, const DenseView<double>& w,
+RgbImage render_top_examples(const SampleRows<double>& x, const DenseView<double>& w,
                              const DenseView<double>& h, const ImageShape& shape,
                              const ComponentsStyle& style, int count) {
   return top_examples(x, w, h, shape, style, count);

@@ -5,6 +5,7 @@
 
 #include "nmfkit/matrix.hpp"
 #include "viz/components.hpp"
+#include "viz/samples.hpp"
 
 namespace nmfkit::viz {
 
@@ -16,10 +17,10 @@ std::vector<Index> spread_samples(Index n, int count);
 /// (row i of W times H) below. Each pair is drawn against the sample's own maximum, so a
 /// reconstruction brighter than its sample saturates. x is n × m, w n × k, h k × m with
 /// m = shape.size(). Throws nmfkit::InvalidArgument on mismatched shapes or a picture too large.
-RgbImage render_reconstructions(const DenseView<float>& x, const DenseView<float>& w,
+RgbImage render_reconstructions(const SampleRows<float>& x, const DenseView<float>& w,
                                 const DenseView<float>& h, const ImageShape& shape,
                                 const ComponentsStyle& style, int count);
-RgbImage render_reconstructions(const DenseView<double>& x, const DenseView<double>& w,
+RgbImage render_reconstructions(const SampleRows<double>& x, const DenseView<double>& w,
                                 const DenseView<double>& h, const ImageShape& shape,
                                 const ComponentsStyle& style, int count);
 
@@ -30,10 +31,10 @@ std::vector<Index> top_samples(const DenseView<double>& w, Index j, int count);
 
 /// One row per component: the component (labelled with its index when style.labels), then the
 /// `count` samples that use it most (top_samples), each against its own maximum.
-RgbImage render_top_examples(const DenseView<float>& x, const DenseView<float>& w,
+RgbImage render_top_examples(const SampleRows<float>& x, const DenseView<float>& w,
                              const DenseView<float>& h, const ImageShape& shape,
                              const ComponentsStyle& style, int count);
-RgbImage render_top_examples(const DenseView<double>& x, const DenseView<double>& w,
+RgbImage render_top_examples(const SampleRows<double>& x, const DenseView<double>& w,
                              const DenseView<double>& h, const ImageShape& shape,
                              const ComponentsStyle& style, int count);
 

@@ -1,5 +1,7 @@
 // `nmfkit fit` on image folders, NPY images and CSV files, with --color, --size, --skip-bad and
 // --shape; every bad input gives one error line, a non-zero exit and no output.
+#include <zlib.h>
+
 #include <fstream>
 #include <string>
 #include <vector>
@@ -204,6 +206,55 @@ TEST_F(InputsTest, BadOptionValues) {
   expect_input_error(idx_, {"--shape", "5x5"}, kUsage, {"--shape 5x5", "25", "64"});
   expect_input_error(idx_, {"--shape", "4x16"}, kUsage, {"--shape 4x16", "disagrees", "8x8"});
   expect_input_error(idx_, {"--shape", "4x4x4"}, kUsage, {"--shape", "C 1 or 3"});
+}
+
+}  // namespace
+}  // namespace nmfkit::cli_test
+
+namespace nmfkit::cli_test {
+namespace {
+
+// An uncompressed 8-bit NPY or IDX file is read a block of rows at a time from the file (the fit's
+// sparse form built in two passes, the pictures' rows read on request), a gzip one whole: the
+// same factors and pictures, byte for byte, stored sparse or dense, whole or cut by --limit.
+TEST_F(InputsTest, PlainEightBitFilesAreReadByRowsWithTheSameResults) {
+  io::Array a;
+  a.dtype = io::DType::kUint8;
+  a.shape = {TinyImages::kSamples, TinyImages::kSide, TinyImages::kSide};
+  a.bytes = images_.pixels;
+  io::write_npy((dir_ / "u8.npy").string(), a);
+  std::string idx = read_file(idx_);
+  gzFile gz = gzopen((dir_ / "tiny.idx.gz").c_str(), "wb");
+  ASSERT_NE(gz, nullptr);
+  ASSERT_EQ(gzwrite(gz, idx.data(), static_cast<unsigned>(idx.size())),
+            static_cast<int>(idx.size()));
+  ASSERT_EQ(gzclose(gz), Z_OK);
+  const fs::path labels = dir_ / "labels.csv";
+  std::string text;
+  for (int i = 0; i < TinyImages::kSamples; ++i) text += std::to_string(i % 3) + "\n";
+  write_file(labels, text);
+  const std::vector<std::vector<std::string>> variants = {
+      {}, {"--format", "sparse"}, {"--limit", "25"}, {"--solver", "cd", "--restarts", "2"}};
+  for (const auto& extra : variants) {
+    std::vector<std::string> options = {"--max-iter", "15", "--classes", labels.string()};
+    options.insert(options.end(), extra.begin(), extra.end());
+    SCOPED_TRACE(command_text(options));
+    const fs::path whole = dir_ / "whole", npy = dir_ / "npy", plain = dir_ / "plain";
+    for (const fs::path& p : {whole, npy, plain}) fs::remove_all(p);
+    const RunResult w = fit(dir_ / "tiny.idx.gz", 3, whole, options);
+    ASSERT_EQ(w.code, 0) << w;
+    const RunResult n = fit(dir_ / "u8.npy", 3, npy, options);
+    ASSERT_EQ(n.code, 0) << n;
+    const RunResult p = fit(idx_, 3, plain, options);
+    ASSERT_EQ(p.code, 0) << p;
+    for (const char* file : {"W.npy", "H.npy", "components.png", "reconstructions.png",
+                             "top-examples.png", "classes.png"}) {
+      ASSERT_TRUE(fs::exists(whole / file)) << file;
+      EXPECT_EQ(read_file(npy / file), read_file(whole / file)) << file;
+      EXPECT_EQ(read_file(plain / file), read_file(whole / file)) << file;
+    }
+    EXPECT_EQ(read_summary(npy)["format"], read_summary(whole)["format"]);
+  }
 }
 
 }  // namespace
