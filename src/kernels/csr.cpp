@@ -1,9 +1,11 @@
 #include "kernels/csr.hpp"
 
 #include <omp.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -14,6 +16,27 @@
 #include "nmfkit/errors.hpp"
 
 namespace nmfkit::kernels {
+
+void* allocate_big(std::size_t bytes) {
+  if (bytes < kBigPagesFrom) {
+    if (void* p = std::malloc(bytes == 0 ? 1 : bytes)) return p;
+    throw std::bad_alloc();
+  }
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  ::madvise(p, bytes, MADV_HUGEPAGE);  // a hint: refused or ignored, the pages are plain
+#endif
+  return p;
+}
+
+void free_big(void* p, std::size_t bytes) noexcept {
+  if (p == nullptr) return;
+  if (bytes < kBigPagesFrom)
+    std::free(p);
+  else
+    ::munmap(p, bytes);
+}
 
 namespace {
 
