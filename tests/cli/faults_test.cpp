@@ -131,6 +131,41 @@ TEST_F(FaultsTest, FileVanishingMidReadIsOneLine) {
   expect_no_output(out);
 }
 
+// An 8-bit file that the fit and the pictures read by rows from disk is cut short after it was
+// opened: while paused before the fit (its rows not yet read) and before the pictures (the fit
+// done, the drawn rows not yet read). One line naming the file, exit 1, no output.
+TEST_F(FaultsTest, EightBitFileCutShortWhileItIsReadIsOneLine) {
+  const fs::path out = dir_ / "out";
+  for (const char* phase : {"fit", "pictures"}) {
+    SCOPED_TRACE(phase);
+    fs::copy_file(idx_, dir_ / "x.idx", fs::copy_options::overwrite_existing);
+    SpawnOptions options;
+    options.env = {std::string("NMFKIT_TEST_PAUSE=") + phase + ":1"};
+    const pid_t pid =
+        spawn_cli({"fit", (dir_ / "x.idx").string(), "-k", "2", "-q", "-o", out.string()},
+                  dir_ / "stdout", dir_ / "stderr", options);
+    ASSERT_GT(pid, 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (read_file(dir_ / "stderr").find("paused at") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    fs::resize_file(dir_ / "x.idx", 16 + 64);  // the header and one image
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    RunResult r;
+    r.command = std::string("fit (x.idx cut short at ") + phase + ")";
+    r.code = exit_code(status);
+    r.out = read_file(dir_ / "stdout");
+    r.err = read_file(dir_ / "stderr");
+    EXPECT_EQ(r.code, kData) << r;
+    const std::vector<std::string> lines = split_lines(r.err);
+    ASSERT_EQ(lines.size(), 2u) << r;  // the pause marker, then the error
+    EXPECT_NE(lines[1].find("x.idx"), std::string::npos) << r;
+    EXPECT_NE(lines[1].find("shrank"), std::string::npos) << r;
+    expect_no_output(out);
+  }
+}
+
 // The disk fills up (a file size limit, which limits stderr too) while the outputs are written.
 TEST_F(FaultsTest, FullDiskWhileWritingIsOneLineAndNoOutput) {
   const fs::path out = dir_ / "deep" / "out";
