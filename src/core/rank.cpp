@@ -393,7 +393,12 @@ RankResult select_rank_impl(const DenseView<T>& x_all, const RankOptions& o,
                             "and the features); raise the number of clustered samples");
   }
 
-  for (int k : o.ks) result.points.push_back(RankPoint{k, std::vector<double>(o.folds, 0.0)});
+  for (int k : o.ks) {
+    RankPoint p;
+    p.k = k;
+    p.fold_errors.assign(static_cast<std::size_t>(o.folds), 0.0);
+    result.points.push_back(std::move(p));
+  }
   std::vector<Fold> folds;
   for (int f = 0; f < o.folds; ++f)
     folds.push_back(make_fold(x.rows, x.cols, observed, o.holdout, o.fit.seed, f));
