@@ -20,6 +20,13 @@ Index padded_width(Index p) {
   return (p + kBlock - 1) / kBlock * kBlock;
 }
 
+/// The row width of the products' padded copies: 4 or 8 columns for p up to 4 or 8 (a quarter or
+/// half of a block: the copies and partial sums then take a quarter or half the cache), else
+/// padded_width(p).
+Index product_width(Index p) {
+  return p <= 4 ? 4 : p <= 8 ? 8 : padded_width(p);
+}
+
 /// An uninitialised array of T aligned to kAlign bytes.
 template <typename T>
 struct AlignedArray {
@@ -101,16 +108,31 @@ void scatter_rows_block(const M& x, Index r0, Index r1, const T* right, Index p,
     for (std::int64_t e = start[r]; e < start[r + 1]; ++e) {
       const T v = value_at(x, e);
       T* o = dst + Index(col[e]) * padded + j0;
-#pragma omp simd aligned(o, in : kAlign)
+#pragma omp simd aligned(o, in : std::min <std::size_t>(kAlign, W * sizeof(T)))
       for (int j = 0; j < W; ++j) o[j] += v * in[j];
     }
   }
 }
 
-/// The widest block, 2·kBlock or kBlock, that divides `padded`: one pass over the stored entries
-/// serves two cache lines of columns when it can.
+/// The widest block, 2·kBlock or kBlock, that divides `padded` (product_width): one pass over the
+/// stored entries serves two cache lines of columns when it can; `padded` itself when narrower.
 Index block_width(Index padded) {
-  return padded % (2 * kBlock) == 0 ? 2 * kBlock : kBlock;
+  return padded < kBlock ? padded : padded % (2 * kBlock) == 0 ? 2 * kBlock : kBlock;
+}
+
+/// f(std::integral_constant<int, W>) for the block width W = block_width(padded).
+template <typename F>
+void with_block_width(Index padded, F&& f) {
+  switch (block_width(padded)) {
+    case 4:
+      return f(std::integral_constant<int, 4>{});
+    case 8:
+      return f(std::integral_constant<int, 8>{});
+    case kBlock:
+      return f(std::integral_constant<int, kBlock>{});
+    default:
+      return f(std::integral_constant<int, 2 * kBlock>{});
+  }
 }
 
 /// Σ a_l·b_l in double, in four interleaved partial sums (a fixed order: for speed, not accuracy).
@@ -131,29 +153,24 @@ double dot4(const T* a, const T* b, Index k) {
 /// out[0:p] = row r of scale·X·in, `in` being m × padded (padded_copy).
 template <typename T, typename M>
 void times_row(const M& x, Index r, T scale, const T* in, Index p, Index padded, T* out) {
-  const Index step = block_width(padded);
-  for (Index j0 = 0; j0 < padded; j0 += step) {
-    alignas(kAlign) T block[2 * kBlock];
-    if (step == 2 * kBlock)
-      times_row_block<2 * kBlock>(x, r, scale, in, padded, j0, block);
-    else
-      times_row_block<kBlock>(x, r, scale, in, padded, j0, block);
-    const Index width = std::min<Index>(step, p - j0);
-    for (Index j = 0; j < width; ++j) out[j0 + j] = block[j];
-  }
+  with_block_width(padded, [&](auto step) {
+    for (Index j0 = 0; j0 < padded; j0 += step) {
+      alignas(kAlign) T block[step];
+      times_row_block<step>(x, r, scale, in, padded, j0, block);
+      const Index width = std::min<Index>(step, p - j0);
+      for (Index j = 0; j < width; ++j) out[j0 + j] = block[j];
+    }
+  });
 }
 
 /// dst (m × padded) += Xᵀ·right over rows [r0, r1), right being n × p: each entry of dst gets
 /// the rows' terms in row order.
 template <typename T, typename M>
 void scatter_rows(const M& x, Index r0, Index r1, const T* right, Index p, Index padded, T* dst) {
-  const Index step = block_width(padded);
-  for (Index j0 = 0; j0 < padded; j0 += step) {
-    if (step == 2 * kBlock)
-      scatter_rows_block<2 * kBlock>(x, r0, r1, right, p, padded, j0, dst);
-    else
-      scatter_rows_block<kBlock>(x, r0, r1, right, p, padded, j0, dst);
-  }
+  with_block_width(padded, [&](auto step) {
+    for (Index j0 = 0; j0 < padded; j0 += step)
+      scatter_rows_block<step>(x, r0, r1, right, p, padded, j0, dst);
+  });
 }
 
 /// out (m × p) = scale · the sum of the `count` partials (each m × padded, `size` entries apart),
@@ -175,7 +192,7 @@ void sum_scatter_partials(const T* sums, Index count, Index size, Index m, Index
 template <typename M, typename T>
 void times(const M& x, T scale, const T* right, Index p, T* out, int threads) {
   if (x.rows == 0 || p == 0) return;
-  const Index padded = padded_width(p);
+  const Index padded = product_width(p);
   const AlignedArray<T> in = padded_copy(right, x.cols, p, padded, threads);
 #pragma omp parallel for schedule(dynamic, kRowsPerTask) num_threads(threads)
   for (Index r = 0; r < x.rows; ++r) times_row(x, r, scale, in.get(), p, padded, out + r * p);
@@ -185,7 +202,7 @@ template <typename M, typename T>
 void transpose_times(const M& x, T scale, const T* right, Index p, T* out, int threads) {
   if (x.cols == 0 || p == 0) return;
   const RowChunks chunks = row_chunks(x.rows);
-  const Index padded = padded_width(p);
+  const Index padded = product_width(p);
   const Index size = x.cols * padded;
   // Left uninitialised: each chunk zeroes its own partial (first touch by the thread that uses it).
   const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));
@@ -203,7 +220,7 @@ void fused_rows(const M& x, T scale, const T* right, Index p, T* w, Index block_
                 const RowBlockFn<T>& block, T* out, double* gram, int threads) {
   if (p <= 0) return;
   const RowChunks chunks = row_chunks(x.rows);
-  const Index padded = padded_width(p);
+  const Index padded = product_width(p);
   const Index size = x.cols * padded;
   const AlignedArray<T> in = padded_copy(right, x.cols, p, padded, threads);
   const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));

@@ -31,7 +31,7 @@ using testing::same_bytes;
 
 constexpr int kThreadCounts[] = {1, 2, 3};
 constexpr double kDensities[] = {0.0, 0.05, 0.2, 0.9, 1.0};
-constexpr Index kWidths[] = {1, 3, 20};
+constexpr Index kWidths[] = {1, 3, 6, 20};  // 4-, 8- and 32-column blocks
 
 /// A row-major matrix in a buffer of rows × stride entries whose padding is NaN (a kernel that
 /// reads it shows up).
