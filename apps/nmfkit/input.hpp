@@ -2,7 +2,9 @@
 // Turns the INPUT argument (a dataset name, an image folder, an IDX, NPY, NPZ, Matrix Market or CSV
 // file) into the matrix X (samples × features) and the image shape its rows reshape to.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +38,14 @@ void add_input_options(CLI::App& command, InputOptions& options);
 
 /// Checks the options alone (formats of --color, --size, --shape); throws InvalidArgument.
 void validate_input_options(const InputOptions& options);
+
+/// The rows of a file last read for Input::sample_rows.
+struct RowBlock {
+  std::mutex mutex;
+  Index first = 0;
+  Index count = 0;
+  std::vector<std::uint8_t> levels;
+};
 
 struct Input {
   std::string description;  ///< e.g. "MNIST training images"
@@ -74,12 +84,24 @@ struct Input {
   template <typename T>
   viz::SampleRows<T> sample_rows() const {
     const double scale = scaled_from_uint8 ? 1.0 / 255.0 : 1.0;
-    if (plain)
-      return viz::SampleRows<T>(rows, cols, [this, scale](Index i, T* out) {
-        std::vector<std::uint8_t> levels(static_cast<std::size_t>(cols));
-        plain->read(i, 1, levels.data());
-        for (Index j = 0; j < cols; ++j) out[j] = static_cast<T>(double(levels[j]) * scale);
+    if (plain) {
+      // From the file about 64 KiB of rows at a time: a picture that visits every row (the class
+      // means) makes one read per block, not per row.
+      auto block = std::make_shared<RowBlock>();
+      const Index block_rows = std::max<Index>(1, (Index(1) << 16) / cols);
+      return viz::SampleRows<T>(rows, cols, [this, scale, block, block_rows](Index i, T* out) {
+        const std::lock_guard<std::mutex> lock(block->mutex);
+        if (i < block->first || i >= block->first + block->count) {
+          block->count = 0;  // until the read below succeeds
+          block->levels.resize(static_cast<std::size_t>(std::min(block_rows, rows - i) * cols));
+          plain->read(i, std::min(block_rows, rows - i), block->levels.data());
+          block->first = i;
+          block->count = std::min(block_rows, rows - i);
+        }
+        const std::uint8_t* row = block->levels.data() + (i - block->first) * cols;
+        for (Index j = 0; j < cols; ++j) out[j] = static_cast<T>(double(row[j]) * scale);
       });
+    }
     if (array.bytes.empty()) return {};
     return viz::SampleRows<T>(rows, cols, [this, scale](Index i, T* out) {
       io::convert_range<T>(array, i * cols, cols, scale, out);
