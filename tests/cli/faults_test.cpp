@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,32 @@ class FaultsTest : public CliTest {
     EXPECT_EQ(lines.back(), "nmfkit: error: interrupted; nothing was written") << r;
     EXPECT_EQ(r.err.find("error:"), r.err.rfind("error:")) << r;
     expect_no_output(out);
+  }
+
+  // Runs `args` paused in `phase` (NMFKIT_TEST_PAUSE=phase:1), calls `while_paused` once the pause
+  // is reported, and returns the finished run described as `what`.
+  RunResult run_changing_input(const std::vector<std::string>& args, const std::string& phase,
+                               const std::function<void()>& while_paused, const std::string& what) {
+    SpawnOptions options;
+    options.env = {"NMFKIT_TEST_PAUSE=" + phase + ":1"};
+    const pid_t pid = spawn_cli(args, dir_ / "stdout", dir_ / "stderr", options);
+    RunResult r;
+    r.command = what;
+    if (pid <= 0) {
+      ADD_FAILURE() << "could not start nmfkit";
+      return r;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (read_file(dir_ / "stderr").find("paused at " + phase) == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    while_paused();
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    r.code = exit_code(status);
+    r.out = read_file(dir_ / "stdout");
+    r.err = read_file(dir_ / "stderr");
+    return r;
   }
 
   fs::path images_dir_ = [this] {
@@ -106,23 +133,9 @@ TEST_F(FaultsTest, SecondSignalEndsAtOnce) {
 // An image is deleted while the folder is being read: one line naming it.
 TEST_F(FaultsTest, FileVanishingMidReadIsOneLine) {
   const fs::path out = dir_ / "out";
-  SpawnOptions options;
-  options.env = {"NMFKIT_TEST_PAUSE=image:1"};
-  const pid_t pid = spawn_cli({"fit", images_dir_.string(), "-k", "2", "-o", out.string()},
-                              dir_ / "stdout", dir_ / "stderr", options);
-  ASSERT_GT(pid, 0);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (read_file(dir_ / "stderr").find("paused at image") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  fs::remove(images_dir_ / "img4.png");
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  RunResult r;
-  r.command = "fit (img4.png deleted while reading)";
-  r.code = exit_code(status);
-  r.out = read_file(dir_ / "stdout");
-  r.err = read_file(dir_ / "stderr");
+  const RunResult r = run_changing_input(
+      {"fit", images_dir_.string(), "-k", "2", "-o", out.string()}, "image",
+      [&] { fs::remove(images_dir_ / "img4.png"); }, "fit (img4.png deleted while reading)");
   EXPECT_EQ(r.code, kData) << r;
   const std::vector<std::string> lines = split_lines(r.err);
   ASSERT_EQ(lines.size(), 2u) << r;  // the pause marker, then the error
@@ -139,24 +152,10 @@ TEST_F(FaultsTest, EightBitFileCutShortWhileItIsReadIsOneLine) {
   for (const char* phase : {"fit", "pictures"}) {
     SCOPED_TRACE(phase);
     fs::copy_file(idx_, dir_ / "x.idx", fs::copy_options::overwrite_existing);
-    SpawnOptions options;
-    options.env = {std::string("NMFKIT_TEST_PAUSE=") + phase + ":1"};
-    const pid_t pid =
-        spawn_cli({"fit", (dir_ / "x.idx").string(), "-k", "2", "-q", "-o", out.string()},
-                  dir_ / "stdout", dir_ / "stderr", options);
-    ASSERT_GT(pid, 0);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (read_file(dir_ / "stderr").find("paused at") == std::string::npos &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    fs::resize_file(dir_ / "x.idx", 16 + 64);  // the header and one image
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    RunResult r;
-    r.command = std::string("fit (x.idx cut short at ") + phase + ")";
-    r.code = exit_code(status);
-    r.out = read_file(dir_ / "stdout");
-    r.err = read_file(dir_ / "stderr");
+    const RunResult r = run_changing_input(
+        {"fit", (dir_ / "x.idx").string(), "-k", "2", "-q", "-o", out.string()}, phase,
+        [&] { fs::resize_file(dir_ / "x.idx", 16 + 64); },  // the header and one image
+        std::string("fit (x.idx cut short at ") + phase + ")");
     EXPECT_EQ(r.code, kData) << r;
     const std::vector<std::string> lines = split_lines(r.err);
     ASSERT_EQ(lines.size(), 2u) << r;  // the pause marker, then the error
