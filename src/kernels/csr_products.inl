@@ -70,8 +70,11 @@ T value_at(const CsrBytes<T>& x, std::int64_t e) {
 /// Four accumulators take the entries in turn (entry e goes to accumulator e mod 4, counted from
 /// the row's start) and are added as (a0 + a1) + (a2 + a3): four independent chains of
 /// multiply-adds instead of one, in an order fixed by the row alone.
-template <int W, typename T, typename M>
+/// S > 0: `p` is the compile-time S (the rows of `right` are one block wide), so that a stored
+/// entry's row of `right` is found by a shift, not a multiplication.
+template <int W, int S, typename T, typename M>
 void times_row_block(const M& x, Index r, T scale, const T* right, Index p, Index j0, T* o) {
+  if constexpr (S > 0) p = S;
   T acc[4][W] = {};
   const std::int64_t begin = x.row_start[static_cast<std::size_t>(r)];
   const std::int64_t end = x.row_start[static_cast<std::size_t>(r + 1)];
@@ -96,10 +99,12 @@ void times_row_block(const M& x, Index r, T scale, const T* right, Index p, Inde
 }
 
 /// dst[col[e], j0:j0+W] += value[e] · right[r, j0:j0+W] over the stored entries of rows
-/// [r0, r1); right is n × p (entries past p count as zero), dst is m × padded.
-template <int W, typename T, typename M>
+/// [r0, r1); right is n × p (entries past p count as zero), dst is m × padded (S > 0: padded
+/// is the compile-time S, as in times_row_block).
+template <int W, int S, typename T, typename M>
 void scatter_rows_block(const M& x, Index r0, Index r1, const T* right, Index p, Index padded,
                         Index j0, T* dst) {
+  if constexpr (S > 0) padded = S;
   const auto* start = x.row_start.data();
   const auto* col = x.col.data();
   for (Index r = r0; r < r1; ++r) {
@@ -156,7 +161,10 @@ void times_row(const M& x, Index r, T scale, const T* in, Index p, Index padded,
   with_block_width(padded, [&](auto step) {
     for (Index j0 = 0; j0 < padded; j0 += step) {
       alignas(kAlign) T block[step];
-      times_row_block<step>(x, r, scale, in, padded, j0, block);
+      if (padded == step)
+        times_row_block<step, step>(x, r, scale, in, padded, j0, block);
+      else
+        times_row_block<step, 0>(x, r, scale, in, padded, j0, block);
       const Index width = std::min<Index>(step, p - j0);
       for (Index j = 0; j < width; ++j) out[j0 + j] = block[j];
     }
@@ -168,8 +176,9 @@ void times_row(const M& x, Index r, T scale, const T* in, Index p, Index padded,
 template <typename T, typename M>
 void scatter_rows(const M& x, Index r0, Index r1, const T* right, Index p, Index padded, T* dst) {
   with_block_width(padded, [&](auto step) {
+    if (padded == step) return scatter_rows_block<step, step>(x, r0, r1, right, p, padded, 0, dst);
     for (Index j0 = 0; j0 < padded; j0 += step)
-      scatter_rows_block<step>(x, r0, r1, right, p, padded, j0, dst);
+      scatter_rows_block<step, 0>(x, r0, r1, right, p, padded, j0, dst);
   });
 }
 
