@@ -237,7 +237,7 @@ void fused_rows(const M& x, T scale, const T* right, Index p, T* w, Index block_
   block_rows = std::max<Index>(block_rows, 1);
   const int team = static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
   PerThreadScratch<T> rows_p_scratch(team, block_rows * p);
-  PerThreadScratch<double> gram_scratch(team, p);
+  PerThreadScratch<double> gram_scratch(team, gram_rows_scratch(p));
   const T* in_rows = in.get();
   T* partials = partial.get();
   ParallelErrors errors;  // block() is the caller's code
@@ -262,7 +262,7 @@ void fused_rows(const M& x, T scale, const T* right, Index p, T* w, Index block_
             times_row(x, r, scale, in_rows, p, padded, rows_p + (r - r0) * p);
           block(r0, r1 - r0, rows_p);
           scatter_rows(x, r0, r1, static_cast<const T*>(w), p, padded, dst);
-          for (Index r = r0; r < r1; ++r) gram_add_row(w + r * p, p, scratch, g);
+          gram_add_rows(w + r0 * p, r1 - r0, p, scratch, g);
         }
       });
     }

@@ -3,19 +3,63 @@
 // extrapolate_range, compiled once per instruction set
 // inside a variant namespace by kernels/variant.inl (no includes here).
 
-/// g (k × k) += rowᵀ·row, in double (`scratch`: k doubles): gram's step for one row, shared by
-/// the passes that accumulate a Gram on the way (fused_rows), so their sums equal gram's bit for
-/// bit.
+/// Rows that gram_add_rows converts to double at a time, and the doubles of its scratch for k.
+constexpr Index kGramRows = 32;
+constexpr Index kGramTileA = 4, kGramTileB = 16;
+inline Index gram_rows_width(Index k) {
+  return (k + kGramTileB - 1) / kGramTileB * kGramTileB;
+}
+inline Index gram_rows_scratch(Index k) {
+  return kGramRows * gram_rows_width(k);
+}
+
+/// g (k × k) += Σ rowᵀ·row over `count` rows of k entries (`rows`, one after the other), in
+/// double (scratch: gram_rows_scratch(k) doubles): gram's step for a block of rows, shared by the
+/// passes that accumulate a Gram on the way (fused_rows), so that their sums equal gram's bit for
+/// bit. Every entry of g takes the rows' products in row order, whatever the blocks; tiles of g
+/// are held in registers over kGramRows rows (the whole square is formed, not the triangle: (a, b)
+/// and (b, a) get the same products in the same order, so g stays exactly symmetric).
 template <typename T>
-void gram_add_row(const T* row, Index k, double* scratch, double* g) {
-  for (Index b = 0; b < k; ++b) scratch[b] = double(row[b]);
-  // The whole square, not the triangle: the inner loop then has a fixed length and vectorizes;
-  // (a, b) and (b, a) get the same products in the same order, so G stays exactly symmetric.
-  for (Index a = 0; a < k; ++a) {
-    const double va = scratch[a];
-    double* ga = g + a * k;
+void gram_add_rows(const T* rows, Index count, Index k, double* scratch, double* g) {
+  const Index width = gram_rows_width(k);
+  for (Index r0 = 0; r0 < count; r0 += kGramRows) {
+    const Index n = std::min(kGramRows, count - r0);
+    for (Index r = 0; r < n; ++r) {
+      double* d = scratch + r * width;
+      const T* row = rows + (r0 + r) * k;
+      for (Index b = 0; b < k; ++b) d[b] = double(row[b]);
+      for (Index b = k; b < width; ++b) d[b] = 0.0;
+    }
+    for (Index a0 = 0; a0 < k; a0 += kGramTileA) {
+      const Index na = std::min(kGramTileA, k - a0);
+      for (Index b0 = 0; b0 < k; b0 += kGramTileB) {
+        const Index nb = std::min(kGramTileB, k - b0);
+        // Loaded and stored under a condition per entry (masked vector moves), not as copies of
+        // na × nb entries, which the compiler turns into slow string moves for a few rows.
+        double acc[kGramTileA][kGramTileB];
+        for (Index i = 0; i < kGramTileA; ++i) {
+          const double* gi = g + (a0 + std::min(i, na - 1)) * k + b0;
 #pragma omp simd
-    for (Index b = 0; b < k; ++b) ga[b] += va * scratch[b];
+          for (Index j = 0; j < kGramTileB; ++j) acc[i][j] = i < na && j < nb ? gi[j] : 0.0;
+        }
+        for (Index r = 0; r < n; ++r) {
+          const double* d = scratch + r * width;
+#pragma GCC unroll 4
+          for (Index i = 0; i < kGramTileA; ++i) {
+            // Tile rows past k (never stored) read the zero padding: a0 + kGramTileA <= width.
+            const double va = d[a0 + i];
+#pragma omp simd
+            for (Index j = 0; j < kGramTileB; ++j) acc[i][j] += va * d[b0 + j];
+          }
+        }
+        for (Index i = 0; i < kGramTileA; ++i) {
+          double* gi = g + (a0 + std::min(i, na - 1)) * k + b0;
+#pragma omp simd
+          for (Index j = 0; j < kGramTileB; ++j)
+            if (i < na && j < nb) gi[j] = acc[i][j];
+        }
+      }
+    }
   }
 }
 
@@ -29,9 +73,9 @@ void gram(const T* f, Index rows, Index k, double* g, int threads) {
   for (Index c = 0; c < chunks.count; ++c) {
     errors.run([&] {
       double* dst = partial.data() + c * size;
-      std::vector<double> row(static_cast<std::size_t>(k));
-      for (Index r = chunks.begin(c); r < chunks.end(c); ++r)
-        gram_add_row(f + r * k, k, row.data(), dst);
+      std::vector<double> scratch(static_cast<std::size_t>(gram_rows_scratch(k)));
+      gram_add_rows(f + chunks.begin(c) * k, chunks.end(c) - chunks.begin(c), k, scratch.data(),
+                    dst);
     });
   }
   errors.rethrow();

@@ -1,6 +1,6 @@
 // The skinny products of dense row-major X: the body of kernels/dense.hpp's times,
 // transpose_times and fused_rows, compiled once per instruction set inside a variant namespace by
-// kernels/variant.inl after csr_products.inl, whose AlignedArray and gram_add_row it uses (no
+// kernels/variant.inl after csr_products.inl, whose AlignedArray and gram_add_rows it uses (no
 // includes here).
 //
 // Neither product packs X (a general matrix product copies its big operand into panels first:
@@ -304,7 +304,7 @@ void dense_fused_rows(const DenseView<T>& x, T scale, const T* right, Index p, T
   block_rows = std::max<Index>(block_rows, 1);
   const int team = static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
   PerThreadScratch<T> rows_p_scratch(team, block_rows * p);
-  PerThreadScratch<double> gram_scratch(team, p);
+  PerThreadScratch<double> gram_scratch(team, gram_rows_scratch(p));
   T* partials = partial.get();
   ParallelErrors errors;  // block() is the caller's code
 #pragma omp parallel num_threads(team)
@@ -322,7 +322,7 @@ void dense_fused_rows(const DenseView<T>& x, T scale, const T* right, Index p, T
           times_rows(x, r0, rows, scale, h.data(), p, rows_p);
           block(r0, rows, rows_p);
           scatter_rows_dense(x, r0, rows, static_cast<const T*>(w), p, acc, ld);
-          for (Index r = r0; r < r0 + rows; ++r) gram_add_row(w + r * p, p, scratch, g);
+          gram_add_rows(w + r0 * p, rows, p, scratch, g);
         }
       });
     }

@@ -73,7 +73,7 @@
 
 namespace nmfkit::kernels::NMFKIT_VARIANT_NAMESPACE {
 
-// In this order: the products use gram_add_row.
+// In this order: the products use gram_add_rows.
 #include "kernels/dense_loops.inl"
 //
 #include "kernels/beta_loops.inl"
