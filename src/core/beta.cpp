@@ -81,6 +81,13 @@ void check_shapes(const char* what, const Rows& x, const Matrix<T>& w, const Mat
                           std::to_string(ht.cols));
 }
 
+/// The divergence from its sum of terms (beta_divergence_rows), divided as scikit-learn divides.
+double divergence_from_terms(double total, double beta) {
+  if (beta == 2) return total / 2;
+  if (beta == 1 || beta == 0) return total;
+  return total / (beta * (beta - 1));
+}
+
 template <typename T, typename Rows>
 double divergence_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, const Matrix<T>& ht,
                        double beta, int threads) {
@@ -115,15 +122,43 @@ double divergence_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, 
   errors.rethrow();
   double total = 0;
   for (double v : partial) total += v;
-  if (beta == 2) return total / 2;
-  if (beta == 1 || beta == 0) return total;
-  return total / (beta * (beta - 1));
+  return divergence_from_terms(total, beta);
 }
 
+/// W's multiplicative step on rows [r0, r0 + rows): num and den (rows × k, in T) are the products
+/// the pass formed for them (den unused for β = 1 and 2), num scaled by num_scale.
+template <typename T>
+void w_step_rows(Matrix<T>& w, Index r0, Index rows, const T* num, const T* den, double num_scale,
+                 const std::vector<double>& hht, const std::vector<double>& h_sum, double beta,
+                 double l1, double l2, double gamma, double* row_den) {
+  const Index k = w.cols;
+  for (Index i = 0; i < rows; ++i) {
+    T* wi = w.row(r0 + i);
+    for (Index l = 0; l < k; ++l) {
+      if (beta == 2) {
+        double d = 0;
+        for (Index q = 0; q < k; ++q) d += double(wi[q]) * hht[size(q * k + l)];
+        row_den[l] = d;
+      } else {
+        row_den[l] = beta == 1 ? h_sum[size(l)] : double(den[i * k + l]);
+      }
+    }
+    for (Index l = 0; l < k; ++l)
+      wi[l] = static_cast<T>(beta_mu_step(double(wi[l]), num_scale * double(num[i * k + l]),
+                                          row_den[l], l1, l2, gamma));
+  }
+}
+
+/// The W pass over X: with `update` (= &w), W's multiplicative update for β; with `kept` instead
+/// (β ≠ 2), the update's products for the current W kept there, W unchanged, together with the
+/// divergence of the current W and H formed from the same W·H (one product W·H and one read of X
+/// fewer than beta_divergence followed by the update, with the same sums bit for bit). Returns
+/// the divergence's sum of terms when `kept` is given, else 0.
 template <typename T, typename Rows>
-void update_w_impl(const Rows& x, double inverse_scale, Matrix<T>& w, const Matrix<T>& ht,
-                   double beta, double l1, double l2, int threads) {
-  check_shapes("beta_mu_update_w", x, w, ht);
+double w_pass(const Rows& x, double inverse_scale, const Matrix<T>& w, const Matrix<T>& ht,
+              double beta, double l1, double l2, int threads, Matrix<T>* update,
+              WStepTerms<T>* kept) {
+  check_shapes(kept != nullptr ? "beta_divergence_w_terms" : "beta_mu_update_w", x, w, ht);
   threads = std::max(1, threads);
   const Index m = x.cols(), k = w.cols;
   const double gamma = beta_mu_exponent(beta);
@@ -137,57 +172,58 @@ void update_w_impl(const Rows& x, double inverse_scale, Matrix<T>& w, const Matr
   } else if (beta == 1) {
     h_sum = factor_column_sums(ht, threads);
   }
+  if (kept != nullptr) {
+    kept->num = Matrix<T>(w.rows, k);
+    kept->den = beta != 1 ? Matrix<T>(w.rows, k) : Matrix<T>();
+  }
   const Matrix<T> h = beta == 2 ? Matrix<T>() : transposed(ht.view());
   const int team = team_for(threads, b.chunks);
   const Index block_entries = beta != 2 ? b.rows * m : 0;
   PerThreadScratch<T> wh_scratch(team, block_entries), terms_scratch(team, block_entries);
   PerThreadScratch<T> num_scratch(team, b.rows * k), den_scratch(team, b.rows * k);
   PerThreadScratch<double> row_den_scratch(team, k);
+  std::vector<double> partial(size(b.chunks.count), 0.0);
   ParallelErrors errors;
 #pragma omp parallel num_threads(team)
   {
     T* wh = wh_scratch.mine().data();
     T* terms = terms_scratch.mine().data();
-    T* num = num_scratch.mine().data();
-    T* den = den_scratch.mine().data();
     double* row_den = row_den_scratch.mine().data();
     std::vector<T> buffer;
 #pragma omp for schedule(dynamic, 1)
     for (Index c = 0; c < b.chunks.count; ++c) {
       errors.run([&] {
+        double sum = 0;
         for (Index r0 = b.chunks.begin(c); r0 < b.chunks.end(c); r0 += b.rows) {
           const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
           const DenseView<T> xb = x.block(r0, rows, buffer);
+          T* num = kept != nullptr ? kept->num.row(r0) : num_scratch.mine().data();
+          T* den = kept != nullptr && beta != 1 ? kept->den.row(r0) : den_scratch.mine().data();
           double num_scale = 1;  // s for β = 2, whose numerator is X·Hᵀ formed from X itself
           if (beta == 2) {
             kernels::gemm(false, rows, k, m, T(1), xb.data, xb.stride, ht.data(), k, num, k);
             num_scale = inverse_scale;
           } else {
             kernels::gemm(false, rows, m, k, T(1), w.row(r0), k, h.data(), m, wh, m);
+            if (kept != nullptr)
+              sum += kernels::beta_divergence_rows(xb.data, xb.stride, wh, rows, m, inverse_scale,
+                                                   beta);
             kernels::beta_mu_terms(xb.data, xb.stride, rows, m, inverse_scale, beta, wh, terms);
             kernels::gemm(false, rows, k, m, T(1), terms, m, ht.data(), k, num, k);
             if (beta != 1) kernels::gemm(false, rows, k, m, T(1), wh, m, ht.data(), k, den, k);
           }
-          for (Index i = 0; i < rows; ++i) {
-            T* wi = w.row(r0 + i);
-            for (Index l = 0; l < k; ++l) {
-              if (beta == 2) {
-                double d = 0;
-                for (Index q = 0; q < k; ++q) d += double(wi[q]) * hht[size(q * k + l)];
-                row_den[l] = d;
-              } else {
-                row_den[l] = beta == 1 ? h_sum[size(l)] : double(den[i * k + l]);
-              }
-            }
-            for (Index l = 0; l < k; ++l)
-              wi[l] = static_cast<T>(beta_mu_step(double(wi[l]), num_scale * double(num[i * k + l]),
-                                                  row_den[l], l1, l2, gamma));
-          }
+          if (update != nullptr)
+            w_step_rows(*update, r0, rows, num, den, num_scale, hht, h_sum, beta, l1, l2, gamma,
+                        row_den);
         }
+        partial[size(c)] = sum;
       });
     }
   }
   errors.rethrow();
+  double total = 0;
+  for (double v : partial) total += v;
+  return total;
 }
 
 template <typename T, typename Rows>
@@ -351,12 +387,41 @@ double beta_divergence(const nmfkit::Data<T>& x, double inverse_scale, const Mat
 template <typename T>
 void beta_mu_update_w(const DenseView<T>& x, double inverse_scale, Matrix<T>& w,
                       const Matrix<T>& ht, double beta, double l1, double l2, int threads) {
-  update_w_impl(ViewRows<T>{x}, inverse_scale, w, ht, beta, l1, l2, threads);
+  w_pass<T>(ViewRows<T>{x}, inverse_scale, w, ht, beta, l1, l2, threads, &w, nullptr);
 }
 template <typename T>
 void beta_mu_update_w(const nmfkit::Data<T>& x, double inverse_scale, Matrix<T>& w,
                       const Matrix<T>& ht, double beta, double l1, double l2, int threads) {
-  update_w_impl(DataRows<T>{x}, inverse_scale, w, ht, beta, l1, l2, threads);
+  w_pass<T>(DataRows<T>{x}, inverse_scale, w, ht, beta, l1, l2, threads, &w, nullptr);
+}
+template <typename T>
+double beta_divergence_w_terms(const nmfkit::Data<T>& x, double inverse_scale, const Matrix<T>& w,
+                               const Matrix<T>& ht, double beta, int threads, WStepTerms<T>& kept) {
+  if (beta == 2) throw InvalidArgument("beta_divergence_w_terms: not for beta = 2");
+  return divergence_from_terms(
+      w_pass<T>(DataRows<T>{x}, inverse_scale, w, ht, beta, 0.0, 0.0, threads, nullptr, &kept),
+      beta);
+}
+template <typename T>
+void beta_mu_step_w(const WStepTerms<T>& kept, Matrix<T>& w, const Matrix<T>& ht, double beta,
+                    double l1, double l2, int threads) {
+  const Index k = w.cols;
+  if (beta == 2 || kept.num.rows != w.rows || kept.num.cols != k || ht.cols != k)
+    throw InvalidArgument("beta_mu_step_w: terms of another shape or beta = 2");
+  const std::vector<double> h_sum =
+      beta == 1 ? factor_column_sums(ht, threads) : std::vector<double>();
+  const double gamma = beta_mu_exponent(beta);
+  const RowChunks chunks = kernels::row_chunks(w.rows);
+#pragma omp parallel num_threads(std::max(1, threads))
+  {
+    std::vector<double> row_den(size(k));
+#pragma omp for schedule(static)
+    for (Index c = 0; c < chunks.count; ++c) {
+      const Index r0 = chunks.begin(c), rows = chunks.end(c) - r0;
+      w_step_rows(w, r0, rows, kept.num.row(r0), beta == 1 ? nullptr : kept.den.row(r0), 1.0, {},
+                  h_sum, beta, l1, l2, gamma, row_den.data());
+    }
+  }
 }
 template <typename T>
 void beta_mu_update_h(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
@@ -392,7 +457,11 @@ HStepTerms beta_mu_h_terms(const DenseView<T>& x, double inverse_scale, const Ma
   template void beta_mu_update_h<T>(const nmfkit::Data<T>&, double, const Matrix<T>&, Matrix<T>&, \
                                     double, double, double, int, const Reducer*);                 \
   template HStepTerms beta_mu_h_terms<T>(const DenseView<T>&, double, const Matrix<T>&,           \
-                                         const Matrix<T>&, double, int);
+                                         const Matrix<T>&, double, int);                          \
+  template double beta_divergence_w_terms<T>(const nmfkit::Data<T>&, double, const Matrix<T>&,    \
+                                             const Matrix<T>&, double, int, WStepTerms<T>&);      \
+  template void beta_mu_step_w<T>(const WStepTerms<T>&, Matrix<T>&, const Matrix<T>&, double,     \
+                                  double, double, int);
 NMFKIT_INSTANTIATE(float)
 NMFKIT_INSTANTIATE(double)
 #undef NMFKIT_INSTANTIATE

@@ -90,6 +90,23 @@ template <typename T>
 void beta_mu_update_w(const nmfkit::Data<T>& x, double inverse_scale, Matrix<T>& w,
                       const Matrix<T>& ht, double beta, double l1, double l2, int threads);
 
+/// W's multiplicative update (β ≠ 2) split in two, for a caller that evaluates the divergence of
+/// the current W and H anyway: beta_divergence_w_terms() returns beta_divergence(x, …) and keeps
+/// the products that beta_mu_update_w() would form from the same W and H (formed in the same
+/// pass from the same W·H: one product W·H and one read of X fewer than the two calls);
+/// beta_mu_step_w() then updates W from them exactly as beta_mu_update_w() would have.
+template <typename T>
+struct WStepTerms {
+  Matrix<T> num;  ///< (X ⊙ (W·H)^(β−2))·Hᵀ, n × k
+  Matrix<T> den;  ///< (W·H)^(β−1)·Hᵀ, n × k; empty for β = 1 (H's row sums instead)
+};
+template <typename T>
+double beta_divergence_w_terms(const nmfkit::Data<T>& x, double inverse_scale, const Matrix<T>& w,
+                               const Matrix<T>& ht, double beta, int threads, WStepTerms<T>& kept);
+template <typename T>
+void beta_mu_step_w(const WStepTerms<T>& kept, Matrix<T>& w, const Matrix<T>& ht, double beta,
+                    double l1, double l2, int threads);
+
 /// One multiplicative update of Hᵀ given the current W (pass the freshly updated one), as
 /// _multiplicative_update_h with γ = beta_mu_exponent(β) and penalty l1·‖H‖₁ + ½·l2·‖H‖²_F.
 template <typename T>

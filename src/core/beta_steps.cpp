@@ -36,10 +36,13 @@ class BetaSteps final : public Steps<T> {
       if (sparse_) {
         if (!quotients_current_) sparse_->quotients(s, f.w, f.ht, false, ctx_.threads);
         sparse_->update_w(f.w, f.ht, p_.w.l1, p_.w.l2, ctx_.threads);
+      } else if (w_terms_current_) {
+        beta_mu_step_w(w_terms_, f.w, f.ht, o_.beta, p_.w.l1, p_.w.l2, ctx_.threads);
       } else {
         beta_mu_update_w(x_.storage(), s, f.w, f.ht, o_.beta, p_.w.l1, p_.w.l2, ctx_.threads);
       }
       quotients_current_ = false;
+      w_terms_current_ = false;
       clip(f.w, o_.beta < 1);
       if (update_h_) {
         if (sparse_) {
@@ -55,17 +58,29 @@ class BetaSteps final : public Steps<T> {
     return {divergence(f), 0.0};
   }
 
-  void factors_changed(const Factors<T>&) override { quotients_current_ = false; }
+  void factors_changed(const Factors<T>&) override {
+    quotients_current_ = false;
+    w_terms_current_ = false;
+  }
 
  private:
-  /// On the sparse path the divergence's pass also forms the Q of these factors, which the next
-  /// W update then uses (one pass over X's entries fewer per iteration).
+  /// The divergence's pass also forms what the next W update needs from these factors, which
+  /// that update then uses (one pass over X fewer per iteration): on the sparse path the Q of
+  /// Kullback-Leibler, otherwise (β ≠ 2) the update's products, formed from the W·H of the
+  /// divergence (one product W·H fewer too). Only the rows of this process are kept, so a
+  /// divergence summed over processes changes nothing.
   double divergence(const Factors<T>& f) {
     ScopedTimer timer(time_.loss);
     const double s = x_.inverse_scale();
     if (sparse_) {
       quotients_current_ = true;
       return ctx_.sum(sparse_->quotients(s, f.w, f.ht, true, ctx_.threads));
+    }
+    if (o_.beta != 2) {
+      const double d =
+          beta_divergence_w_terms(x_.storage(), s, f.w, f.ht, o_.beta, ctx_.threads, w_terms_);
+      w_terms_current_ = true;
+      return ctx_.sum(d);
     }
     return ctx_.sum(beta_divergence(x_.storage(), s, f.w, f.ht, o_.beta, ctx_.threads));
   }
@@ -86,6 +101,8 @@ class BetaSteps final : public Steps<T> {
   bool update_h_;
   std::unique_ptr<SparseKl<T>> sparse_;  ///< β = 1 on X in compressed sparse rows, else null
   bool quotients_current_ = false;       ///< sparse_ holds the Q of the current factors
+  WStepTerms<T> w_terms_;                ///< the W update's products (dense path, β ≠ 2)
+  bool w_terms_current_ = false;         ///< w_terms_ are those of the current factors
 };
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "core/data.hpp"
 #include "kernels/blas_threads.hpp"
 #include "kernels/dense.hpp"
 #include "nmfkit/errors.hpp"
@@ -433,6 +434,43 @@ TYPED_TEST(BetaUpdates, StridedViewsAndManyBlocksMatchTheReference) {
   // Two chunks of two sub-blocks each (see the divergence test), a padded view, three threads.
   check_updates_against_reference<TypeParam>(Shape{2100, 1100, 2, true, true, 0.5}, 13, 2, 3,
                                              {0.5, 1.0, 2.0}, {Penalty{0.2, 0.5}});
+}
+
+TYPED_TEST(BetaUpdates, SplitWUpdateEqualsDivergenceThenUpdateBitForBit) {
+  // beta_divergence_w_terms + beta_mu_step_w against beta_divergence + beta_mu_update_w: the same
+  // divergence and the same W, byte for byte, over two chunks of two sub-blocks each (2100 rows
+  // of 1100 entries), with zeros, penalties and three threads; W is left alone by the first.
+  using T = TypeParam;
+  const Problem<T> p = make_problem<T>(Shape{2100, 1100, 3, true, true, 0.5}, 21);
+  const DenseStorage<T> x(p.x.view(), 1);
+  for (double beta : {0.5, 1.0, 1.5, 3.0}) {
+    for (const Penalty& pen : {Penalty{0, 0}, Penalty{0.2, 0.5}}) {
+      Matrix<T> want = p.w;
+      const double want_divergence = beta_divergence(p.x.view(), 0.5, want, p.ht, beta, 3);
+      beta_mu_update_w(p.x.view(), 0.5, want, p.ht, beta, pen.l1, pen.l2, 3);
+      WStepTerms<T> kept;
+      Matrix<T> w = p.w;
+      const double divergence = beta_divergence_w_terms<T>(x, 0.5, w, p.ht, beta, 3, kept);
+      EXPECT_EQ(w.values, p.w.values) << "beta = " << beta;
+      EXPECT_EQ(divergence, want_divergence) << "beta = " << beta;
+      beta_mu_step_w(kept, w, p.ht, beta, pen.l1, pen.l2, 3);
+      EXPECT_EQ(w.values, want.values) << "beta = " << beta << ", l1 = " << pen.l1;
+    }
+  }
+  const Problem<T> is = make_problem<T>(Shape{40, 30, 3}, 22);  // no zeros: Itakura-Saito too
+  const DenseStorage<T> xi(is.x.view(), 1);
+  Matrix<T> want = is.w;
+  const double want_divergence = beta_divergence(is.x.view(), 1.0, want, is.ht, 0.0, 2);
+  beta_mu_update_w(is.x.view(), 1.0, want, is.ht, 0.0, 0.0, 0.0, 2);
+  WStepTerms<T> kept;
+  Matrix<T> w = is.w;
+  EXPECT_EQ(beta_divergence_w_terms<T>(xi, 1.0, w, is.ht, 0.0, 2, kept), want_divergence);
+  beta_mu_step_w(kept, w, is.ht, 0.0, 0.0, 0.0, 2);
+  EXPECT_EQ(w.values, want.values);
+  // Frobenius has its own update (X·Hᵀ); terms of another shape are refused.
+  EXPECT_THROW(beta_divergence_w_terms<T>(xi, 1.0, w, is.ht, 2.0, 1, kept), InvalidArgument);
+  Matrix<T> other(39, 3);
+  EXPECT_THROW(beta_mu_step_w(kept, other, is.ht, 0.0, 0.0, 0.0, 1), InvalidArgument);
 }
 
 TYPED_TEST(BetaUpdates, RejectMismatchedShapes) {
