@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 VARIANTS = ("isa_avx2", "isa_avx512")
-HOT = ("times_row<", "scatter_rows<", "coordinate_descent_lanes<", "gram_add_row<",
+HOT = ("times_row<", "scatter_rows<", "coordinate_descent_lanes<", "gram_add_rows<",
        "extrapolate_range<")
 WIDTH = {"isa_avx2": "ymm", "isa_avx512": "zmm"}
 AVX512_ONLY = re.compile(r"%zmm|%[xy]mm(1[6-9]|2[0-9]|3[01])\b|%k[0-7]\b|\{%k")
