@@ -180,10 +180,12 @@ void beta_mu_terms(const T* x, Index x_stride, Index rows, Index m, double s, do
       const T* xi = x + i * x_stride;
       T* whi = wh + i * m;
       T* numi = num + i * m;
+      // W·H = 0 replaced by ε as a sum, not a choice between two values: GCC keeps a division
+      // under a condition scalar, and a sum of 0 leaves v as it is.
 #pragma omp simd
       for (Index j = 0; j < m; ++j) {
         const double v = double(whi[j]);
-        const double vs = safe_num && v == 0 ? kEps : v;
+        const double vs = v + (safe_num && v == 0 ? kEps : 0.0);
         const double p = beta_detail::power<B, 4>(vs, beta - 2);  // (W·H)^(β−2)
         numi[j] = static_cast<T>(s * double(xi[j]) * p);
         whi[j] = static_cast<T>(p * (safe_den ? vs : v));  // (W·H)^(β−1)
