@@ -18,4 +18,14 @@ std::string_view kernel_isa();
 /// `threads` <= 0 means OpenMP's default. Throws nmfkit::DataError ("out of memory: ...", with
 /// the sizes) when the limit leaves too little room. Does nothing without a limit.
 void reserve_thread_buffers(int threads);
+
+/// The OPENBLAS_CORETYPE that gives this CPU OpenBLAS's vector kernels when OpenBLAS did not
+/// recognise the CPU (an OpenBLAS older than the processor) and runs its generic "Prescott"
+/// kernels: "SkylakeX" with AVX-512 (F, BW, DQ, VL), "Haswell" with AVX2 and FMA. Empty when
+/// OpenBLAS chose kernels of its own or the CPU has neither. OpenBLAS reads the variable once, when
+/// it is loaded, so a program acts on this by starting again with it set (the nmfkit CLI does).
+std::string_view blas_core_override();
+
+/// The name of the kernels OpenBLAS runs in this process ("SkylakeX", "Haswell", "Prescott", ...).
+std::string_view blas_core();
 }  // namespace nmfkit

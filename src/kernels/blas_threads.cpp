@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nmfkit/errors.hpp"
@@ -70,6 +71,23 @@ std::uint64_t mapped_bytes() {
 }
 
 }  // namespace
+
+std::string_view blas_core() {
+  const char* core = openblas_get_corename();
+  return core != nullptr ? core : "unknown";
+}
+
+std::string_view blas_core_override() {
+#if defined(__x86_64__)
+  if (blas_core() != "Prescott") return {};
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+    return "SkylakeX";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+#endif
+  return {};
+}
 
 void reserve_thread_buffers(int threads) {
   rlimit limit{};

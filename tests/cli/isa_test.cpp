@@ -5,33 +5,42 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <utility>
 
 #include "cli/cli_test_util.hpp"
 
 namespace nmfkit::cli_test {
 namespace {
 
-/// Sets NMFKIT_ISA (or unsets it, given nothing) for the life of the object.
-class IsaEnvironment {
+/// Sets an environment variable (or unsets it, given nothing) for the life of the object.
+class Environment {
  public:
-  explicit IsaEnvironment(const std::optional<std::string>& value) {
-    if (const char* old = std::getenv("NMFKIT_ISA")) old_ = old;
+  Environment(std::string name, const std::optional<std::string>& value) : name_(std::move(name)) {
+    if (const char* old = std::getenv(name_.c_str())) old_ = old;
     if (value)
-      ::setenv("NMFKIT_ISA", value->c_str(), 1);
+      ::setenv(name_.c_str(), value->c_str(), 1);
     else
-      ::unsetenv("NMFKIT_ISA");
+      ::unsetenv(name_.c_str());
   }
-  ~IsaEnvironment() {
+  ~Environment() {
     if (old_)
-      ::setenv("NMFKIT_ISA", old_->c_str(), 1);
+      ::setenv(name_.c_str(), old_->c_str(), 1);
     else
-      ::unsetenv("NMFKIT_ISA");
+      ::unsetenv(name_.c_str());
   }
-  IsaEnvironment(const IsaEnvironment&) = delete;
-  IsaEnvironment& operator=(const IsaEnvironment&) = delete;
+  Environment(const Environment&) = delete;
+  Environment& operator=(const Environment&) = delete;
 
  private:
+  std::string name_;
   std::optional<std::string> old_;
+};
+
+/// NMFKIT_ISA set (or unset) for the life of the object.
+class IsaEnvironment : public Environment {
+ public:
+  explicit IsaEnvironment(const std::optional<std::string>& value)
+      : Environment("NMFKIT_ISA", value) {}
 };
 
 TEST(CliIsa, VersionNamesTheKernels) {
@@ -39,8 +48,34 @@ TEST(CliIsa, VersionNamesTheKernels) {
   const RunResult r = run_cli({"--version"});
   EXPECT_EQ(r.code, 0) << r;
   EXPECT_TRUE(std::regex_search(
-      r.out, std::regex(R"(^nmfkit \d+\.\d+\.\d+ \(kernels: (baseline|avx2|avx512)\)\n$)")))
+      r.out,
+      std::regex(R"(^nmfkit \d+\.\d+\.\d+ \(kernels: (baseline|avx2|avx512), OpenBLAS: \w+\)\n$)")))
       << r;
+}
+
+// OpenBLAS falls back to its generic Prescott kernels on a CPU newer than itself; the CLI then
+// starts again with OPENBLAS_CORETYPE naming the CPU's vector kernels. So on a CPU with AVX2 and
+// FMA a run never ends on the Prescott kernels unless the environment asks for them, and a value
+// in the environment is kept.
+TEST(CliIsa, OpenBlasRunsTheVectorKernelsOfTheCpuUnlessTheEnvironmentNamesOthers) {
+  __builtin_cpu_init();
+  const bool vector = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  {
+    const Environment env("OPENBLAS_CORETYPE", std::nullopt);
+    const RunResult r = run_cli({"--version"});
+    EXPECT_EQ(r.code, 0) << r;
+    if (vector) {
+      EXPECT_EQ(r.out.find("OpenBLAS: Prescott"), std::string::npos) << r;
+    }
+  }
+  for (const std::string core : {"Prescott", "Haswell"}) {
+    const Environment env("OPENBLAS_CORETYPE", core);
+    const RunResult r = run_cli({"--version"});
+    EXPECT_EQ(r.code, 0) << r;
+    if (core == "Prescott" || vector) {
+      EXPECT_NE(r.out.find("OpenBLAS: " + core + ")"), std::string::npos) << r;
+    }
+  }
 }
 
 TEST(CliIsa, EachVariantRunsOrIsRefusedClearly) {
@@ -49,7 +84,7 @@ TEST(CliIsa, EachVariantRunsOrIsRefusedClearly) {
     const RunResult r = run_cli({"--version"});
     if (r.code == 0) {
       if (isa != "auto") {
-        EXPECT_NE(r.out.find("(kernels: " + isa + ")"), std::string::npos) << r;
+        EXPECT_NE(r.out.find("(kernels: " + isa + ", "), std::string::npos) << r;
       }
     } else {
       // Only a variant this CPU lacks may be refused, never the baseline or auto.
