@@ -152,6 +152,12 @@ def shifted_mnist(path, mnist_dir, copies):
 
 def main():
     args = sys.argv[1:]
+    if any(a in ("-h", "--help") for a in args):
+        print(__doc__)
+        return
+    if args and args[0].startswith("-"):
+        sys.exit("datasets.py: the first argument is the output folder, got option " + args[0] +
+                 "\n" + __doc__)
     growth = None
     if len(args) == 3 and args[1] == "--growth":
         growth = args[2]
