@@ -172,9 +172,12 @@ double w_pass(const Rows& x, double inverse_scale, const Matrix<T>& w, const Mat
   } else if (beta == 1) {
     h_sum = factor_column_sums(ht, threads);
   }
-  if (kept != nullptr) {
-    kept->num = Matrix<T>(w.rows, k);
-    kept->den = beta != 1 ? Matrix<T>(w.rows, k) : Matrix<T>();
+  if (kept != nullptr) {  // every entry is written below; the last pass's arrays are reused
+    if (kept->num.rows != w.rows || kept->num.cols != k) kept->num = Matrix<T>(w.rows, k);
+    if (beta == 1)
+      kept->den = Matrix<T>();
+    else if (kept->den.rows != w.rows || kept->den.cols != k)
+      kept->den = Matrix<T>(w.rows, k);
   }
   const Matrix<T> h = beta == 2 ? Matrix<T>() : transposed(ht.view());
   const int team = team_for(threads, b.chunks);
