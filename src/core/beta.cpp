@@ -163,13 +163,14 @@ double w_pass(const Rows& x, double inverse_scale, const Matrix<T>& w, const Mat
   const Index m = x.cols(), k = w.cols;
   const double gamma = beta_mu_exponent(beta);
   const Blocks b = blocks_for(x.rows(), m);
-  // The denominator's parts that do not depend on the row: HHᵀ (β = 2), H's row sums (β = 1).
+  // The denominator's parts that do not depend on the row, for the step: HHᵀ (β = 2), H's row
+  // sums (β = 1).
   std::vector<double> hht;
   std::vector<double> h_sum;
-  if (beta == 2) {
+  if (update != nullptr && beta == 2) {
     hht.resize(size(k * k));
     kernels::gram(ht.data(), ht.rows, k, hht.data(), threads);
-  } else if (beta == 1) {
+  } else if (update != nullptr && beta == 1) {
     h_sum = factor_column_sums(ht, threads);
   }
   if (kept != nullptr) {  // every entry is written below; the last pass's arrays are reused
@@ -183,8 +184,10 @@ double w_pass(const Rows& x, double inverse_scale, const Matrix<T>& w, const Mat
   const int team = team_for(threads, b.chunks);
   const Index block_entries = beta != 2 ? b.rows * m : 0;
   PerThreadScratch<T> wh_scratch(team, block_entries), terms_scratch(team, block_entries);
-  PerThreadScratch<T> num_scratch(team, b.rows * k), den_scratch(team, b.rows * k);
-  PerThreadScratch<double> row_den_scratch(team, k);
+  // A block's products and the step's denominators (kept products go straight into `kept`).
+  const Index step_rows = kept != nullptr ? 0 : b.rows;
+  PerThreadScratch<T> num_scratch(team, step_rows * k), den_scratch(team, step_rows * k);
+  PerThreadScratch<double> row_den_scratch(team, kept != nullptr ? 0 : k);
   std::vector<double> partial(size(b.chunks.count), 0.0);
   ParallelErrors errors;
 #pragma omp parallel num_threads(team)
