@@ -35,13 +35,13 @@ std::string join(std::span<const std::string_view> names, const char* sep) {
 
 std::string solver_help() {
   std::string s =
-      "Update rule (default: hals for the frobenius loss, cd for kullback-leibler, mu for the "
-      "others):";
+      "Update rule (default: hals for the frobenius loss, cd for kullback-leibler and "
+      "itakura-saito, mu for the others):";
   for (const SolverInfo& info : solvers())
     s += "\n  " + std::string(info.name) + ": " + std::string(info.description) +
-         (info.any_beta           ? ""
-          : info.kullback_leibler ? " [frobenius and kullback-leibler]"
-                                  : " [frobenius only]");
+         (info.any_beta      ? ""
+          : info.divergences ? " [frobenius, kullback-leibler and itakura-saito]"
+                             : " [frobenius only]");
   return s;
 }
 
@@ -395,11 +395,12 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   fit->add_option("--solver", a.solver, solver_help());
   fit->add_option("--loss", a.loss,
                   "frobenius (default), kullback-leibler, itakura-saito, or a number beta "
-                  "(kullback-leibler: solver cd or mu; other beta != 2: mu)");
-  fit->add_option("--init", a.init,
-                  "Initialisation: " + join(init_names(), ", ") +
-                      " (default nndsvda; random for itakura-saito and any beta <= 0; custom "
-                      "needs --w0 and --h0)");
+                  "(kullback-leibler and itakura-saito: solver cd or mu; other beta != 2: mu)");
+  fit->add_option(
+      "--init", a.init,
+      "Initialisation: " + join(init_names(), ", ") +
+          " (default nndsvda; random for solver mu with itakura-saito or any beta <= 0; custom "
+          "needs --w0 and --h0)");
   fit->add_option("--w0", a.w0, "NPY file with the starting W (n x k) for --init custom");
   fit->add_option("--h0", a.h0, "NPY file with the starting H (k x m) for --init custom");
   fit->add_option("--alpha-w", a.alpha_w,
@@ -481,14 +482,16 @@ std::string solver_of(const FitArgs& args) {
   if (!args.solver.empty()) return args.solver;
   if (args.batch_size > 0) return "mu";
   const double beta = parse_loss(args.loss);
-  return beta == 2 ? FitOptions{}.solver : beta == 1 ? "cd" : "mu";
+  return beta == 2 ? FitOptions{}.solver : beta == 1 || beta == 0 ? "cd" : "mu";
 }
 
 std::string init_of(const FitArgs& args) {
   if (!args.init.empty()) return args.init;
-  // Itakura-Saito (and every β ≤ 0) ends lower from a random start than from nndsvda's, on each
-  // spectrogram and k measured (docs/benchmarks-losses.md); mini-batches keep scikit-learn's.
-  if (args.batch_size <= 0 && parse_loss(args.loss) <= 0) return "random";
+  // With mu, Itakura-Saito (and every β ≤ 0) ends lower from a random start than from nndsvda's,
+  // on each spectrogram and k measured (docs/solvers.md); cd, Itakura-Saito's default, does
+  // better from nndsvda. Mini-batches keep scikit-learn's.
+  if (args.batch_size <= 0 && parse_loss(args.loss) <= 0 && solver_of(args) == "mu")
+    return "random";
   return "nndsvda";
 }
 

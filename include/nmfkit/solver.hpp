@@ -15,7 +15,8 @@ struct SolverInfo {
   bool sweeps = false;           ///< takes FitOptions::hals_max_sweeps and hals_sweep_tol
   bool fused_pass = false;       ///< runs W's update inside the fused pass (FitOptions::fused_pass)
   bool extrapolate_default = false;  ///< extrapolates when FitOptions::extrapolate is unset
-  bool kullback_leibler = false;     ///< takes β = 1 too, by a rule of its own for that loss
+  /// takes β = 1 (Kullback-Leibler) and β = 0 (Itakura-Saito) too, by a rule of its own for them
+  bool divergences = false;
 };
 
 /// Every registered update rule, in the registry's order (FitOptions::solver names the default).

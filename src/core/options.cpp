@@ -127,17 +127,18 @@ void FitOptions::validate() const {
   if (!std::isfinite(beta))
     throw InvalidArgument("beta must be a finite number, got " + std::to_string(beta));
   const SolverInfo& rule = solver_info(solver);
-  if (beta != 2 && !rule.any_beta && !(beta == 1 && rule.kullback_leibler))
+  const bool divergence = beta == 1 || beta == 0;  // a rule of cd's own (SolverInfo::divergences)
+  if (beta != 2 && !rule.any_beta && !(divergence && rule.divergences))
     throw InvalidArgument("solver '" + solver + "' handles only the frobenius loss" +
-                          (rule.kullback_leibler ? " and kullback-leibler" : "") + ", not " +
-                          loss_name(beta) +
-                          (beta == 1 ? " (use solver cd or mu)" : " (use solver mu)"));
-  if (beta == 1 && !rule.any_beta) {
+                          (rule.divergences ? ", kullback-leibler and itakura-saito" : "") +
+                          ", not " + loss_name(beta) +
+                          (divergence ? " (use solver cd or mu)" : " (use solver mu)"));
+  if (divergence && !rule.any_beta) {
     // The Kullback-Leibler rule of such a solver: its Frobenius knobs do nothing there.
     const FitOptions defaults;
     const auto refuse = [&](const std::string& option) {
       throw InvalidArgument(option + " applies only to the frobenius loss with solver " + solver +
-                            ", not kullback-leibler");
+                            ", not " + loss_name(beta));
     };
     if (extrapolate.has_value()) refuse("extrapolate");
     if (shuffle) refuse("shuffle");

@@ -68,7 +68,8 @@ template <typename T>
 std::unique_ptr<Steps<T>> beta_steps(const Scaled<T>& x, const FitOptions& o, const Penalties& p,
                                      const Context& ctx, bool update_h);
 
-/// The Kullback-Leibler loss by coordinate descent (solver cd with β = 1, core/kl_cd_steps.cpp).
+/// The Kullback-Leibler and Itakura-Saito losses by coordinate descent (solver cd with β = 1 or 0,
+/// core/kl_cd_steps.cpp).
 template <typename T>
 std::unique_ptr<Steps<T>> kl_cd_steps(const Scaled<T>& x, const FitOptions& o, const Penalties& p,
                                       const Context& ctx, bool update_h);

@@ -9,6 +9,14 @@
 // v_j alone, whose derivative in f_t is G's row sum, given whole in g_sum. The 1-D problem is
 // convex with a decreasing second derivative, so a step that raises f_t never passes the minimum
 // and a step that lowers it may pass it once; the steps that follow come back monotonically.
+//
+// The same kernel runs the Itakura-Saito divergence (KlCdControl::itakura_saito), whose row
+// problem is min_{f ≥ 0} Σ_j [x_j/v_j + log v_j] + penalties over every entry (X has no zeros
+// there, so dense rows only). Its 1-D problem is not convex (log v is concave), so each Newton
+// step is taken on a majorizer instead: log v replaced by its tangent at the current f_t, which
+// leaves the slope unchanged and the curvature 2·Σ g²·x/v³ of x/v alone (≥ the true one). That
+// majorizer is again convex with a decreasing second derivative, so the remarks above hold for it,
+// and a step that raises f_t lowers the divergence.
 #include <cstddef>
 #include <cstdint>
 
@@ -24,13 +32,21 @@ struct KlCdControl {
   double epsilon = 1e-7;    ///< v below this is read as this in the quotients x/v
   bool divergence = false;  ///< return Σ_j x_j·log v_j at the final f
   bool v_given = false;     ///< v already holds f·G (else the kernel forms it)
+  /// Itakura-Saito: a step lowers f_t by at most shrink / max_j(g_j/v_j), so that no v_j falls
+  /// below (1 − shrink)·v_j. Its x/v term grows without bound as v → 0 and the majorizer's
+  /// Newton step, whose curvature grows too, can land far past the minimum; from random or SVD
+  /// starts whose W·H is far from X this guard kept the first iterations from raising the
+  /// divergence tenfold.
+  double shrink = 0.5;
+  bool itakura_saito = false;  ///< the Itakura-Saito divergence instead (dense rows; g_sum unused)
 };
 
 /// Updates f (k entries) for the row x of `len` entries (a dense row, or a sparse row's stored
 /// values), G's row t at g + t·g_stride covering the same entries, g_sum[t] = G's full row sum.
 /// v (len entries) is scratch, or holds f·G on entry when control.v_given; it follows f's
 /// changes (the last one excepted). Returns Σ x·log v at the final f when control.divergence
-/// (v below ε read as ε, as followed rather than formed afresh), else 0. The sums run in fixed
+/// (v below ε read as ε, as followed rather than formed afresh), for Itakura-Saito Σ x/v + log v
+/// over the entries with x > ε, else 0. The sums run in fixed
 /// lanes: the result does not depend on the thread count.
 template <typename T>
 double kl_cd_row(const T* x, Index len, T* f, const T* g, Index g_stride, const double* g_sum,

@@ -6,12 +6,14 @@ namespace kl_cd_detail {
 constexpr int kLanes = 16;  ///< entry p's terms go to lane p mod kLanes
 constexpr int kRun = 8;     ///< lane vectors summed in T before they join the double lanes
 
-/// For `vectors` × kLanes entries: v ← v + d·gp (when Pending), then adds Σ gt·x/v and
-/// Σ gt²·x/v² to the double lanes gl and hl (each lane's terms summed in T first).
-template <bool Pending, typename T>
+/// For `vectors` × kLanes entries: v ← v + d·gp (when Pending), then adds to the double lanes gl
+/// and hl (each lane's terms summed in T first), with r = 1/v:
+/// - Kullback-Leibler (IS false): Σ gt·x·r and Σ gt²·x·r²;
+/// - Itakura-Saito (IS true): Σ gt·r·(1 − x·r) and Σ gt²·x·r³.
+template <bool IS, bool Pending, typename T>
 inline void run_sums(const T* x, T* v, T d, const T* gp, const T* gt, T eps, int vectors,
-                     double* gl, double* hl) {
-  T gq[kLanes] = {}, hq[kLanes] = {};
+                     double* gl, double* hl, T& top) {
+  T gq[kLanes] = {}, hq[kLanes] = {}, tq[kLanes] = {};
   for (int b = 0; b < vectors; ++b) {
     const Index o = Index(b) * kLanes;
 #pragma omp simd
@@ -23,12 +25,21 @@ inline void run_sums(const T* x, T* v, T d, const T* gp, const T* gt, T eps, int
       }
       const T r = T(1) / std::max(vp, eps);
       const T gr = gt[o + l] * r;
-      const T q = x[o + l] * gr;
-      gq[l] += q;
-      hq[l] += q * gr;
+      if constexpr (IS) {
+        const T q = gr * (x[o + l] * r);
+        gq[l] += gr - q;
+        hq[l] += q * gr;
+        tq[l] = std::max(tq[l], gr);
+      } else {
+        const T q = x[o + l] * gr;
+        gq[l] += q;
+        hq[l] += q * gr;
+      }
     }
   }
   for (int l = 0; l < kLanes; ++l) gl[l] += double(gq[l]), hl[l] += double(hq[l]);
+  if constexpr (IS)
+    for (int l = 0; l < kLanes; ++l) top = std::max(top, tq[l]);
 }
 
 #if NMFKIT_VARIANT == 2
@@ -38,16 +49,16 @@ inline __m512 reciprocal(__m512 a) {
   return _mm512_mul_ps(r, _mm512_fnmadd_ps(a, r, _mm512_set1_ps(2.0f)));
 }
 inline void add_lanes(__m512 a, double* lanes) {
-  _mm512_storeu_pd(lanes, _mm512_add_pd(_mm512_loadu_pd(lanes),
-                                        _mm512_cvtps_pd(_mm512_castps512_ps256(a))));
+  _mm512_storeu_pd(
+      lanes, _mm512_add_pd(_mm512_loadu_pd(lanes), _mm512_cvtps_pd(_mm512_castps512_ps256(a))));
   _mm512_storeu_pd(lanes + 8, _mm512_add_pd(_mm512_loadu_pd(lanes + 8),
                                             _mm512_cvtps_pd(_mm512_extractf32x8_ps(a, 1))));
 }
-template <bool Pending>
-inline void run_sums(const float* x, float* v, float d, const float* gp, const float* gt,
-                     float eps, int vectors, double* gl, double* hl) {
+template <bool IS, bool Pending>
+inline void run_sums(const float* x, float* v, float d, const float* gp, const float* gt, float eps,
+                     int vectors, double* gl, double* hl, float& top) {
   const __m512 vd = _mm512_set1_ps(d), ve = _mm512_set1_ps(eps);
-  __m512 gq = _mm512_setzero_ps(), hq = _mm512_setzero_ps();
+  __m512 gq = _mm512_setzero_ps(), hq = _mm512_setzero_ps(), tq = _mm512_setzero_ps();
   for (int b = 0; b < vectors; ++b) {
     const Index o = Index(b) * kLanes;
     __m512 vp = _mm512_loadu_ps(v + o);
@@ -55,13 +66,22 @@ inline void run_sums(const float* x, float* v, float d, const float* gp, const f
       vp = _mm512_fmadd_ps(vd, _mm512_loadu_ps(gp + o), vp);
       _mm512_storeu_ps(v + o, vp);
     }
-    const __m512 gr = _mm512_mul_ps(_mm512_loadu_ps(gt + o), reciprocal(_mm512_max_ps(vp, ve)));
-    const __m512 q = _mm512_mul_ps(_mm512_loadu_ps(x + o), gr);
-    gq = _mm512_add_ps(gq, q);
-    hq = _mm512_fmadd_ps(q, gr, hq);
+    const __m512 r = reciprocal(_mm512_max_ps(vp, ve));
+    const __m512 gr = _mm512_mul_ps(_mm512_loadu_ps(gt + o), r);
+    if constexpr (IS) {
+      const __m512 q = _mm512_mul_ps(gr, _mm512_mul_ps(_mm512_loadu_ps(x + o), r));
+      gq = _mm512_add_ps(gq, _mm512_sub_ps(gr, q));
+      hq = _mm512_fmadd_ps(q, gr, hq);
+      tq = _mm512_max_ps(tq, gr);
+    } else {
+      const __m512 q = _mm512_mul_ps(_mm512_loadu_ps(x + o), gr);
+      gq = _mm512_add_ps(gq, q);
+      hq = _mm512_fmadd_ps(q, gr, hq);
+    }
   }
   add_lanes(gq, gl);
   add_lanes(hq, hl);
+  if constexpr (IS) top = std::max(top, _mm512_reduce_max_ps(tq));
 }
 #elif NMFKIT_VARIANT == 1
 /// 1/a to about float precision: the 12-bit estimate and one Newton-Raphson step.
@@ -70,15 +90,16 @@ inline __m256 reciprocal(__m256 a) {
   return _mm256_mul_ps(r, _mm256_fnmadd_ps(a, r, _mm256_set1_ps(2.0f)));
 }
 inline void add_lanes(__m256 a, double* lanes) {
-  _mm256_storeu_pd(lanes, _mm256_add_pd(_mm256_loadu_pd(lanes),
-                                        _mm256_cvtps_pd(_mm256_castps256_ps128(a))));
+  _mm256_storeu_pd(
+      lanes, _mm256_add_pd(_mm256_loadu_pd(lanes), _mm256_cvtps_pd(_mm256_castps256_ps128(a))));
   _mm256_storeu_pd(lanes + 4, _mm256_add_pd(_mm256_loadu_pd(lanes + 4),
                                             _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1))));
 }
-template <bool Pending>
-inline void run_sums(const float* x, float* v, float d, const float* gp, const float* gt,
-                     float eps, int vectors, double* gl, double* hl) {
+template <bool IS, bool Pending>
+inline void run_sums(const float* x, float* v, float d, const float* gp, const float* gt, float eps,
+                     int vectors, double* gl, double* hl, float& top) {
   const __m256 vd = _mm256_set1_ps(d), ve = _mm256_set1_ps(eps);
+  __m256 tq = _mm256_setzero_ps();
   __m256 gq[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
   __m256 hq[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
   for (int b = 0; b < vectors; ++b) {
@@ -89,28 +110,41 @@ inline void run_sums(const float* x, float* v, float d, const float* gp, const f
         vp = _mm256_fmadd_ps(vd, _mm256_loadu_ps(gp + o), vp);
         _mm256_storeu_ps(v + o, vp);
       }
-      const __m256 gr =
-          _mm256_mul_ps(_mm256_loadu_ps(gt + o), reciprocal(_mm256_max_ps(vp, ve)));
-      const __m256 q = _mm256_mul_ps(_mm256_loadu_ps(x + o), gr);
-      gq[h] = _mm256_add_ps(gq[h], q);
-      hq[h] = _mm256_fmadd_ps(q, gr, hq[h]);
+      const __m256 r = reciprocal(_mm256_max_ps(vp, ve));
+      const __m256 gr = _mm256_mul_ps(_mm256_loadu_ps(gt + o), r);
+      if constexpr (IS) {
+        const __m256 q = _mm256_mul_ps(gr, _mm256_mul_ps(_mm256_loadu_ps(x + o), r));
+        gq[h] = _mm256_add_ps(gq[h], _mm256_sub_ps(gr, q));
+        hq[h] = _mm256_fmadd_ps(q, gr, hq[h]);
+        tq = _mm256_max_ps(tq, gr);
+      } else {
+        const __m256 q = _mm256_mul_ps(_mm256_loadu_ps(x + o), gr);
+        gq[h] = _mm256_add_ps(gq[h], q);
+        hq[h] = _mm256_fmadd_ps(q, gr, hq[h]);
+      }
     }
   }
   for (int h = 0; h < 2; ++h) add_lanes(gq[h], gl + 8 * h), add_lanes(hq[h], hl + 8 * h);
+  if constexpr (IS) {
+    float lanes[8];
+    _mm256_storeu_ps(lanes, tq);
+    for (float t : lanes) top = std::max(top, t);
+  }
 }
 #endif
 
-/// v ← v + d·gp (when Pending) on every entry, then the sums of one Newton step for G's row gt:
-/// grad = Σ gt·x/v, hess = Σ gt²·x/v², in kLanes fixed lanes added in lane order.
-template <bool Pending, typename T>
+/// v ← v + d·gp (when Pending) on every entry, then the sums of one Newton step for G's row gt
+/// (run_sums: Σ gt·x/v and Σ gt²·x/v² for Kullback-Leibler, Σ gt·(1/v − x/v²) and Σ gt²·x/v³
+/// for Itakura-Saito), in kLanes fixed lanes added in lane order.
+template <bool IS, bool Pending, typename T>
 void newton_sums(const T* x, Index len, T* v, T d, const T* gp, const T* gt, T eps, double& grad,
-                 double& hess) {
+                 double& hess, T& top) {
   double gl[kLanes] = {}, hl[kLanes] = {};
   const Index vectors = len / kLanes;
   for (Index b = 0; b < vectors; b += kRun) {
     const Index o = b * kLanes;
     const int count = static_cast<int>(std::min<Index>(kRun, vectors - b));
-    run_sums<Pending>(x + o, v + o, d, gp + o, gt + o, eps, count, gl, hl);
+    run_sums<IS, Pending>(x + o, v + o, d, gp + o, gt + o, eps, count, gl, hl, top);
   }
   if (const Index p = vectors * kLanes; p < len) {
     // The last entries as one more vector, padded with terms that add nothing (x = 0, G = 0,
@@ -122,7 +156,7 @@ void newton_sums(const T* x, Index len, T* v, T d, const T* gp, const T* gt, T e
     std::copy(v + p, v + len, vb);
     std::copy(gt + p, gt + len, gtb);
     if constexpr (Pending) std::copy(gp + p, gp + len, gpb);
-    run_sums<Pending>(xb, vb, d, gpb, gtb, eps, 1, gl, hl);
+    run_sums<IS, Pending>(xb, vb, d, gpb, gtb, eps, 1, gl, hl, top);
     if constexpr (Pending) std::copy(vb, vb + rest, v + p);
   }
   grad = 0, hess = 0;
@@ -142,33 +176,36 @@ void form_v(const T* f, const T* g, Index g_stride, Index k, Index len, T* v) {
   }
 }
 
-}  // namespace kl_cd_detail
-
-template <typename T>
-double kl_cd_row(const T* x, Index len, T* f, const T* g, Index g_stride, const double* g_sum,
-                 Index k, const KlCdControl& control, T* v) {
-  using kl_cd_detail::newton_sums;
+/// kl_cd_row for one loss.
+template <bool IS, typename T>
+double cd_row(const T* x, Index len, T* f, const T* g, Index g_stride, const double* g_sum, Index k,
+              const KlCdControl& control, T* v) {
   const T eps = T(control.epsilon);
-  if (!control.v_given) kl_cd_detail::form_v(f, g, g_stride, k, len, v);
+  if (!control.v_given) form_v(f, g, g_stride, k, len, v);
   T pending = 0;             // the last change of an entry, not yet added to v
   const T* pending_row = g;  // G's row of that entry
   for (Index t = 0; t < k; ++t) {
     const T* gt = g + t * g_stride;
     for (int step = 0; step < control.max_steps; ++step) {
       double sum_q = 0, sum_h = 0;
+      T top = 0;  // Itakura-Saito: the largest g/v
       if (pending != T(0))
-        newton_sums<true>(x, len, v, pending, pending_row, gt, eps, sum_q, sum_h);
+        newton_sums<IS, true>(x, len, v, pending, pending_row, gt, eps, sum_q, sum_h, top);
       else
-        newton_sums<false>(x, len, v, pending, pending_row, gt, eps, sum_q, sum_h);
+        newton_sums<IS, false>(x, len, v, pending, pending_row, gt, eps, sum_q, sum_h, top);
       pending = 0;
       const double ft = double(f[t]);
-      const double grad = g_sum[t] - sum_q + control.l1 + control.l2 * ft;
-      const double hess = sum_h + control.l2;
+      // Kullback-Leibler: the derivative of Σ v − x·log v is Σ g − Σ g·x/v, its second Σ g²·x/v².
+      // Itakura-Saito: that of Σ x/v + log v is Σ g·(1/v − x/v²); the second derivative taken is
+      // that of x/v alone, 2·Σ g²·x/v³ (log v, concave, replaced by its tangent: a majorizer).
+      const double grad = (IS ? sum_q : g_sum[t] - sum_q) + control.l1 + control.l2 * ft;
+      const double hess = (IS ? 2 * sum_h : sum_h) + control.l2;
       double next = ft;
       if (hess > 0)
         next = std::max(0.0, ft - grad / hess);
       else if (grad > 0)
         next = 0;
+      if (IS && next < ft && top > T(0)) next = std::max(next, ft - control.shrink / double(top));
       const T nf = static_cast<T>(next);
       pending = nf - f[t];
       pending_row = gt;
@@ -177,26 +214,38 @@ double kl_cd_row(const T* x, Index len, T* f, const T* g, Index g_stride, const 
     }
   }
   if (!control.divergence) return 0;
-  // Σ x·log v over the entries at the final f: v with the last change added. Branch-free, so that
+  // The divergence's part that depends on v, over the entries at the final f (v with the last
+  // change added): Σ x·log v, or Σ x/v + log v over the entries with x > ε. Branch-free, so that
   // the logarithms vectorise (a zero of x adds x·log v = 0).
-  constexpr int kLanes = kl_cd_detail::kLanes;
-  double lanes[kLanes] = {};
   const double eps_d = control.epsilon;
+  const auto term = [&](Index p) {
+    const double vp = std::max(double(v[p] + pending * pending_row[p]), eps_d);
+    const double xp = double(x[p]);
+    if constexpr (IS)
+      return (xp > eps_d ? 1.0 : 0.0) * (xp / vp + log_positive(vp));
+    else
+      return xp * log_positive(vp);
+  };
+  double lanes[kLanes] = {};
   Index p = 0;
   for (; p + kLanes <= len; p += kLanes) {
 #pragma omp simd
-    for (int l = 0; l < kLanes; ++l) {
-      const T vp = v[p + l] + pending * pending_row[p + l];
-      lanes[l] += double(x[p + l]) * log_positive(std::max(double(vp), eps_d));
-    }
+    for (int l = 0; l < kLanes; ++l) lanes[l] += term(p + l);
   }
-  for (int l = 0; p < len; ++p, ++l) {
-    const T vp = v[p] + pending * pending_row[p];
-    lanes[l] += double(x[p]) * log_positive(std::max(double(vp), eps_d));
-  }
+  for (int l = 0; p < len; ++p, ++l) lanes[l] += term(p);
   double sum = 0;
   for (double s : lanes) sum += s;
   return sum;
+}
+
+}  // namespace kl_cd_detail
+
+template <typename T>
+double kl_cd_row(const T* x, Index len, T* f, const T* g, Index g_stride, const double* g_sum,
+                 Index k, const KlCdControl& control, T* v) {
+  if (control.itakura_saito)
+    return kl_cd_detail::cd_row<true>(x, len, f, g, g_stride, g_sum, k, control, v);
+  return kl_cd_detail::cd_row<false>(x, len, f, g, g_stride, g_sum, k, control, v);
 }
 
 template <typename T>

@@ -25,8 +25,9 @@ constexpr std::array kEntries = {
           &rules::make_hals<double>},
     Entry{{"cd",
            "scikit-learn's coordinate descent: one sweep per half-iteration, its "
-           "projected-gradient stopping rule; for kullback-leibler, Newton steps on each entry "
-           "(Hsieh & Dhillon 2011)",
+           "projected-gradient stopping rule; for kullback-leibler and itakura-saito, Newton steps "
+           "on "
+           "each entry (Hsieh & Dhillon 2011)",
            false, true, true, false, true, false, true},
           &rules::make_cd<float>,
           &rules::make_cd<double>},

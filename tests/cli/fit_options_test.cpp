@@ -407,8 +407,7 @@ TEST_F(FitOptionsTest, DefaultSolverFollowsTheLoss) {
 }
 
 TEST_F(FitOptionsTest, FrobeniusOnlySolverWithAnotherLoss) {
-  expect_fit_error({"--solver", "cd", "--loss", "itakura-saito"}, kUsage,
-                   {"cd", "itakura-saito", "mu"});
+  expect_fit_error({"--solver", "cd", "--loss", "0.5"}, kUsage, {"cd", "0.5", "mu"});
   expect_fit_error({"--solver", "hals", "--loss", "kullback-leibler"}, kUsage, {"hals"});
   expect_fit_error({"--solver", "anls-bpp", "--loss", "0.5"}, kUsage, {"anls-bpp"});
 }
@@ -476,13 +475,17 @@ TEST_F(FitOptionsTest, ItakuraSaitoOnDataWithZeros) {
   write_npy_f32(npy, positive, {TinyImages::kSamples, TinyImages::kFeatures});
   EXPECT_EQ(fit_ok("is", {"--solver", "mu", "--loss", "itakura-saito"}, npy)["loss"],
             "itakura-saito");
-  // Its default start is random (nndsvda's otherwise), recorded in the command that reproduces
-  // the fit; --init still chooses.
+  // Its default rule is cd from nndsvda; mu's default start is random (nndsvda's otherwise),
+  // recorded in the command that reproduces the fit; --init still chooses.
   const nlohmann::json is =
       fit_ok("is-default", {"--loss", "itakura-saito", "--max-iter", "5"}, npy);
-  EXPECT_EQ(is["init"], "random");
-  EXPECT_EQ(is["solver"], "mu");
-  EXPECT_NE(is["command_line"].get<std::string>().find("--init random"), std::string::npos);
+  EXPECT_EQ(is["init"], "nndsvda");
+  EXPECT_EQ(is["solver"], "cd");
+  EXPECT_NE(is["command_line"].get<std::string>().find("--solver cd"), std::string::npos);
+  const nlohmann::json is_mu =
+      fit_ok("is-mu", {"--loss", "itakura-saito", "--solver", "mu", "--max-iter", "5"}, npy);
+  EXPECT_EQ(is_mu["init"], "random");
+  EXPECT_NE(is_mu["command_line"].get<std::string>().find("--init random"), std::string::npos);
   EXPECT_EQ(
       fit_ok("is-nndsvda", {"--loss", "itakura-saito", "--init", "nndsvda", "--max-iter", "5"},
              npy)["init"],
@@ -606,8 +609,9 @@ TEST_F(FitOptionsTest, NoExtrapolateIsRefusedWhereItWouldDoNothing) {
   expect_fit_error({"--extrapolate", "--no-extrapolate"}, kUsage,
                    {"--extrapolate", "--no-extrapolate"});
   expect_fit_error({"--solver", "mu", "--no-extrapolate"}, kUsage, {"--no-extrapolate", "mu"});
+  expect_fit_error({"--loss", "0.5", "--no-extrapolate"}, kUsage, {"--no-extrapolate", "mu"});
   expect_fit_error({"--loss", "itakura-saito", "--no-extrapolate"}, kUsage,
-                   {"--no-extrapolate", "mu"});
+                   {"extrapolate", "frobenius", "itakura-saito"});
   expect_fit_error({"--loss", "kullback-leibler", "--no-extrapolate"}, kUsage,
                    {"extrapolate", "frobenius", "kullback-leibler"});
 }

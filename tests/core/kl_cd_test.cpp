@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "../test_data.hpp"
+#include "cd_fit_checks.hpp"
 #include "core/beta.hpp"
-#include "kernels/isa.hpp"
 #include "nmfkit/errors.hpp"
 #include "nmfkit/fit.hpp"
 
@@ -169,13 +169,8 @@ TYPED_TEST(KlCd, SameBytesForOneAndTwoThreadsAndForEitherStorage) {
     const Matrix<T> x = kl_data<T>(700, 50, 5, zeros, 9);
     FitOptions o = cd_options(6, 12);
     o.alpha_w = 0.001;
-    o.threads = 1;
-    const FitResult<T> one = fit(x.view(), o);
+    testing::expect_same_fit_on_one_and_two_threads(x, o);
     o.threads = 2;
-    const FitResult<T> two = fit(x.view(), o);
-    EXPECT_TRUE(same_bytes(one.W, two.W));
-    EXPECT_TRUE(same_bytes(one.H, two.H));
-    EXPECT_TRUE(same_bytes(one.loss_history, two.loss_history));
     if (zeros == 0) continue;
     // Format dense and sparse each keep X in their own form for the passes: the same fit up to
     // the order of the sums.
@@ -192,16 +187,8 @@ TYPED_TEST(KlCd, SameBytesForOneAndTwoThreadsAndForEitherStorage) {
 }
 
 TEST(KlCdVariants, AgreeAcrossInstructionSets) {
-  const kernels::Isa saved = kernels::active_isa();
-  const Matrix<float> x = kl_data<float>(300, 70, 4, 0.0, 10);
-  const FitOptions o = cd_options(5, 20);
-  std::vector<double> last;
-  for (kernels::Isa isa : kernels::supported_isas()) {
-    kernels::set_active_isa(isa);
-    last.push_back(fit(x.view(), o).loss_history.back());
-  }
-  kernels::set_active_isa(saved);
-  for (double v : last) EXPECT_NEAR(v, last.front(), 1e-4 * last.front());
+  testing::expect_instruction_sets_agree(kl_data<float>(300, 70, 4, 0.0, 10), cd_options(5, 20),
+                                         1e-4);
 }
 
 TYPED_TEST(KlCd, PenaltiesLowerThePenalisedObjectiveAndSparsifyW) {
@@ -253,7 +240,7 @@ TEST(KlCdOptions, FrobeniusKnobsAndOtherLossesAreRefused) {
       EXPECT_NE(std::string(e.what()).find("kullback-leibler"), std::string::npos) << e.what();
     }
   }
-  o.beta = 0;
+  o.beta = 0.5;  // cd's rule of its own covers β = 1 and 0 only
   EXPECT_THROW(o.validate(), InvalidArgument);
   o.beta = 1;
   o.solver = "hals";
