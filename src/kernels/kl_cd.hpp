@@ -38,7 +38,12 @@ struct KlCdControl {
   /// starts whose W·H is far from X this guard kept the first iterations from raising the
   /// divergence tenfold.
   double shrink = 0.5;
-  bool itakura_saito = false;  ///< the Itakura-Saito divergence instead (dense rows; g_sum unused)
+  bool itakura_saito = false;
+  /// The row's k flags of entries found idle: at 0, and left at 0 by their steps. When
+  /// skip_idle, a flagged entry is passed over (no pass over the row, no gather of G's row); every
+  /// entry visited gets its flag anew. nullptr: none kept.
+  std::uint8_t* idle = nullptr;
+  bool skip_idle = false;  ///< the Itakura-Saito divergence instead (dense rows; g_sum unused)
 };
 
 /// Updates f (k entries) for the row x of `len` entries (a dense row, or a sparse row's stored

@@ -184,8 +184,12 @@ double cd_row(const T* x, Index len, T* f, const T* g, Index g_stride, const dou
   if (!control.v_given) form_v(f, g, g_stride, k, len, v);
   T pending = 0;             // the last change of an entry, not yet added to v
   const T* pending_row = g;  // G's row of that entry
+  std::uint8_t* idle = control.idle;
+  const bool skip = idle != nullptr && control.skip_idle;
   for (Index t = 0; t < k; ++t) {
+    if (skip && idle[t] != 0) continue;  // at 0, where its last visit left it
     const T* gt = g + t * g_stride;
+    const bool at_zero = f[t] == T(0);
     for (int step = 0; step < control.max_steps; ++step) {
       double sum_q = 0, sum_h = 0;
       T top = 0;  // Itakura-Saito: the largest g/v
@@ -212,6 +216,7 @@ double cd_row(const T* x, Index len, T* f, const T* g, Index g_stride, const dou
       f[t] = nf;
       if (pending == T(0) || std::abs(double(pending)) <= control.step_tol * double(nf)) break;
     }
+    if (idle != nullptr) idle[t] = at_zero && f[t] == T(0) ? 1 : 0;
   }
   if (!control.divergence) return 0;
   // The divergence's part that depends on v, over the entries at the final f (v with the last
@@ -252,7 +257,9 @@ template <typename T>
 double kl_cd_sparse_row(const T* x, const std::int32_t* idx, Index count, T* f, const T* g,
                         Index g_stride, const double* g_sum, Index k, const KlCdControl& control,
                         T* v, T* gathered) {
+  const bool skip = control.idle != nullptr && control.skip_idle;
   for (Index t = 0; t < k; ++t) {
+    if (skip && control.idle[t] != 0) continue;  // not read by kl_cd_row
     const T* gt = g + t * g_stride;
     T* out = gathered + t * count;
     for (Index p = 0; p < count; ++p) out[p] = gt[idx[p]];
