@@ -482,7 +482,7 @@ std::string solver_of(const FitArgs& args) {
   if (!args.solver.empty()) return args.solver;
   if (args.batch_size > 0) return "mu";
   const double beta = parse_loss(args.loss);
-  return beta == 2 ? FitOptions{}.solver : beta == 1 || beta == 0 ? "cd" : "mu";
+  return beta == 2 ? FitOptions{}.solver : divergence_rule_beta(beta) ? "cd" : "mu";
 }
 
 std::string init_of(const FitArgs& args) {

@@ -25,6 +25,11 @@ std::span<const SolverInfo> solvers();
 const SolverInfo& solver_info(std::string_view name);
 /// True if `name` is a registered update rule.
 bool has_solver(std::string_view name);
+/// True for the β that a rule with SolverInfo::divergences fits by its own rule: 1
+/// (Kullback-Leibler) and 0 (Itakura-Saito).
+inline bool divergence_rule_beta(double beta) {
+  return beta == 1 || beta == 0;
+}
 /// "hals, cd, anls-bpp, mu": the registered names joined for messages.
 std::string solver_names();
 

@@ -188,7 +188,7 @@ class KlCdSteps final : public Steps<T> {
               const rules::Penalty& penalty, bool divergence, std::vector<std::uint8_t>& idle,
               bool skip_idle) {
     const Index k = f.cols, len = lines.len;
-    idle.resize(size(lines.count * k), 0);
+    if (lines.sparse) idle.resize(size(lines.count * k), 0);
     const std::vector<double> g_sum = itakura_saito_ ? std::vector<double>(size(k), 0.0)
                                                      : factor_column_sums(other, ctx_.threads);
     // G (k × len): dense lines read it row by row; compressed lines gather their entries of each
@@ -207,10 +207,10 @@ class KlCdSteps final : public Steps<T> {
     control.l2 = penalty.l2;
     control.epsilon = kBetaEpsilon;
     control.divergence = divergence;
-    // Only compressed lines pass idle entries over: there (tf-idf, k = 10 and 50) it halved the
-    // time of a fit to the same divergence, while on dense spectrograms it gained little and
-    // once stopped a fit early at a higher divergence (docs/performance.md).
-    control.skip_idle = skip_idle && lines.sparse;
+    // Only compressed lines keep idle flags and pass idle entries over: there (tf-idf, k = 10
+    // and 50) it halved the time of a fit to the same divergence, while on dense spectrograms it
+    // gained little and once stopped a fit early at a higher divergence (docs/performance.md).
+    control.skip_idle = skip_idle;
     if (itakura_saito_) {
       // Measured on the spectrogram (k = 10, 40) and speech (k = 10) of bench/datasets.py: up to
       // 4 steps per entry, until a step is at most 5% of the entry, reached scikit-learn's
@@ -237,12 +237,10 @@ class KlCdSteps final : public Steps<T> {
           errors.run([&] {
             const Index r0 = b * kLineBlock, count = std::min(kLineBlock, lines.count - r0);
             kernels::gemm(false, count, len, k, T(1), f.row(r0), k, g.data(), len, v, len);
-            kernels::KlCdControl row_control = control;
             for (Index i = 0; i < count; ++i) {
-              row_control.idle = idle.data() + (r0 + i) * k;
               const double d =
                   kernels::kl_cd_row(lines.values.data() + (r0 + i) * len, len, f.row(r0 + i),
-                                     g.data(), len, g_sum.data(), k, row_control, v + i * len);
+                                     g.data(), len, g_sum.data(), k, control, v + i * len);
               if (divergence) per_line[size(r0 + i)] = d;
             }
           });
@@ -307,7 +305,7 @@ class KlCdSteps final : public Steps<T> {
   Lines<T> rows_, cols_;
   Scratch v_scratch_, gathered_scratch_;
   std::vector<double> per_line_;               ///< the divergence's part of each line
-  std::vector<std::uint8_t> idle_w_, idle_h_;  ///< W's and Hᵀ's entries found idle
+  std::vector<std::uint8_t> idle_w_, idle_h_;  ///< W's and Hᵀ's entries found idle (sparse)
   Matrix<T> transposed_;                       ///< G, the other factor transposed
   double x_sum_ = 0;    ///< Σ x over X's non-zeros (of s·X); Itakura-Saito: n·m
   double x_log_x_ = 0;  ///< Σ x·log x over the same; Itakura-Saito: Σ log x, x > ε

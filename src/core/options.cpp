@@ -127,7 +127,7 @@ void FitOptions::validate() const {
   if (!std::isfinite(beta))
     throw InvalidArgument("beta must be a finite number, got " + std::to_string(beta));
   const SolverInfo& rule = solver_info(solver);
-  const bool divergence = beta == 1 || beta == 0;  // a rule of cd's own (SolverInfo::divergences)
+  const bool divergence = divergence_rule_beta(beta);
   if (beta != 2 && !rule.any_beta && !(divergence && rule.divergences))
     throw InvalidArgument("solver '" + solver + "' handles only the frobenius loss" +
                           (rule.divergences ? ", kullback-leibler and itakura-saito" : "") +

@@ -34,7 +34,7 @@ Factors<T> start_factors(const Problem<T>& problem, const Scaled<T>& x, const Fi
     // Kullback-Leibler and Itakura-Saito coordinate descent starts where mu does (from 0 its
     // Newton steps would only double W·H at each step, its quotients x/(W·H) being huge there).
     const double fill =
-        o.solver == "mu" || o.beta == 1 || o.beta == 0 ? std::sqrt(x.mean() / double(k)) : 0.0;
+        o.solver == "mu" || divergence_rule_beta(o.beta) ? std::sqrt(x.mean() / double(k)) : 0.0;
     f.w = Matrix<T>(n, k, static_cast<T>(fill));
   } else if (o.init == Init::kCustom) {
     if (problem.start == nullptr)
@@ -118,7 +118,7 @@ FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
   setup.update_h = update_h;
   std::unique_ptr<Steps<T>> steps =
       frobenius ? frobenius_steps(products, options, setup.penalties, ctx, update_h, k)
-      : (options.beta == 1 || options.beta == 0) && !solver_info(options.solver).any_beta
+      : divergence_rule_beta(options.beta) && !solver_info(options.solver).any_beta
           ? kl_cd_steps(x, options, setup.penalties, ctx, update_h)
           : beta_steps(x, options, setup.penalties, ctx, update_h);
   // validate() refuses extrapolate with a rule that does not take it (SolverInfo::extrapolate).
