@@ -468,6 +468,7 @@ TEST_F(FitOptionsTest, W0FileMissingOrNotAMatrix) {
 TEST_F(FitOptionsTest, ItakuraSaitoOnDataWithZeros) {
   // The tiny images have zeros.
   expect_fit_error({"--solver", "mu", "--loss", "itakura-saito"}, kData, {"zeros"});
+  expect_fit_error({"--loss", "itakura-saito"}, kData, {"zeros"});  // its default rule, cd
   // Strictly positive data is fine.
   std::vector<float> positive = images_.scaled();
   for (float& v : positive) v += 0.05f;
