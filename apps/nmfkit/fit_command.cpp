@@ -412,9 +412,11 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
       ->check(CLI::Range(0.0, 1.0));
   fit->add_flag("--shuffle", a.shuffle, "cd: visit the components in random order");
   fit->add_flag("--extrapolate", a.extrapolate,
-                "cd, anls-bpp: extrapolate each update, with restarts (Ang & Gillis 2019); hals "
-                "does by default");
-  fit->add_flag("--no-extrapolate", a.no_extrapolate, "hals: plain updates, no extrapolation");
+                "cd, anls-bpp: extrapolate each update, with restarts (Ang & Gillis 2019); hals, "
+                "and cd for kullback-leibler and itakura-saito, do by default");
+  fit->add_flag("--no-extrapolate", a.no_extrapolate,
+                "hals; cd for kullback-leibler and itakura-saito: plain updates, no "
+                "extrapolation");
   fit->add_option("--batch-size", a.batch_size,
                   "Fit by mini-batches of N samples (scikit-learn's MiniBatchNMF, multiplicative "
                   "updates; see docs/minibatch.md); default: the full fit")

@@ -16,19 +16,27 @@ namespace nmfkit::core {
 /// extrapolated W with the freshly updated H, whose error the Gram trick gives for free. When that
 /// error rises, both factors restart from the last plain iterates and β shrinks; while it falls β
 /// grows, up to a bound that itself grows slowly. The best pair seen is the result.
+///
+/// A warm-up (start's `settle`) keeps the first iterations plain until one lowers the objective
+/// by less than that fraction: coordinate descent for the β-divergences moves the factors so far
+/// in its first iterations from a start that extrapolating those moves overshoots (Itakura-Saito
+/// then restarts from the start again and again).
 template <typename T>
 class Extrapolation {
  public:
   double best_loss = 0, best_penalty = 0;
 
-  /// x2: ‖X‖² of the data fitted. The Gram trick's rounding in T is about eps(T)·‖X‖² whatever
-  /// the objective, so changes smaller than a margin of that size decide nothing (rounding
-  /// should not steer the path), an iteration that gains less than the margin ends the
-  /// extrapolation (plain iterations from there), and once the objective itself is within a
-  /// floor of that size (about 1% relative error in float) the iterations are plain.
-  void start(const Factors<T>& f, double loss, double penalty, double x2, int threads) {
+  /// unit: the objective's rounding (Steps::objective_unit; for the Frobenius loss's Gram trick
+  /// eps(T)·½‖X‖² whatever the objective). Changes smaller than a margin of a few units decide
+  /// nothing (rounding should not steer the path), an iteration that gains less than the margin
+  /// ends the extrapolation (plain iterations from there), and once the objective itself is
+  /// within a floor of 1024 units (about 1% relative error for the Frobenius loss in float) the
+  /// iterations are plain. settle: the warm-up's fraction (0: extrapolate from the first
+  /// iteration).
+  void start(const Factors<T>& f, double loss, double penalty, double unit, double settle,
+             int threads) {
     threads_ = threads;
-    const double unit = std::numeric_limits<T>::epsilon() * 0.5 * x2;
+    settle_ = settle;
     margin_ = kMarginEpsilons * unit;
     floor_ = kFloorEpsilons * unit;
     w_last_ = f.w;
@@ -79,6 +87,7 @@ class Extrapolation {
   void finish(Factors<T>& f, double loss, double penalty) {
     const double objective = loss + penalty;
     if (below_floor()) {
+      if (settle_ > 0 && previous_ - objective < settle_ * previous_) settle_ = 0;
       // Plain iterations lower the objective, except right after a restart: keep the best.
       if (objective <= best_loss + best_penalty) keep_best(f, loss, penalty);
       std::swap(w_last_, w_plain_);
@@ -117,8 +126,9 @@ class Extrapolation {
   static constexpr double kBeta0 = 0.5, kEta = 1.5, kGamma = 1.01, kGammaBar = 1.005;
   static constexpr double kMarginEpsilons = 2, kFloorEpsilons = 1024;
 
-  /// Whether the objective is too small for extrapolation's decisions (see start()).
-  bool below_floor() const { return plain_ || previous_ <= floor_; }
+  /// Whether the iterations are plain: still warming up, or the objective too small for
+  /// extrapolation's decisions (see start()).
+  bool below_floor() const { return settle_ > 0 || plain_ || previous_ <= floor_; }
 
   void keep_best(const Factors<T>& f, double loss, double penalty) {
     best_w_is_current_ = true;  // copied only when f.w is about to change (save_best_w)
@@ -147,7 +157,7 @@ class Extrapolation {
 
   Matrix<T> w_last_, h_last_, w_plain_, best_w_, best_h_;
   double beta_ = kBeta0, beta_before_ = kBeta0, beta_bar_ = 1, previous_ = 0, margin_ = 0,
-         floor_ = 0;
+         floor_ = 0, settle_ = 0;
   bool plain_ = false, best_w_is_current_ = false;
   int threads_ = 1;
 };

@@ -32,7 +32,9 @@ class Loop {
         const double penalty = penalty_of(f, setup_.penalties, ctx_);
         record(loss, penalty);
         start_error_ = previous_error_ = std::sqrt(2 * data_loss_);
-        if (extrapolate) ex.start(f, loss, penalty, setup_.x_squared_norm, ctx_.threads);
+        if (extrapolate)
+          ex.start(f, loss, penalty, steps.objective_unit(setup_.x_squared_norm),
+                   steps.extrapolation_settle(), ctx_.threads);
       }
       const StepResult step = steps.iterate(f, it, extrapolate ? &ex : nullptr);
       result_.iterations = it;

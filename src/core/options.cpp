@@ -140,7 +140,6 @@ void FitOptions::validate() const {
       throw InvalidArgument(option + " applies only to the frobenius loss with solver " + solver +
                             ", not " + loss_name(beta));
     };
-    if (extrapolate.has_value()) refuse("extrapolate");
     if (shuffle) refuse("shuffle");
     if (!fused_pass) refuse("fused_pass = false");
   }
@@ -173,7 +172,10 @@ void FitOptions::validate() const {
 
 bool extrapolates(const FitOptions& options) {
   if (options.extrapolate) return *options.extrapolate;
-  return has_solver(options.solver) && solver_info(options.solver).extrapolate_default;
+  if (!has_solver(options.solver)) return false;
+  const SolverInfo& rule = solver_info(options.solver);
+  // A rule's own Newton steps for the divergences extrapolate by default (docs/solvers.md).
+  return rule.extrapolate_default || (rule.divergences && divergence_rule_beta(options.beta));
 }
 
 FitOptions with_solver(FitOptions options, std::string_view solver) {

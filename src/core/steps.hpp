@@ -2,6 +2,7 @@
 // The one fit loop and the seam it calls: Steps, how one loss improves the factors and measures
 // the objective. The loop owns everything else: the history, extrapolation, progress, the
 // stopping rule and cancellation.
+#include <limits>
 #include <memory>
 
 #include "core/context.hpp"
@@ -33,6 +34,14 @@ class Steps {
   /// The factors were changed outside iterate() (extrapolation moved or restored them).
   virtual void factors_changed(const Factors<T>& f) = 0;
   virtual rules::StopRule stop_rule() const { return rules::StopRule::kErrorWindow; }
+  /// The rounding of the objective as iterate() computes it, for extrapolation's margins
+  /// (Extrapolation::start). By default the Gram trick's: eps(T)·½‖X‖², x_squared_norm being
+  /// ‖X‖² of the problem fitted.
+  virtual double objective_unit(double x_squared_norm) const {
+    return std::numeric_limits<T>::epsilon() * 0.5 * x_squared_norm;
+  }
+  /// Extrapolation's warm-up (Extrapolation::start's settle): 0, none, by default.
+  virtual double extrapolation_settle() const { return 0; }
 };
 
 /// What the loop needs besides the steps.

@@ -27,7 +27,7 @@ constexpr std::array kEntries = {
            "scikit-learn's coordinate descent: one sweep per half-iteration, its "
            "projected-gradient stopping rule; for kullback-leibler and itakura-saito, Newton steps "
            "on "
-           "each entry (Hsieh & Dhillon 2011)",
+           "each entry (Hsieh & Dhillon 2011), extrapolated by default",
            false, true, true, false, true, false, true},
           &rules::make_cd<float>,
           &rules::make_cd<double>},

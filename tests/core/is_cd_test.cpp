@@ -29,26 +29,6 @@ class IsCd : public ::testing::Test {};
 using Scalars = ::testing::Types<float, double>;
 TYPED_TEST_SUITE(IsCd, Scalars);
 
-/// n × m positive data: W·H of random rank-r factors times Gamma-like noise (the Itakura-Saito
-/// divergence is the likelihood of multiplicative exponential noise), plus a small floor.
-template <typename T>
-Matrix<T> positive_data(Index n, Index m, Index r, std::uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  std::exponential_distribution<double> noise(1.0);
-  std::vector<double> w(static_cast<std::size_t>(n * r)), h(static_cast<std::size_t>(r * m));
-  for (double& v : w) v = u(gen) * u(gen);
-  for (double& v : h) v = u(gen);
-  Matrix<T> x(n, m);
-  for (Index i = 0; i < n; ++i)
-    for (Index j = 0; j < m; ++j) {
-      double s = 0.01;
-      for (Index l = 0; l < r; ++l) s += w[i * r + l] * h[l * m + j];
-      x(i, j) = static_cast<T>(s * (0.5 + 0.5 * noise(gen)));
-    }
-  return x;
-}
-
 FitOptions is_options(int k, int iterations, Init init = Init::kNndsvda) {
   FitOptions o = testing::options_for("cd", k);
   o.beta = 0;
@@ -167,7 +147,7 @@ TYPED_TEST(IsCd, RowKernelGuardKeepsEveryProductAboveHalf) {
 
 TYPED_TEST(IsCd, LowersTheDivergenceAndReportsTheTrueOne) {
   using T = TypeParam;
-  const Matrix<T> x = positive_data<T>(120, 45, 4, 5);
+  const Matrix<T> x = testing::positive_data<T>(120, 45, 4, 5);
   for (Init init : {Init::kRandom, Init::kNndsvda}) {
     SCOPED_TRACE(std::string(init_name(init)));
     const FitResult<T> r = fit(x.view(), is_options(5, 60, init));
@@ -190,7 +170,7 @@ TYPED_TEST(IsCd, LowersTheDivergenceAndReportsTheTrueOne) {
 
 TEST(IsCdQuality, EndsBelowMultiplicativeUpdatesInAQuarterOfTheIterations) {
   for (const std::uint32_t seed : {8u, 9u}) {
-    const Matrix<double> x = positive_data<double>(200, 60, 6, seed);
+    const Matrix<double> x = testing::positive_data<double>(200, 60, 6, seed);
     for (Init init : {Init::kRandom, Init::kNndsvda}) {
       SCOPED_TRACE(std::string(init_name(init)) + " seed " + std::to_string(seed));
       const FitResult<double> cd = fit(x.view(), is_options(6, 100, init));
@@ -204,7 +184,7 @@ TEST(IsCdQuality, EndsBelowMultiplicativeUpdatesInAQuarterOfTheIterations) {
 
 TYPED_TEST(IsCd, SameBytesForOneAndTwoThreads) {
   using T = TypeParam;
-  const Matrix<T> x = positive_data<T>(700, 50, 5, 9);
+  const Matrix<T> x = testing::positive_data<T>(700, 50, 5, 9);
   FitOptions o = is_options(6, 12);
   o.alpha_w = 0.001;
   const FitResult<T> two = testing::expect_same_fit_on_one_and_two_threads(x, o);
@@ -217,13 +197,13 @@ TYPED_TEST(IsCd, SameBytesForOneAndTwoThreads) {
 }
 
 TEST(IsCdVariants, AgreeAcrossInstructionSets) {
-  testing::expect_instruction_sets_agree(positive_data<float>(300, 70, 4, 10), is_options(5, 20),
-                                         1e-4);
+  testing::expect_instruction_sets_agree(testing::positive_data<float>(300, 70, 4, 10),
+                                         is_options(5, 20), 1e-4);
 }
 
 TYPED_TEST(IsCd, PenaltiesSparsifyWAndTransformHoldsH) {
   using T = TypeParam;
-  const Matrix<T> x = positive_data<T>(150, 40, 4, 11);
+  const Matrix<T> x = testing::positive_data<T>(150, 40, 4, 11);
   FitOptions o = is_options(6, 80);
   const FitResult<T> plain = fit(x.view(), o);
   o.alpha_w = 0.5;
@@ -254,7 +234,7 @@ TEST(IsCdOptions, FrobeniusKnobsAndZerosAreRefused) {
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("itakura-saito"), std::string::npos) << e.what();
   }
-  Matrix<double> x = positive_data<double>(30, 20, 2, 12);
+  Matrix<double> x = testing::positive_data<double>(30, 20, 2, 12);
   x(3, 4) = 0;
   EXPECT_THROW(fit(x.view(), o), DataError);
   o.beta = 0.5;  // cd has no rule of its own for other β

@@ -277,8 +277,6 @@ TEST(KlCdOptions, FrobeniusKnobsAndOtherLossesAreRefused) {
   FitOptions o = cd_options(3, 10);
   EXPECT_NO_THROW(o.validate());
   for (const auto& [name, change] : std::vector<std::pair<std::string, void (*)(FitOptions&)>>{
-           {"extrapolate", [](FitOptions& f) { f.extrapolate = true; }},
-           {"extrapolate", [](FitOptions& f) { f.extrapolate = false; }},
            {"shuffle", [](FitOptions& f) { f.shuffle = true; }},
            {"fused_pass", [](FitOptions& f) { f.fused_pass = false; }}}) {
     FitOptions bad = o;
