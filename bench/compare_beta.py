@@ -27,6 +27,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare import machine  # noqa: E402  (the machine's one-line description)
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NMFKIT = os.path.join(REPO, "build", "release", "nmfkit")
 MNIST = os.path.join(os.environ.get("NMFKIT_DATA_DIR", os.path.join(REPO, "data")), "mnist",
@@ -128,6 +131,7 @@ def write(a, new_rows):
     rows = json.load(open(store)) if os.path.exists(store) else []
     for row in new_rows:
         row["measured"] = row.get("measured", time.strftime("%Y-%m-%d"))
+        row["machine"] = row.get("machine", machine())
         key = (row["data"], row["loss"], row["k"])
         rows = [r for r in rows if (r["data"], r["loss"], r["k"]) != key] + [row]
     with open(store + ".tmp", "w") as f:
@@ -137,7 +141,8 @@ def write(a, new_rows):
         "# The β-divergences: nmfkit's defaults beside scikit-learn",
         "",
         f"Measured {time.strftime('%Y-%m-%d')} by `bench/compare_beta.py --threads {a.threads}` on "
-        f"one machine with {os.cpu_count()} cores, {a.threads} threads for every contender, one "
+        + "; ".join(sorted({r.get("machine", f"{os.cpu_count()} cores") for r in rows}))
+        + f", {a.threads} threads for every contender, one "
         "run each; a row's three runs ran one after the other in one invocation (rows kept in "
         "benchmarks-losses.json; those here were measured on "
         + ", ".join(sorted({r["measured"] for r in rows})) + "). Data: `bench/datasets.py` (a synthetic-music "
