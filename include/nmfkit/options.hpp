@@ -127,8 +127,9 @@ struct FitOptions {
   /// The best iterate is returned. Unset (the default): the rule's own default,
   /// SolverInfo::extrapolate_default (on for hals; off for cd, which then stays scikit-learn's
   /// rule, and for anls-bpp), except that cd extrapolates by default for the Kullback-Leibler and
-  /// Itakura-Saito losses (its Newton steps, after a warm-up of plain iterations). true with a rule that cannot extrapolate (mu) is refused by
-  /// validate(); extrapolates() gives the resolved choice.
+  /// Itakura-Saito losses (its Newton steps, after a warm-up of plain iterations). true with a rule
+  /// that cannot extrapolate (mu) is refused by validate(); extrapolates() gives the resolved
+  /// choice.
   std::optional<bool> extrapolate;
   /// cd and hals: from the second iteration on, W's half-iteration runs inside one pass over X's
   /// rows (dense or sparse) that also forms Xᵀ·W and WᵀW for H's (X read once per iteration

@@ -86,7 +86,7 @@ class Extrapolation {
   /// After H's update, given the objective of (extrapolated W, updated H).
   void finish(Factors<T>& f, double loss, double penalty) {
     const double objective = loss + penalty;
-    if (below_floor()) {
+    if (iterations_plain()) {
       if (settle_ > 0 && previous_ - objective < settle_ * previous_) settle_ = 0;
       // Plain iterations lower the objective, except right after a restart: keep the best.
       if (objective <= best_loss + best_penalty) keep_best(f, loss, penalty);
@@ -128,7 +128,7 @@ class Extrapolation {
 
   /// Whether the iterations are plain: still warming up, or the objective too small for
   /// extrapolation's decisions (see start()).
-  bool below_floor() const { return settle_ > 0 || plain_ || previous_ <= floor_; }
+  bool iterations_plain() const { return settle_ > 0 || plain_ || previous_ <= floor_; }
 
   void keep_best(const Factors<T>& f, double loss, double penalty) {
     best_w_is_current_ = true;  // copied only when f.w is about to change (save_best_w)
@@ -137,7 +137,7 @@ class Extrapolation {
     best_penalty = penalty;
   }
 
-  double step_beta() const { return below_floor() ? 0.0 : beta_; }
+  double step_beta() const { return iterations_plain() ? 0.0 : beta_; }
 
   /// o[i] = max(0, p[i] + beta·(p[i] − l[i])) for i < size (a dispatched kernel).
   static void move_range(T* o, const T* p, const T* l, Index size, double beta) {
