@@ -7,6 +7,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <limits>
+#include <optional>
 #include <vector>
 
 #include "core/random.hpp"
@@ -44,31 +46,40 @@ Eigen::MatrixXd gram_of(const RowMajorXd& a, int threads) {
   return g;
 }
 
+/// R⁻¹ for the upper Cholesky factor R of `gram` (= aᵀa, so that a·R⁻¹ has orthonormal columns),
+/// or nothing when a's columns are nearly dependent (the factorisation fails, or R's diagonal
+/// spans more than 1e5).
+std::optional<Eigen::MatrixXd> inverse_cholesky_factor(const Eigen::MatrixXd& gram) {
+  const Eigen::LLT<Eigen::MatrixXd> llt(gram);
+  if (llt.info() != Eigen::Success) return std::nullopt;
+  const Eigen::MatrixXd r = llt.matrixU();
+  const Eigen::VectorXd d = r.diagonal();
+  if (!(d.minCoeff() > 1e-5 * d.maxCoeff())) return std::nullopt;
+  return Eigen::MatrixXd(
+      r.triangularView<Eigen::Upper>().solve(Eigen::MatrixXd::Identity(r.cols(), r.cols())));
+}
+
+/// a ← a·m, by rows, in parallel.
+void multiply_rows(RowMajorXd& a, const Eigen::MatrixXd& m, int threads) {
+  for_row_chunks(a.rows(), threads, [&](Index, Index first, Index count) {
+    a.middleRows(first, count) = (a.middleRows(first, count) * m).eval();
+  });
+}
+
 /// Replaces a's columns by an orthonormal basis of their span. Cholesky QR, `passes` times
 /// (each pass a Gram, a k × k factorisation and a product by rows, all parallel; one pass leaves
 /// an orthogonality error of about eps·cond², a second one removes it); when the columns are
 /// nearly dependent, Householder QR, which completes the basis.
 void orthonormalize(RowMajorXd& a, int threads, int passes = 2) {
   for (int pass = 0; pass < passes; ++pass) {
-    const Eigen::LLT<Eigen::MatrixXd> llt(gram_of(a, threads));
-    bool well_conditioned = llt.info() == Eigen::Success;
-    Eigen::MatrixXd r;
-    if (well_conditioned) {
-      r = llt.matrixU();
-      const Eigen::VectorXd d = r.diagonal();
-      well_conditioned = d.minCoeff() > 1e-5 * d.maxCoeff();
-    }
-    if (!well_conditioned) {
+    const std::optional<Eigen::MatrixXd> r_inverse = inverse_cholesky_factor(gram_of(a, threads));
+    if (!r_inverse) {
       const Eigen::MatrixXd dense = a;
       Eigen::HouseholderQR<Eigen::MatrixXd> qr(dense);
       a = qr.householderQ() * Eigen::MatrixXd::Identity(a.rows(), a.cols());
       return;
     }
-    const Eigen::MatrixXd r_inverse =
-        r.triangularView<Eigen::Upper>().solve(Eigen::MatrixXd::Identity(a.cols(), a.cols()));
-    for_row_chunks(a.rows(), threads, [&](Index, Index first, Index count) {
-      a.middleRows(first, count) = (a.middleRows(first, count) * r_inverse).eval();
-    });
+    multiply_rows(a, *r_inverse, threads);
   }
 }
 
@@ -98,6 +109,30 @@ class Sketch {
     convert(short_out_, b);
   }
 
+  /// Whether round_trip() is available: the data's fused pass (Scaled::fused_w_pass).
+  bool fuses() const { return x_.has_fused_w_pass(); }
+
+  /// back (cols × l) = Xᵀ · q for q (rows × l) = X · b, in one pass over X, with gram = qᵀq (in
+  /// double, of q as rounded to the data's precision, as back sees it); q is kept for
+  /// last_forward(). Only where fuses().
+  void round_trip(const RowMajorXd& b, RowMajorXd& back, Eigen::MatrixXd& gram) {
+    const Index l = b.cols();
+    convert(b, short_in_);
+    long_.resize(x_.rows(), l);
+    short_out_.resize(x_.cols(), l);
+    gram.resize(l, l);
+    T* rows = long_.data();
+    auto keep = [&](Index first, Index count, const T* p) {
+      std::copy(p, p + count * l, rows + first * l);
+    };
+    x_.fused_w_pass(short_in_.data(), l, rows, kRoundTripRows, keep, short_out_.data(),
+                    gram.data());
+    convert(short_out_, back);
+  }
+
+  /// q = X · b of the last round_trip().
+  void last_forward(RowMajorXd& q) const { convert(long_, q); }
+
  private:
   using RowMajorT = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
@@ -109,6 +144,9 @@ class Sketch {
           from.middleRows(first, count).template cast<typename To::Scalar>();
     });
   }
+
+  /// Rows per block of round_trip()'s pass: X's rows are read once for both products.
+  static constexpr Index kRoundTripRows = 16;
 
   const Scaled<T>& x_;
   int threads_;
@@ -128,34 +166,79 @@ TruncatedSvd randomized_svd(const Scaled<T>& x, Index rank, Index oversamples, i
     for (Index j = 0; j < l; ++j) omega(i, j) = rng.normal();
 
   Sketch<T> sketch(x, l, threads);
-  RowMajorXd q(x.rows(), l), back(x.cols(), l);
-  sketch.forward(omega, q);
-  // Inside the power iterations a basis only has to keep the columns apart (scikit-learn uses an
-  // LU factor there): one Cholesky pass on the long side, two on the short one.
-  Eigen::VectorXd estimates;
-  for (int it = 0; it < power_iterations; ++it) {
-    orthonormalize(q, threads, 1);
-    sketch.backward(q, back);
-    if (settled > 0) {
-      // The singular values of Xᵀ·Q (Q orthonormal) estimate X's from below and rise towards
-      // them with every iteration: once the leading ones have settled, stop.
-      const Eigen::VectorXd previous = estimates;
-      const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(gram_of(back, threads),
-                                                                 Eigen::EigenvaluesOnly);
-      estimates = eigen.eigenvalues().reverse().head(std::min(rank, l)).cwiseMax(0.0).cwiseSqrt();
-      if (previous.size() == estimates.size() &&
-          ((estimates - previous).cwiseAbs().array() <= settled * estimates.array()).all()) {
-        orthonormalize(back, threads);
-        sketch.forward(back, q);
-        break;
+  RowMajorXd q(x.rows(), l), back(x.cols(), l), b = omega;
+  Eigen::MatrixXd gram;
+  // back = Xᵀ·Q for Q = X·b orthonormalised by `passes` Cholesky passes (as orthonormalize);
+  // q = Q when `want_q`. With `fuse`, X is read once: X·b and Xᵀ·(X·b) come from one pass with
+  // (X·b)ᵀ(X·b) = RᵀR, and Xᵀ·Q = (Xᵀ·X·b)·R⁻¹, so the long side's basis is formed only when it
+  // is wanted. Nearly dependent columns take orthonormalize's way.
+  auto range = [&](int passes, bool want_q, bool fuse) {
+    if (fuse) {
+      sketch.round_trip(b, back, gram);
+      std::optional<Eigen::MatrixXd> r_inverse = inverse_cholesky_factor(gram);
+      if (r_inverse && !want_q && passes == 1) {
+        multiply_rows(back, *r_inverse, threads);
+        return;
       }
+      sketch.last_forward(q);
+      int pass = 0;
+      if (r_inverse) {
+        multiply_rows(q, *r_inverse, threads);
+        Eigen::MatrixXd total = *r_inverse;
+        for (pass = 1; pass < passes; ++pass) {
+          const std::optional<Eigen::MatrixXd> next = inverse_cholesky_factor(gram_of(q, threads));
+          if (!next) break;
+          multiply_rows(q, *next, threads);
+          total = (total * *next).eval();
+        }
+        if (pass == passes) {
+          multiply_rows(back, total, threads);
+          return;
+        }
+      }
+      orthonormalize(q, threads, passes - pass);
+    } else {
+      sketch.forward(b, q);
+      orthonormalize(q, threads, passes);
     }
+    sketch.backward(q, back);
+  };
+  // The fused pass's Xᵀ·Q carries rounding errors of X·b's precision amplified by cond(X·b)², where
+  // two passes amplify them by cond(X·b); b spans about X's leading l right singular vectors, so
+  // cond(X·b) is about σ₁/σ_l of the estimates. The pass is taken while that amplified rounding
+  // stays below kFusedRounding (an initialisation needs no more: the power iterations themselves
+  // stop at `settled`). On MNIST (σ₁/σ₁₆ ≈ 7) or a tf-idf matrix every pass after the first fuses.
+  constexpr double kFusedRounding = 1e-3;
+  auto fusable = [&](const Eigen::VectorXd& sigma) {
+    if (!sketch.fuses() || sigma.size() == 0 || !(sigma(sigma.size() - 1) > 0)) return false;
+    const double cond = sigma(0) / sigma(sigma.size() - 1);
+    return double(std::numeric_limits<T>::epsilon()) * cond * cond <= kFusedRounding;
+  };
+  // Inside the power iterations a basis only has to keep the columns apart (scikit-learn uses an
+  // LU factor there): one Cholesky pass on the long side, two on the short one. The first
+  // iteration, from a random b, never fuses.
+  Eigen::VectorXd estimates;  // the singular values of Xᵀ·Q, descending
+  bool fuse = false;
+  for (int it = 0; it < power_iterations; ++it) {
+    range(1, false, fuse);
+    // The singular values of Xᵀ·Q (Q orthonormal) estimate X's from below and rise towards them
+    // with every iteration: once the leading ones have settled, stop.
+    const Eigen::VectorXd previous = estimates;
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(gram_of(back, threads),
+                                                               Eigen::EigenvaluesOnly);
+    estimates = eigen.eigenvalues().reverse().cwiseMax(0.0).cwiseSqrt();
+    const Index leading = std::min(rank, l);
+    const bool settled_now = settled > 0 && previous.size() == estimates.size() &&
+                             ((estimates - previous).head(leading).cwiseAbs().array() <=
+                              settled * estimates.head(leading).array())
+                                 .all();
+    fuse = fusable(estimates);
     orthonormalize(back, threads);
-    sketch.forward(back, q);
+    std::swap(b, back);
+    if (settled_now) break;
   }
-  orthonormalize(q, threads);
+  range(2, true, fuse);
   // B = Qᵀ X (l × cols); its transpose Xᵀ Q is what the data can compute.
-  sketch.backward(q, back);
   const Eigen::MatrixXd bt = back;
   Eigen::BDCSVD<Eigen::MatrixXd> svd(bt, Eigen::ComputeThinU | Eigen::ComputeThinV);
   // Bᵀ = V_b S U_bᵀ, so X ≈ (Q U_b) S V_bᵀ.

@@ -7,10 +7,12 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <numbers>
 #include <random>
 #include <vector>
 
+#include "core/csr_data.hpp"
 #include "core/data.hpp"
 #include "core/randomized_svd.hpp"
 #include "test_data.hpp"
@@ -303,6 +305,112 @@ TEST(RandomizedSvd, ThreadCountDoesNotChangeTheBytes) {
   const DenseData<double> one(x.view(), 1), three(x.view(), 3);
   const TruncatedSvd a = randomized_svd(one, 4, 10, 7, 1);
   const TruncatedSvd b = randomized_svd(three, 4, 10, 7, 1);
+  EXPECT_EQ(0, std::memcmp(a.u.data(), b.u.data(), sizeof(double) * std::size_t(a.u.size())));
+  EXPECT_EQ(0, std::memcmp(a.s.data(), b.s.data(), sizeof(double) * std::size_t(a.s.size())));
+  EXPECT_EQ(0, std::memcmp(a.v.data(), b.v.data(), sizeof(double) * std::size_t(a.v.size())));
+}
+
+/// X's storage, counting how often the products read it.
+template <typename T>
+class CountingData final : public nmfkit::Data<T> {
+ public:
+  /// fused: whether to offer x's fused pass.
+  explicit CountingData(const nmfkit::Data<T>& x, bool fused = true) : x_(x), fused_(fused) {}
+  Index rows() const override { return x_.rows(); }
+  Index cols() const override { return x_.cols(); }
+  DataStats stats() const override { return x_.stats(); }
+  void times(const T* right, Index p, T scale, T* out, int threads) const override {
+    ++passes;
+    x_.times(right, p, scale, out, threads);
+  }
+  void transpose_times(const T* right, Index p, T scale, T* out, int threads) const override {
+    ++passes;
+    x_.transpose_times(right, p, scale, out, threads);
+  }
+  DenseView<T> row_block(Index first, Index count, std::vector<T>& buffer) const override {
+    return x_.row_block(first, count, buffer);
+  }
+  bool has_fused_w_pass() const override { return fused_ && x_.has_fused_w_pass(); }
+  void fused_w_pass(const T* ht, Index k, T scale, T* w, Index block_rows,
+                    const RowBlockFn<T>& block, T* xtw, double* gram, int threads) const override {
+    ++passes;
+    x_.fused_w_pass(ht, k, scale, w, block_rows, block, xtw, gram, threads);
+  }
+  mutable int passes = 0;
+
+ private:
+  const nmfkit::Data<T>& x_;
+  bool fused_;
+};
+
+/// A sparse (about half zeros) non-negative matrix with a slowly decaying spectrum: σ₁/σ₁₅ is a
+/// few units, as on MNIST or a tf-idf matrix.
+template <typename T>
+Matrix<T> half_sparse_matrix(Index n, Index m, std::uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  Matrix<T> x(n, m);
+  for (T& v : x.values) v = u(gen) < 0.5 ? T(0) : static_cast<T>(u(gen));
+  return x;
+}
+
+TEST(RandomizedSvdFused, PowerIterationsReadXOnceEachAfterTheFirst) {
+  // Fused passes (sparse storage has them): the first power iteration from the random start
+  // reads X twice (X·Ω, then Xᵀ·Q), every later one and the final product once.
+  const Matrix<float> x = half_sparse_matrix<float>(3000, 40, 21);
+  const CsrStorage<float> storage(x.view(), 2);
+  for (int iterations : {0, 1, 4, 7}) {
+    const CountingData<float> counting(storage);
+    const Scaled<float> data(counting, 2, false);
+    randomized_svd(data, 5, 10, iterations, 0, 2);
+    EXPECT_EQ(counting.passes, iterations == 0 ? 2 : 2 + iterations) << iterations;
+  }
+}
+
+template <typename T>
+void expect_fused_matches_separate_passes(double tolerance) {
+  // The same sketch with and without the fused pass: only the rounding differs.
+  const Matrix<T> x = half_sparse_matrix<T>(3000, 40, 22);
+  const CsrStorage<T> storage(x.view(), 2);
+  const CountingData<T> fused(storage), separate(storage, false);
+  const TruncatedSvd a = randomized_svd(Scaled<T>(fused, 2, false), 8, 10, 7, 0, 2);
+  const TruncatedSvd b = randomized_svd(Scaled<T>(separate, 2, false), 8, 10, 7, 0, 2);
+  EXPECT_EQ(fused.passes, 2 + 7);
+  EXPECT_EQ(separate.passes, 2 * 7 + 2);
+  for (Index i = 0; i < 8; ++i) EXPECT_NEAR(a.s(i), b.s(i), tolerance * b.s(0)) << i;
+  EXPECT_LT(orthonormality_error(a.u), 1e-10);
+  EXPECT_LT(orthonormality_error(a.v), 1e-10);
+  for (Index i = 0; i < 8; ++i) {
+    EXPECT_NEAR(std::abs(a.u.col(i).dot(b.u.col(i))), 1.0, 100 * tolerance) << i;
+    EXPECT_NEAR(std::abs(a.v.col(i).dot(b.v.col(i))), 1.0, 100 * tolerance) << i;
+  }
+}
+
+TEST(RandomizedSvdFused, MatchesSeparatePassesToThePrecisionOfTheData) {
+  expect_fused_matches_separate_passes<double>(1e-12);
+  expect_fused_matches_separate_passes<float>(1e-5);
+}
+
+TEST(RandomizedSvdFused, ExactLowRankSparseDataKeepsSeparatePasses) {
+  // Rank 5 with 15 sketch columns: the first iteration's estimates show X·b's columns to be
+  // dependent (σ₁/σ₁₅ beyond any precision), so no pass fuses and the result is still the exact
+  // SVD.
+  const Matrix<double> x = testing::low_rank<double>(400, 50, 5, 23).x;
+  const CsrStorage<double> storage(x.view(), 2);
+  const CountingData<double> counting(storage);
+  const TruncatedSvd svd = randomized_svd(Scaled<double>(counting, 2, false), 5, 10, 7, 0, 2);
+  EXPECT_EQ(counting.passes, 2 * 7 + 2);
+  const Eigen::JacobiSVD<Eigen::MatrixXd> exact(to_eigen(x));
+  for (Index i = 0; i < 5; ++i)
+    EXPECT_NEAR(svd.s(i), exact.singularValues()(i), 1e-10 * exact.singularValues()(i)) << i;
+  EXPECT_LT(orthonormality_error(svd.u), 1e-12);
+}
+
+TEST(RandomizedSvdFused, ThreadCountDoesNotChangeTheBytes) {
+  const Matrix<float> x = half_sparse_matrix<float>(5000, 30, 24);
+  const CsrData<float> one(x.view(), 1), three(x.view(), 3);
+  const TruncatedSvd a = randomized_svd(one, 6, 10, 7, 1, 1);
+  const TruncatedSvd b = randomized_svd(three, 6, 10, 7, 1, 3);
   EXPECT_EQ(0, std::memcmp(a.u.data(), b.u.data(), sizeof(double) * std::size_t(a.u.size())));
   EXPECT_EQ(0, std::memcmp(a.s.data(), b.s.data(), sizeof(double) * std::size_t(a.s.size())));
   EXPECT_EQ(0, std::memcmp(a.v.data(), b.v.data(), sizeof(double) * std::size_t(a.v.size())));
