@@ -11,7 +11,11 @@ namespace nmfkit::core {
 
 template <typename T>
 CsrStorage<T>::CsrStorage(const DenseView<T>& x, int threads)
-    : rows_(x.rows), cols_(x.cols), stats_(check_dense_input(x, threads)) {
+    : CsrStorage(x, (check_dense_shape(x), kernels::summarize(x, threads)), threads) {}
+
+template <typename T>
+CsrStorage<T>::CsrStorage(const DenseView<T>& x, const kernels::DenseSummary& summary, int threads)
+    : rows_(x.rows), cols_(x.cols), stats_(check_dense_values(summary)) {
   bytes_ = kernels::csr_bytes(x, threads);
   // check_dense_input bounds the stride, hence the columns, by 2^31 − 1 = kernels::kMaxCsrCols.
   if (!bytes_) x_ = kernels::csr_from_dense(x, threads);

@@ -17,6 +17,8 @@ template <typename T>
 class CsrStorage final : public nmfkit::Data<T> {
  public:
   CsrStorage(const DenseView<T>& x, int threads);
+  /// The same, given x's kernels::summarize (after check_dense_shape): no checking pass over x.
+  CsrStorage(const DenseView<T>& x, const kernels::DenseSummary& summary, int threads);
   /// X held as 8-bit codes (kernels::csr_bytes_from_levels; palette[0] must be 0, every value
   /// finite and ≥ 0), never converted to T; `counts`: how many entries of X, zeros included,
   /// hold each level.

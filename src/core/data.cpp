@@ -24,7 +24,7 @@ std::string describe(double value) {
 }  // namespace
 
 template <typename T>
-kernels::NormAndSum check_dense_input(const DenseView<T>& x, int threads) {
+void check_dense_shape(const DenseView<T>& x) {
   if (x.rows <= 0 || x.cols <= 0)
     throw DataError("X is empty (" + std::to_string(x.rows) + " x " + std::to_string(x.cols) +
                     "); it needs at least one sample and one feature");
@@ -36,15 +36,23 @@ kernels::NormAndSum check_dense_input(const DenseView<T>& x, int threads) {
   if (x.stride < x.cols)
     throw InvalidArgument("X row stride " + std::to_string(x.stride) + " is less than its " +
                           std::to_string(x.cols) + " columns");
-  if (const auto bad = kernels::first_invalid(x, threads)) {
+}
+
+kernels::NormAndSum check_dense_values(const kernels::DenseSummary& summary) {
+  if (const auto& bad = summary.bad) {
     throw DataError("X must be non-negative and finite, but has a " + describe(bad->value) +
                     " at sample " + std::to_string(bad->row) + ", feature " +
                     std::to_string(bad->col));
   }
-  const kernels::NormAndSum stats = kernels::norm_and_sum(x, threads);
-  if (!std::isfinite(stats.squared_norm))
+  if (!std::isfinite(summary.stats.squared_norm))
     throw DataError("X is too large: its squared Frobenius norm overflows");
-  return stats;
+  return summary.stats;
+}
+
+template <typename T>
+kernels::NormAndSum check_dense_input(const DenseView<T>& x, int threads) {
+  check_dense_shape(x);
+  return check_dense_values(kernels::summarize(x, threads));
 }
 
 double data_scale(const DataStats& stats, double rows, Index cols, bool normalize) {
@@ -55,6 +63,10 @@ double data_scale(const DataStats& stats, double rows, Index cols, bool normaliz
 template <typename T>
 DenseStorage<T>::DenseStorage(const DenseView<T>& x, int threads)
     : x_(x), stats_(check_dense_input(x, threads)) {}
+
+template <typename T>
+DenseStorage<T>::DenseStorage(const DenseView<T>& x, const kernels::DenseSummary& summary)
+    : x_(x), stats_(check_dense_values(summary)) {}
 
 template <typename T>
 Scaled<T>::Scaled(const nmfkit::Data<T>& x, int threads, bool normalize, const Reducer* reducer)
@@ -80,6 +92,8 @@ Scaled<T>::Scaled(const nmfkit::Data<T>& x, int threads, bool normalize, const R
 
 template kernels::NormAndSum check_dense_input<float>(const DenseView<float>&, int);
 template kernels::NormAndSum check_dense_input<double>(const DenseView<double>&, int);
+template void check_dense_shape<float>(const DenseView<float>&);
+template void check_dense_shape<double>(const DenseView<double>&);
 template class DenseStorage<float>;
 template class DenseStorage<double>;
 template class Scaled<float>;

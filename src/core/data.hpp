@@ -20,6 +20,12 @@ namespace nmfkit::core {
 template <typename T>
 kernels::NormAndSum check_dense_input(const DenseView<T>& x, int threads);
 
+/// check_dense_input's checks in two steps, for a caller that wants X's summary too: the shape
+/// (before any entry is read), then the values from kernels::summarize(x) (returns its sums).
+template <typename T>
+void check_dense_shape(const DenseView<T>& x);
+kernels::NormAndSum check_dense_values(const kernels::DenseSummary& summary);
+
 /// Whether every entry of m is finite (the final check of a fit's factors).
 template <typename T>
 bool all_finite(const Matrix<T>& m) {
@@ -60,6 +66,8 @@ template <typename T>
 class DenseStorage final : public nmfkit::Data<T> {
  public:
   DenseStorage(const DenseView<T>& x, int threads);
+  /// The same, given x's kernels::summarize (after check_dense_shape): no pass over x.
+  DenseStorage(const DenseView<T>& x, const kernels::DenseSummary& summary);
   Index rows() const override { return x_.rows; }
   Index cols() const override { return x_.cols; }
   DataStats stats() const override { return {stats_.squared_norm, stats_.sum}; }

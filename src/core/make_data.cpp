@@ -17,16 +17,18 @@ template <typename T>
 std::unique_ptr<DataChoice<T>> make_data(const DenseView<T>& x, DataFormat format,
                                          bool sparse_suits, int threads) {
   auto choice = std::make_unique<DataChoice<T>>();
-  // Counting zeros first lets the chosen representation do the one validating pass over X
-  // (empty, too large, negative, NaN, Inf); NaN entries are simply not counted here.
-  choice->zero_fraction = kernels::zero_fraction(x, threads);
+  // One pass over X counts its zeros (for the format) and gives the chosen representation its
+  // checks (negative, NaN, Inf) and sums.
+  check_dense_shape(x);
+  const kernels::DenseSummary summary = kernels::summarize(x, threads);
+  choice->zero_fraction = double(summary.zeros) / (double(x.rows) * double(x.cols));
   const bool sparse =
       format == DataFormat::kSparse || (format == DataFormat::kAuto && sparse_suits &&
                                         choice->zero_fraction >= kAutoSparseZeroFraction);
   if (sparse) {
-    choice->data = std::make_unique<CsrStorage<T>>(x, threads);
+    choice->data = std::make_unique<CsrStorage<T>>(x, summary, threads);
   } else {
-    choice->data = std::make_unique<DenseStorage<T>>(x, threads);
+    choice->data = std::make_unique<DenseStorage<T>>(x, summary);
     choice->dense = true;
   }
   return choice;

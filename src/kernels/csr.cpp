@@ -137,13 +137,15 @@ double kl_quotients(const M& x, double scale, const T* w, const T* ht, Index k, 
 namespace {
 
 /// The 8-bit level of v in units of `unit` (1/255 or 1), if v is one: the q in 1…255 with
-/// v == q·unit as computed in double and rounded to T, or as T(q)/T(1/unit).
+/// v == q·unit as computed in double and rounded to T, or as T(q)/T(1/unit). v is finite and
+/// positive. (An exact level divided by `unit` is within a few ulps of q, so q is found by
+/// rounding v·(1/unit); the equality tests decide.)
 template <typename T>
 int level_of(T v, double unit) {
-  const double q = std::nearbyint(double(v) / unit);
-  if (!(q >= 1 && q <= 255)) return -1;
-  if (v == static_cast<T>(q * unit) || (unit < 1 && v == static_cast<T>(T(q) / T(255))))
-    return int(q);
+  const double t = double(v) * (unit < 1 ? 255.0 : 1.0);
+  if (!(t >= 0.5 && t < 255.5)) return -1;
+  const int q = int(t + 0.5);
+  if (v == static_cast<T>(q * unit) || (unit < 1 && v == static_cast<T>(T(q) / T(255)))) return q;
   return -1;
 }
 

@@ -167,6 +167,51 @@ std::optional<BadEntry> first_invalid(const DenseView<T>& x, int threads) {
   return std::nullopt;
 }
 
+template <typename T>
+DenseSummary summarize(const DenseView<T>& x, int threads) {
+  // sum_over_rows' order: each row's sums, added into its chunk's in row order, the chunks' in
+  // chunk order.
+  struct Chunk {
+    Index zeros = 0;
+    NormAndSum stats;
+    Index bad_row = -1;
+  };
+  const RowChunks chunks = row_chunks(x.rows);
+  std::vector<Chunk> partial(static_cast<std::size_t>(chunks.count));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    Chunk& chunk = partial[static_cast<std::size_t>(c)];
+    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
+      const T* row = x.row(r);
+      NormAndSum s;
+      Index zeros = 0;
+      bool bad = false;
+      for (Index j = 0; j < x.cols; ++j) {
+        const double v = row[j];
+        s.squared_norm += v * v;
+        s.sum += v;
+        zeros += row[j] == T(0);
+        bad |= !(row[j] >= T(0)) || std::isinf(row[j]);
+      }
+      chunk.stats += s;
+      chunk.zeros += zeros;
+      if (bad && chunk.bad_row < 0) chunk.bad_row = r;
+    }
+  }
+  DenseSummary summary;
+  for (const Chunk& chunk : partial) {
+    summary.stats += chunk.stats;
+    summary.zeros += chunk.zeros;
+    if (chunk.bad_row >= 0 && !summary.bad) {
+      const T* row = x.row(chunk.bad_row);
+      for (Index j = 0; j < x.cols && !summary.bad; ++j)
+        if (!(row[j] >= T(0)) || std::isinf(row[j]))
+          summary.bad = BadEntry{chunk.bad_row, j, double(row[j])};
+    }
+  }
+  return summary;
+}
+
 #define NMFKIT_INSTANTIATE(T)                                                                      \
   template void times<T>(const DenseView<T>&, T, const T*, Index, T*, int);                        \
   template void transpose_times<T>(const DenseView<T>&, T, const T*, Index, T*, int);              \
@@ -185,7 +230,8 @@ std::optional<BadEntry> first_invalid(const DenseView<T>& x, int threads) {
                                       const double*, Index, const KlCdControl&, T*, T*);           \
   template double dot<T>(const T*, const T*, Index, int);                                          \
   template NormAndSum norm_and_sum<T>(const DenseView<T>&, int);                                   \
-  template std::optional<BadEntry> first_invalid<T>(const DenseView<T>&, int);
+  template std::optional<BadEntry> first_invalid<T>(const DenseView<T>&, int);                     \
+  template DenseSummary summarize<T>(const DenseView<T>&, int);
 NMFKIT_INSTANTIATE(float)
 NMFKIT_INSTANTIATE(double)
 #undef NMFKIT_INSTANTIATE

@@ -107,4 +107,14 @@ struct BadEntry {
 template <typename T>
 std::optional<BadEntry> first_invalid(const DenseView<T>& x, int threads);
 
+/// What one pass over X tells: how many entries are 0, norm_and_sum's sums (formed in the same
+/// order: the same bytes) and first_invalid's entry. The sums include any invalid entries.
+struct DenseSummary {
+  Index zeros = 0;
+  NormAndSum stats;
+  std::optional<BadEntry> bad;
+};
+template <typename T>
+DenseSummary summarize(const DenseView<T>& x, int threads);
+
 }  // namespace nmfkit::kernels

@@ -221,6 +221,47 @@ TYPED_TEST(CsrKernels, ZeroFractionCountsExactly) {
   EXPECT_EQ(kernels::zero_fraction(DenseView<T>(&one, 0, 4), 1), 0.0);
 }
 
+TYPED_TEST(CsrKernels, SummarizeIsZeroFractionNormAndSumAndFirstInvalidInOnePass) {
+  using T = TypeParam;
+  std::uint32_t seed = 70;
+  for (const Shape& s : kShapes) {
+    for (double density : kDensities) {
+      Strided<T> x = sparse_matrix<T>(s.rows, s.cols, s.stride, density, seed++);
+      x.buffer[0] = T(-0.0);  // a zero, and valid
+      const kernels::RowChunks chunks = kernels::row_chunks(s.rows);
+      // Valid, then with bad entries: a later one in an earlier column of the next row, and one in
+      // the last chunk, so that the earliest in row-major order has to win across chunks.
+      for (Index bad_row : {Index(-1), chunks.end(0) - 1, s.rows - 1}) {
+        Strided<T> y = x;
+        y.view.data = y.buffer.data();
+        if (bad_row >= 0) {
+          y.buffer[static_cast<std::size_t>(bad_row * s.stride + s.cols / 2)] =
+              std::numeric_limits<T>::quiet_NaN();
+          if (bad_row + 1 < s.rows)
+            y.buffer[static_cast<std::size_t>((bad_row + 1) * s.stride)] = -1;
+          y.buffer[static_cast<std::size_t>((s.rows - 1) * s.stride + s.cols - 1)] =
+              std::numeric_limits<T>::infinity();
+        }
+        const double zero_fraction = kernels::zero_fraction(y.view, 1);
+        const kernels::NormAndSum stats = kernels::norm_and_sum(y.view, 1);
+        const auto bad = kernels::first_invalid(y.view, 1);
+        for (int threads : kThreadCounts) {
+          const std::string what = describe(s, density, 0, 1, threads);
+          const kernels::DenseSummary got = kernels::summarize(y.view, threads);
+          EXPECT_EQ(double(got.zeros) / (double(s.rows) * double(s.cols)), zero_fraction) << what;
+          EXPECT_EQ(0, std::memcmp(&got.stats, &stats, sizeof stats)) << what;
+          ASSERT_EQ(got.bad.has_value(), bad.has_value()) << what;
+          if (bad) {
+            EXPECT_EQ(got.bad->row, bad->row) << what;
+            EXPECT_EQ(got.bad->col, bad->col) << what;
+            EXPECT_EQ(std::isnan(got.bad->value), std::isnan(bad->value)) << what;
+          }
+        }
+      }
+    }
+  }
+}
+
 TYPED_TEST(CsrKernels, TimesMatchesDense) {
   using T = TypeParam;
   std::uint32_t seed = 100;
