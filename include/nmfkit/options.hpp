@@ -39,6 +39,18 @@ enum class Stopping {
                  ///< fell by less than tol times the starting error since the previous test
 };
 
+/// How the NNDSVD starts (nndsvd, nndsvda, nndsvdar) are computed.
+enum class NndsvdRecipe {
+  kFast,         ///< a randomized SVD sketch of k + 10 columns, rounded down to a multiple of 16
+                 ///< where at least 5 extra remain, its power iterations stopped once the leading
+                 ///< k singular value estimates move by less than 1% (at most scikit-learn's
+                 ///< count); entries below 1e-6 zeroed in X's units, or in units of X's RMS when
+                 ///< that is below 1 (so that data of tiny magnitude is not zeroed altogether)
+  kScikitLearn,  ///< scikit-learn's _initialize_nmf: its randomized_svd (k + 10 columns, 7 power
+                 ///< iterations, 4 when k ≥ 0.1·min(n, m)) and entries below 1e-6 zeroed in X's
+                 ///< units, so that a seeded start is scikit-learn's to rounding
+};
+
 /// Parses a loss: "frobenius" (β = 2), "kullback-leibler" (1), "itakura-saito" (0) or a number β.
 /// Throws InvalidArgument naming the valid choices.
 double parse_loss(std::string_view name);
@@ -107,6 +119,9 @@ struct FitOptions {
   DataFormat format = DataFormat::kAuto;
   /// Initialisation of W and H. Default nndsvda, as scikit-learn's init=None for k <= min(n, m).
   Init init = Init::kNndsvda;
+  /// How the NNDSVD starts are computed. Default kFast; the Python package asks for
+  /// kScikitLearn, scikit-learn's own.
+  NndsvdRecipe nndsvd_recipe = NndsvdRecipe::kFast;
   /// Maximum number of outer iterations (one update of W and one of H each). Default 200. 0 returns
   /// the starting factors (the initialisation alone) with their error.
   int max_iter = 200;

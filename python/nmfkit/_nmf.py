@@ -154,7 +154,8 @@ def _initialize_nmf(X, n_components, init=None, eps=1e-6, random_state=None):
     dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
     if init == "random":
         return _random_start(X, n_components, random_state, dtype)
-    options = dict(k=int(n_components), init=init, max_iter=0, seed=_seed_of(random_state))
+    options = dict(k=int(n_components), init=init, max_iter=0, seed=_seed_of(random_state),
+                   nndsvd="scikit-learn")
     result = _run(X, options)
     return result["W"].astype(dtype, copy=False), result["H"].astype(dtype, copy=False)
 
@@ -363,6 +364,9 @@ class _BaseNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         if update_H:
             options["init"] = "custom" if W is not None else self._resolved_init(X)
             options["seed"] = _seed_of(self.random_state) if W is None else 0
+            # scikit-learn's NNDSVD (its randomized SVD and zero threshold), so that a seeded
+            # start is scikit-learn's: nmfkit's faster sketch ends elsewhere on flat spectra.
+            options["nndsvd"] = "scikit-learn"
         return options
 
     def _check_data(self, X):

@@ -86,6 +86,9 @@ nmfkit::FitOptions options_from(const py::dict& d) {
                                                            : nmfkit::Stopping::kWindow;
     else if (key == "seed")
       o.seed = v.cast<std::uint64_t>();
+    else if (key == "nndsvd")
+      o.nndsvd_recipe = v.cast<std::string>() == "scikit-learn" ? nmfkit::NndsvdRecipe::kScikitLearn
+                                                                : nmfkit::NndsvdRecipe::kFast;
     else if (key == "threads")
       o.threads = v.cast<int>();
     else if (key == "extrapolate")

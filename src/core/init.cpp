@@ -50,16 +50,22 @@ namespace {
 /// 7, or 4 for large k): an initialisation does not need the SVD to more digits, and each power
 /// iteration costs two passes over X. On MNIST k = 10 that is 4 iterations instead of 7.
 constexpr double kNndsvdSettled = 1e-2;
+/// scikit-learn's randomized_svd's default n_oversamples (NndsvdRecipe::kScikitLearn).
+constexpr Index kScikitLearnOversamples = 10;
 
-// NNDSVD (Boutsidis & Gallopoulos 2008), as scikit-learn computes it, except for the sketch width
-// (sketch_oversamples).
+// NNDSVD (Boutsidis & Gallopoulos 2008), as scikit-learn computes it; with NndsvdRecipe::kFast
+// its randomized SVD has sketch_oversamples and stops its power iterations early, and the zero
+// threshold of data of tiny magnitude is relative.
 template <typename T>
 Factors<T> nndsvd_init(const Scaled<T>& x, const FitOptions& o) {
   const int k = o.k;
+  const bool scikit_learn = o.nndsvd_recipe == NndsvdRecipe::kScikitLearn;
   const int power_iterations = (k < 0.1 * double(std::min(x.rows(), x.cols()))) ? 7 : 4;
   const TruncatedSvd svd =
-      randomized_svd(x, k, sketch_oversamples(k), power_iterations,
-                     static_cast<std::uint32_t>(o.seed), o.threads, kNndsvdSettled);
+      scikit_learn ? randomized_svd(x, k, kScikitLearnOversamples, power_iterations,
+                                    static_cast<std::uint32_t>(o.seed), o.threads)
+                   : randomized_svd(x, k, sketch_oversamples(k), power_iterations,
+                                    static_cast<std::uint32_t>(o.seed), o.threads, kNndsvdSettled);
   Eigen::MatrixXd w = Eigen::MatrixXd::Zero(x.rows(), k);
   Eigen::MatrixXd h = Eigen::MatrixXd::Zero(x.cols(), k);
   const Index rank = svd.s.size();
@@ -80,10 +86,11 @@ Factors<T> nndsvd_init(const Scaled<T>& x, const FitOptions& o) {
   }
   // The data seen is X/c (Data::scale()), so factor entries are those of X's factors divided by
   // √c. scikit-learn zeroes entries below 1e-6 and fills with mean(X), both in X's units: the
-  // fill is converted exactly; the threshold is too for c >= 1, and stays 1e-6 of the normalised
-  // factors for c < 1, so that data of tiny magnitude is not zeroed altogether.
+  // fill is converted exactly; the threshold is too for c >= 1 (and with scikit-learn's recipe),
+  // and otherwise stays 1e-6 of the normalised factors for c < 1, so that data of tiny magnitude
+  // is not zeroed altogether.
   const double root_scale = std::sqrt(x.scale());
-  const double zero_below = 1e-6 / std::max(1.0, root_scale);
+  const double zero_below = 1e-6 / (scikit_learn ? root_scale : std::max(1.0, root_scale));
   w = (w.array() < zero_below).select(0.0, w);
   h = (h.array() < zero_below).select(0.0, h);
 
