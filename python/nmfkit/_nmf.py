@@ -122,6 +122,14 @@ def _seed_of(random_state):
     return int(rng.randint(np.iinfo(np.int32).max))
 
 
+def _nndsvd_recipe(random_state):
+    """scikit-learn's NNDSVD (its randomized SVD and zero threshold) for an integer random_state,
+    whose start is then scikit-learn's; otherwise nmfkit's faster one (the start is another one
+    either way: the seed is drawn from the RandomState)."""
+    seeded = isinstance(random_state, numbers.Integral) and 0 <= int(random_state) <= 2**32 - 1
+    return "scikit-learn" if seeded else "fast"
+
+
 def _random_start(X, n_components, random_state, dtype):
     """scikit-learn's 'random' start, |N(0, 1)|·sqrt(mean(X)/k), drawn from random_state."""
     n_samples, n_features = X.shape
@@ -155,7 +163,7 @@ def _initialize_nmf(X, n_components, init=None, eps=1e-6, random_state=None):
     if init == "random":
         return _random_start(X, n_components, random_state, dtype)
     options = dict(k=int(n_components), init=init, max_iter=0, seed=_seed_of(random_state),
-                   nndsvd="scikit-learn")
+                   nndsvd=_nndsvd_recipe(random_state))
     result = _run(X, options)
     return result["W"].astype(dtype, copy=False), result["H"].astype(dtype, copy=False)
 
@@ -364,9 +372,7 @@ class _BaseNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         if update_H:
             options["init"] = "custom" if W is not None else self._resolved_init(X)
             options["seed"] = _seed_of(self.random_state) if W is None else 0
-            # scikit-learn's NNDSVD (its randomized SVD and zero threshold), so that a seeded
-            # start is scikit-learn's: nmfkit's faster sketch ends elsewhere on flat spectra.
-            options["nndsvd"] = "scikit-learn"
+            options["nndsvd"] = _nndsvd_recipe(self.random_state)
         return options
 
     def _check_data(self, X):
