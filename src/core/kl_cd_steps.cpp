@@ -19,6 +19,7 @@
 #include "core/data.hpp"
 #include "core/steps.hpp"
 #include "kernels/blas.hpp"
+#include "kernels/fast_log.hpp"
 #include "kernels/kl_cd.hpp"
 #include "kernels/parallel_errors.hpp"
 #include "kernels/per_thread.hpp"
@@ -53,27 +54,59 @@ struct Lines {
   Index count = 0, len = 0;
   bool sparse = false;
   std::vector<std::int64_t> ptr;
-  std::vector<std::int32_t> idx;
-  std::vector<T> values;
-  Index longest = 0;  ///< the most stored entries of one line
+  kernels::ScratchVector<std::int32_t> idx;  ///< written in full once sized
+  kernels::ScratchVector<T> values;          ///< written in full once sized
+  Index longest = 0;                         ///< the most stored entries of one line
 };
 
+/// Calls fn(first, count, rows) for X's blocks of kBlock consecutive rows, in parallel, each
+/// block by one thread of the team (fn may use the team's per-thread state).
+template <typename T, typename Fn>
+void for_row_blocks(const nmfkit::Data<T>& x, Index block_rows, int team, Fn&& fn) {
+  const Index n = x.rows(), blocks = (n + block_rows - 1) / block_rows;
+  kernels::PerThread<std::vector<T>> buffers(team);
+  ParallelErrors errors;
+#pragma omp parallel num_threads(team)
+  {
+    std::vector<T>& buffer = buffers.mine();
+#pragma omp for schedule(static)
+    for (Index b = 0; b < blocks; ++b)
+      errors.run([&] {
+        const Index r0 = b * block_rows, count = std::min(block_rows, n - r0);
+        fn(r0, count, x.row_block(r0, count, buffer));
+      });
+  }
+  errors.rethrow();
+}
+
 /// X's rows and columns as the two passes read them, scaled by s, built from the storage's row
-/// blocks (so every storage serves).
+/// blocks (so every storage serves). The blocks are counted and dense lines filled in parallel,
+/// each block by one thread, and the arrays are not zeroed before they are filled (on the
+/// spectrogram of bench/datasets.py the zeroing and its page faults took about as long as the
+/// fill). Compressed lines are filled in row order by one thread.
 template <typename T>
-void build_lines(const nmfkit::Data<T>& x, double s, DataFormat format, Lines<T>& rows,
+void build_lines(const nmfkit::Data<T>& x, double s, DataFormat format, int threads, Lines<T>& rows,
                  Lines<T>& cols) {
   const Index n = x.rows(), m = x.cols();
   constexpr Index kBlock = 1024;
-  std::vector<T> buffer;
+  const int team = std::max(1, threads);
   std::int64_t stored = 0;
   std::vector<std::int64_t> col_count(size(m) + 1, 0);
-  for (Index r0 = 0; r0 < n; r0 += kBlock) {
-    const Index count = std::min(kBlock, n - r0);
-    const DenseView<T> b = x.row_block(r0, count, buffer);
-    for (Index i = 0; i < count; ++i)
-      for (Index j = 0; j < m; ++j)
-        if (b.row(i)[j] != T(0)) ++stored, ++col_count[size(j) + 1];
+  if (format != DataFormat::kDense) {
+    // Each thread counts its blocks' entries per column; integer sums, so the totals do not
+    // depend on the thread count.
+    kernels::PerThread<std::vector<std::int64_t>> counts(team, size(m), std::int64_t{0});
+    for_row_blocks(x, kBlock, team, [&](Index, Index count, const DenseView<T>& v) {
+      std::vector<std::int64_t>& mine = counts.mine();
+      for (Index i = 0; i < count; ++i) {
+        const T* xi = v.row(i);
+        for (Index j = 0; j < m; ++j) mine[size(j)] += xi[j] != T(0) ? 1 : 0;
+      }
+    });
+    counts.for_each([&](const std::vector<std::int64_t>& c) {
+      for (Index j = 0; j < m; ++j) col_count[size(j) + 1] += c[size(j)];
+    });
+    for (Index j = 0; j < m; ++j) stored += col_count[size(j) + 1];
   }
   const bool sparse =
       format == DataFormat::kSparse ||
@@ -81,22 +114,39 @@ void build_lines(const nmfkit::Data<T>& x, double s, DataFormat format, Lines<T>
   rows = Lines<T>{n, m, sparse, {}, {}, {}, m};
   cols = Lines<T>{m, n, sparse, {}, {}, {}, n};
   if (!sparse) {
-    rows.values.resize(size(n * m));
+    rows.values.resize(size(n * m));  // unwritten until the fill below
     cols.values.resize(size(n * m));
-  } else {
-    rows.ptr.assign(size(n) + 1, 0);
-    rows.idx.resize(size(stored));
-    rows.values.resize(size(stored));
-    cols.ptr.resize(size(m) + 1);
-    for (Index j = 0; j < m; ++j) col_count[size(j) + 1] += col_count[size(j)];
-    cols.ptr = col_count;
-    cols.idx.resize(size(stored));
-    cols.values.resize(size(stored));
-    rows.longest = cols.longest = 0;
-    for (Index j = 0; j < m; ++j)
-      cols.longest = std::max<Index>(cols.longest, cols.ptr[size(j) + 1] - cols.ptr[size(j)]);
+    for_row_blocks(x, kBlock, team, [&](Index r0, Index count, const DenseView<T>& v) {
+      for (Index i = 0; i < count; ++i) {
+        const T* xi = v.row(i);
+        T* out = rows.values.data() + (r0 + i) * m;
+        for (Index j = 0; j < m; ++j) out[j] = static_cast<T>(double(xi[j]) * s);
+      }
+      // The columns in tiles of 16 rows: each column's 16 entries are one cache line.
+      constexpr Index kTile = 16;
+      for (Index i0 = 0; i0 < count; i0 += kTile) {
+        const Index tile = std::min(kTile, count - i0);
+        const T* in = rows.values.data() + (r0 + i0) * m;
+        for (Index j = 0; j < m; ++j) {
+          T* out = cols.values.data() + j * n + r0 + i0;
+          for (Index i = 0; i < tile; ++i) out[i] = in[i * m + j];
+        }
+      }
+    });
+    return;
   }
-  std::vector<std::int64_t> col_fill = sparse ? cols.ptr : std::vector<std::int64_t>();
+  rows.ptr.assign(size(n) + 1, 0);
+  rows.idx.resize(size(stored));
+  rows.values.resize(size(stored));
+  for (Index j = 0; j < m; ++j) col_count[size(j) + 1] += col_count[size(j)];
+  cols.ptr = col_count;
+  cols.idx.resize(size(stored));
+  cols.values.resize(size(stored));
+  rows.longest = cols.longest = 0;
+  for (Index j = 0; j < m; ++j)
+    cols.longest = std::max<Index>(cols.longest, cols.ptr[size(j) + 1] - cols.ptr[size(j)]);
+  std::vector<std::int64_t> col_fill = cols.ptr;
+  std::vector<T> buffer;
   std::int64_t e = 0;
   for (Index r0 = 0; r0 < n; r0 += kBlock) {
     const Index count = std::min(kBlock, n - r0);
@@ -104,14 +154,6 @@ void build_lines(const nmfkit::Data<T>& x, double s, DataFormat format, Lines<T>
     for (Index i = 0; i < count; ++i) {
       const Index r = r0 + i;
       const T* xi = b.row(i);
-      if (!sparse) {
-        for (Index j = 0; j < m; ++j) {
-          const T v = static_cast<T>(double(xi[j]) * s);
-          rows.values[size(r * m + j)] = v;
-          cols.values[size(j * n + r)] = v;
-        }
-        continue;
-      }
       for (Index j = 0; j < m; ++j) {
         if (xi[j] == T(0)) continue;
         const T v = static_cast<T>(double(xi[j]) * s);
@@ -126,6 +168,54 @@ void build_lines(const nmfkit::Data<T>& x, double s, DataFormat format, Lines<T>
       rows.longest = std::max<Index>(rows.longest, e - rows.ptr[size(r)]);
     }
   }
+}
+
+/// Σ log x over the entries above ε (Itakura-Saito) or Σ x·log x over the positive ones
+/// (Kullback-Leibler), each with its count or Σ x, in fixed chunks summed in order (the same
+/// bytes for any thread count). The logarithm is kernels::log_positive (within 1 ulp of
+/// std::log, and it vectorises); a positive float is a normal double, and a double below the
+/// smallest normal one is scaled up first.
+struct LogSums {
+  double logs = 0, mass = 0;
+};
+template <bool IS, typename T>
+LogSums log_sums_chunk(const T* v, std::size_t count) {
+  constexpr int kLanes = 8;  // each lane sums every kLanes-th entry, so the loop vectorises
+  constexpr double kTiny = std::numeric_limits<double>::min(), kUp = 18014398509481984.0;  // 2^54
+  const double up_log = std::log(kUp);
+  const auto term = [&](std::size_t i, double& mass) {
+    const double x = double(v[i]);
+    const bool small = x < kTiny;
+    const double l = kernels::log_positive(small ? x * kUp : x) - (small ? up_log : 0.0);
+    if constexpr (IS) return x > kBetaEpsilon ? l : 0.0;
+    mass += x > 0 ? x : 0.0;
+    return x > 0 ? x * l : 0.0;
+  };
+  double logs[kLanes] = {}, mass[kLanes] = {};
+  std::size_t i = 0;
+  for (; i + kLanes <= count; i += kLanes) {
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) logs[l] += term(i + std::size_t(l), mass[l]);
+  }
+  for (int l = 0; i < count; ++i, ++l) logs[l] += term(i, mass[l]);
+  LogSums out;
+  for (int l = 0; l < kLanes; ++l) out.logs += logs[l], out.mass += mass[l];
+  return out;
+}
+template <typename T>
+LogSums log_sums(const T* v, std::size_t count, bool itakura_saito, int threads) {
+  constexpr std::size_t kChunk = std::size_t{1} << 16;
+  const std::size_t chunks = (count + kChunk - 1) / kChunk;
+  std::vector<LogSums> part(chunks);
+#pragma omp parallel for schedule(static) num_threads(std::max(1, threads))
+  for (std::size_t c = 0; c < chunks; ++c) {
+    const std::size_t b = c * kChunk, e = std::min(count, b + kChunk);
+    part[c] =
+        itakura_saito ? log_sums_chunk<true>(v + b, e - b) : log_sums_chunk<false>(v + b, e - b);
+  }
+  LogSums total;
+  for (const LogSums& p : part) total.logs += p.logs, total.mass += p.mass;
+  return total;
 }
 
 template <typename T>
@@ -145,23 +235,14 @@ class KlCdSteps final : public Steps<T> {
       throw InvalidArgument(rule + " takes at most 2^31-1 rows and columns");
     ScopedTimer timer(time_.init);
     build_lines(x.storage(), x.inverse_scale(), itakura_saito_ ? DataFormat::kDense : o.format,
-                rows_, cols_);
+                ctx.threads, rows_, cols_);
     // The divergence's parts that do not change: Kullback-Leibler's Σ x and Σ x·log x over X's
     // non-zeros; Itakura-Saito's Σ log x over the entries above ε and the count of all entries
     // (core/beta.hpp: each entry's term is x/v − 1 − log x + log v, or −1 where x ≤ ε).
-    x_sum_ = 0;
-    x_log_x_ = 0;
-    if (itakura_saito_) {
-      x_sum_ = double(rows_.values.size());
-      for (T v : rows_.values)
-        if (double(v) > kBetaEpsilon) x_log_x_ += std::log(double(v));
-      return;
-    }
-    for (T v : rows_.values) {
-      if (v <= T(0)) continue;
-      x_sum_ += double(v);
-      x_log_x_ += double(v) * std::log(double(v));
-    }
+    const LogSums sums =
+        log_sums(rows_.values.data(), rows_.values.size(), itakura_saito_, ctx.threads);
+    x_log_x_ = sums.logs;
+    x_sum_ = itakura_saito_ ? double(rows_.values.size()) : sums.mass;
   }
 
   double start(Factors<T>& f) override {

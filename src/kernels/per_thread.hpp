@@ -89,6 +89,12 @@ class PerThread {
     return values_[t];
   }
 
+  /// Calls fn on every thread's V, in thread order (outside a parallel region).
+  template <typename Fn>
+  void for_each(Fn&& fn) const {
+    for (const V& v : values_) fn(v);
+  }
+
  private:
   std::vector<V> values_;
 };
