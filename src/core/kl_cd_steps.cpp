@@ -19,6 +19,7 @@
 #include "core/data.hpp"
 #include "core/steps.hpp"
 #include "kernels/blas.hpp"
+#include "kernels/csr.hpp"
 #include "kernels/fast_log.hpp"
 #include "kernels/kl_cd.hpp"
 #include "kernels/parallel_errors.hpp"
@@ -54,9 +55,11 @@ struct Lines {
   Index count = 0, len = 0;
   bool sparse = false;
   std::vector<std::int64_t> ptr;
-  kernels::ScratchVector<std::int32_t> idx;  ///< written in full once sized
-  kernels::ScratchVector<T> values;          ///< written in full once sized
-  Index longest = 0;                         ///< the most stored entries of one line
+  /// Written in full once sized; large arrays get pages of their own, marked for huge pages
+  /// (kernels::DefaultInit).
+  std::vector<std::int32_t, kernels::DefaultInit<std::int32_t>> idx;
+  std::vector<T, kernels::DefaultInit<T>> values;
+  Index longest = 0;  ///< the most stored entries of one line
 };
 
 /// Calls fn(first, count, rows) for X's blocks of kBlock consecutive rows, in parallel, each
@@ -81,9 +84,10 @@ void for_row_blocks(const nmfkit::Data<T>& x, Index block_rows, int team, Fn&& f
 
 /// X's rows and columns as the two passes read them, scaled by s, built from the storage's row
 /// blocks (so every storage serves). The blocks are counted and dense lines filled in parallel,
-/// each block by one thread, and the arrays are not zeroed before they are filled (on the
-/// spectrogram of bench/datasets.py the zeroing and its page faults took about as long as the
-/// fill). Compressed lines are filled in row order by one thread.
+/// each block by one thread, into arrays that are not zeroed first and whose fresh pages are
+/// huge where the kernel allows (on the spectrogram of bench/datasets.py the zeroing and the page
+/// faults of its first touch took most of this). Compressed lines are filled in row order by one
+/// thread.
 template <typename T>
 void build_lines(const nmfkit::Data<T>& x, double s, DataFormat format, int threads, Lines<T>& rows,
                  Lines<T>& cols) {

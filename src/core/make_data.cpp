@@ -96,14 +96,17 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, 
     return bytes_choice(
         kernels::csr_bytes_from_levels(levels, palette, std::move(row_start), threads), zeros,
         zero_fraction, threads);
-  Matrix<T> x(levels.rows, levels.cols);
+  // Not zeroed first: the fill below writes every entry, each thread first touching its own
+  // rows' pages (huge ones where the kernel allows: fresh pages are costly to fault in).
+  std::vector<T, kernels::DefaultInit<T>> x(static_cast<std::size_t>(levels.rows * levels.cols));
 #pragma omp parallel for schedule(static) num_threads(threads)
   for (Index i = 0; i < levels.rows; ++i) {
     const std::uint8_t* row = levels.row(i);
-    T* out = x.row(i);
+    T* out = x.data() + i * levels.cols;
     for (Index j = 0; j < levels.cols; ++j) out[j] = palette[row[j]];
   }
-  auto choice = make_data(x.view(), format, sparse_suits, threads);
+  auto choice =
+      make_data(DenseView<T>(x.data(), levels.rows, levels.cols), format, sparse_suits, threads);
   if (choice->dense) choice->owned = std::move(x);  // the storage keeps pointing at its buffer
   return choice;
 }
@@ -138,7 +141,8 @@ std::unique_ptr<DataChoice<T>> make_data(const LevelsSource& source, DataFormat 
   const std::int64_t zeros = n * m - row_start.back();
   const double zero_fraction = double(zeros) / (double(n) * double(m));
   if (!sparse_chosen(format, sparse_suits, zero_fraction) || m > kernels::kMaxCsrBytesCols) {
-    std::vector<std::uint8_t> levels(static_cast<std::size_t>(n * m));
+    std::vector<std::uint8_t, kernels::DefaultInit<std::uint8_t>> levels(
+        static_cast<std::size_t>(n * m));  // written in full by the read
     source.read(0, n, levels.data());
     return make_data<T>(DenseView<std::uint8_t>(levels.data(), n, m), source.scale, format,
                         sparse_suits, threads);

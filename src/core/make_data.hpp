@@ -1,8 +1,10 @@
 #pragma once
 // Chooses how X is stored for a fit: dense, or compressed sparse rows when most entries are zero.
 #include <memory>
+#include <vector>
 
 #include "core/data.hpp"
+#include "kernels/csr.hpp"
 #include "nmfkit/fit.hpp"
 #include "nmfkit/options.hpp"
 
@@ -17,7 +19,9 @@ struct DataChoice {
   const nmfkit::Data<T>* external = nullptr;  ///< or the caller's storage of X (then data is empty)
   bool dense = false;                         ///< the format is dense
   double zero_fraction = 0;
-  Matrix<T> owned;  ///< X in T when it was given otherwise (as 8-bit levels) and stored dense
+  /// X in T (row-major, unpadded) when it was given otherwise (as 8-bit levels) and stored dense:
+  /// written in full once sized, on pages of its own (kernels::DefaultInit).
+  std::vector<T, kernels::DefaultInit<T>> owned;
 
   const nmfkit::Data<T>& storage() const { return external != nullptr ? *external : *data; }
   /// "dense", "sparse", or "custom" for a caller's storage.
