@@ -57,7 +57,9 @@ TEST_P(KnownRank, ChoosesTheTrueRankInNineOfTenSeeds) {
       EXPECT_EQ(result.criterion, "knee") << "seed " << seed;
       EXPECT_EQ(result.chosen_k, result.knee_k);
     }
-    if (c.rule == RankRule::kMinimum) EXPECT_EQ(result.chosen_k, result.one_se_k);
+    if (c.rule == RankRule::kMinimum) {
+      EXPECT_EQ(result.chosen_k, result.one_se_k);
+    }
   }
   EXPECT_GE(hits, 9) << "rank " << c.r << " rule " << rank_rule_name(c.rule) << ":" << chosen;
 }
@@ -71,9 +73,9 @@ INSTANTIATE_TEST_SUITE_P(
                       RuleCase{12, RankRule::kKnee, true}, RuleCase{3, RankRule::kMinimum, false},
                       RuleCase{7, RankRule::kMinimum, false},
                       RuleCase{12, RankRule::kMinimum, false}),
-    [](const ::testing::TestParamInfo<RuleCase>& info) {
-      return std::string(rank_rule_name(info.param.rule)) + "_r" + std::to_string(info.param.r) +
-             (info.param.wide ? "_wide" : "");
+    [](const ::testing::TestParamInfo<RuleCase>& test) {
+      return std::string(rank_rule_name(test.param.rule)) + "_r" + std::to_string(test.param.r) +
+             (test.param.wide ? "_wide" : "");
     });
 
 // Few samples, strong noise: more components fit the noise and the held-out error rises again.

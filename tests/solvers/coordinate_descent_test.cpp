@@ -41,7 +41,7 @@ TYPED_TEST(Lanes, AGramDiagonalWhoseInverseOverflowsLeavesItsCoordinate) {
   rules::coordinate_descent_lanes(f.data(), p.data(), rows, 0.0, g.data(), k, control, scratch,
                                   violation.data());
   for (Index r = 0; r < rows; ++r) {
-    EXPECT_NEAR(double(f[static_cast<std::size_t>(r * k + 0)]), (r + 1) / 2.0, 1e-6) << r;
+    EXPECT_NEAR(double(f[static_cast<std::size_t>(r * k + 0)]), double(r + 1) / 2.0, 1e-6) << r;
     EXPECT_EQ(f[static_cast<std::size_t>(r * k + 1)], T(0.5)) << r;
     EXPECT_EQ(f[static_cast<std::size_t>(r * k + 2)], T(0)) << r;
     EXPECT_TRUE(std::isfinite(violation[static_cast<std::size_t>(r)])) << r;
