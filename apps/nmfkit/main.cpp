@@ -109,24 +109,61 @@ void operator delete[](void* p, const std::nothrow_t&) noexcept {
 
 namespace {
 
-/// OpenBLAS picks its kernels once, when it is loaded, from OPENBLAS_CORETYPE or from the CPU's
-/// model; on a CPU newer than the OpenBLAS build it falls back to generic kernels, which run the
-/// dense products of the β-divergences at half the speed or less (Itakura-Saito at k = 40). The
-/// command then starts again, once, before anything else, with OPENBLAS_CORETYPE set for the
-/// CPU's vector instructions. A value already in the environment is left as it is; if the start
-/// fails the command carries on with the generic kernels.
-void rerun_with_blas_kernels(char** argv) {
-  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;
-  const std::string core(nmfkit::blas_core_override());
-  if (core.empty() || ::setenv("OPENBLAS_CORETYPE", core.c_str(), 1) != 0) return;
+/// Two settings are read only when the process starts, so the command starts again, once,
+/// before anything else, with those it lacks in its environment:
+/// - OpenBLAS picks its kernels when it is loaded, from OPENBLAS_CORETYPE or from the CPU's
+///   model; on a CPU newer than the OpenBLAS build it falls back to generic kernels, which run
+///   the dense products of the β-divergences at half the speed or less (Itakura-Saito at
+///   k = 40). OPENBLAS_CORETYPE is then set for the CPU's vector instructions.
+/// - glibc (2.35 and later) marks the memory malloc takes from the system for transparent huge
+///   pages with the tunable glibc.malloc.hugetlb=1. Faulting in fresh 4 KB pages one at a time
+///   is a large part of a fit's start on some machines (docs/performance.md); the tunable is
+///   added to GLIBC_TUNABLES unless it names glibc.malloc.hugetlb already.
+/// Values already in the environment are left as they are; if the start fails the command
+/// carries on as it is.
+void rerun_with_settings(char** argv) {
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  const std::string old_tunables = tunables != nullptr ? tunables : "";
+  bool set_core = false, set_tunables = false;
+  if (std::getenv("OPENBLAS_CORETYPE") == nullptr) {
+    const std::string core(nmfkit::blas_core_override());
+    set_core = !core.empty() && ::setenv("OPENBLAS_CORETYPE", core.c_str(), 1) == 0;
+  }
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+  if (old_tunables.find("glibc.malloc.hugetlb") == std::string::npos) {
+    const std::string value =
+        (old_tunables.empty() ? "" : old_tunables + ":") + "glibc.malloc.hugetlb=1";
+    set_tunables = ::setenv("GLIBC_TUNABLES", value.c_str(), 1) == 0;
+  }
+#endif
+  if (!set_core && !set_tunables) return;
   ::execv("/proc/self/exe", argv);
-  ::unsetenv("OPENBLAS_CORETYPE");
+  // Still here: the start failed; the environment goes back to what it was.
+  if (set_tunables && tunables != nullptr)
+    ::setenv("GLIBC_TUNABLES", old_tunables.c_str(), 1);
+  else if (set_tunables)
+    ::unsetenv("GLIBC_TUNABLES");
+  if (set_core) ::unsetenv("OPENBLAS_CORETYPE");
+}
+
+/// ", malloc: hugetlb=V" when GLIBC_TUNABLES sets glibc.malloc.hugetlb (rerun_with_settings), for
+/// --version; "" otherwise.
+std::string malloc_setting() {
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables == nullptr) return "";
+  const std::string t(tunables), key = "glibc.malloc.hugetlb=";
+  const std::size_t at = t.find(key);
+  if (at == std::string::npos) return "";
+  const std::size_t end = t.find(':', at);
+  return ", malloc: hugetlb=" + t.substr(at + key.size(), end == std::string::npos
+                                                              ? std::string::npos
+                                                              : end - at - key.size());
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  rerun_with_blas_kernels(argv);
+  rerun_with_settings(argv);
   // First, before any thread starts: the handlers, the watcher, SIGXFSZ ignored.
   nmfkit::cli::install_interrupt_handler();
   CLI::App app{
@@ -138,7 +175,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", [] {
     return "nmfkit " + std::string(nmfkit::version()) +
            " (kernels: " + std::string(nmfkit::kernel_isa()) +
-           ", OpenBLAS: " + std::string(nmfkit::blas_core()) + ")";
+           ", OpenBLAS: " + std::string(nmfkit::blas_core()) + malloc_setting() + ")";
   });
   app.require_subcommand(1);
   app.footer("Run 'nmfkit fit --help' for the options of a command.");

@@ -48,8 +48,8 @@ TEST(CliIsa, VersionNamesTheKernels) {
   const RunResult r = run_cli({"--version"});
   EXPECT_EQ(r.code, 0) << r;
   EXPECT_TRUE(std::regex_search(
-      r.out,
-      std::regex(R"(^nmfkit \d+\.\d+\.\d+ \(kernels: (baseline|avx2|avx512), OpenBLAS: \w+\)\n$)")))
+      r.out, std::regex(R"(^nmfkit \d+\.\d+\.\d+ \(kernels: (baseline|avx2|avx512), OpenBLAS: \w+)"
+                        R"((, malloc: hugetlb=\d)?\)\n$)")))
       << r;
 }
 
@@ -73,9 +73,37 @@ TEST(CliIsa, OpenBlasRunsTheVectorKernelsOfTheCpuUnlessTheEnvironmentNamesOthers
     const RunResult r = run_cli({"--version"});
     EXPECT_EQ(r.code, 0) << r;
     if (core == "Prescott" || vector) {
-      EXPECT_NE(r.out.find("OpenBLAS: " + core + ")"), std::string::npos) << r;
+      EXPECT_TRUE(std::regex_search(r.out, std::regex("OpenBLAS: " + core + "[,)]"))) << r;
     }
   }
+}
+
+// glibc reads GLIBC_TUNABLES only when a process starts; the CLI starts again with
+// glibc.malloc.hugetlb=1 added (huge pages for what malloc maps), unless the environment already
+// names that tunable. Other tunables in the variable are kept.
+TEST(CliIsa, MallocGetsHugePagesUnlessTheEnvironmentSaysOtherwise) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+  {
+    const Environment env("GLIBC_TUNABLES", std::nullopt);
+    const RunResult r = run_cli({"--version"});
+    EXPECT_EQ(r.code, 0) << r;
+    EXPECT_NE(r.out.find(", malloc: hugetlb=1)"), std::string::npos) << r;
+  }
+  {
+    const Environment env("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0");
+    const RunResult r = run_cli({"--version"});
+    EXPECT_EQ(r.code, 0) << r;
+    EXPECT_NE(r.out.find(", malloc: hugetlb=0)"), std::string::npos) << r;
+  }
+  {
+    const Environment env("GLIBC_TUNABLES", "glibc.malloc.perturb=0");
+    const RunResult r = run_cli({"--version"});
+    EXPECT_EQ(r.code, 0) << r;
+    EXPECT_NE(r.out.find(", malloc: hugetlb=1)"), std::string::npos) << r;
+  }
+#else
+  GTEST_SKIP() << "glibc before 2.35 has no glibc.malloc.hugetlb";
+#endif
 }
 
 TEST(CliIsa, EachVariantRunsOrIsRefusedClearly) {
