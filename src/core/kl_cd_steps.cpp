@@ -19,6 +19,7 @@
 #include "core/data.hpp"
 #include "core/steps.hpp"
 #include "kernels/blas.hpp"
+#include "kernels/chunks.hpp"
 #include "kernels/csr.hpp"
 #include "kernels/fast_log.hpp"
 #include "kernels/kl_cd.hpp"
@@ -62,7 +63,7 @@ struct Lines {
   Index longest = 0;  ///< the most stored entries of one line
 };
 
-/// Calls fn(first, count, rows) for X's blocks of kBlock consecutive rows, in parallel, each
+/// Calls fn(first, count, rows) for X's blocks of block_rows consecutive rows, in parallel, each
 /// block by one thread of the team (fn may use the team's per-thread state).
 template <typename T, typename Fn>
 void for_row_blocks(const nmfkit::Data<T>& x, Index block_rows, int team, Fn&& fn) {
@@ -175,12 +176,15 @@ void build_lines(const nmfkit::Data<T>& x, double s, DataFormat format, int thre
 }
 
 /// Σ log x over the entries above ε (Itakura-Saito) or Σ x·log x over the positive ones
-/// (Kullback-Leibler), each with its count or Σ x, in fixed chunks summed in order (the same
-/// bytes for any thread count). The logarithm is kernels::log_positive (within 1 ulp of
-/// std::log, and it vectorises); a positive float is a normal double, and a double below the
-/// smallest normal one is scaled up first.
+/// (Kullback-Leibler), with Σ x, over `count` entries. The logarithm is kernels::log_positive
+/// (within 1 ulp of std::log, and it vectorises); a positive float is a normal double, and a double
+/// below the smallest normal one is scaled up first.
 struct LogSums {
   double logs = 0, mass = 0;
+  LogSums& operator+=(const LogSums& o) {
+    logs += o.logs, mass += o.mass;
+    return *this;
+  }
 };
 template <bool IS, typename T>
 LogSums log_sums_chunk(const T* v, std::size_t count) {
@@ -206,20 +210,17 @@ LogSums log_sums_chunk(const T* v, std::size_t count) {
   for (int l = 0; l < kLanes; ++l) out.logs += logs[l], out.mass += mass[l];
   return out;
 }
+/// log_sums_chunk over every line of `lines`, by kernels::sum_over_rows (each chunk of lines in
+/// order, the chunks in order: the same bytes for any thread count).
 template <typename T>
-LogSums log_sums(const T* v, std::size_t count, bool itakura_saito, int threads) {
-  constexpr std::size_t kChunk = std::size_t{1} << 16;
-  const std::size_t chunks = (count + kChunk - 1) / kChunk;
-  std::vector<LogSums> part(chunks);
-#pragma omp parallel for schedule(static) num_threads(std::max(1, threads))
-  for (std::size_t c = 0; c < chunks; ++c) {
-    const std::size_t b = c * kChunk, e = std::min(count, b + kChunk);
-    part[c] =
-        itakura_saito ? log_sums_chunk<true>(v + b, e - b) : log_sums_chunk<false>(v + b, e - b);
-  }
-  LogSums total;
-  for (const LogSums& p : part) total.logs += p.logs, total.mass += p.mass;
-  return total;
+LogSums log_sums(const Lines<T>& lines, bool itakura_saito, int threads) {
+  return kernels::sum_over_rows<LogSums>(lines.count, std::max(1, threads), [&](Index r) {
+    const std::int64_t b = lines.sparse ? lines.ptr[size(r)] : r * lines.len;
+    const std::int64_t e = lines.sparse ? lines.ptr[size(r) + 1] : b + lines.len;
+    const T* v = lines.values.data() + b;
+    const auto count = static_cast<std::size_t>(e - b);
+    return itakura_saito ? log_sums_chunk<true>(v, count) : log_sums_chunk<false>(v, count);
+  });
 }
 
 template <typename T>
@@ -243,8 +244,7 @@ class KlCdSteps final : public Steps<T> {
     // The divergence's parts that do not change: Kullback-Leibler's Σ x and Σ x·log x over X's
     // non-zeros; Itakura-Saito's Σ log x over the entries above ε and the count of all entries
     // (core/beta.hpp: each entry's term is x/v − 1 − log x + log v, or −1 where x ≤ ε).
-    const LogSums sums =
-        log_sums(rows_.values.data(), rows_.values.size(), itakura_saito_, ctx.threads);
+    const LogSums sums = log_sums(rows_, itakura_saito_, ctx.threads);
     x_log_x_ = sums.logs;
     x_sum_ = itakura_saito_ ? double(rows_.values.size()) : sums.mass;
   }
