@@ -443,7 +443,8 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   fit->add_option("--limit", a.limit, "Use only the first N samples (default 0 = all)")
       ->check(kCount);
   fit->add_option("--format", a.format,
-                  "auto (default: sparse when at least half of X is zeros), dense or sparse");
+                  "auto (default: sparse when at least half of X is zeros, or 64% with the "
+                  "frobenius loss and k > 12), dense or sparse");
   fit->add_option("--dtype", a.dtype, "float32 (default) or float64");
   fit->add_option("--vocab", a.vocab,
                   "Text file naming the features, one term per line (n_features lines): each "

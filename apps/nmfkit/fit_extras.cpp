@@ -59,10 +59,10 @@ bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Inp
   if (!may_fit_levels(args, options, single_precision) || in.sparse ||
       in.array.dtype != io::DType::kUint8 || !in.observed.empty())
     return false;
-  if (options.format == DataFormat::kSparse) return true;
   const auto& b = in.array.bytes;
   const auto zeros = std::count(b.begin(), b.end(), std::uint8_t{0});
-  return double(zeros) >= core::kAutoSparseZeroFraction * double(b.size());
+  return core::sparse_chosen(options.format, core::auto_sparse_zero_fraction(options.beta, options.k),
+                             double(zeros) / double(b.size()));
 }
 
 template <typename T>

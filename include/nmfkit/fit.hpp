@@ -35,7 +35,7 @@ struct LevelsView {
 };
 
 /// fit() of that X, in single precision, without a float copy of it when X is stored sparse
-/// (at least half zeros and the Frobenius or Kullback-Leibler loss, or options.format sparse): the
+/// (options.format sparse, or auto and X zero enough: DataFormat::kAuto): the
 /// products then read the levels' 8-bit codes directly. Dense X is converted to float internally.
 /// The result is that of fit() on the float copy up to rounding in ‖X‖ (summed in another order).
 FitResult<float> fit(const LevelsView& x, const FitOptions& options,

@@ -17,8 +17,8 @@ namespace {
 template <typename T>
 core::Problem<T> dense_problem(const DenseView<T>& x, const StartFactors<T>* start) {
   core::Problem<T> p;
-  p.make_data = [x](DataFormat format, bool sparse_suits, int threads) {
-    return core::make_data(x, format, sparse_suits, threads);
+  p.make_data = [x](DataFormat format, double sparse_from, int threads) {
+    return core::make_data(x, format, sparse_from, threads);
   };
   p.start = start;
   return p;
@@ -28,7 +28,7 @@ template <typename T>
 FitResult<T> fit_data(const Data<T>& x, const FitOptions& options, const StartFactors<T>* start,
                       const FitContext& context) {
   core::Problem<T> p;
-  p.make_data = [&x](DataFormat, bool, int) {
+  p.make_data = [&x](DataFormat, double, int) {
     if (x.rows() <= 0 || x.cols() <= 0)
       throw DataError("X is empty (" + std::to_string(x.rows()) + " x " + std::to_string(x.cols()) +
                       "); it needs at least one sample and one feature");
@@ -44,7 +44,7 @@ FitResult<T> fit_data(const Data<T>& x, const FitOptions& options, const StartFa
 template <typename T, typename I>
 core::Problem<T> csr_problem(const CsrView<T, I>& x, const StartFactors<T>* start) {
   core::Problem<T> p;
-  p.make_data = [x](DataFormat, bool, int threads) {
+  p.make_data = [x](DataFormat, double, int threads) {
     auto choice = std::make_unique<core::DataChoice<T>>();
     choice->data = std::make_unique<core::CsrViewStorage<T, I>>(x, threads);
     return choice;
@@ -102,8 +102,8 @@ FitResult<double> fit(const DenseView<double>& x, const FitOptions& options,
 FitResult<float> fit(const LevelsView& x, const FitOptions& options,
                      const StartFactors<float>* start) {
   core::Problem<float> p;
-  p.make_data = [x](DataFormat format, bool sparse_suits, int threads) {
-    return core::make_data<float>(x.levels, x.scale, format, sparse_suits, threads);
+  p.make_data = [x](DataFormat format, double sparse_from, int threads) {
+    return core::make_data<float>(x.levels, x.scale, format, sparse_from, threads);
   };
   p.start = start;
   return core::solve(p, options, {});
@@ -111,8 +111,8 @@ FitResult<float> fit(const LevelsView& x, const FitOptions& options,
 FitResult<float> fit(const LevelsSource& x, const FitOptions& options,
                      const StartFactors<float>* start) {
   core::Problem<float> p;
-  p.make_data = [&x](DataFormat format, bool sparse_suits, int threads) {
-    return core::make_data<float>(x, format, sparse_suits, threads);
+  p.make_data = [&x](DataFormat format, double sparse_from, int threads) {
+    return core::make_data<float>(x, format, sparse_from, threads);
   };
   p.start = start;
   return core::solve(p, options, {});

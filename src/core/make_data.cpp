@@ -13,19 +13,27 @@
 
 namespace nmfkit::core {
 
+bool sparse_chosen(DataFormat format, double sparse_from, double zero_fraction) {
+  return format == DataFormat::kSparse ||
+         (format == DataFormat::kAuto && zero_fraction >= sparse_from);
+}
+
+double auto_sparse_zero_fraction(double beta, Index k) {
+  if (beta == 1) return kAutoSparseZeroFraction;
+  if (beta != 2) return kNeverSparse;
+  return k > kAutoFewComponents ? kAutoSparseZeroFractionManyComponents : kAutoSparseZeroFraction;
+}
+
 template <typename T>
 std::unique_ptr<DataChoice<T>> make_data(const DenseView<T>& x, DataFormat format,
-                                         bool sparse_suits, int threads) {
+                                         double sparse_from, int threads) {
   auto choice = std::make_unique<DataChoice<T>>();
   // One pass over X counts its zeros (for the format) and gives the chosen representation its
   // checks (negative, NaN, Inf) and sums.
   check_dense_shape(x);
   const kernels::DenseSummary summary = kernels::summarize(x, threads);
   choice->zero_fraction = double(summary.zeros) / (double(x.rows) * double(x.cols));
-  const bool sparse =
-      format == DataFormat::kSparse || (format == DataFormat::kAuto && sparse_suits &&
-                                        choice->zero_fraction >= kAutoSparseZeroFraction);
-  if (sparse) {
+  if (sparse_chosen(format, sparse_from, choice->zero_fraction)) {
     choice->data = std::make_unique<CsrStorage<T>>(x, summary, threads);
   } else {
     choice->data = std::make_unique<DenseStorage<T>>(x, summary);
@@ -56,10 +64,6 @@ std::array<T, 256> level_palette(double scale) {
   return palette;
 }
 
-bool sparse_chosen(DataFormat format, bool sparse_suits, double zero_fraction) {
-  return format == DataFormat::kSparse ||
-         (format == DataFormat::kAuto && sparse_suits && zero_fraction >= kAutoSparseZeroFraction);
-}
 
 // The sparse choice of 8-bit codes, its level counts taken from the codes (zeros given).
 template <typename T>
@@ -78,7 +82,7 @@ std::unique_ptr<DataChoice<T>> bytes_choice(kernels::CsrBytes<T> bytes, std::int
 
 template <typename T>
 std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, double scale,
-                                         DataFormat format, bool sparse_suits, int threads) {
+                                         DataFormat format, double sparse_from, int threads) {
   check_levels_shape(levels.rows, levels.cols);
   if (levels.data == nullptr) throw InvalidArgument("X has no data pointer");
   if (levels.stride < levels.cols)
@@ -91,7 +95,7 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, 
   const double entries = double(levels.rows) * double(levels.cols);
   const std::int64_t zeros = levels.rows * levels.cols - row_start.back();
   const double zero_fraction = double(zeros) / entries;
-  if (sparse_chosen(format, sparse_suits, zero_fraction) &&
+  if (sparse_chosen(format, sparse_from, zero_fraction) &&
       levels.cols <= kernels::kMaxCsrBytesCols)
     return bytes_choice(
         kernels::csr_bytes_from_levels(levels, palette, std::move(row_start), threads), zeros,
@@ -106,14 +110,14 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, 
     for (Index j = 0; j < levels.cols; ++j) out[j] = palette[row[j]];
   }
   auto choice =
-      make_data(DenseView<T>(x.data(), levels.rows, levels.cols), format, sparse_suits, threads);
+      make_data(DenseView<T>(x.data(), levels.rows, levels.cols), format, sparse_from, threads);
   if (choice->dense) choice->owned = std::move(x);  // the storage keeps pointing at its buffer
   return choice;
 }
 
 template <typename T>
 std::unique_ptr<DataChoice<T>> make_data(const LevelsSource& source, DataFormat format,
-                                         bool sparse_suits, int threads) {
+                                         double sparse_from, int threads) {
   check_levels_shape(source.rows, source.cols);
   if (!source.read) throw InvalidArgument("X's levels have no read function");
   if (source.block_rows < 0)
@@ -140,12 +144,12 @@ std::unique_ptr<DataChoice<T>> make_data(const LevelsSource& source, DataFormat 
   }
   const std::int64_t zeros = n * m - row_start.back();
   const double zero_fraction = double(zeros) / (double(n) * double(m));
-  if (!sparse_chosen(format, sparse_suits, zero_fraction) || m > kernels::kMaxCsrBytesCols) {
+  if (!sparse_chosen(format, sparse_from, zero_fraction) || m > kernels::kMaxCsrBytesCols) {
     std::vector<std::uint8_t, kernels::DefaultInit<std::uint8_t>> levels(
         static_cast<std::size_t>(n * m));  // written in full by the read
     source.read(0, n, levels.data());
     return make_data<T>(DenseView<std::uint8_t>(levels.data(), n, m), source.scale, format,
-                        sparse_suits, threads);
+                        sparse_from, threads);
   }
   // Second pass: each block's non-zeros into their places.
   kernels::CsrBytes<T> bytes;
@@ -172,16 +176,16 @@ std::unique_ptr<DataChoice<T>> make_data(const LevelsSource& source, DataFormat 
 }
 
 template std::unique_ptr<DataChoice<float>> make_data<float>(const DenseView<std::uint8_t>&, double,
-                                                             DataFormat, bool, int);
+                                                             DataFormat, double, int);
 template std::unique_ptr<DataChoice<double>> make_data<double>(const DenseView<std::uint8_t>&,
-                                                               double, DataFormat, bool, int);
-template std::unique_ptr<DataChoice<float>> make_data<float>(const LevelsSource&, DataFormat, bool,
+                                                               double, DataFormat, double, int);
+template std::unique_ptr<DataChoice<float>> make_data<float>(const LevelsSource&, DataFormat, double,
                                                              int);
 template std::unique_ptr<DataChoice<double>> make_data<double>(const LevelsSource&, DataFormat,
-                                                               bool, int);
+                                                               double, int);
 template std::unique_ptr<DataChoice<float>> make_data<float>(const DenseView<float>&, DataFormat,
-                                                             bool, int);
+                                                             double, int);
 template std::unique_ptr<DataChoice<double>> make_data<double>(const DenseView<double>&, DataFormat,
-                                                               bool, int);
+                                                               double, int);
 
 }  // namespace nmfkit::core

@@ -10,8 +10,25 @@
 
 namespace nmfkit::core {
 
-/// kAuto stores X as CSR from this fraction of zero entries on.
+/// kAuto stores X as CSR from this fraction of zero entries on (Kullback-Leibler, and the
+/// Frobenius loss with few components).
 inline constexpr double kAutoSparseZeroFraction = 0.5;
+/// The Frobenius loss with more than kAutoFewComponents components: from this fraction on.
+inline constexpr double kAutoSparseZeroFractionManyComponents = 0.64;
+inline constexpr Index kAutoFewComponents = 12;
+/// A zero fraction no X reaches: kAuto stores it dense.
+inline constexpr double kNeverSparse = 2.0;
+
+/// The fraction of zero entries from which format kAuto stores X as compressed sparse rows, for a
+/// fit of k components with the loss β: a cost model measured on 8-bit images thinned to
+/// 19–50% non-zeros (docs/performance.md, "Which storage"). Per stored entry the sparse products
+/// cost several times what a dense entry does, and more so as k grows, so with more than
+/// kAutoFewComponents components dense storage wins from about 36% non-zeros on, with fewer
+/// from about half. Kullback-Leibler keeps half (its rule keeps its own copies of X's lines); the
+/// losses that read every entry (β ∉ {1, 2}) never store X sparse.
+double auto_sparse_zero_fraction(double beta, Index k);
+/// Whether `format` stores X sparse: kSparse, or kAuto with at least `sparse_from` of X zero.
+bool sparse_chosen(DataFormat format, double sparse_from, double zero_fraction);
 
 template <typename T>
 struct DataChoice {
@@ -28,19 +45,18 @@ struct DataChoice {
   const char* format() const { return external != nullptr ? "custom" : dense ? "dense" : "sparse"; }
 };
 
-/// Checks X and stores it as `format` asks; kAuto picks sparse when at least half the entries
-/// are zero and `sparse_suits` (the loss reads X only through products or at its non-zeros:
-/// Frobenius, Kullback-Leibler), dense otherwise. A dense choice refers to x.
+/// Checks X and stores it as `format` asks; kAuto picks sparse when at least `sparse_from` of the
+/// entries are zero (auto_sparse_zero_fraction), dense otherwise. A dense choice refers to x.
 template <typename T>
 std::unique_ptr<DataChoice<T>> make_data(const DenseView<T>& x, DataFormat format,
-                                         bool sparse_suits, int threads);
+                                         double sparse_from, int threads);
 
 /// As make_data for X(i, j) = T(levels(i, j) · scale) (scale finite and > 0): sparse X is stored
 /// as 8-bit codes straight from the levels (when it has at most kernels::kMaxCsrBytesCols
 /// columns); dense X is converted into the choice's own matrix.
 template <typename T>
 std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, double scale,
-                                         DataFormat format, bool sparse_suits, int threads);
+                                         DataFormat format, double sparse_from, int threads);
 
 /// As make_data for the levels `source.read` gives, a block of rows at a time: a sparse X is
 /// built from two passes over them (the non-zeros of each row counted, then copied) and they are
@@ -48,6 +64,6 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, 
 /// the source as the levels' make_data checks a view (empty, no read function, scale).
 template <typename T>
 std::unique_ptr<DataChoice<T>> make_data(const LevelsSource& source, DataFormat format,
-                                         bool sparse_suits, int threads);
+                                         double sparse_from, int threads);
 
 }  // namespace nmfkit::core

@@ -140,14 +140,14 @@ FitResult<T> masked(const DenseView<T>& view, const DenseView<std::uint8_t>& obs
   Problem<T> p;
   p.frobenius_only = "missing entries";
   p.start = start;
-  p.make_data = [&](DataFormat format, bool sparse_suits, int threads) {
+  p.make_data = [&](DataFormat format, double sparse_from, int threads) {
     if (view.rows <= 0 || view.cols <= 0 || view.data == nullptr)
       throw DataError("X is empty (" + std::to_string(view.rows) + " x " +
                       std::to_string(view.cols) +
                       "); it needs at least one sample and one feature");
     missing = missing_entries(observed, view.rows, view.cols);
     x_observed = observed_part(view, missing);
-    return make_data(x_observed.view(), format, sparse_suits, threads);
+    return make_data(x_observed.view(), format, sparse_from, threads);
   };
   p.decorate = [&](const Scaled<T>& x, Index k, const Context& ctx) {
     return std::make_unique<MaskedProducts<T>>(x, missing, k, ctx, partials_limit_bytes);

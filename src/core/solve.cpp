@@ -82,7 +82,11 @@ FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
 
   // Checks the data before its shape is used; the fit runs on X/c.
   const std::unique_ptr<DataChoice<T>> choice =
-      problem.make_data(options.format, frobenius || options.beta == 1, ctx.threads);
+      problem.make_data(options.format,
+                        auto_sparse_zero_fraction(options.beta, problem.fixed_h != nullptr
+                                                                    ? problem.fixed_h->rows
+                                                                    : options.k),
+                        ctx.threads);
   result.format = choice->format();
   const Scaled<T> x(choice->storage(), ctx.threads, /*normalize=*/true, ctx.reducer);
   // k is bounded by the data it is fitted on; transform takes it from the fitted H instead.

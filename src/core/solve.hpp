@@ -16,9 +16,9 @@ namespace nmfkit::core {
 template <typename T>
 struct Problem {
   /// Gives the checked storage of X; called once the options are checked, inside the timed fit.
-  /// `sparse_suits`: the loss reads X through products or its non-zeros only (Frobenius,
-  /// Kullback-Leibler: kAuto may then store it sparse).
-  std::function<std::unique_ptr<DataChoice<T>>(DataFormat format, bool sparse_suits, int threads)>
+  /// `sparse_from`: the zero fraction from which kAuto stores X sparse
+  /// (auto_sparse_zero_fraction of the loss and k).
+  std::function<std::unique_ptr<DataChoice<T>>(DataFormat format, double sparse_from, int threads)>
       make_data;
   /// Wraps the plain products of the scaled data for a fit with k components (the masked fit's
   /// fill); empty: X as it is.

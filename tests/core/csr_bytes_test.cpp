@@ -12,6 +12,7 @@
 
 #include "../test_data.hpp"
 #include "core/csr_data.hpp"
+#include "core/make_data.hpp"
 #include "kernels/csr.hpp"
 #include "nmfkit/errors.hpp"
 #include "nmfkit/fit.hpp"
@@ -308,6 +309,46 @@ TEST(FitLevels, KullbackLeiblerFromEightBitCodesIsTheFloatFit) {
     ASSERT_NEAR(codes.W.values[i], copy.W.values[i], 1e-4 * (1 + std::abs(copy.W.values[i])));
   for (std::size_t i = 0; i < copy.H.values.size(); ++i)
     ASSERT_NEAR(codes.H.values[i], copy.H.values[i], 1e-4 * (1 + std::abs(copy.H.values[i])));
+}
+
+// Format auto stores X sparse from the zero fraction of its loss and k: half for few components
+// (and Kullback-Leibler), 64% for the Frobenius loss with more than 12, never for the losses that
+// read every entry; the same for 8-bit levels, their float copy and a double array.
+TEST(FormatAuto, StoresSparseFromTheZeroFractionOfTheLossAndK) {
+  EXPECT_EQ(core::auto_sparse_zero_fraction(2, 12), 0.5);
+  EXPECT_EQ(core::auto_sparse_zero_fraction(2, 13), 0.64);
+  EXPECT_EQ(core::auto_sparse_zero_fraction(1, 50), 0.5);
+  EXPECT_GT(core::auto_sparse_zero_fraction(0.5, 2), 1.0);
+  EXPECT_TRUE(core::sparse_chosen(DataFormat::kSparse, 2.0, 0.0));
+  EXPECT_FALSE(core::sparse_chosen(DataFormat::kDense, 0.5, 1.0));
+  EXPECT_TRUE(core::sparse_chosen(DataFormat::kAuto, 0.5, 0.5));
+  EXPECT_FALSE(core::sparse_chosen(DataFormat::kAuto, 0.64, 0.63));
+
+  const Index n = 200, m = 40;
+  struct Case {
+    double zeros;
+    Index k;
+    double beta;
+    const char* format;
+  };
+  for (const Case& c : {Case{0.56, 4, 2, "sparse"}, Case{0.56, 13, 2, "dense"},
+                        Case{0.72, 13, 2, "sparse"}, Case{0.56, 13, 1, "sparse"},
+                        Case{0.72, 4, 0.5, "dense"}, Case{0.4, 4, 2, "dense"}}) {
+    const std::vector<std::uint8_t> q = testing::random_levels(n, m, c.zeros, 5);
+    const std::vector<float> x = testing::converted_levels<float>(q, 1.0 / 255.0);
+    const std::vector<double> xd = testing::converted_levels<double>(q, 1.0 / 255.0);
+    FitOptions o;
+    o.k = static_cast<int>(c.k);
+    o.beta = c.beta;
+    o.solver = c.beta == 2 ? "hals" : "mu";
+    o.init = Init::kRandom;
+    o.max_iter = 2;
+    const std::string what = "zeros " + std::to_string(c.zeros) + ", k " + std::to_string(c.k) +
+                             ", beta " + std::to_string(c.beta);
+    EXPECT_EQ(fit(LevelsView{DenseView<std::uint8_t>(q.data(), n, m)}, o).format, c.format) << what;
+    EXPECT_EQ(fit(DenseView<float>(x.data(), n, m), o).format, c.format) << what;
+    EXPECT_EQ(fit(DenseView<double>(xd.data(), n, m), o).format, c.format) << what;
+  }
 }
 
 TEST(FitLevels, RefusesEmptyLevelsAndBadScales) {
