@@ -24,6 +24,16 @@ void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T*
 #pragma omp simd
       for (int v = 0; v < L; ++v) gx[j * L + v] += gjl * x[l * L + v];
     }
+  // A multiply by 1/G_jj in each move, not a division: the division's latency sat in the chain
+  // of dependent operations that sets a move's pace. Formed once per call. A G_jj so small that
+  // 1/G_jj overflows T (a component all but zero on the other side) counts as zero: the
+  // coordinate is left as it is, as for G_jj = 0 (marked by 1/G_jj = 0).
+  T* inv_diag = s.inv_diag.data();
+  for (Index j = 0; j < k; ++j) {
+    const T gjj = g[j * k + j];
+    const T inv = T(1) / gjj;
+    inv_diag[j] = gjj > 0 && inv <= std::numeric_limits<T>::max() ? inv : T(0);
+  }
   T viol[L] = {}, first_move[L] = {}, active[L];
   for (int v = 0; v < L; ++v) active[v] = v < count ? T(1) : T(0);
   const T stop_ratio2 = static_cast<T>(control.stop_ratio2);
@@ -31,7 +41,6 @@ void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T*
     T move[L] = {};
     for (Index t = 0; t < k; ++t) {
       const Index j = control.order != nullptr ? control.order[t] : t;
-      const T gjj = g[j * k + j];
       T* xj = x + j * L;
       const T* gxj = gx + j * L;
       const T* qj = q + j * L;
@@ -42,12 +51,8 @@ void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T*
           viol[v] += std::abs(xj[v] == 0 ? std::min(T(0), grad) : grad);
         }
       }
-      // A multiply by 1/G_jj in each move, not a division: the division's latency sat in the chain
-      // of dependent operations that sets a move's pace. A G_jj so small that 1/G_jj overflows T
-      // (a component all but zero on the other side) counts as zero: the coordinate is left as
-      // it is, as for G_jj = 0.
-      const T inv_gjj = T(1) / gjj;
-      if (!(gjj > 0) || !(inv_gjj <= std::numeric_limits<T>::max())) continue;
+      const T inv_gjj = inv_diag[j];
+      if (inv_gjj == T(0)) continue;
       T d[L];
 #pragma omp simd
       for (int v = 0; v < L; ++v) {
@@ -58,6 +63,7 @@ void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T*
         move[v] += d[v] * d[v];
       }
       const T* gj = g + j * k;  // G is symmetric: column j = row j
+#pragma GCC unroll 4
       for (Index l = 0; l < k; ++l) {
         const T gjl = gj[l];
 #pragma omp simd

@@ -35,10 +35,12 @@ inline constexpr int kLanes = 16;
 template <typename T>
 struct LaneScratch {
   kernels::ScratchVector<T> x, gx, q;
+  kernels::ScratchVector<T> inv_diag;  ///< 1/G_jj, or 0 for a coordinate left as it is
   explicit LaneScratch(Index k)
       : x(static_cast<std::size_t>(k * kLanes), T(0)),
         gx(static_cast<std::size_t>(k * kLanes), T(0)),
-        q(static_cast<std::size_t>(k * kLanes), T(0)) {}
+        q(static_cast<std::size_t>(k * kLanes), T(0)),
+        inv_diag(static_cast<std::size_t>(k), T(0)) {}
 };
 
 /// G (k × k, double) in the precision T of the sweeps: the fit's own precision, as scikit-learn's
