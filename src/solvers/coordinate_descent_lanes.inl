@@ -2,6 +2,105 @@
 // per instruction set inside a variant namespace of nmfkit::kernels by kernels/variant.inl (no
 // includes here).
 
+namespace cd_lanes_detail {
+
+#if NMFKIT_VARIANT == 2
+/// The sweeps of coordinate_descent_lanes in natural coordinate order for float and a k of K
+/// (≤ kFixedMaxK), G·x held in K vector registers instead of memory: each move then updates the
+/// other K entries without a load and a store apiece. The same operations in the same order as
+/// the general loop below (the same bytes). Returns false (nothing done) when it does not apply.
+constexpr int kFixedMaxK = 24;
+
+template <int K>
+[[gnu::noinline]] void fixed_sweeps(float* x, const float* gx_mem, const float* q, const float* g,
+                                    const float* inv_diag, int max_sweeps, float stop_ratio2,
+                                    float* viol, float* active) {
+  constexpr int L = rules::kLanes;
+  __m512 gx[K];
+#pragma GCC unroll 32
+  for (int j = 0; j < K; ++j) gx[j] = _mm512_loadu_ps(gx_mem + j * L);
+  float first_move[L] = {};
+  const __m512 zero = _mm512_setzero_ps();
+  __m512 viol_v = _mm512_loadu_ps(viol);
+  for (int sweep = 0; sweep < max_sweeps; ++sweep) {
+    const __mmask16 on = _mm512_cmp_ps_mask(_mm512_loadu_ps(active), zero, _CMP_NEQ_UQ);
+    __m512 move = zero;
+#pragma GCC unroll 32
+    for (int j = 0; j < K; ++j) {
+      float* xj = x + j * L;
+      __m512 xv = _mm512_loadu_ps(xj);
+      const __m512 grad = _mm512_sub_ps(gx[j], _mm512_loadu_ps(q + j * L));
+      if (sweep == 0) {
+        // |grad|, or |min(0, grad)| at x = 0
+        const __mmask16 at_zero = _mm512_cmp_ps_mask(xv, zero, _CMP_EQ_OQ);
+        const __m512 neg = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(grad, zero, _CMP_LT_OQ), grad);
+        const __m512 part = _mm512_mask_mov_ps(grad, at_zero, neg);
+        viol_v = _mm512_add_ps(viol_v, _mm512_abs_ps(part));
+      }
+      const float inv = inv_diag[j];
+      if (inv == 0.0f) continue;
+      const __m512 stepped = _mm512_fnmadd_ps(grad, _mm512_set1_ps(inv), xv);
+      const __m512 next = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(zero, stepped, _CMP_LT_OQ), stepped);
+      const __m512 d = _mm512_maskz_sub_ps(on, next, xv);
+      xv = _mm512_mask_mov_ps(xv, on, next);
+      _mm512_storeu_ps(xj, xv);
+      // d² rounded before it is added, as the general loop does (a masked multiply is never
+      // fused with the addition).
+      move = _mm512_add_ps(move, _mm512_maskz_mul_ps(on, d, d));
+      const float* gj = g + j * K;
+#pragma GCC unroll 32
+      for (int l = 0; l < K; ++l) gx[l] = _mm512_fmadd_ps(d, _mm512_set1_ps(gj[l]), gx[l]);
+    }
+    float mv[L];
+    _mm512_storeu_ps(mv, move);
+    bool any = false;
+    for (int v = 0; v < L; ++v) {
+      if (active[v] == 0) continue;
+      if (sweep == 0) first_move[v] = mv[v];
+      if (mv[v] <= stop_ratio2 * first_move[v])
+        active[v] = 0;
+      else
+        any = true;
+    }
+    if (sweep == 0) _mm512_storeu_ps(viol, viol_v);
+    if (!any) break;
+  }
+}
+
+template <int K>
+bool try_fixed(Index k, float* x, const float* gx, const float* q, const float* g,
+               const float* inv_diag, int max_sweeps, float stop_ratio2, float* viol,
+               float* active) {
+  if constexpr (K > kFixedMaxK) {
+    return false;
+  } else {
+    if (k != K) return try_fixed<K + 1>(k, x, gx, q, g, inv_diag, max_sweeps, stop_ratio2, viol,
+                                        active);
+    fixed_sweeps<K>(x, gx, q, g, inv_diag, max_sweeps, stop_ratio2, viol, active);
+    return true;
+  }
+}
+
+template <typename T>
+bool sweeps_fixed_k(Index k, const rules::SweepControl& control, T* x, const T* gx, const T* q,
+                    const T* g, const T* inv_diag, T stop_ratio2, T* viol, T* active) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (control.order != nullptr || k < 2 || k > kFixedMaxK) return false;
+    return try_fixed<2>(k, x, gx, q, g, inv_diag, control.max_sweeps, stop_ratio2, viol, active);
+  } else {
+    return false;
+  }
+}
+#else
+template <typename T>
+bool sweeps_fixed_k(Index, const rules::SweepControl&, T*, const T*, const T*, const T*, const T*,
+                    T, T*, T*) {
+  return false;
+}
+#endif
+
+}  // namespace cd_lanes_detail
+
 template <typename T>
 void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T* g, Index k,
                               const rules::SweepControl& control, rules::LaneScratch<T>& s,
@@ -37,7 +136,9 @@ void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T*
   T viol[L] = {}, first_move[L] = {}, active[L];
   for (int v = 0; v < L; ++v) active[v] = v < count ? T(1) : T(0);
   const T stop_ratio2 = static_cast<T>(control.stop_ratio2);
-  for (int sweep = 0; sweep < control.max_sweeps; ++sweep) {
+  const bool fixed = cd_lanes_detail::sweeps_fixed_k(k, control, x, gx, q, g, inv_diag,
+                                                     stop_ratio2, viol, active);
+  for (int sweep = 0; !fixed && sweep < control.max_sweeps; ++sweep) {
     T move[L] = {};
     for (Index t = 0; t < k; ++t) {
       const Index j = control.order != nullptr ? control.order[t] : t;
