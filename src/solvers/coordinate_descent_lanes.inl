@@ -67,6 +67,105 @@ template <int K>
   }
 }
 
+/// More components: the moves go in groups of B coordinates, whose entries of G·x stay in
+/// registers while the group moves; each other entry then takes the group's B changes in move
+/// order, loaded and stored once per group instead of once per move. The same sums in the same
+/// order as the general loop.
+constexpr int kGroup = 12;
+
+template <int B>
+[[gnu::always_inline]] inline void group_moves(Index g0, Index k, float* x, float* gx_mem,
+                                               const float* q, const float* g,
+                                               const float* inv_diag, bool first_sweep,
+                                               __mmask16 on, __m512& move, __m512& viol_v) {
+  constexpr int L = rules::kLanes;
+  const __m512 zero = _mm512_setzero_ps();
+  __m512 gin[B], d[B];
+  bool moved[B];
+#pragma GCC unroll 16
+  for (int b = 0; b < B; ++b) gin[b] = _mm512_loadu_ps(gx_mem + (g0 + b) * L);
+#pragma GCC unroll 16
+  for (int b = 0; b < B; ++b) {
+    const Index j = g0 + b;
+    float* xj = x + j * L;
+    __m512 xv = _mm512_loadu_ps(xj);
+    const __m512 grad = _mm512_sub_ps(gin[b], _mm512_loadu_ps(q + j * L));
+    if (first_sweep) {
+      const __mmask16 at_zero = _mm512_cmp_ps_mask(xv, zero, _CMP_EQ_OQ);
+      const __m512 neg = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(grad, zero, _CMP_LT_OQ), grad);
+      viol_v = _mm512_add_ps(viol_v, _mm512_abs_ps(_mm512_mask_mov_ps(grad, at_zero, neg)));
+    }
+    const float inv = inv_diag[j];
+    moved[b] = inv != 0.0f;
+    d[b] = zero;
+    if (!moved[b]) continue;
+    const __m512 stepped = _mm512_fnmadd_ps(grad, _mm512_set1_ps(inv), xv);
+    const __m512 next = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(zero, stepped, _CMP_LT_OQ), stepped);
+    d[b] = _mm512_maskz_sub_ps(on, next, xv);
+    xv = _mm512_mask_mov_ps(xv, on, next);
+    _mm512_storeu_ps(xj, xv);
+    move = _mm512_add_ps(move, _mm512_maskz_mul_ps(on, d[b], d[b]));
+    const float* gj = g + j * k + g0;
+#pragma GCC unroll 16
+    for (int l = 0; l < B; ++l) gin[l] = _mm512_fmadd_ps(d[b], _mm512_set1_ps(gj[l]), gin[l]);
+  }
+#pragma GCC unroll 16
+  for (int b = 0; b < B; ++b) _mm512_storeu_ps(gx_mem + (g0 + b) * L, gin[b]);
+  const auto others = [&](Index from, Index to) {
+    for (Index l = from; l < to; ++l) {
+      float* o = gx_mem + l * L;
+      __m512 s = _mm512_loadu_ps(o);
+#pragma GCC unroll 16
+      for (int b = 0; b < B; ++b)
+        if (moved[b]) s = _mm512_fmadd_ps(d[b], _mm512_set1_ps(g[(g0 + b) * k + l]), s);
+      _mm512_storeu_ps(o, s);
+    }
+  };
+  others(0, g0);
+  others(g0 + B, k);
+}
+
+template <int B>
+void rest_group(Index rest, Index g0, Index k, float* x, float* gx, const float* q, const float* g,
+                const float* inv_diag, bool first_sweep, __mmask16 on, __m512& move,
+                __m512& viol_v) {
+  if constexpr (B > 0) {
+    if (rest != B)
+      return rest_group<B - 1>(rest, g0, k, x, gx, q, g, inv_diag, first_sweep, on, move, viol_v);
+    group_moves<B>(g0, k, x, gx, q, g, inv_diag, first_sweep, on, move, viol_v);
+  }
+}
+
+[[gnu::noinline]] void grouped_sweeps(Index k, float* x, float* gx, const float* q, const float* g,
+                                      const float* inv_diag, int max_sweeps, float stop_ratio2,
+                                      float* viol, float* active) {
+  constexpr int L = rules::kLanes;
+  float first_move[L] = {};
+  const __m512 zero = _mm512_setzero_ps();
+  __m512 viol_v = _mm512_loadu_ps(viol);
+  for (int sweep = 0; sweep < max_sweeps; ++sweep) {
+    const __mmask16 on = _mm512_cmp_ps_mask(_mm512_loadu_ps(active), zero, _CMP_NEQ_UQ);
+    __m512 move = zero;
+    Index g0 = 0;
+    for (; g0 + kGroup <= k; g0 += kGroup)
+      group_moves<kGroup>(g0, k, x, gx, q, g, inv_diag, sweep == 0, on, move, viol_v);
+    rest_group<kGroup - 1>(k - g0, g0, k, x, gx, q, g, inv_diag, sweep == 0, on, move, viol_v);
+    float mv[L];
+    _mm512_storeu_ps(mv, move);
+    bool any = false;
+    for (int v = 0; v < L; ++v) {
+      if (active[v] == 0) continue;
+      if (sweep == 0) first_move[v] = mv[v];
+      if (mv[v] <= stop_ratio2 * first_move[v])
+        active[v] = 0;
+      else
+        any = true;
+    }
+    if (sweep == 0) _mm512_storeu_ps(viol, viol_v);
+    if (!any) break;
+  }
+}
+
 template <int K>
 bool try_fixed(Index k, float* x, const float* gx, const float* q, const float* g,
                const float* inv_diag, int max_sweeps, float stop_ratio2, float* viol,
@@ -82,10 +181,14 @@ bool try_fixed(Index k, float* x, const float* gx, const float* q, const float* 
 }
 
 template <typename T>
-bool sweeps_fixed_k(Index k, const rules::SweepControl& control, T* x, const T* gx, const T* q,
+bool sweeps_fixed_k(Index k, const rules::SweepControl& control, T* x, T* gx, const T* q,
                     const T* g, const T* inv_diag, T stop_ratio2, T* viol, T* active) {
   if constexpr (std::is_same_v<T, float>) {
-    if (control.order != nullptr || k < 2 || k > kFixedMaxK) return false;
+    if (control.order != nullptr || k < 2) return false;
+    if (k > kFixedMaxK) {
+      grouped_sweeps(k, x, gx, q, g, inv_diag, control.max_sweeps, stop_ratio2, viol, active);
+      return true;
+    }
     return try_fixed<2>(k, x, gx, q, g, inv_diag, control.max_sweeps, stop_ratio2, viol, active);
   } else {
     return false;
@@ -93,8 +196,8 @@ bool sweeps_fixed_k(Index k, const rules::SweepControl& control, T* x, const T* 
 }
 #else
 template <typename T>
-bool sweeps_fixed_k(Index, const rules::SweepControl&, T*, const T*, const T*, const T*, const T*,
-                    T, T*, T*) {
+bool sweeps_fixed_k(Index, const rules::SweepControl&, T*, T*, const T*, const T*, const T*, T, T*,
+                    T*) {
   return false;
 }
 #endif

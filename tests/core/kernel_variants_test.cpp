@@ -116,18 +116,19 @@ TYPED_TEST(IsaVariants, FitsAgreeAcrossTheVariants) {
 }
 
 // With AVX-512 the float sweeps of k ≤ 24 components in natural order hold G·x in registers
-// (solvers/coordinate_descent_lanes.inl): the same bytes as the general loop AVX2 runs, for k at
-// both ends of that range and past it, with an l1 penalty, and for a rule that shuffles the
-// coordinates (which takes the general loop on both).
+// (solvers/coordinate_descent_lanes.inl), and larger k move in groups of 12 whose G·x is: the
+// same bytes as the general loop AVX2 runs, for k at both ends of that range and past it (one
+// group and one coordinate; three groups and seven), with an l1 penalty, and for a rule that
+// shuffles the coordinates (which takes the general loop on both).
 TEST(IsaVariants, CoordinateDescentSweepsAgreeForEveryK) {
   const std::vector<Isa> isas = kernels::supported_isas();
   if (std::find(isas.begin(), isas.end(), Isa::kAvx512) == isas.end() ||
       std::find(isas.begin(), isas.end(), Isa::kAvx2) == isas.end())
     GTEST_SKIP() << "needs AVX2 and AVX-512";
   const RestoreIsa restore;
-  const Index n = 300, m = 40;
+  const Index n = 300, m = 60;
   const Matrix<float> x = testing::uniform_matrix<float>(n, m, 21);
-  for (const int k : {2, 9, 17, 24, 25}) {
+  for (const int k : {2, 9, 17, 24, 25, 43}) {
     for (const bool shuffle : {false, true}) {
       FitOptions o = testing::options_for(shuffle ? "cd" : "hals", k);
       o.shuffle = shuffle;
