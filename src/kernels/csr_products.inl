@@ -271,6 +271,7 @@ void fused_rows(const M& x, T scale, const T* right, Index p, T* w, Index block_
   if (x.cols > 0)
     sum_scatter_partials(partial.get(), chunks.count, size, x.cols, p, padded, scale, out, threads);
   sum_chunk_partials(gram_partial.data(), chunks.count, p * p, gram);
+  gram_mirror(gram, p);
 }
 
 template <typename M, typename T>

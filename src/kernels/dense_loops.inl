@@ -17,8 +17,10 @@ inline Index gram_rows_scratch(Index k) {
 /// double (scratch: gram_rows_scratch(k) doubles): gram's step for a block of rows, shared by the
 /// passes that accumulate a Gram on the way (fused_rows), so that their sums equal gram's bit for
 /// bit. Every entry of g takes the rows' products in row order, whatever the blocks; tiles of g
-/// are held in registers over kGramRows rows (the whole square is formed, not the triangle: (a, b)
-/// and (b, a) get the same products in the same order, so g stays exactly symmetric).
+/// are held in registers over kGramRows rows. Only the tiles that reach the upper triangle
+/// (b ≥ a) are formed: once the partial sums are added, gram_mirror copies the lower triangle
+/// from the upper ((a, b) and (b, a) take the same products in the same order, so that is the
+/// value the square's lower entries had).
 template <typename T>
 void gram_add_rows(const T* rows, Index count, Index k, double* scratch, double* g) {
   const Index width = gram_rows_width(k);
@@ -34,6 +36,7 @@ void gram_add_rows(const T* rows, Index count, Index k, double* scratch, double*
       const Index na = std::min(kGramTileA, k - a0);
       for (Index b0 = 0; b0 < k; b0 += kGramTileB) {
         const Index nb = std::min(kGramTileB, k - b0);
+        if (b0 + nb <= a0) continue;  // below the diagonal: gram_mirror
         // Loaded and stored under a condition per entry (masked vector moves), not as copies of
         // na × nb entries, which the compiler turns into slow string moves for a few rows.
         double acc[kGramTileA][kGramTileB];
@@ -63,6 +66,13 @@ void gram_add_rows(const T* rows, Index count, Index k, double* scratch, double*
   }
 }
 
+/// The lower triangle of g (k × k) from its upper one: the last step of a Gram matrix whose
+/// blocks of rows gram_add_rows added.
+inline void gram_mirror(double* g, Index k) {
+  for (Index a = 1; a < k; ++a)
+    for (Index b = 0; b < a; ++b) g[a * k + b] = g[b * k + a];
+}
+
 template <typename T>
 void gram(const T* f, Index rows, Index k, double* g, int threads) {
   const RowChunks chunks = row_chunks(rows);
@@ -80,6 +90,7 @@ void gram(const T* f, Index rows, Index k, double* g, int threads) {
   }
   errors.rethrow();
   sum_chunk_partials(partial.data(), chunks.count, size, g);
+  gram_mirror(g, k);
 }
 
 template <typename T>

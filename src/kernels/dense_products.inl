@@ -331,4 +331,5 @@ void dense_fused_rows(const DenseView<T>& x, T scale, const T* right, Index p, T
   if (x.cols > 0)
     sum_transposed_partials(partials, chunks.count, size, ld, x.cols, p, scale, out, threads);
   sum_chunk_partials(gram_partial.data(), chunks.count, p * p, gram);
+  gram_mirror(gram, p);
 }
