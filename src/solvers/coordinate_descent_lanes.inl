@@ -194,6 +194,163 @@ bool sweeps_fixed_k(Index k, const rules::SweepControl& control, T* x, T* gx, co
     return false;
   }
 }
+#elif NMFKIT_VARIANT == 1
+// AVX2: 16 registers of 8 floats, too few for G·x whole. The moves go in groups of 4
+// coordinates whose entries of G·x (two registers each) stay in registers while the group moves;
+// each other entry then takes the group's changes in move order, loaded and stored once per group.
+// The same sums in the same order as the general loop (the same bytes).
+struct Lanes16 {
+  __m256 lo, hi;
+};
+[[gnu::always_inline]] inline Lanes16 load16(const float* p) {
+  return {_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)};
+}
+[[gnu::always_inline]] inline void store16(float* p, const Lanes16& v) {
+  _mm256_storeu_ps(p, v.lo);
+  _mm256_storeu_ps(p + 8, v.hi);
+}
+/// acc + d·s with one rounding, as the general loop's contracted gx += d·g.
+[[gnu::always_inline]] inline Lanes16 fma16(const Lanes16& d, __m256 s, const Lanes16& acc) {
+  return {_mm256_fmadd_ps(d.lo, s, acc.lo), _mm256_fmadd_ps(d.hi, s, acc.hi)};
+}
+
+constexpr int kGroupAvx2 = 4;
+
+struct Avx2Move {
+  __m256 zero, sign;    // 0 and -0 in every lane
+  __m256 on_lo, on_hi;  // active lanes (all bits set)
+};
+
+/// One half (8 lanes) of a move; returns d, updates x and the sums.
+[[gnu::always_inline]] inline __m256 move_half(const Avx2Move& m, __m256 on, float* xp,
+                                               const float* qp, __m256 gxv, __m256 inv,
+                                               bool first_sweep, __m256& viol, __m256& move,
+                                               bool moves) {
+  __m256 xv = _mm256_loadu_ps(xp);
+  const __m256 grad = _mm256_sub_ps(gxv, _mm256_loadu_ps(qp));
+  if (first_sweep) {
+    const __m256 at_zero = _mm256_cmp_ps(xv, m.zero, _CMP_EQ_OQ);
+    const __m256 neg = _mm256_and_ps(_mm256_cmp_ps(grad, m.zero, _CMP_LT_OQ), grad);
+    const __m256 part = _mm256_blendv_ps(grad, neg, at_zero);
+    viol = _mm256_add_ps(viol, _mm256_andnot_ps(m.sign, part));
+  }
+  if (!moves) return m.zero;
+  const __m256 stepped = _mm256_fnmadd_ps(grad, inv, xv);
+  const __m256 next = _mm256_and_ps(_mm256_cmp_ps(m.zero, stepped, _CMP_LT_OQ), stepped);
+  const __m256 d = _mm256_and_ps(on, _mm256_sub_ps(next, xv));
+  _mm256_storeu_ps(xp, _mm256_blendv_ps(xv, next, on));
+  __m256 sq = _mm256_mul_ps(d, d);
+  asm("" : "+x"(sq));  // rounded before it is added, as in the general loop (never fused)
+  move = _mm256_add_ps(move, sq);
+  return d;
+}
+
+template <int B>
+[[gnu::always_inline]] inline void group_moves_avx2(const Avx2Move& m, Index g0, Index k, float* x,
+                                                    float* gx_mem, const float* q, const float* g,
+                                                    const float* inv_diag, bool first_sweep,
+                                                    __m256 (&viol)[2], __m256 (&move)[2]) {
+  constexpr int L = rules::kLanes;
+  Lanes16 gin[B];
+  alignas(32) float d_mem[B][L];
+  bool moved[B];
+#pragma GCC unroll 8
+  for (int b = 0; b < B; ++b) gin[b] = load16(gx_mem + (g0 + b) * L);
+#pragma GCC unroll 8
+  for (int b = 0; b < B; ++b) {
+    const Index j = g0 + b;
+    const float inv_s = inv_diag[j];
+    moved[b] = inv_s != 0.0f;
+    const __m256 inv = _mm256_set1_ps(inv_s);
+    Lanes16 d;
+    d.lo = move_half(m, m.on_lo, x + j * L, q + j * L, gin[b].lo, inv, first_sweep, viol[0],
+                     move[0], moved[b]);
+    d.hi = move_half(m, m.on_hi, x + j * L + 8, q + j * L + 8, gin[b].hi, inv, first_sweep,
+                     viol[1], move[1], moved[b]);
+    store16(d_mem[b], d);
+    if (!moved[b]) continue;
+    const float* gj = g + j * k + g0;
+#pragma GCC unroll 8
+    for (int l = 0; l < B; ++l) gin[l] = fma16(d, _mm256_set1_ps(gj[l]), gin[l]);
+  }
+#pragma GCC unroll 8
+  for (int b = 0; b < B; ++b) store16(gx_mem + (g0 + b) * L, gin[b]);
+  const auto others = [&](Index from, Index to) {
+    for (Index l = from; l < to; ++l) {
+      float* o = gx_mem + l * L;
+      Lanes16 s = load16(o);
+#pragma GCC unroll 8
+      for (int b = 0; b < B; ++b)
+        if (moved[b]) s = fma16(load16(d_mem[b]), _mm256_set1_ps(g[(g0 + b) * k + l]), s);
+      store16(o, s);
+    }
+  };
+  others(0, g0);
+  others(g0 + B, k);
+}
+
+template <int B>
+void rest_group_avx2(Index rest, const Avx2Move& m, Index g0, Index k, float* x, float* gx,
+                     const float* q, const float* g, const float* inv_diag, bool first_sweep,
+                     __m256 (&viol)[2], __m256 (&move)[2]) {
+  if constexpr (B > 0) {
+    if (rest != B)
+      return rest_group_avx2<B - 1>(rest, m, g0, k, x, gx, q, g, inv_diag, first_sweep, viol,
+                                    move);
+    group_moves_avx2<B>(m, g0, k, x, gx, q, g, inv_diag, first_sweep, viol, move);
+  }
+}
+
+[[gnu::noinline]] inline void grouped_sweeps_avx2(Index k, float* x, float* gx, const float* q,
+                                                  const float* g, const float* inv_diag,
+                                                  int max_sweeps, float stop_ratio2, float* viol,
+                                                  float* active) {
+  constexpr int L = rules::kLanes;
+  float first_move[L] = {};
+  Avx2Move m;
+  m.zero = _mm256_setzero_ps();
+  m.sign = _mm256_set1_ps(-0.0f);
+  __m256 viol_v[2] = {_mm256_loadu_ps(viol), _mm256_loadu_ps(viol + 8)};
+  for (int sweep = 0; sweep < max_sweeps; ++sweep) {
+    m.on_lo = _mm256_cmp_ps(_mm256_loadu_ps(active), m.zero, _CMP_NEQ_UQ);
+    m.on_hi = _mm256_cmp_ps(_mm256_loadu_ps(active + 8), m.zero, _CMP_NEQ_UQ);
+    __m256 move[2] = {m.zero, m.zero};
+    Index g0 = 0;
+    for (; g0 + kGroupAvx2 <= k; g0 += kGroupAvx2)
+      group_moves_avx2<kGroupAvx2>(m, g0, k, x, gx, q, g, inv_diag, sweep == 0, viol_v, move);
+    rest_group_avx2<kGroupAvx2 - 1>(k - g0, m, g0, k, x, gx, q, g, inv_diag, sweep == 0, viol_v,
+                                    move);
+    float mv[L];
+    _mm256_storeu_ps(mv, move[0]);
+    _mm256_storeu_ps(mv + 8, move[1]);
+    bool any = false;
+    for (int v = 0; v < L; ++v) {
+      if (active[v] == 0) continue;
+      if (sweep == 0) first_move[v] = mv[v];
+      if (mv[v] <= stop_ratio2 * first_move[v])
+        active[v] = 0;
+      else
+        any = true;
+    }
+    if (sweep == 0) {
+      _mm256_storeu_ps(viol, viol_v[0]);
+      _mm256_storeu_ps(viol + 8, viol_v[1]);
+    }
+    if (!any) break;
+  }
+}
+
+template <typename T>
+bool sweeps_fixed_k(Index k, const rules::SweepControl& control, T* x, T* gx, const T* q,
+                    const T* g, const T* inv_diag, T stop_ratio2, T* viol, T* active) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (control.order != nullptr || k < 2) return false;
+    grouped_sweeps_avx2(k, x, gx, q, g, inv_diag, control.max_sweeps, stop_ratio2, viol, active);
+    return true;
+  } else {
+    return false;
+  }
+}
 #else
 template <typename T>
 bool sweeps_fixed_k(Index, const rules::SweepControl&, T*, T*, const T*, const T*, const T*, T, T*,

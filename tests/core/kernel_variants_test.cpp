@@ -115,11 +115,12 @@ TYPED_TEST(IsaVariants, FitsAgreeAcrossTheVariants) {
   }
 }
 
-// With AVX-512 the float sweeps of k ≤ 24 components in natural order hold G·x in registers
-// (solvers/coordinate_descent_lanes.inl), and larger k move in groups of 12 whose G·x is: the
-// same bytes as the general loop AVX2 runs, for k at both ends of that range and past it (one
-// group and one coordinate; three groups and seven), with an l1 penalty, and for a rule that
-// shuffles the coordinates (which takes the general loop on both).
+// The float sweeps in natural order keep G·x in registers (solvers/coordinate_descent_lanes.inl):
+// with AVX-512 all of it for k ≤ 24 and groups of 12 coordinates beyond, with AVX2 groups of 4.
+// Both are the general loop's sums in its order, so the two variants give the same bytes: for k
+// at both ends of AVX-512's range and past it (one group and one coordinate; three groups and
+// seven), with an l1 penalty, and for a rule that shuffles the coordinates (which takes the
+// general loop on both).
 TEST(IsaVariants, CoordinateDescentSweepsAgreeForEveryK) {
   const std::vector<Isa> isas = kernels::supported_isas();
   if (std::find(isas.begin(), isas.end(), Isa::kAvx512) == isas.end() ||
