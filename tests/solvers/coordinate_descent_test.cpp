@@ -5,9 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <string>
 #include <limits>
+#include <random>
 #include <vector>
 
+#include "kernels/isa.hpp"
 #include "solvers/coordinate_descent_row.hpp"
 
 namespace nmfkit {
@@ -46,6 +50,53 @@ TYPED_TEST(Lanes, AGramDiagonalWhoseInverseOverflowsLeavesItsCoordinate) {
     EXPECT_EQ(f[static_cast<std::size_t>(r * k + 2)], T(0)) << r;
     EXPECT_TRUE(std::isfinite(violation[static_cast<std::size_t>(r)])) << r;
   }
+}
+
+// Float sweeps in natural order keep G·x in registers where the instruction set allows
+// (AVX2, AVX-512: solvers/coordinate_descent_lanes.inl); the same order given as a list takes the
+// general loop. Both must be the same bytes, under every variant this CPU runs: several k (one
+// group, groups and a rest, past AVX-512's per-k versions), a partial block of rows, a coordinate
+// with G_jj = 0, an l1 penalty, entries at zero.
+TEST(CoordinateDescentLanes, RegisterSweepsAreTheGeneralLoopsBytes) {
+  const kernels::Isa saved = kernels::active_isa();
+  std::mt19937 gen(5);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (const Index k : {Index(2), Index(5), Index(9), Index(16), Index(24), Index(25), Index(43)}) {
+    const Index rows = 37, inner = k + 7;
+    Matrix<double> a(inner, k), g(k, k);
+    for (double& v : a.values) v = u(gen);
+    for (Index i = 0; i < k; ++i)
+      for (Index j = 0; j < k; ++j) {
+        double s = 0;
+        for (Index r = 0; r < inner; ++r) s += a(r, i) * a(r, j);
+        g(i, j) = i == k / 2 || j == k / 2 ? 0.0 : s;  // one component all zero
+      }
+    Matrix<float> p(rows, k), f0(rows, k);
+    for (float& v : p.values) v = static_cast<float>(2 * u(gen) * double(inner) / 4);
+    for (float& v : f0.values) v = u(gen) < 0.3 ? 0.0f : static_cast<float>(u(gen));
+    std::vector<Index> identity(static_cast<std::size_t>(k));
+    for (Index j = 0; j < k; ++j) identity[static_cast<std::size_t>(j)] = j;
+    for (const kernels::Isa isa : kernels::supported_isas()) {
+      kernels::set_active_isa(isa);
+      rules::SweepControl control;
+      control.max_sweeps = 20;
+      control.stop_ratio2 = 1e-8;
+      Matrix<float> natural = f0, listed = f0;
+      const double v1 = rules::coordinate_descent_rows(natural, p, g, 0.05, control, 2);
+      control.order = identity.data();
+      const double v2 = rules::coordinate_descent_rows(listed, p, g, 0.05, control, 2);
+      const std::string where =
+          "k " + std::to_string(k) + " under " + std::string(kernels::isa_name(isa));
+      EXPECT_EQ(v1, v2) << where;
+      EXPECT_EQ(0, std::memcmp(natural.values.data(), listed.values.data(),
+                               natural.values.size() * sizeof(float)))
+          << where;
+      EXPECT_NE(0, std::memcmp(natural.values.data(), f0.values.data(),
+                               natural.values.size() * sizeof(float)))
+          << where << ": the sweeps moved nothing";
+    }
+  }
+  kernels::set_active_isa(saved);
 }
 
 }  // namespace
