@@ -61,7 +61,8 @@ bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Inp
     return false;
   const auto& b = in.array.bytes;
   const auto zeros = std::count(b.begin(), b.end(), std::uint8_t{0});
-  return core::sparse_chosen(options.format, core::auto_sparse_zero_fraction(options.beta, options.k),
+  return core::sparse_chosen(options.format,
+                             core::auto_sparse_zero_fraction(options.beta, options.k),
                              double(zeros) / double(b.size()));
 }
 

@@ -64,7 +64,6 @@ std::array<T, 256> level_palette(double scale) {
   return palette;
 }
 
-
 // The sparse choice of 8-bit codes, its level counts taken from the codes (zeros given).
 template <typename T>
 std::unique_ptr<DataChoice<T>> bytes_choice(kernels::CsrBytes<T> bytes, std::int64_t zeros,
@@ -95,8 +94,7 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, 
   const double entries = double(levels.rows) * double(levels.cols);
   const std::int64_t zeros = levels.rows * levels.cols - row_start.back();
   const double zero_fraction = double(zeros) / entries;
-  if (sparse_chosen(format, sparse_from, zero_fraction) &&
-      levels.cols <= kernels::kMaxCsrBytesCols)
+  if (sparse_chosen(format, sparse_from, zero_fraction) && levels.cols <= kernels::kMaxCsrBytesCols)
     return bytes_choice(
         kernels::csr_bytes_from_levels(levels, palette, std::move(row_start), threads), zeros,
         zero_fraction, threads);
@@ -179,8 +177,8 @@ template std::unique_ptr<DataChoice<float>> make_data<float>(const DenseView<std
                                                              DataFormat, double, int);
 template std::unique_ptr<DataChoice<double>> make_data<double>(const DenseView<std::uint8_t>&,
                                                                double, DataFormat, double, int);
-template std::unique_ptr<DataChoice<float>> make_data<float>(const LevelsSource&, DataFormat, double,
-                                                             int);
+template std::unique_ptr<DataChoice<float>> make_data<float>(const LevelsSource&, DataFormat,
+                                                             double, int);
 template std::unique_ptr<DataChoice<double>> make_data<double>(const LevelsSource&, DataFormat,
                                                                double, int);
 template std::unique_ptr<DataChoice<float>> make_data<float>(const DenseView<float>&, DataFormat,

@@ -4,6 +4,22 @@
 
 namespace cd_lanes_detail {
 
+/// After a sweep: each active lane whose squared move is at most stop_ratio2 times its first
+/// sweep's stops (the first sweep records that move). Returns whether any lane is still active.
+template <typename T>
+bool lanes_continue(const T* move, bool first_sweep, T stop_ratio2, T* first_move, T* active) {
+  bool any = false;
+  for (int v = 0; v < rules::kLanes; ++v) {
+    if (active[v] == 0) continue;
+    if (first_sweep) first_move[v] = move[v];
+    if (move[v] <= stop_ratio2 * first_move[v])
+      active[v] = 0;
+    else
+      any = true;
+  }
+  return any;
+}
+
 #if NMFKIT_VARIANT == 2
 /// The sweeps of coordinate_descent_lanes in natural coordinate order for float and a k of K
 /// (≤ kFixedMaxK), G·x held in K vector registers instead of memory: each move then updates the
@@ -40,7 +56,8 @@ template <int K>
       const float inv = inv_diag[j];
       if (inv == 0.0f) continue;
       const __m512 stepped = _mm512_fnmadd_ps(grad, _mm512_set1_ps(inv), xv);
-      const __m512 next = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(zero, stepped, _CMP_LT_OQ), stepped);
+      const __m512 next =
+          _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(zero, stepped, _CMP_LT_OQ), stepped);
       const __m512 d = _mm512_maskz_sub_ps(on, next, xv);
       xv = _mm512_mask_mov_ps(xv, on, next);
       _mm512_storeu_ps(xj, xv);
@@ -53,15 +70,7 @@ template <int K>
     }
     float mv[L];
     _mm512_storeu_ps(mv, move);
-    bool any = false;
-    for (int v = 0; v < L; ++v) {
-      if (active[v] == 0) continue;
-      if (sweep == 0) first_move[v] = mv[v];
-      if (mv[v] <= stop_ratio2 * first_move[v])
-        active[v] = 0;
-      else
-        any = true;
-    }
+    const bool any = lanes_continue(mv, sweep == 0, stop_ratio2, first_move, active);
     if (sweep == 0) _mm512_storeu_ps(viol, viol_v);
     if (!any) break;
   }
@@ -152,15 +161,7 @@ void rest_group(Index rest, Index g0, Index k, float* x, float* gx, const float*
     rest_group<kGroup - 1>(k - g0, g0, k, x, gx, q, g, inv_diag, sweep == 0, on, move, viol_v);
     float mv[L];
     _mm512_storeu_ps(mv, move);
-    bool any = false;
-    for (int v = 0; v < L; ++v) {
-      if (active[v] == 0) continue;
-      if (sweep == 0) first_move[v] = mv[v];
-      if (mv[v] <= stop_ratio2 * first_move[v])
-        active[v] = 0;
-      else
-        any = true;
-    }
+    const bool any = lanes_continue(mv, sweep == 0, stop_ratio2, first_move, active);
     if (sweep == 0) _mm512_storeu_ps(viol, viol_v);
     if (!any) break;
   }
@@ -173,8 +174,8 @@ bool try_fixed(Index k, float* x, const float* gx, const float* q, const float* 
   if constexpr (K > kFixedMaxK) {
     return false;
   } else {
-    if (k != K) return try_fixed<K + 1>(k, x, gx, q, g, inv_diag, max_sweeps, stop_ratio2, viol,
-                                        active);
+    if (k != K)
+      return try_fixed<K + 1>(k, x, gx, q, g, inv_diag, max_sweeps, stop_ratio2, viol, active);
     fixed_sweeps<K>(x, gx, q, g, inv_diag, max_sweeps, stop_ratio2, viol, active);
     return true;
   }
@@ -265,8 +266,8 @@ template <int B>
     Lanes16 d;
     d.lo = move_half(m, m.on_lo, x + j * L, q + j * L, gin[b].lo, inv, first_sweep, viol[0],
                      move[0], moved[b]);
-    d.hi = move_half(m, m.on_hi, x + j * L + 8, q + j * L + 8, gin[b].hi, inv, first_sweep,
-                     viol[1], move[1], moved[b]);
+    d.hi = move_half(m, m.on_hi, x + j * L + 8, q + j * L + 8, gin[b].hi, inv, first_sweep, viol[1],
+                     move[1], moved[b]);
     store16(d_mem[b], d);
     if (!moved[b]) continue;
     const float* gj = g + j * k + g0;
@@ -295,8 +296,7 @@ void rest_group_avx2(Index rest, const Avx2Move& m, Index g0, Index k, float* x,
                      __m256 (&viol)[2], __m256 (&move)[2]) {
   if constexpr (B > 0) {
     if (rest != B)
-      return rest_group_avx2<B - 1>(rest, m, g0, k, x, gx, q, g, inv_diag, first_sweep, viol,
-                                    move);
+      return rest_group_avx2<B - 1>(rest, m, g0, k, x, gx, q, g, inv_diag, first_sweep, viol, move);
     group_moves_avx2<B>(m, g0, k, x, gx, q, g, inv_diag, first_sweep, viol, move);
   }
 }
@@ -323,15 +323,7 @@ void rest_group_avx2(Index rest, const Avx2Move& m, Index g0, Index k, float* x,
     float mv[L];
     _mm256_storeu_ps(mv, move[0]);
     _mm256_storeu_ps(mv + 8, move[1]);
-    bool any = false;
-    for (int v = 0; v < L; ++v) {
-      if (active[v] == 0) continue;
-      if (sweep == 0) first_move[v] = mv[v];
-      if (mv[v] <= stop_ratio2 * first_move[v])
-        active[v] = 0;
-      else
-        any = true;
-    }
+    const bool any = lanes_continue(mv, sweep == 0, stop_ratio2, first_move, active);
     if (sweep == 0) {
       _mm256_storeu_ps(viol, viol_v[0]);
       _mm256_storeu_ps(viol + 8, viol_v[1]);
@@ -396,8 +388,8 @@ void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T*
   T viol[L] = {}, first_move[L] = {}, active[L];
   for (int v = 0; v < L; ++v) active[v] = v < count ? T(1) : T(0);
   const T stop_ratio2 = static_cast<T>(control.stop_ratio2);
-  const bool fixed = cd_lanes_detail::sweeps_fixed_k(k, control, x, gx, q, g, inv_diag,
-                                                     stop_ratio2, viol, active);
+  const bool fixed =
+      cd_lanes_detail::sweeps_fixed_k(k, control, x, gx, q, g, inv_diag, stop_ratio2, viol, active);
   for (int sweep = 0; !fixed && sweep < control.max_sweeps; ++sweep) {
     T move[L] = {};
     for (Index t = 0; t < k; ++t) {
@@ -431,16 +423,7 @@ void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T*
         for (int v = 0; v < L; ++v) gx[l * L + v] += d[v] * gjl;
       }
     }
-    bool any = false;
-    for (int v = 0; v < L; ++v) {
-      if (active[v] == 0) continue;
-      if (sweep == 0) first_move[v] = move[v];
-      if (move[v] <= stop_ratio2 * first_move[v])
-        active[v] = 0;
-      else
-        any = true;
-    }
-    if (!any) break;
+    if (!cd_lanes_detail::lanes_continue(move, sweep == 0, stop_ratio2, first_move, active)) break;
   }
   for (Index v = 0; v < count; ++v) {
     for (Index j = 0; j < k; ++j) f[v * k + j] = x[j * L + v];

@@ -6,9 +6,9 @@
 
 #include <cmath>
 #include <cstring>
-#include <string>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/isa.hpp"
