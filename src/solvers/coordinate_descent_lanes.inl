@@ -4,6 +4,18 @@
 
 namespace cd_lanes_detail {
 
+/// a·b + c, rounded once in the variants with FMA. Written out, not left to the compiler's
+/// contraction of the expression: an unoptimised build contracts nothing, and its general loop
+/// would then round differently from the register versions below, whose intrinsics always fuse.
+template <typename T>
+[[gnu::always_inline]] inline T mul_add(T a, T b, T c) {
+#if NMFKIT_VARIANT == 0
+  return a * b + c;
+#else
+  return std::fma(a, b, c);
+#endif
+}
+
 /// After a sweep: each active lane whose squared move is at most stop_ratio2 times its first
 /// sweep's stops (the first sweep records that move). Returns whether any lane is still active.
 template <typename T>
@@ -240,9 +252,9 @@ struct Avx2Move {
   const __m256 next = _mm256_and_ps(_mm256_cmp_ps(m.zero, stepped, _CMP_LT_OQ), stepped);
   const __m256 d = _mm256_and_ps(on, _mm256_sub_ps(next, xv));
   _mm256_storeu_ps(xp, _mm256_blendv_ps(xv, next, on));
-  __m256 sq = _mm256_mul_ps(d, d);
-  asm("" : "+x"(sq));  // rounded before it is added, as in the general loop (never fused)
-  move = _mm256_add_ps(move, sq);
+  // d² rounded before it is added, as in the general loop: the mask between the multiply and the
+  // addition (d is 0 in the lanes it clears) keeps the compiler from fusing them.
+  move = _mm256_add_ps(move, _mm256_and_ps(on, _mm256_mul_ps(d, d)));
   return d;
 }
 
@@ -410,7 +422,7 @@ void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T*
 #pragma omp simd
       for (int v = 0; v < L; ++v) {
         const T grad = gxj[v] - qj[v];
-        const T next = std::max(T(0), xj[v] - grad * inv_gjj);
+        const T next = std::max(T(0), cd_lanes_detail::mul_add(-grad, inv_gjj, xj[v]));
         d[v] = active[v] != 0 ? next - xj[v] : T(0);
         xj[v] = active[v] != 0 ? next : xj[v];
         move[v] += d[v] * d[v];
@@ -420,7 +432,8 @@ void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T*
       for (Index l = 0; l < k; ++l) {
         const T gjl = gj[l];
 #pragma omp simd
-        for (int v = 0; v < L; ++v) gx[l * L + v] += d[v] * gjl;
+        for (int v = 0; v < L; ++v)
+          gx[l * L + v] = cd_lanes_detail::mul_add(d[v], gjl, gx[l * L + v]);
       }
     }
     if (!cd_lanes_detail::lanes_continue(move, sweep == 0, stop_ratio2, first_move, active)) break;
