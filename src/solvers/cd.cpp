@@ -26,12 +26,16 @@ class CoordinateDescent final : public UpdateRule<T> {
 
   std::optional<LanesProblem> lanes_problem(const Matrix<double>& g,
                                             const Penalty& penalty) override {
-    order_.resize(static_cast<std::size_t>(g.rows));
-    std::iota(order_.begin(), order_.end(), Index{0});
-    if (shuffle_) rng_.shuffle(order_);
+    if (shuffle_) {
+      order_.resize(static_cast<std::size_t>(g.rows));
+      std::iota(order_.begin(), order_.end(), Index{0});
+      rng_.shuffle(order_);
+    }
     LanesProblem problem{penalised_gram(g, penalty.l2), penalty.l1, {}};
     problem.control.max_sweeps = 1;
-    problem.control.order = order_.data();
+    // Natural order is left unsaid, so that the sweeps may keep G·x in registers
+    // (solvers/coordinate_descent_lanes.inl): the same bytes as the order given as a list.
+    if (shuffle_) problem.control.order = order_.data();
     return problem;
   }
 
