@@ -35,8 +35,10 @@ struct ScratchAllocator {
     if (n > (SIZE_MAX - kCacheLine) / sizeof(T)) throw std::bad_array_new_length();
     return static_cast<T*>(::operator new(bytes(n), std::align_val_t(kCacheLine)));
   }
-  void deallocate(T* p, std::size_t n) noexcept {
-    ::operator delete(p, bytes(n), std::align_val_t(kCacheLine));
+  // The unsized form: clang before 19 leaves sized deallocation off unless asked
+  // (-fsized-deallocation), and the size adds nothing here.
+  void deallocate(T* p, std::size_t) noexcept {
+    ::operator delete(p, std::align_val_t(kCacheLine));
   }
   template <typename U>
   void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
