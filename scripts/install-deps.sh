@@ -31,6 +31,7 @@ if [[ $set_name == test || $set_name == bench ]]; then
     libbenchmark-dev           # the micro benchmarks, built with everything
     python3-numpy python3-sklearn  # NPY interoperability and the parity suite
     chromium                   # opens report.html headless in the report test
+    clang libomp-dev           # build.clang_syntax: every source still compiles with clang
   )
 fi
 # The Python package: pybind11 and the interpreter's headers to build it, numpy, scipy and
