@@ -363,6 +363,82 @@ bool sweeps_fixed_k(Index, const rules::SweepControl&, T*, T*, const T*, const T
 }
 #endif
 
+/// gx = G·x for the k entries of L lanes, each entry summed over l in order by multiply-adds
+/// from 0. With AVX2 or AVX-512 and float, B entries at a time are held in registers while l
+/// runs (one load of x's row l per B entries instead of a load and a store of each entry per
+/// term); G is symmetric, so entry j's term l reads G's row l. The same sums in the same order
+/// either way.
+#if NMFKIT_VARIANT == 2
+constexpr int kGxBlock = 12;
+using GxLanes = __m512;
+[[gnu::always_inline]] inline GxLanes gx_zero() {
+  return _mm512_setzero_ps();
+}
+[[gnu::always_inline]] inline GxLanes gx_term(float g, const float* xl, GxLanes acc) {
+  return _mm512_fmadd_ps(_mm512_set1_ps(g), _mm512_loadu_ps(xl), acc);
+}
+[[gnu::always_inline]] inline void gx_store(float* o, GxLanes v) {
+  _mm512_storeu_ps(o, v);
+}
+#elif NMFKIT_VARIANT == 1
+constexpr int kGxBlock = 6;
+using GxLanes = Lanes16;
+[[gnu::always_inline]] inline GxLanes gx_zero() {
+  return {_mm256_setzero_ps(), _mm256_setzero_ps()};
+}
+[[gnu::always_inline]] inline GxLanes gx_term(float g, const float* xl, GxLanes acc) {
+  return fma16(load16(xl), _mm256_set1_ps(g), acc);
+}
+[[gnu::always_inline]] inline void gx_store(float* o, GxLanes v) {
+  store16(o, v);
+}
+#endif
+#if NMFKIT_VARIANT == 1 || NMFKIT_VARIANT == 2
+template <int B>
+[[gnu::always_inline]] inline void gx_entries(Index j0, Index k, const float* g, const float* x,
+                                              float* gx) {
+  constexpr int L = rules::kLanes;
+  GxLanes acc[B];
+#pragma GCC unroll 16
+  for (int b = 0; b < B; ++b) acc[b] = gx_zero();
+  for (Index l = 0; l < k; ++l) {
+    const float* gl = g + l * k + j0;
+#pragma GCC unroll 16
+    for (int b = 0; b < B; ++b) acc[b] = gx_term(gl[b], x + l * L, acc[b]);
+  }
+#pragma GCC unroll 16
+  for (int b = 0; b < B; ++b) gx_store(gx + (j0 + b) * L, acc[b]);
+}
+template <int B>
+void gx_rest(Index rest, Index j0, Index k, const float* g, const float* x, float* gx) {
+  if constexpr (B > 0) {
+    if (rest != B) return gx_rest<B - 1>(rest, j0, k, g, x, gx);
+    gx_entries<B>(j0, k, g, x, gx);
+  }
+}
+#endif
+
+template <typename T>
+void form_gx(Index k, const T* g, const T* x, T* gx) {
+  constexpr int L = rules::kLanes;
+#if NMFKIT_VARIANT == 1 || NMFKIT_VARIANT == 2
+  if constexpr (std::is_same_v<T, float>) {
+    Index j0 = 0;
+    for (; j0 + kGxBlock <= k; j0 += kGxBlock) gx_entries<kGxBlock>(j0, k, g, x, gx);
+    gx_rest<kGxBlock - 1>(k - j0, j0, k, g, x, gx);
+    return;
+  }
+#endif
+  // l outermost, so the k entries' chains of multiply-adds run side by side.
+  std::fill(gx, gx + k * L, T(0));
+  for (Index l = 0; l < k; ++l)
+    for (Index j = 0; j < k; ++j) {
+      const T gjl = g[j * k + l];
+#pragma omp simd
+      for (int v = 0; v < L; ++v) gx[j * L + v] = mul_add(gjl, x[l * L + v], gx[j * L + v]);
+    }
+}
+
 }  // namespace cd_lanes_detail
 
 template <typename T>
@@ -378,15 +454,7 @@ void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T*
       x[j * L + v] = v < count ? f[v * k + j] : T(0);
       q[j * L + v] = v < count ? static_cast<T>(double(p[v * k + j]) - l1) : T(0);
     }
-  // gx = G·x, each entry summed over l in order; l outermost, so the k entries' chains of
-  // multiply-adds run side by side.
-  std::fill(gx, gx + k * L, T(0));
-  for (Index l = 0; l < k; ++l)
-    for (Index j = 0; j < k; ++j) {
-      const T gjl = g[j * k + l];
-#pragma omp simd
-      for (int v = 0; v < L; ++v) gx[j * L + v] += gjl * x[l * L + v];
-    }
+  cd_lanes_detail::form_gx(k, g, x, gx);
   // A multiply by 1/G_jj in each move, not a division: the division's latency sat in the chain
   // of dependent operations that sets a move's pace. Formed once per call. A G_jj so small that
   // 1/G_jj overflows T (a component all but zero on the other side) counts as zero: the
