@@ -53,6 +53,21 @@ TYPED_TEST(Lanes, AGramDiagonalWhoseInverseOverflowsLeavesItsCoordinate) {
   }
 }
 
+/// AᵀA for a random inner × k matrix A with entries in [0, 1), with component `zero` all zero
+/// (its row and column of G are 0, as for a component that vanished).
+Matrix<double> random_gram(Index k, Index inner, Index zero, std::mt19937& gen) {
+  std::uniform_real_distribution<double> u(0, 1);
+  Matrix<double> a(inner, k), g(k, k);
+  for (double& v : a.values) v = u(gen);
+  for (Index i = 0; i < k; ++i)
+    for (Index j = 0; j < k; ++j) {
+      double s = 0;
+      for (Index r = 0; r < inner; ++r) s += a(r, i) * a(r, j);
+      g(i, j) = i == zero || j == zero ? 0.0 : s;
+    }
+  return g;
+}
+
 // Float sweeps in natural order keep G·x in registers where the instruction set allows
 // (AVX2, AVX-512: solvers/coordinate_descent_lanes.inl); the same order given as a list takes the
 // general loop. Both must be the same bytes, under every variant this CPU runs: several k (one
@@ -64,14 +79,7 @@ TEST(CoordinateDescentLanes, RegisterSweepsAreTheGeneralLoopsBytes) {
   std::uniform_real_distribution<double> u(0, 1);
   for (const Index k : {Index(2), Index(5), Index(9), Index(16), Index(24), Index(25), Index(43)}) {
     const Index rows = 37, inner = k + 7;
-    Matrix<double> a(inner, k), g(k, k);
-    for (double& v : a.values) v = u(gen);
-    for (Index i = 0; i < k; ++i)
-      for (Index j = 0; j < k; ++j) {
-        double s = 0;
-        for (Index r = 0; r < inner; ++r) s += a(r, i) * a(r, j);
-        g(i, j) = i == k / 2 || j == k / 2 ? 0.0 : s;  // one component all zero
-      }
+    const Matrix<double> g = random_gram(k, inner, k / 2, gen);
     Matrix<float> p(rows, k), f0(rows, k);
     for (float& v : p.values) v = static_cast<float>(2 * u(gen) * double(inner) / 4);
     for (float& v : f0.values) v = u(gen) < 0.3 ? 0.0f : static_cast<float>(u(gen));
@@ -144,14 +152,7 @@ TEST(CoordinateDescentLanes, EveryLaneIsThePlainRowsSweepsBitForBit) {
   for (const Index k :
        {Index(2), Index(7), Index(12), Index(13), Index(24), Index(25), Index(43)}) {
     const Index rows = 21, inner = k + 5;
-    Matrix<double> a(inner, k), g(k, k);
-    for (double& v : a.values) v = u(gen);
-    for (Index i = 0; i < k; ++i)
-      for (Index j = 0; j < k; ++j) {
-        double s = 0;
-        for (Index r = 0; r < inner; ++r) s += a(r, i) * a(r, j);
-        g(i, j) = i == 1 || j == 1 ? 0.0 : s;
-      }
+    const Matrix<double> g = random_gram(k, inner, 1, gen);
     const std::vector<float> gt = rules::lanes_gram<float>(g);
     Matrix<float> p(rows, k), f0(rows, k);
     for (float& v : p.values) v = static_cast<float>(u(gen) * double(inner) / 2);
