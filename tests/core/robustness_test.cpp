@@ -59,7 +59,11 @@ TEST(Robustness, NonFiniteLossIsNotReportedAsZero) {
 }
 
 // With a scale-equivariant initialisation (random: sqrt(mean(X)/k)·|N(0,1)|) the fit of c·X is
-// the fit of X scaled, for c far from 1 in either direction.
+// the fit of X scaled, for c far from 1 in either direction. Up to rounding: X is exactly of rank
+// 3, and extrapolated HALS reaches relative errors of 1e-5 to 1e-4 in 60 iterations, where
+// float rounding (c·X is not exactly c times X) decides where it settles (3e-5 to 1.5e-4 between
+// builds and scales), so the errors are compared to 1e-3 (a scale bug shows as an error of 0.1
+// or more, or a breakdown).
 TEST(Robustness, FitIsScaleEquivariant) {
   const auto d = low_rank<float>(50, 40, 3, 1);
   for (const SolverInfo& s : solvers()) {
@@ -71,7 +75,7 @@ TEST(Robustness, FitIsScaleEquivariant) {
     for (double c : {1e-30, 1e-12, 1e12, 1e30}) {
       const Matrix<float> x = scaled(d.x, c);
       const FitResult<float> r = fit(x.view(), o);
-      EXPECT_NEAR(r.relative_error, unit.relative_error, 1e-4 + 1e-3 * unit.relative_error)
+      EXPECT_NEAR(r.relative_error, unit.relative_error, 1e-3 + 1e-3 * unit.relative_error)
           << s.name << ", data scaled by " << c;
     }
   }
