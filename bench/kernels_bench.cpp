@@ -206,7 +206,7 @@ void BM_CsrBytesFromPixels(benchmark::State& state) {
 
 void thread_args(benchmark::internal::Benchmark* b) {
   for (int t : {1, 2})
-    for (int k : {4, 10, 50}) b->Args({t, k});
+    for (int k : {4, 10, 20, 50, 100}) b->Args({t, k});
   b->UseRealTime()->Unit(benchmark::kMillisecond);
 }
 

@@ -31,7 +31,9 @@ using testing::same_bytes;
 
 constexpr int kThreadCounts[] = {1, 2, 3};
 constexpr double kDensities[] = {0.0, 0.05, 0.2, 0.9, 1.0};
-constexpr Index kWidths[] = {1, 3, 6, 20};  // 4-, 8- and 32-column blocks
+// 4-, 8- and 32-column passes, and rows of 48 and 112 columns (several passes: 32 + 16 and
+// 32 + 32 + 32 + 16 columns with AVX-512, 16 at a time otherwise)
+constexpr Index kWidths[] = {1, 3, 6, 20, 45, 100};
 
 /// A row-major matrix in a buffer of rows × stride entries whose padding is NaN (a kernel that
 /// reads it shows up).
