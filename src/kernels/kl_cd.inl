@@ -259,7 +259,10 @@ double kl_cd_sparse_row(const T* x, const std::int32_t* idx, Index count, T* f, 
                         T* v, T* gathered) {
   const bool skip = control.idle != nullptr && control.skip_idle;
   for (Index t = 0; t < k; ++t) {
-    if (skip && control.idle[t] != 0) continue;  // not read by kl_cd_row
+    // A flagged entry at 0 is not read by kl_cd_row. One that extrapolation's restart made
+    // positive again is passed over too, but its row is part of v = f·G, so it is gathered (from
+    // a row left by the thread's last line, v would depend on which lines that thread took).
+    if (skip && control.idle[t] != 0 && f[t] == T(0)) continue;
     const T* gt = g + t * g_stride;
     T* out = gathered + t * count;
     for (Index p = 0; p < count; ++p) out[p] = gt[idx[p]];

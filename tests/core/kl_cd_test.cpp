@@ -242,6 +242,55 @@ TEST(KlCdIdle, FlaggedEntriesArePassedOverAndVisitedEntriesFlaggedAnew) {
   EXPECT_EQ(idle[2], 1);
 }
 
+TEST(KlCdIdle, SparseRowsGatherEveryPositiveEntrysRowFlaggedOrNot) {
+  // Entry 0 is flagged idle but positive (as extrapolation's restart can leave it): it is passed
+  // over, yet its row of G is part of v = f·G. Whatever the gather scratch held before (another
+  // line's rows, on the thread that takes this one), the sparse row must end as the dense row does.
+  const Index len = 60, k = 3;
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<double> x(len), g(static_cast<std::size_t>(k * len)), g_sum(k, 0.0);
+  for (double& v : x) v = u(gen) < 0.6 ? 0.0 : 0.5 + u(gen);
+  for (double& v : g) v = 0.1 + u(gen);
+  for (Index t = 0; t < k; ++t)
+    for (Index p = 0; p < len; ++p) g_sum[t] += g[t * len + p];
+  std::vector<std::int32_t> idx;
+  std::vector<double> xs;
+  for (Index p = 0; p < len; ++p)
+    if (x[p] != 0) idx.push_back(std::int32_t(p)), xs.push_back(x[p]);
+  const Index count = Index(idx.size());
+  const std::vector<double> f0 = {0.7, 0.2, 0.0};
+
+  kernels::KlCdControl c;
+  c.skip_idle = true;
+  c.divergence = true;
+  std::uint8_t dense_idle[3] = {1, 0, 0};
+  c.idle = dense_idle;
+  std::vector<double> dense_f = f0, v(len);
+  const double dense_d = kernels::kl_cd_row(x.data(), len, dense_f.data(), g.data(), len,
+                                            g_sum.data(), k, c, v.data());
+  EXPECT_EQ(dense_f[0], f0[0]);  // passed over
+
+  std::vector<double> first;
+  for (const double stale : {0.0, 1e3}) {
+    std::uint8_t idle[3] = {1, 0, 0};
+    c.idle = idle;
+    std::vector<double> f = f0, vs(static_cast<std::size_t>(count));
+    std::vector<double> gathered(static_cast<std::size_t>(k * count), stale);
+    const double d = kernels::kl_cd_sparse_row(xs.data(), idx.data(), count, f.data(), g.data(),
+                                               len, g_sum.data(), k, c, vs.data(), gathered.data());
+    EXPECT_EQ(f[0], f0[0]) << "stale " << stale;
+    for (Index t = 0; t < k; ++t)
+      EXPECT_NEAR(f[t], dense_f[t], 1e-12 * (1 + dense_f[t]))
+          << "entry " << t << ", stale " << stale;
+    EXPECT_NEAR(d, dense_d, 1e-12 * (1 + std::abs(dense_d))) << "stale " << stale;
+    if (first.empty())
+      first = f;
+    else
+      EXPECT_TRUE(same_bytes(first, f));
+  }
+}
+
 TEST(KlCdIdle, SparseLinesSkipIdleEntriesAndEndWhereDenseLinesDo) {
   // Mostly zeros and k above the data's rank: many entries of W and H end at 0, which the
   // compressed lines pass over between full visits.
