@@ -20,11 +20,19 @@ Index padded_width(Index p) {
   return (p + kBlock - 1) / kBlock * kBlock;
 }
 
+/// Whether rows of doubles are padded to a multiple of 8 columns (one 64-byte line) rather than
+/// of kBlock: with AVX-512, whose 32 vector registers hold 4 × 24 accumulators of doubles.
+template <typename T>
+constexpr bool kLinePadded = NMFKIT_VARIANT == 2 && sizeof(T) == 8;
+
 /// The row width of the products' padded copies: 4 or 8 columns for p up to 4 or 8 (a quarter or
 /// half of a block: the copies and partial sums then take a quarter or half the cache), else
-/// padded_width(p).
+/// padded_width(p), or p rounded up to a multiple of 8 where kLinePadded (k = 20 in double: 24
+/// columns, not 32).
+template <typename T>
 Index product_width(Index p) {
-  return p <= 4 ? 4 : p <= 8 ? 8 : padded_width(p);
+  if (p <= 8) return p <= 4 ? 4 : 8;
+  return kLinePadded<T> ? (p + 7) / 8 * 8 : padded_width(p);
 }
 
 /// An uninitialised array of T aligned to kAlign bytes.
@@ -120,13 +128,14 @@ void scatter_rows_block(const M& x, Index r0, Index r1, const T* right, Index p,
 }
 
 /// f(std::integral_constant<int, W>{}, j0) for the passes over rows `padded` wide (product_width),
-/// left to right: the whole row when it is one pass wide (4, 8, 16 or 32 columns), else passes of
-/// 32 columns (two blocks) and a last one of 16 where 16 are left. Each pass reads the row's
-/// stored entries once, so the fewer the better: MNIST at k = 100 (112 columns) ran 4 passes
-/// instead of 7, 5-9% less time per iteration. Each column's sums are the same either way. Without
-/// AVX-512's 32 vector registers the 32-column passes are taken only when every pass is one:
-/// X·Hᵀ's 4 × 32 accumulators do not fit 16 (AVX2 at k = 100: 5-25% slower with them).
-template <typename F>
+/// left to right: the whole row when it is one pass wide (4, 8, 16 or 32 columns, or 24 where
+/// kLinePadded), else passes of 32 columns (two blocks) and a last one of what is left. Each pass
+/// reads the row's stored entries once, so the fewer the better: MNIST at k = 100 (112 columns)
+/// ran 4 passes instead of 7, 5-9% less time per iteration. Each column's sums are the same
+/// either way. Without AVX-512's 32 vector registers the 32-column passes are taken only when
+/// every pass is one: X·Hᵀ's 4 × 32 accumulators do not fit 16 (AVX2 at k = 100: 5-25% slower
+/// with them).
+template <typename T, typename F>
 void for_each_pass(Index padded, F&& f) {
   const Index widest = NMFKIT_VARIANT == 2 || padded % (2 * kBlock) == 0 ? 2 * kBlock : kBlock;
   for (Index j0 = 0; j0 < padded;) {
@@ -137,8 +146,10 @@ void for_each_pass(Index padded, F&& f) {
       f(std::integral_constant<int, 8>{}, j0);
     else if (w == kBlock)
       f(std::integral_constant<int, kBlock>{}, j0);
-    else
+    else if (w == 2 * kBlock)
       f(std::integral_constant<int, 2 * kBlock>{}, j0);
+    else if constexpr (kLinePadded<T>)
+      f(std::integral_constant<int, 24>{}, j0);
     j0 += w;
   }
 }
@@ -161,7 +172,7 @@ double dot4(const T* a, const T* b, Index k) {
 /// out[0:p] = row r of scale·X·in, `in` being m × padded (padded_copy).
 template <typename T, typename M>
 void times_row(const M& x, Index r, T scale, const T* in, Index p, Index padded, T* out) {
-  for_each_pass(padded, [&](auto step, Index j0) {
+  for_each_pass<T>(padded, [&](auto step, Index j0) {
     alignas(kAlign) T block[step];
     if (padded == step)
       times_row_block<step, step>(x, r, scale, in, padded, j0, block);
@@ -176,7 +187,7 @@ void times_row(const M& x, Index r, T scale, const T* in, Index p, Index padded,
 /// the rows' terms in row order.
 template <typename T, typename M>
 void scatter_rows(const M& x, Index r0, Index r1, const T* right, Index p, Index padded, T* dst) {
-  for_each_pass(padded, [&](auto step, Index j0) {
+  for_each_pass<T>(padded, [&](auto step, Index j0) {
     if (padded == step)
       scatter_rows_block<step, step>(x, r0, r1, right, p, padded, j0, dst);
     else
@@ -203,7 +214,7 @@ void sum_scatter_partials(const T* sums, Index count, Index size, Index m, Index
 template <typename M, typename T>
 void times(const M& x, T scale, const T* right, Index p, T* out, int threads) {
   if (x.rows == 0 || p == 0) return;
-  const Index padded = product_width(p);
+  const Index padded = product_width<T>(p);
   const AlignedArray<T> in = padded_copy(right, x.cols, p, padded, threads);
 #pragma omp parallel for schedule(dynamic, kRowsPerTask) num_threads(threads)
   for (Index r = 0; r < x.rows; ++r) times_row(x, r, scale, in.get(), p, padded, out + r * p);
@@ -213,7 +224,7 @@ template <typename M, typename T>
 void transpose_times(const M& x, T scale, const T* right, Index p, T* out, int threads) {
   if (x.cols == 0 || p == 0) return;
   const RowChunks chunks = row_chunks(x.rows);
-  const Index padded = product_width(p);
+  const Index padded = product_width<T>(p);
   const Index size = x.cols * padded;
   // Left uninitialised: each chunk zeroes its own partial (first touch by the thread that uses it).
   const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));
@@ -231,7 +242,7 @@ void fused_rows(const M& x, T scale, const T* right, Index p, T* w, Index block_
                 const RowBlockFn<T>& block, T* out, double* gram, int threads) {
   if (p <= 0) return;
   const RowChunks chunks = row_chunks(x.rows);
-  const Index padded = product_width(p);
+  const Index padded = product_width<T>(p);
   const Index size = x.cols * padded;
   const AlignedArray<T> in = padded_copy(right, x.cols, p, padded, threads);
   const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));
