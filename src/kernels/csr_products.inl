@@ -7,11 +7,12 @@ namespace {
 
 // The products work on blocks of kBlock columns (one 64-byte cache line of floats). `right` and
 // the scattered partial sums are copied into rows padded with zeros to a multiple of kBlock
-// columns and aligned to 64 bytes, so every block is a whole-width vector operation on one or two
-// cache lines, never a masked or split one; the padding columns are computed and dropped. Blocking
-// only splits the columns: every output entry is still summed over the same stored entries in the
-// same order. GCC at -O2 neither keeps a block in registers nor vectorizes the scatter on its own,
-// so the block loops say so (`omp simd`: element-wise work only, nothing is reordered).
+// columns (of 8 for doubles with AVX-512: product_width) and aligned to 64 bytes, so every block
+// is a whole-width vector operation on whole cache lines, never a masked or split one; the padding
+// columns are computed and dropped. Blocking only splits the columns: every output entry is still
+// summed over the same stored entries in the same order. GCC at -O2 neither keeps a block in
+// registers nor vectorizes the scatter on its own, so the block loops say so (`omp simd`:
+// element-wise work only, nothing is reordered).
 constexpr int kBlock = 16;
 constexpr std::size_t kAlign = 64;
 
