@@ -1,24 +1,33 @@
 // scikit-learn's MiniBatchNMF (sklearn/decomposition/_nmf.py: _minibatch_step,
 // _minibatch_convergence, _solve_W, _fit_transform, partial_fit), on nmfkit's β-divergence
-// kernels (core/beta.hpp). X is read through its storage's row blocks: a batch of consecutive
-// rows at a time, dense (X in compressed sparse rows is made dense one batch at a time). The fit
-// runs in X's own units (no scaling of X), as scikit-learn's does, so that its ε thresholds act
-// alike.
+// kernels (core/beta.hpp). A batch is a run of consecutive rows. For the Frobenius loss each
+// batch is stored on its own as a full fit would store it (core::make_data: compressed sparse rows
+// when mostly zero, else a dense view of the caller's memory; compressed input stays in place),
+// the initialisation and the objective read X through those parts (StackedRows), and a step
+// forms its batch's products X_b·Hᵀ and X_bᵀ·W_b once each by that storage's kernels. The other
+// losses read each batch's rows dense (X in compressed sparse rows is made dense one batch at a
+// time). The fit runs in X's own units (no scaling of X), as scikit-learn's does, so that its ε
+// thresholds act alike.
 #include "nmfkit/minibatch.hpp"
 
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/beta.hpp"
 #include "core/csr_data.hpp"
 #include "core/data.hpp"
 #include "core/init.hpp"
+#include "core/make_data.hpp"
 #include "core/timing.hpp"
 #include "kernels/blas_threads.hpp"
+#include "kernels/parallel_errors.hpp"
 #include "nmfkit/errors.hpp"
 #include "nmfkit/version.hpp"
 
@@ -105,11 +114,122 @@ struct Settings {
   double l2_h(Index rows) const { return double(rows) * alpha_h * (1 - l1_ratio); }
 };
 
+/// Rows [first, first + count) of X stored on their own for a Frobenius step: as `format` asks
+/// (kAuto: make_data's choice for the Frobenius loss and k components).
+template <typename T>
+struct Part {
+  std::shared_ptr<const nmfkit::Data<T>> data;
+  const char* format = "dense";
+};
+template <typename T>
+using PartFn = std::function<Part<T>(Index first, Index count, DataFormat format, Index k)>;
+
+/// X as consecutive runs of rows, each stored on its own (the Frobenius loss's batches): what the
+/// initialisation and the objective read, so that X is stored once. The parts are visited in
+/// parallel, each on one thread (a batch is too short for its own kernels to share it out), and
+/// whatever sums over the parts (Xᵀ·R, the statistics, the residual) adds them in part order:
+/// the same bytes for any thread count.
+template <typename T>
+class StackedRows final : public nmfkit::Data<T> {
+ public:
+  StackedRows(const std::vector<std::shared_ptr<const nmfkit::Data<T>>>& parts, Index cols)
+      : parts_(parts), cols_(cols) {
+    for (const auto& part : parts_) {
+      first_.push_back(rows_);
+      rows_ += part->rows();
+      const DataStats s = part->stats();
+      stats_.squared_norm += s.squared_norm;
+      stats_.sum += s.sum;
+    }
+  }
+  Index rows() const override { return rows_; }
+  Index cols() const override { return cols_; }
+  DataStats stats() const override { return stats_; }
+  void times(const T* right, Index p, T scale, T* out, int threads) const override {
+    each_part(threads, [&](Index b) { parts_[b]->times(right, p, scale, out + first_[b] * p, 1); });
+  }
+  void transpose_times(const T* right, Index p, T scale, T* out, int threads) const override {
+    // Up to `threads` parts at a time into slots of their own, then added in part order.
+    const Index count = Index(parts_.size()), group = std::clamp<Index>(threads, 1, count);
+    const Index entries = cols_ * p;
+    std::vector<T> slots(size(group * entries));
+    for (Index g0 = 0; g0 < count; g0 += group) {
+      const Index g1 = std::min(count, g0 + group);
+      kernels::ParallelErrors errors;
+#pragma omp parallel for schedule(static, 1) num_threads(static_cast <int>(g1 - g0))
+      for (Index b = g0; b < g1; ++b)
+        errors.run([&] {
+          parts_[size(b)]->transpose_times(right + first_[size(b)] * p, p, scale,
+                                           slots.data() + (b - g0) * entries, 1);
+        });
+      errors.rethrow();
+      for (Index b = g0; b < g1; ++b) {
+        const T* slot = slots.data() + (b - g0) * entries;
+        if (b == 0)
+          std::copy(slot, slot + entries, out);
+        else
+          for (Index e = 0; e < entries; ++e) out[e] += slot[e];
+      }
+    }
+  }
+  DenseView<T> row_block(Index first, Index count, std::vector<T>& buffer) const override {
+    std::size_t b = part_of(first);
+    if (first + count <= first_[b] + parts_[b]->rows())
+      return parts_[b]->row_block(first - first_[b], count, buffer);
+    if (buffer.size() < size(count * cols_)) buffer.resize(size(count * cols_));
+    std::vector<T> scratch;
+    for (Index r = first; r < first + count; ++b) {
+      const Index end = std::min(first + count, first_[b] + parts_[b]->rows());
+      const DenseView<T> v = parts_[b]->row_block(r - first_[b], end - r, scratch);
+      for (Index i = 0; i < end - r; ++i)
+        std::copy(v.row(i), v.row(i) + cols_, buffer.data() + (r - first + i) * cols_);
+      r = end;
+    }
+    return DenseView<T>(buffer.data(), count, cols_);
+  }
+  double residual_squared_norm(const T* w, const T* h, Index k, double scale,
+                               int threads) const override {
+    std::vector<double> part_sums(parts_.size());
+    each_part(threads, [&](Index b) {
+      part_sums[b] = parts_[b]->residual_squared_norm(w + first_[b] * k, h, k, scale, 1);
+    });
+    double sum = 0;
+    for (double v : part_sums) sum += v;
+    return sum;
+  }
+  bool has_zero(int threads) const override {
+    for (const auto& part : parts_)
+      if (part->has_zero(threads)) return true;
+    return false;
+  }
+
+ private:
+  std::size_t part_of(Index row) const {
+    return size(std::upper_bound(first_.begin(), first_.end(), row) - first_.begin() - 1);
+  }
+  /// f(b) for every part b, `threads` at a time.
+  template <typename F>
+  void each_part(int threads, const F& f) const {
+    kernels::ParallelErrors errors;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(std::max(1, threads))
+    for (std::size_t b = 0; b < parts_.size(); ++b) errors.run([&] { f(b); });
+    errors.rethrow();
+  }
+
+  std::vector<std::shared_ptr<const nmfkit::Data<T>>> parts_;
+  std::vector<Index> first_;
+  Index rows_ = 0, cols_ = 0;
+  DataStats stats_;
+};
+
 /// X checked as fit() checks it, read by batches of rows.
 template <typename T>
 struct Source {
   std::unique_ptr<nmfkit::Data<T>> storage;
   const char* format = "dense";
+  PartFn<T> part;
+  /// The Frobenius loss's batches, stored by store_parts().
+  std::vector<std::shared_ptr<const nmfkit::Data<T>>> parts;
 
   Index rows() const { return storage->rows(); }
   Index cols() const { return storage->cols(); }
@@ -122,14 +242,54 @@ struct Source {
 
 template <typename T>
 Source<T> source_of(const DenseView<T>& x, int threads) {
-  return {std::make_unique<core::DenseStorage<T>>(x, threads), "dense"};
+  PartFn<T> part = [x, threads](Index first, Index count, DataFormat format, Index k) {
+    const std::shared_ptr<core::DataChoice<T>> choice =
+        core::make_data(DenseView<T>(x.row(first), count, x.cols, x.stride), format,
+                        core::auto_sparse_zero_fraction(2.0, k), threads);
+    return Part<T>{std::shared_ptr<const nmfkit::Data<T>>(choice, &choice->storage()),
+                   choice->format()};
+  };
+  return {std::make_unique<core::DenseStorage<T>>(x, threads), "dense", std::move(part)};
 }
 template <typename T, typename I>
 Source<T> source_of(const CsrView<T, I>& x, int threads) {
   if (x.rows <= 0 || x.cols <= 0)
     throw DataError("X is empty (" + std::to_string(x.rows) + " x " + std::to_string(x.cols) +
                     "); it needs at least one sample and one feature");
-  return {std::make_unique<core::CsrViewStorage<T, I>>(x, threads), "sparse"};
+  // A batch of compressed rows stays compressed and in place: its row starts counted from its
+  // first entry, its entries those of the caller's arrays.
+  PartFn<T> part = [x, threads](Index first, Index count, DataFormat, Index) {
+    struct Rows {
+      std::vector<I> indptr;
+      std::unique_ptr<core::CsrViewStorage<T, I>> storage;
+    };
+    const auto p = std::make_shared<Rows>();
+    const I base = x.indptr[first];
+    p->indptr.resize(size(count + 1));
+    for (Index i = 0; i <= count; ++i) p->indptr[size(i)] = x.indptr[first + i] - base;
+    const CsrView<T, I> rows{count, x.cols, p->indptr.data(), x.indices + base, x.values + base};
+    p->storage = std::make_unique<core::CsrViewStorage<T, I>>(rows, threads);
+    return Part<T>{std::shared_ptr<const nmfkit::Data<T>>(p, p->storage.get()), "sparse"};
+  };
+  return {std::make_unique<core::CsrViewStorage<T, I>>(x, threads), "sparse", std::move(part)};
+}
+
+/// For the Frobenius loss: X's batches of `batch_rows` rows each stored on its own (x.parts), and
+/// X read through them from then on (StackedRows), its format theirs ("mixed" when they differ):
+/// one copy of X at most, and the same bytes for X given dense or compressed once both are stored
+/// alike. Other losses: nothing.
+template <typename T>
+void store_parts(Source<T>& x, double beta, Index batch_rows, DataFormat format, Index k) {
+  if (beta != 2) return;
+  const Index n = x.rows();
+  const char* stored = nullptr;
+  for (Index first = 0; first < n; first += batch_rows) {
+    Part<T> part = x.part(first, std::min(batch_rows, n - first), format, k);
+    stored = stored == nullptr || std::string_view(stored) == part.format ? part.format : "mixed";
+    x.parts.push_back(std::move(part.data));
+  }
+  x.storage = std::make_unique<StackedRows<T>>(x.parts, x.cols());
+  x.format = stored;
 }
 
 /// β ≤ 0 cannot fit zeros (scikit-learn refuses them too).
@@ -201,17 +361,16 @@ struct SolvedW {
   bool converged = false;
 };
 
-/// scikit-learn's _solve_W: W of X (a batch's DenseView or all of X's storage) for fixed H, from
-/// sqrt(mean(X)/k) by multiplicative steps until one changes W by at most tol.
-template <typename T, typename X>
-SolvedW<T> solve_w(const X& x, Index rows, double mean, const Matrix<T>& ht, const Settings& s,
-                   int max_iter) {
-  const Index k = ht.cols;
+/// scikit-learn's _solve_W: W of X (`rows` × k) for fixed H, from sqrt(mean(X)/k) by the
+/// multiplicative steps `step` until one changes W by at most tol.
+template <typename T, typename Step>
+SolvedW<T> solve_w(Index rows, Index k, double mean, const Settings& s, int max_iter,
+                   const Step& step) {
   SolvedW<T> r;
   r.w = Matrix<T>(rows, k, static_cast<T>(std::sqrt(mean / double(k))));
   Matrix<T> previous = r.w;
   for (int it = 0; it < max_iter; ++it) {
-    core::beta_mu_update_w(x, 1.0, r.w, ht, s.beta, s.l1_w(), s.l2_w(), s.threads);
+    step(r.w);
     r.iterations = it + 1;
     if (s.tol > 0 && relative_change(r.w, previous) <= s.tol) {
       r.converged = true;
@@ -220,6 +379,53 @@ SolvedW<T> solve_w(const X& x, Index rows, double mean, const Matrix<T>& ht, con
     previous.values = r.w.values;
   }
   return r;
+}
+
+/// W's multiplicative steps for fixed H under the Frobenius loss (scikit-learn's
+/// _multiplicative_update_w for β = 2): W ← W ⊙ X·Hᵀ / (W·HHᵀ + l1 + l2·W), with X·Hᵀ formed once
+/// by X's storage and HHᵀ once, whatever the number of steps.
+template <typename T>
+class FrobeniusWSteps {
+ public:
+  FrobeniusWSteps(const nmfkit::Data<T>& x, const Matrix<T>& ht, const Settings& s)
+      : s_(s), xht_(x.rows(), ht.cols), hht_(size(ht.cols * ht.cols)) {
+    x.times(ht.data(), ht.cols, T(1), xht_.data(), s.threads);
+    kernels::gram(ht.data(), ht.rows, ht.cols, hht_.data(), s.threads);
+  }
+  const Matrix<T>& xht() const { return xht_; }
+  const std::vector<double>& hht() const { return hht_; }
+  void operator()(Matrix<T>& w) const {
+    const Index k = w.cols;
+    std::vector<double> den(size(k));
+    for (Index i = 0; i < w.rows; ++i) {
+      T* wi = w.row(i);
+      const T* num = xht_.row(i);
+      for (Index l = 0; l < k; ++l) {
+        double d = 0;
+        for (Index q = 0; q < k; ++q) d += double(wi[q]) * hht_[size(q * k + l)];
+        den[size(l)] = d;
+      }
+      for (Index l = 0; l < k; ++l)
+        wi[l] = static_cast<T>(core::beta_mu_step(double(wi[l]), double(num[l]), den[size(l)],
+                                                  s_.l1_w(), s_.l2_w(), 1));
+    }
+  }
+
+ private:
+  const Settings& s_;
+  Matrix<T> xht_;
+  std::vector<double> hht_;
+};
+
+/// W of all of X (its storage) for fixed H: scikit-learn's _solve_W.
+template <typename T>
+SolvedW<T> solve_w(const nmfkit::Data<T>& x, double mean, const Matrix<T>& ht, const Settings& s,
+                   int max_iter) {
+  if (s.beta == 2)
+    return solve_w<T>(x.rows(), ht.cols, mean, s, max_iter, FrobeniusWSteps<T>(x, ht, s));
+  return solve_w<T>(x.rows(), ht.cols, mean, s, max_iter, [&](Matrix<T>& w) {
+    core::beta_mu_update_w(x, 1.0, w, ht, s.beta, s.l1_w(), s.l2_w(), s.threads);
+  });
 }
 
 /// H's running sums, kept transposed as Hᵀ is (m × k).
@@ -237,25 +443,100 @@ struct StepCost {
   double objective = 0;
 };
 
+/// A batch's rows of X: stored on their own (Frobenius loss), or dense (the other losses).
+template <typename T>
+struct Batch {
+  const nmfkit::Data<T>* stored = nullptr;
+  DenseView<T> dense;
+  Index rows() const { return stored != nullptr ? stored->rows() : dense.rows; }
+};
+
+/// _multiplicative_update_h's numerator Xᵀ·W and denominator H·WᵀW for the Frobenius loss, from
+/// X's storage.
+template <typename T>
+core::HStepTerms frobenius_h_terms(const nmfkit::Data<T>& x, const Matrix<T>& w,
+                                   const std::vector<double>& wtw, const Matrix<T>& ht,
+                                   int threads) {
+  const Index m = ht.rows, k = ht.cols;
+  Matrix<T> xtw(m, k);
+  x.transpose_times(w.data(), k, T(1), xtw.data(), threads);
+  core::HStepTerms terms;
+  terms.num.assign(xtw.values.begin(), xtw.values.end());
+  terms.den.resize(size(m * k));
+  for (Index j = 0; j < m; ++j) {
+    const T* hj = ht.row(j);
+    for (Index l = 0; l < k; ++l) {
+      double d = 0;
+      for (Index q = 0; q < k; ++q) d += double(hj[q]) * wtw[size(q * k + l)];
+      terms.den[size(j * k + l)] = d;
+    }
+  }
+  return terms;
+}
+
+/// ½‖X_b − W_b·H‖² from what the step formed already, ½(‖X_b‖² − 2⟨X_b·Hᵀ, W_b⟩ + ⟨W_bᵀW_b,
+/// HHᵀ⟩) (X_b·Hᵀ is that of the step's H, which has not moved), as scikit-learn computes it for
+/// sparse X. The sum cancels as the fit nears X: below a share of ‖X_b‖² at which its rounding
+/// (of T's products) could show, the residual is formed entry by entry instead.
+template <typename T>
+double frobenius_divergence(const nmfkit::Data<T>& x, double x_squares,
+                            const FrobeniusWSteps<T>& steps, const Matrix<T>& w,
+                            const std::vector<double>& wtw, const Matrix<T>& ht, int threads) {
+  constexpr double kLeast = sizeof(T) == sizeof(float) ? 0.1 : 1e-6;
+  const Index k = w.cols;
+  double cross = 0, wh_squares = 0;
+  for (std::size_t e = 0; e < w.values.size(); ++e)
+    cross += double(steps.xht().values[e]) * double(w.values[e]);
+  for (Index e = 0; e < k * k; ++e) wh_squares += wtw[size(e)] * steps.hht()[size(e)];
+  const double squares = x_squares - 2 * cross + wh_squares;
+  if (squares >= kLeast * x_squares) return squares / 2;
+  const Matrix<T> h = transposed(ht.view());
+  return x.residual_squared_norm(w.data(), h.data(), k, 1.0, threads) / 2;
+}
+
 /// scikit-learn's _minibatch_step on the batch xb with its W (updated in place, or replaced by a
 /// fresh solve), then H's online step from the running sums.
 template <typename T>
-StepCost minibatch_step(const DenseView<T>& xb, Matrix<T>& wb, bool fresh, int fresh_max_iter,
+StepCost minibatch_step(const Batch<T>& xb, Matrix<T>& wb, bool fresh, int fresh_max_iter,
                         Matrix<T>& ht, Running<T>& run, const Settings& s, Timings& time) {
-  const Index rows = xb.rows;
+  const Index rows = xb.rows(), m = ht.rows, k = ht.cols;
   StepCost cost;
-  {
-    ScopedTimer timer(time.updates);
-    if (fresh)
-      wb = solve_w(xb, rows, mean_of(xb), ht, s, fresh_max_iter).w;
-    else
-      core::beta_mu_update_w(xb, 1.0, wb, ht, s.beta, s.l1_w(), s.l2_w(), s.threads);
-    if (s.beta < 1) zero_below_epsilon(wb);
+  std::vector<double> wtw;  // W_bᵀW_b (Frobenius)
+  if (xb.stored != nullptr) {
+    const nmfkit::Data<T>& x = *xb.stored;
+    const DataStats stats = x.stats();
+    std::optional<FrobeniusWSteps<T>> steps;
+    {
+      ScopedTimer timer(time.updates);
+      steps.emplace(x, ht, s);
+      if (fresh)
+        wb = solve_w<T>(rows, k, stats.sum / (double(rows) * double(m)), s, fresh_max_iter, *steps)
+                 .w;
+      else
+        (*steps)(wb);
+      wtw.resize(size(k * k));
+      kernels::gram(wb.data(), rows, k, wtw.data(), s.threads);
+    }
+    ScopedTimer timer(time.loss);
+    cost.divergence = frobenius_divergence(x, stats.squared_norm, *steps, wb, wtw, ht, s.threads);
+  } else {
+    {
+      ScopedTimer timer(time.updates);
+      const auto step = [&](Matrix<T>& w) {
+        core::beta_mu_update_w(xb.dense, 1.0, w, ht, s.beta, s.l1_w(), s.l2_w(), s.threads);
+      };
+      if (fresh)
+        wb = solve_w<T>(rows, k, mean_of(xb.dense), s, fresh_max_iter, step).w;
+      else
+        step(wb);
+      if (s.beta < 1) zero_below_epsilon(wb);
+    }
+    ScopedTimer timer(time.loss);
+    cost.divergence = core::beta_divergence(xb.dense, 1.0, wb, ht, s.beta, s.threads);
   }
   const double l1_h = s.l1_h(rows), l2_h = s.l2_h(rows);
   {
     ScopedTimer timer(time.loss);
-    cost.divergence = core::beta_divergence(xb, 1.0, wb, ht, s.beta, s.threads);
     double w_sum = 0, h_sum = 0;
     for (T v : wb.values) w_sum += double(v);
     for (T v : ht.values) h_sum += double(v);
@@ -268,8 +549,10 @@ StepCost minibatch_step(const DenseView<T>& xb, Matrix<T>& wb, bool fresh, int f
                      l1_h * h_sum + 0.5 * l2_h * h_squares;
   }
   ScopedTimer timer(time.updates);
-  const core::HStepTerms terms = core::beta_mu_h_terms(xb, 1.0, wb, ht, s.beta, s.threads);
-  const Index entries = ht.rows * ht.cols;
+  const core::HStepTerms terms =
+      xb.stored != nullptr ? frobenius_h_terms(*xb.stored, wb, wtw, ht, s.threads)
+                           : core::beta_mu_h_terms(xb.dense, 1.0, wb, ht, s.beta, s.threads);
+  const Index entries = m * k;
   const double gamma = s.gamma;
   T* h = ht.data();
   T* a = run.numerator.data();
@@ -364,11 +647,13 @@ void finish(FitResult<T>& r, const Source<T>& x, Matrix<T> w, const Matrix<T>& h
 }
 
 template <typename T>
-MiniBatchResult<T> fit_impl(const Source<T>& x, const FitOptions& o, const MiniBatchOptions& mb,
+MiniBatchResult<T> fit_impl(Source<T> x, const FitOptions& o, const MiniBatchOptions& mb,
                             const StartFactors<T>* start, Clock::time_point t0) {
   const Index n = x.rows(), m = x.cols();
   o.validate(n, m);
   const Settings s(o, m);
+  const Index batch_size = std::min(mb.batch_size, n);
+  store_parts(x, s.beta, batch_size, o.format, o.k);
   check_zeros(x, s.beta, s.threads);
   MiniBatchResult<T> result;
   FitResult<T>& r = result.fit;
@@ -380,7 +665,6 @@ MiniBatchResult<T> fit_impl(const Source<T>& x, const FitOptions& o, const MiniB
     f = initial_factors(x, o, start, true);
   }
   Matrix<T>& ht = f.ht;
-  const Index batch_size = std::min(mb.batch_size, n);
   Running<T> run{ht, Matrix<T>(m, o.k, T(1)),
                  std::pow(mb.forget_factor, double(batch_size) / double(n))};
   {
@@ -400,7 +684,12 @@ MiniBatchResult<T> fit_impl(const Source<T>& x, const FitOptions& o, const MiniB
   while (step < n_steps && !stopped) {
     const Index first = (step % steps_per_iter) * batch_size;
     const Index rows = std::min(batch_size, n - first);
-    const DenseView<T> xb = x.batch(first, rows, buffer);
+    Batch<T> xb;
+    if (!x.parts.empty()) {
+      xb.stored = x.parts[size(step % steps_per_iter)].get();
+    } else {
+      xb.dense = x.batch(first, rows, buffer);
+    }
     if (!mb.fresh_restarts) {
       wb = Matrix<T>(rows, o.k);
       std::copy(f.w.row(first), f.w.row(first) + rows * o.k, wb.data());
@@ -457,7 +746,7 @@ MiniBatchResult<T> fit_impl(const Source<T>& x, const FitOptions& o, const MiniB
   if (mb.fresh_restarts) {
     ScopedTimer timer(r.timings.updates);
     const int max_iter = mb.transform_max_iter > 0 ? mb.transform_max_iter : o.max_iter;
-    f.w = solve_w(*x.storage, n, x.mean(), ht, s, max_iter).w;
+    f.w = solve_w(*x.storage, x.mean(), ht, s, max_iter).w;
   }
   result.n_steps = step;
   r.iterations = static_cast<int>((step + steps_per_iter - 1) / steps_per_iter);
@@ -473,10 +762,11 @@ MiniBatchResult<T> fit_impl(const Source<T>& x, const FitOptions& o, const MiniB
 }
 
 template <typename T>
-double partial_fit_impl(const Source<T>& x, const FitOptions& options, const MiniBatchOptions& mb,
+double partial_fit_impl(Source<T> x, const FitOptions& options, const MiniBatchOptions& mb,
                         MiniBatchState<T>& state, const StartFactors<T>* start) {
   const Index rows = x.rows(), m = x.cols();
   FitOptions o = options;
+  store_parts(x, o.beta, rows, o.format, o.k);
   Running<T> run;
   Matrix<T> ht;
   if (state.h.values.empty()) {
@@ -516,7 +806,12 @@ double partial_fit_impl(const Source<T>& x, const FitOptions& options, const Min
   }
   const Settings s(o, m);
   std::vector<T> buffer;
-  const DenseView<T> xb = x.batch(0, rows, buffer);
+  Batch<T> xb;
+  if (!x.parts.empty()) {
+    xb.stored = x.parts.front().get();
+  } else {
+    xb.dense = x.batch(0, rows, buffer);
+  }
   Matrix<T> wb;
   Timings time;
   const StepCost cost = minibatch_step(xb, wb, true, mb.fresh_restarts_max_iter, ht, run, s, time);
@@ -532,7 +827,7 @@ double partial_fit_impl(const Source<T>& x, const FitOptions& options, const Min
 }
 
 template <typename T>
-FitResult<T> transform_impl(const Source<T>& x, const DenseView<T>& h, const FitOptions& options,
+FitResult<T> transform_impl(Source<T> x, const DenseView<T>& h, const FitOptions& options,
                             const MiniBatchOptions& mb, Clock::time_point t0) {
   if (h.data == nullptr || h.rows < 1)
     throw InvalidArgument("H must have at least one component, got " + std::to_string(h.rows));
@@ -543,6 +838,8 @@ FitResult<T> transform_impl(const Source<T>& x, const DenseView<T>& h, const Fit
   o.k = static_cast<int>(h.rows);
   o = checked(o, mb);
   const Settings s(o, x.cols());
+  // X stored as a fit would store it (compressed when mostly zero).
+  store_parts(x, s.beta, x.rows(), o.format, o.k);
   check_zeros(x, s.beta, s.threads);
   const Matrix<T> ht = core::checked_copy(h, h.rows, h.cols, "H", 1.0, true);
   FitResult<T> r;
@@ -552,7 +849,7 @@ FitResult<T> transform_impl(const Source<T>& x, const DenseView<T>& h, const Fit
   {
     ScopedTimer timer(r.timings.updates);
     const int max_iter = mb.transform_max_iter > 0 ? mb.transform_max_iter : o.max_iter;
-    solved = solve_w(*x.storage, x.rows(), x.mean(), ht, s, max_iter);
+    solved = solve_w(*x.storage, x.mean(), ht, s, max_iter);
   }
   r.iterations = solved.iterations;
   r.converged = solved.converged;
