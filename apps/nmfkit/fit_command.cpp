@@ -71,7 +71,9 @@ void check_minibatch_args(const FitArgs& a) {
   if (a.shuffle) refuse("--shuffle");
   if (a.extrapolate) refuse("--extrapolate");
   if (a.no_extrapolate) refuse("--no-extrapolate");
-  if (a.format != "auto") refuse("--format " + a.format + " (each batch is read as dense rows)");
+  if (a.format != "auto" && parse_loss(a.loss) != 2)
+    refuse("--format " + a.format + " and a loss other than frobenius (its batches are read as " +
+           "dense rows)");
 }
 
 FitOptions options_from(const FitArgs& a) {
@@ -190,11 +192,14 @@ nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, co
 /// scikit-learn's MiniBatchNMF fit of X (no restarts, masks or rank selection: refused before).
 template <typename T>
 FitResult<T> fit_by_batches(const FitArgs& args, const FitOptions& options, const std::vector<T>& x,
-                            const Input& in, const StartFactors<T>* start,
+                            const CsrMatrix<T>* csr, const Input& in, const StartFactors<T>* start,
                             nlohmann::ordered_json& info) {
   const MiniBatchOptions mb = minibatch_of(args);
-  MiniBatchResult<T> r = unless_interrupted(
-      [&] { return fit_minibatch(DenseView<T>(x.data(), in.rows, in.cols), options, mb, start); });
+  MiniBatchResult<T> r = unless_interrupted([&] {
+    if (csr != nullptr)
+      return csr->visit([&](const auto& view) { return fit_minibatch(view, options, mb, start); });
+    return fit_minibatch(DenseView<T>(x.data(), in.rows, in.cols), options, mb, start);
+  });
   if (interrupted()) throw Interrupted();  // the progress callback stopped the fit on Ctrl-C
   info = {{"batch_size", std::min<Index>(mb.batch_size, in.rows)},
           {"forget_factor", mb.forget_factor},
@@ -234,9 +239,6 @@ int run_typed(const FitArgs& args, FitOptions options) {
   // 8-bit pixels are fitted as they are read (a quarter of a float copy's memory), or straight
   // from their file (in.plain); the pictures read X a row at a time, so X in T is never made.
   std::vector<T> x;
-  if (by_batches && in.sparse)
-    throw InvalidArgument("--batch-size reads dense inputs only; '" + in.path +
-                          "' is a sparse matrix (fit it without --batch-size)");
   // A sparse X is fitted as it is stored (CsrView), never copied dense for the fit.
   const bool sparse = in.sparse.has_value();
   CsrMatrix<T> csr;
@@ -274,7 +276,8 @@ int run_typed(const FitArgs& args, FitOptions options) {
   nlohmann::ordered_json minibatch_info;
   const StartFactors<T>* start_factors = options.init == Init::kCustom ? &start : nullptr;
   FitResult<T> r =
-      by_batches ? fit_by_batches(args, options, x, in, start_factors, minibatch_info)
+      by_batches ? fit_by_batches(args, options, x, sparse ? &csr : nullptr, in, start_factors,
+                                  minibatch_info)
                  : fit_best(
                        extra_args, options, x, in, start_factors, extras,
                        [&](int k) { progress.set_heading(heading(k)); }, sparse ? &csr : nullptr);

@@ -134,15 +134,11 @@ void w_step_rows(Matrix<T>& w, Index r0, Index rows, const T* num, const T* den,
   const Index k = w.cols;
   for (Index i = 0; i < rows; ++i) {
     T* wi = w.row(r0 + i);
-    for (Index l = 0; l < k; ++l) {
-      if (beta == 2) {
-        double d = 0;
-        for (Index q = 0; q < k; ++q) d += double(wi[q]) * hht[size(q * k + l)];
-        row_den[l] = d;
-      } else {
+    if (beta == 2)
+      row_times_square(wi, hht.data(), k, row_den);
+    else
+      for (Index l = 0; l < k; ++l)
         row_den[l] = beta == 1 ? h_sum[size(l)] : double(den[i * k + l]);
-      }
-    }
     for (Index l = 0; l < k; ++l)
       wi[l] = static_cast<T>(beta_mu_step(double(wi[l]), num_scale * double(num[i * k + l]),
                                           row_den[l], l1, l2, gamma));
@@ -316,18 +312,14 @@ HStepTerms h_terms_impl(const Rows& x, double inverse_scale, const Matrix<T>& w,
 #pragma omp parallel for schedule(static) num_threads(threads)
   for (Index j = 0; j < m; ++j) {
     const T* hj = ht.row(j);
+    if (beta == 2) row_times_square(hj, wtw.data(), k, terms.den.data() + j * k);
     for (Index l = 0; l < k; ++l) {
       const Index e = j * k + l;
       terms.num[size(e)] = num_scale * num_total[size(e)];
-      double d = 0;
-      if (beta == 2) {
-        for (Index q = 0; q < k; ++q) d += double(hj[q]) * wtw[size(q * k + l)];
-      } else if (beta == 1) {
-        d = w_sum[size(l)];
-      } else {
-        d = den_total[size(e)];
-      }
-      terms.den[size(e)] = d;
+      if (beta == 1)
+        terms.den[size(e)] = w_sum[size(l)];
+      else if (beta != 2)
+        terms.den[size(e)] = den_total[size(e)];
     }
   }
   return terms;

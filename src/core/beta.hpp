@@ -26,6 +26,7 @@
 //   column sums of W, a zero sum replaced by 1.
 // Not part of the updates (scikit-learn's fit loop does it after them): zeroing entries of W below
 // float64's epsilon when β < 1, and of H when β ≤ 1.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -59,6 +60,19 @@ inline double beta_mu_step(double old, double num, double den, double l1, double
   else if (gamma != 1)
     ratio = std::pow(ratio, gamma);
   return old * ratio;
+}
+
+/// out[l] = Σ_q f[q]·g[q·k + l] for l < k: a row f (k entries) times the k × k matrix g, each
+/// sum over q in increasing order (vectorised across l).
+template <typename T>
+inline void row_times_square(const T* f, const double* g, Index k, double* out) {
+  std::fill(out, out + k, 0.0);
+  for (Index q = 0; q < k; ++q) {
+    const double fq = double(f[q]);
+    const double* gq = g + q * k;
+#pragma omp simd
+    for (Index l = 0; l < k; ++l) out[l] += fq * gq[l];
+  }
 }
 
 /// Σ over rows of f (rows × k), per column, in double: fixed row chunks added in chunk order, so

@@ -400,11 +400,7 @@ class FrobeniusWSteps {
     for (Index i = 0; i < w.rows; ++i) {
       T* wi = w.row(i);
       const T* num = xht_.row(i);
-      for (Index l = 0; l < k; ++l) {
-        double d = 0;
-        for (Index q = 0; q < k; ++q) d += double(wi[q]) * hht_[size(q * k + l)];
-        den[size(l)] = d;
-      }
+      core::row_times_square(wi, hht_.data(), k, den.data());
       for (Index l = 0; l < k; ++l)
         wi[l] = static_cast<T>(core::beta_mu_step(double(wi[l]), double(num[l]), den[size(l)],
                                                   s_.l1_w(), s_.l2_w(), 1));
@@ -463,14 +459,8 @@ core::HStepTerms frobenius_h_terms(const nmfkit::Data<T>& x, const Matrix<T>& w,
   core::HStepTerms terms;
   terms.num.assign(xtw.values.begin(), xtw.values.end());
   terms.den.resize(size(m * k));
-  for (Index j = 0; j < m; ++j) {
-    const T* hj = ht.row(j);
-    for (Index l = 0; l < k; ++l) {
-      double d = 0;
-      for (Index q = 0; q < k; ++q) d += double(hj[q]) * wtw[size(q * k + l)];
-      terms.den[size(j * k + l)] = d;
-    }
-  }
+  for (Index j = 0; j < m; ++j)
+    core::row_times_square(ht.row(j), wtw.data(), k, terms.den.data() + j * k);
   return terms;
 }
 

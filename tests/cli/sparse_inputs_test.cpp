@@ -104,6 +104,35 @@ TEST_F(SparseInputsTest, NpzAndMtxGiveTheSameFactorsAsTheNpy) {
     EXPECT_NEAR(w1.values[i], w2.values[i], 1e-4 * (1 + std::abs(w2.values[i])));
 }
 
+TEST_F(SparseInputsTest, MiniBatchesOfASparseFileAreThoseOfItsNpyStoredSparse) {
+  // --batch-size reads a sparse file's batches as compressed rows in place: the factors of the
+  // same matrix in an NPY file whose batches are stored sparse.
+  write_npy_f32(dir_ / "x.npy", x_, {kDocs, kTerms});
+  write_npz(dir_ / "csr.npz");
+  const std::vector<std::string> batches = {"--batch-size", "16"};
+  std::vector<std::string> a = fit_args(dir_ / "x.npy", dir_ / "npy");
+  a.insert(a.end(), batches.begin(), batches.end());
+  a.insert(a.end(), {"--format", "sparse"});
+  const RunResult base = run_cli(a);
+  ASSERT_EQ(base.code, 0) << base;
+  std::vector<std::string> b = fit_args(dir_ / "csr.npz", dir_ / "npz");
+  b.insert(b.end(), batches.begin(), batches.end());
+  const RunResult r = run_cli(b);
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_EQ(read_file(dir_ / "npz" / "H.npy"), read_file(dir_ / "npy" / "H.npy"));
+  EXPECT_EQ(read_file(dir_ / "npz" / "W.npy"), read_file(dir_ / "npy" / "W.npy"));
+  EXPECT_EQ(read_summary(dir_ / "npz")["format"], "sparse");
+  EXPECT_EQ(read_summary(dir_ / "npy")["format"], "sparse");
+  EXPECT_EQ(read_summary(dir_ / "npz")["minibatch"]["batch_size"], 16);
+  // Kullback-Leibler reads each batch's rows dense, from the file's compressed rows as well.
+  std::vector<std::string> kl = fit_args(dir_ / "csr.npz", dir_ / "kl");
+  kl.insert(kl.end(), batches.begin(), batches.end());
+  kl.insert(kl.end(), {"--loss", "kullback-leibler"});
+  const RunResult k = run_cli(kl);
+  ASSERT_EQ(k.code, 0) << k;
+  EXPECT_GT(read_summary(dir_ / "kl")["relative_error"].get<double>(), 0);
+}
+
 TEST_F(SparseInputsTest, LimitKeepsTheFirstRows) {
   write_npz(dir_ / "x.npz");
   std::vector<std::string> a = fit_args(dir_ / "x.npz", out_);
