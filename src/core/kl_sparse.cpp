@@ -117,10 +117,11 @@ void SparseKl<T>::update_w(Matrix<T>& w, const Matrix<T>& ht, double l1, double 
 }
 
 template <typename T>
-void SparseKl<T>::update_h(const Matrix<T>& w, Matrix<T>& ht, double l1, double l2, int threads,
-                           const Reducer* reducer) {
+std::pair<std::vector<double>, std::vector<double>> SparseKl<T>::h_sums(const Matrix<T>& w,
+                                                                        const Matrix<T>& ht,
+                                                                        int threads,
+                                                                        const Reducer* reducer) {
   check_shapes("beta_mu_update_h", q_.rows, q_.cols, w, ht);
-  threads = std::max(1, threads);
   const Index k = w.cols;
   numerator_.resize(size(ht.rows * k));
   kernels::transpose_times(q_, T(1), w.data(), k, numerator_.data(), threads);
@@ -134,7 +135,27 @@ void SparseKl<T>::update_h(const Matrix<T>& w, Matrix<T>& ht, double l1, double 
   }
   for (double& v : w_sum)
     if (v == 0) v = 1;
+  return {std::move(num), std::move(w_sum)};
+}
+
+template <typename T>
+void SparseKl<T>::update_h(const Matrix<T>& w, Matrix<T>& ht, double l1, double l2, int threads,
+                           const Reducer* reducer) {
+  threads = std::max(1, threads);
+  const auto [num, w_sum] = h_sums(w, ht, threads, reducer);
   kl_steps(ht, num.data(), w_sum, l1, l2, threads);
+}
+
+template <typename T>
+HStepTerms SparseKl<T>::h_terms(const Matrix<T>& w, const Matrix<T>& ht, int threads) {
+  auto [num, w_sum] = h_sums(w, ht, std::max(1, threads), nullptr);
+  HStepTerms terms;
+  terms.num = std::move(num);
+  terms.den.resize(terms.num.size());
+  const Index k = w.cols;
+  for (Index j = 0; j < ht.rows; ++j)
+    std::copy(w_sum.begin(), w_sum.end(), terms.den.begin() + std::ptrdiff_t(j * k));
+  return terms;
 }
 
 template <typename T>

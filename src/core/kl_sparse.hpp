@@ -13,9 +13,11 @@
 // row starts and 32-bit columns, values in T), and the n × k and m × k numerators.
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <variant>
 #include <vector>
 
+#include "core/beta.hpp"
 #include "kernels/csr.hpp"
 #include "nmfkit/context.hpp"
 #include "nmfkit/data.hpp"
@@ -39,6 +41,9 @@ class SparseKl {
   /// reducer, the sums over samples (Qᵀ·W, W's column sums) are combined across processes first.
   void update_h(const Matrix<T>& w, Matrix<T>& ht, double l1, double l2, int threads,
                 const Reducer* reducer);
+  /// The sums of update_h() without the step (beta_mu_h_terms with β = 1), from the Q of the
+  /// current W and Ht: Qᵀ·W, and W's column sums (0 → 1) repeated for each feature.
+  HStepTerms h_terms(const Matrix<T>& w, const Matrix<T>& ht, int threads);
 
   /// X's stored entries, in whichever CSR form its storage holds them.
   using Form = std::variant<const kernels::CsrMatrix<T>*, const kernels::CsrBytes<T>*,
@@ -46,6 +51,12 @@ class SparseKl {
   explicit SparseKl(Form x);
 
  private:
+  /// Qᵀ·W (m × k) and W's column sums with zeros replaced by 1, in double, combined across
+  /// processes by the reducer when one is given.
+  std::pair<std::vector<double>, std::vector<double>> h_sums(const Matrix<T>& w,
+                                                             const Matrix<T>& ht, int threads,
+                                                             const Reducer* reducer);
+
   Form x_;
   kernels::CsrMatrix<T> q_;   ///< X's row starts and columns; the values of the last quotients()
   std::vector<T> numerator_;  ///< Q·Ht (n × k) or Qᵀ·W (m × k)

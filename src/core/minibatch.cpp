@@ -24,6 +24,7 @@
 #include "core/csr_data.hpp"
 #include "core/data.hpp"
 #include "core/init.hpp"
+#include "core/kl_sparse.hpp"
 #include "core/make_data.hpp"
 #include "core/timing.hpp"
 #include "kernels/blas_threads.hpp"
@@ -122,7 +123,8 @@ struct Part {
   const char* format = "dense";
 };
 template <typename T>
-using PartFn = std::function<Part<T>(Index first, Index count, DataFormat format, Index k)>;
+using PartFn =
+    std::function<Part<T>(Index first, Index count, DataFormat format, double beta, Index k)>;
 
 /// X as consecutive runs of rows, each stored on its own (the Frobenius loss's batches): what the
 /// initialisation and the objective read, so that X is stored once. The parts are visited in
@@ -228,8 +230,10 @@ struct Source {
   std::unique_ptr<nmfkit::Data<T>> storage;
   const char* format = "dense";
   PartFn<T> part;
-  /// The Frobenius loss's batches, stored by store_parts().
+  /// The batches of the Frobenius and Kullback-Leibler losses, stored by store_parts().
   std::vector<std::shared_ptr<const nmfkit::Data<T>>> parts;
+  /// Kullback-Leibler: each compressed batch's sparse path (nullptr for a dense one).
+  std::vector<std::unique_ptr<core::SparseKl<T>>> kl_parts;
 
   Index rows() const { return storage->rows(); }
   Index cols() const { return storage->cols(); }
@@ -242,10 +246,10 @@ struct Source {
 
 template <typename T>
 Source<T> source_of(const DenseView<T>& x, int threads) {
-  PartFn<T> part = [x, threads](Index first, Index count, DataFormat format, Index k) {
+  PartFn<T> part = [x, threads](Index first, Index count, DataFormat format, double beta, Index k) {
     const std::shared_ptr<core::DataChoice<T>> choice =
         core::make_data(DenseView<T>(x.row(first), count, x.cols, x.stride), format,
-                        core::auto_sparse_zero_fraction(2.0, k), threads);
+                        core::auto_sparse_zero_fraction(beta, k), threads);
     return Part<T>{std::shared_ptr<const nmfkit::Data<T>>(choice, &choice->storage()),
                    choice->format()};
   };
@@ -258,7 +262,7 @@ Source<T> source_of(const CsrView<T, I>& x, int threads) {
                     "); it needs at least one sample and one feature");
   // A batch of compressed rows stays compressed and in place: its row starts counted from its
   // first entry, its entries those of the caller's arrays.
-  PartFn<T> part = [x, threads](Index first, Index count, DataFormat, Index) {
+  PartFn<T> part = [x, threads](Index first, Index count, DataFormat, double, Index) {
     struct Rows {
       std::vector<I> indptr;
       std::unique_ptr<core::CsrViewStorage<T, I>> storage;
@@ -274,18 +278,20 @@ Source<T> source_of(const CsrView<T, I>& x, int threads) {
   return {std::make_unique<core::CsrViewStorage<T, I>>(x, threads), "sparse", std::move(part)};
 }
 
-/// For the Frobenius loss: X's batches of `batch_rows` rows each stored on its own (x.parts), and
-/// X read through them from then on (StackedRows), its format theirs ("mixed" when they differ):
-/// one copy of X at most, and the same bytes for X given dense or compressed once both are stored
+/// For the Frobenius and Kullback-Leibler losses: X's batches of `batch_rows` rows each stored on
+/// its own (x.parts; for Kullback-Leibler also each compressed batch's sparse path), and X read
+/// through them from then on (StackedRows), its format theirs ("mixed" when they differ): one
+/// copy of X at most, and the same bytes for X given dense or compressed once both are stored
 /// alike. Other losses: nothing.
 template <typename T>
 void store_parts(Source<T>& x, double beta, Index batch_rows, DataFormat format, Index k) {
-  if (beta != 2) return;
+  if (beta != 2 && beta != 1) return;
   const Index n = x.rows();
   const char* stored = nullptr;
   for (Index first = 0; first < n; first += batch_rows) {
-    Part<T> part = x.part(first, std::min(batch_rows, n - first), format, k);
+    Part<T> part = x.part(first, std::min(batch_rows, n - first), format, beta, k);
     stored = stored == nullptr || std::string_view(stored) == part.format ? part.format : "mixed";
+    if (beta == 1) x.kl_parts.push_back(core::SparseKl<T>::make(*part.data));
     x.parts.push_back(std::move(part.data));
   }
   x.storage = std::make_unique<StackedRows<T>>(x.parts, x.cols());
@@ -439,13 +445,43 @@ struct StepCost {
   double objective = 0;
 };
 
-/// A batch's rows of X: stored on their own (Frobenius loss), or dense (the other losses).
+/// A batch's rows of X: stored on their own (Frobenius loss), compressed with their sparse path
+/// (Kullback-Leibler), or dense.
 template <typename T>
 struct Batch {
   const nmfkit::Data<T>* stored = nullptr;
+  core::SparseKl<T>* kl = nullptr;
   DenseView<T> dense;
   Index rows() const { return stored != nullptr ? stored->rows() : dense.rows; }
 };
+
+/// Batch b of x (rows [first, first + rows)): its stored part where there is one.
+template <typename T>
+Batch<T> batch_of(const Source<T>& x, std::size_t b, Index first, Index rows,
+                  std::vector<T>& buffer) {
+  Batch<T> xb;
+  if (!x.kl_parts.empty() && x.kl_parts[b] != nullptr) {
+    xb.stored = x.parts[b].get();
+    xb.kl = x.kl_parts[b].get();
+  } else if (!x.kl_parts.empty()) {  // a dense Kullback-Leibler batch: a view of its rows
+    if (buffer.size() < size(rows * x.cols())) buffer.resize(size(rows * x.cols()));
+    xb.dense = x.parts[b]->row_block(0, rows, buffer);
+  } else if (!x.parts.empty()) {
+    xb.stored = x.parts[b].get();
+  } else {
+    xb.dense = x.batch(first, rows, buffer);
+  }
+  return xb;
+}
+
+/// W's multiplicative step for fixed H under the Kullback-Leibler loss on a compressed batch:
+/// X_b/(W·H) at its stored entries, then the step (scikit-learn's _multiplicative_update_w with
+/// _special_sparse_dot).
+template <typename T>
+void kl_w_step(core::SparseKl<T>& kl, Matrix<T>& w, const Matrix<T>& ht, const Settings& s) {
+  kl.quotients(1.0, w, ht, false, s.threads);
+  kl.update_w(w, ht, s.l1_w(), s.l2_w(), s.threads);
+}
 
 /// _multiplicative_update_h's numerator Xᵀ·W and denominator H·WᵀW for the Frobenius loss, from
 /// X's storage.
@@ -492,7 +528,20 @@ StepCost minibatch_step(const Batch<T>& xb, Matrix<T>& wb, bool fresh, int fresh
   const Index rows = xb.rows(), m = ht.rows, k = ht.cols;
   StepCost cost;
   std::vector<double> wtw;  // W_bᵀW_b (Frobenius)
-  if (xb.stored != nullptr) {
+  if (xb.kl != nullptr) {
+    {
+      ScopedTimer timer(time.updates);
+      const auto step = [&](Matrix<T>& w) { kl_w_step(*xb.kl, w, ht, s); };
+      const double mean = xb.stored->stats().sum / (double(rows) * double(m));
+      if (fresh)
+        wb = solve_w<T>(rows, k, mean, s, fresh_max_iter, step).w;
+      else
+        step(wb);
+    }
+    ScopedTimer timer(time.loss);
+    // X_b/(W·H) of the new W: the divergence now, H's step below.
+    cost.divergence = xb.kl->quotients(1.0, wb, ht, true, s.threads);
+  } else if (xb.stored != nullptr) {
     const nmfkit::Data<T>& x = *xb.stored;
     const DataStats stats = x.stats();
     std::optional<FrobeniusWSteps<T>> steps;
@@ -540,8 +589,9 @@ StepCost minibatch_step(const Batch<T>& xb, Matrix<T>& wb, bool fresh, int fresh
   }
   ScopedTimer timer(time.updates);
   const core::HStepTerms terms =
-      xb.stored != nullptr ? frobenius_h_terms(*xb.stored, wb, wtw, ht, s.threads)
-                           : core::beta_mu_h_terms(xb.dense, 1.0, wb, ht, s.beta, s.threads);
+      xb.kl != nullptr       ? xb.kl->h_terms(wb, ht, s.threads)
+      : xb.stored != nullptr ? frobenius_h_terms(*xb.stored, wb, wtw, ht, s.threads)
+                             : core::beta_mu_h_terms(xb.dense, 1.0, wb, ht, s.beta, s.threads);
   const Index entries = m * k;
   const double gamma = s.gamma;
   T* h = ht.data();
@@ -674,12 +724,7 @@ MiniBatchResult<T> fit_impl(Source<T> x, const FitOptions& o, const MiniBatchOpt
   while (step < n_steps && !stopped) {
     const Index first = (step % steps_per_iter) * batch_size;
     const Index rows = std::min(batch_size, n - first);
-    Batch<T> xb;
-    if (!x.parts.empty()) {
-      xb.stored = x.parts[size(step % steps_per_iter)].get();
-    } else {
-      xb.dense = x.batch(first, rows, buffer);
-    }
+    const Batch<T> xb = batch_of(x, size(step % steps_per_iter), first, rows, buffer);
     if (!mb.fresh_restarts) {
       wb = Matrix<T>(rows, o.k);
       std::copy(f.w.row(first), f.w.row(first) + rows * o.k, wb.data());
@@ -796,12 +841,7 @@ double partial_fit_impl(Source<T> x, const FitOptions& options, const MiniBatchO
   }
   const Settings s(o, m);
   std::vector<T> buffer;
-  Batch<T> xb;
-  if (!x.parts.empty()) {
-    xb.stored = x.parts.front().get();
-  } else {
-    xb.dense = x.batch(0, rows, buffer);
-  }
+  const Batch<T> xb = batch_of(x, 0, 0, rows, buffer);
   Matrix<T> wb;
   Timings time;
   const StepCost cost = minibatch_step(xb, wb, true, mb.fresh_restarts_max_iter, ht, run, s, time);

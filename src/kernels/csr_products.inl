@@ -405,7 +405,12 @@ double kl_quotients(const M& x, double scale, const T* w, const T* ht, Index k, 
   if (x.rows <= 0 || k <= 0 || (q == nullptr && !divergence)) return 0;
   const Index padded = padded_width(k);
   const AlignedArray<T> ht_padded = padded_copy(ht, x.cols, k, padded, threads);
-  const RowChunks chunks = row_chunks(x.rows);
+  // The divergence adds per-chunk sums in chunk order; the quotients alone depend on no order, so
+  // their rows go in tasks of kRowsPerTask (a short X, one chunk, still takes every thread).
+  const RowChunks chunks =
+      divergence
+          ? row_chunks(x.rows)
+          : RowChunks{x.rows, std::max<Index>(1, (x.rows + kRowsPerTask - 1) / kRowsPerTask)};
   std::vector<double> partial(static_cast<std::size_t>(chunks.count), 0.0);
   const int team = static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
   // Each thread's row of W (padded as Hᵀ's rows), and W·H and s·X at a row's stored entries (at
