@@ -253,7 +253,10 @@ Source<T> source_of(const DenseView<T>& x, int threads) {
     return Part<T>{std::shared_ptr<const nmfkit::Data<T>>(choice, &choice->storage()),
                    choice->format()};
   };
-  return {std::make_unique<core::DenseStorage<T>>(x, threads), "dense", std::move(part)};
+  Source<T> source;
+  source.storage = std::make_unique<core::DenseStorage<T>>(x, threads);
+  source.part = std::move(part);
+  return source;
 }
 template <typename T, typename I>
 Source<T> source_of(const CsrView<T, I>& x, int threads) {
@@ -275,7 +278,11 @@ Source<T> source_of(const CsrView<T, I>& x, int threads) {
     p->storage = std::make_unique<core::CsrViewStorage<T, I>>(rows, threads);
     return Part<T>{std::shared_ptr<const nmfkit::Data<T>>(p, p->storage.get()), "sparse"};
   };
-  return {std::make_unique<core::CsrViewStorage<T, I>>(x, threads), "sparse", std::move(part)};
+  Source<T> source;
+  source.storage = std::make_unique<core::CsrViewStorage<T, I>>(x, threads);
+  source.format = "sparse";
+  source.part = std::move(part);
+  return source;
 }
 
 /// For the Frobenius and Kullback-Leibler losses: X's batches of `batch_rows` rows each stored on
