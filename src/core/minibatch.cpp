@@ -1,13 +1,15 @@
 // scikit-learn's MiniBatchNMF (sklearn/decomposition/_nmf.py: _minibatch_step,
 // _minibatch_convergence, _solve_W, _fit_transform, partial_fit), on nmfkit's β-divergence
-// kernels (core/beta.hpp). A batch is a run of consecutive rows. For the Frobenius loss each
-// batch is stored on its own as a full fit would store it (core::make_data: compressed sparse rows
-// when mostly zero, else a dense view of the caller's memory; compressed input stays in place),
-// the initialisation and the objective read X through those parts (StackedRows), and a step
-// forms its batch's products X_b·Hᵀ and X_bᵀ·W_b once each by that storage's kernels. The other
-// losses read each batch's rows dense (X in compressed sparse rows is made dense one batch at a
-// time). The fit runs in X's own units (no scaling of X), as scikit-learn's does, so that its ε
-// thresholds act alike.
+// kernels (core/beta.hpp). A batch is a run of consecutive rows. For the Frobenius and
+// Kullback-Leibler losses each batch is stored on its own as a full fit would store it
+// (core::make_data: compressed sparse rows when mostly zero, else a dense view of the caller's
+// memory; compressed input stays in place), and the initialisation and the objective read X
+// through those parts (StackedRows). A Frobenius step forms its batch's products X_b·Hᵀ and
+// X_bᵀ·W_b once each by that storage's kernels; a Kullback-Leibler step on a compressed batch
+// reads it at its stored entries (core/kl_sparse.hpp). The other losses, and Kullback-Leibler on a
+// dense batch, read each batch's rows dense (X in compressed sparse rows is made dense one batch
+// at a time). The fit runs in X's own units (no scaling of X), as scikit-learn's does, so that its
+// ε thresholds act alike.
 #include "nmfkit/minibatch.hpp"
 
 #include <omp.h>
@@ -115,8 +117,8 @@ struct Settings {
   double l2_h(Index rows) const { return double(rows) * alpha_h * (1 - l1_ratio); }
 };
 
-/// Rows [first, first + count) of X stored on their own for a Frobenius step: as `format` asks
-/// (kAuto: make_data's choice for the Frobenius loss and k components).
+/// Rows [first, first + count) of X stored on their own for a step: as `format` asks (kAuto:
+/// make_data's choice for the loss β and k components).
 template <typename T>
 struct Part {
   std::shared_ptr<const nmfkit::Data<T>> data;
@@ -126,7 +128,7 @@ template <typename T>
 using PartFn =
     std::function<Part<T>(Index first, Index count, DataFormat format, double beta, Index k)>;
 
-/// X as consecutive runs of rows, each stored on its own (the Frobenius loss's batches): what the
+/// X as consecutive runs of rows, each stored on its own (the batches of store_parts()): what the
 /// initialisation and the objective read, so that X is stored once. The parts are visited in
 /// parallel, each on one thread (a batch is too short for its own kernels to share it out), and
 /// whatever sums over the parts (Xᵀ·R, the statistics, the residual) adds them in part order:
