@@ -71,9 +71,10 @@ void check_minibatch_args(const FitArgs& a) {
   if (a.shuffle) refuse("--shuffle");
   if (a.extrapolate) refuse("--extrapolate");
   if (a.no_extrapolate) refuse("--no-extrapolate");
-  if (a.format != "auto" && parse_loss(a.loss) != 2)
-    refuse("--format " + a.format + " and a loss other than frobenius (its batches are read as " +
-           "dense rows)");
+  if (const double beta = parse_loss(a.loss); a.format != "auto" && beta != 2 && beta != 1)
+    refuse("--format " + a.format +
+           " and a loss other than frobenius or kullback-leibler (its batches are read as dense "
+           "rows)");
 }
 
 FitOptions options_from(const FitArgs& a) {
@@ -355,12 +356,18 @@ int run_typed(const FitArgs& args, FitOptions options) {
   if (classes_drawn)
     os << "classes: " << (out.target() / "classes.png").string() << " (" << classes->names.size()
        << " classes; purity " << fixed(summary["classes"]["purity"].get<double>(), 3) << ")\n";
-  os << "report: " << (out.target() / "report.html").string() << "\n"
-     << "also wrote W.npy (" << r.W.rows << " x " << r.W.cols << "), H.npy (" << r.H.rows << " x "
-     << r.H.cols << "), summary.json, model.json"
-     << (words ? ", top-words.txt, top-words.csv, vocab.txt" : "")
-     << (drawn ? ", reconstructions.png, top-examples.png" : "") << " and loss.svg in "
-     << out.target().string() << "\n";
+  // The other files, as written (a picture too large to draw is left out with a note).
+  std::vector<std::string> others = {
+      "W.npy (" + std::to_string(r.W.rows) + " x " + std::to_string(r.W.cols) + ")",
+      "H.npy (" + std::to_string(r.H.rows) + " x " + std::to_string(r.H.cols) + ")", "summary.json",
+      "model.json"};
+  for (const char* f : {"top-words.txt", "top-words.csv", kVocabFile, "reconstructions.png",
+                        "top-examples.png", "loss.svg"})
+    if (std::find(files.begin(), files.end(), f) != files.end()) others.emplace_back(f);
+  os << "report: " << (out.target() / "report.html").string() << "\nalso wrote ";
+  for (std::size_t i = 0; i < others.size(); ++i)
+    os << (i == 0 ? "" : i + 1 == others.size() ? " and " : ", ") << others[i];
+  os << " in " << out.target().string() << "\n";
   return 0;
 }
 

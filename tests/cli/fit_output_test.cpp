@@ -119,6 +119,27 @@ TEST_F(FitOutputTest, TinyIdxWritesAllFourFilesConsistently) {
   EXPECT_EQ(r.err.find("error:"), std::string::npos) << r;
 }
 
+TEST_F(FitOutputTest, TheClosingLineNamesOnlyTheFilesWritten) {
+  // 6 samples of 6000 features: their rows, drawn as pictures, would be wider than a picture may
+  // be, so reconstructions.png and top-examples.png are left out (with a note), and the closing
+  // line must not name them.
+  constexpr int kRows = 6, kCols = 6000;
+  std::vector<float> x(std::size_t{kRows} * kCols);
+  for (std::size_t e = 0; e < x.size(); ++e) x[e] = float((e * 7919) % 13) / 13.0f;
+  write_npy_f32(dir_ / "wide.npy", x, {kRows, kCols});
+  const fs::path out = dir_ / "wide";
+  const RunResult r = run_cli(
+      {"fit", (dir_ / "wide.npy").string(), "-k", "2", "-o", out.string(), "--max-iter", "5"});
+  ASSERT_EQ(r.code, 0) << r;
+  const std::size_t at = r.out.find("also wrote ");
+  ASSERT_NE(at, std::string::npos) << r;
+  const std::string line = r.out.substr(at, r.out.find('\n', at) - at);
+  for (const char* f : {"reconstructions.png", "top-examples.png", "loss.svg", "summary.json"})
+    EXPECT_EQ(line.find(f) != std::string::npos, fs::exists(out / f)) << f << ": " << line;
+  EXPECT_FALSE(fs::exists(out / "reconstructions.png"));
+  EXPECT_NE(r.err.find("no reconstructions.png"), std::string::npos) << r;
+}
+
 TEST_F(FitOutputTest, OutdirWithTrailingSlashIsCreated) {
   const RunResult r = run_cli(
       {"fit", idx_.string(), "-k", "2", "-o", (dir_ / "rel/").string(), "--max-iter", "5", "-q"});
