@@ -12,9 +12,9 @@ Cases (each library gets the same X, the same call; errors are evaluated here in
   l1_ratio 0.5), with X as a scipy CSR matrix;
 - MNIST as float32, NMF(10) (defaults);
 - MNIST, MiniBatchNMF(10, random_state=0) (its defaults: batches of 1024, forget factor 0.7);
-- the CLI: `nmfkit fit mnist -k 10 --solver cd` with `--init random` and without (the rule the
-  Python calls run; the CLI's own default is hals), the fit's own time
-  (summary.json), for the Python-against-CLI comparison.
+- the CLI, right after each nmfkit NMF call: the same fit (data, precision, rule, start,
+  penalties, iteration count) as `nmfkit fit`, its own time (summary.json), for the
+  Python-against-CLI comparison.
 Peak memory: a child process loads MNIST as float32, then fits it; its peak RSS over the fit is
 compared with X's size.
 
@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,24 +68,43 @@ def timed(make, x):
     return time.perf_counter() - start, model, w
 
 
-def compare(name, x, kwargs, beta, rows, estimator="NMF"):
+def compare(name, x, kwargs, beta, rows, estimator="NMF", cli=None, reps=3):
+    """Fits x with scikit-learn's and nmfkit's estimator. `cli` = (nmfkit CLI, its arguments for
+    the same fit): the CLI's fit, with as many iterations as nmfkit's, runs after each nmfkit
+    fit, `reps` times in turn (medians kept: this machine's speed drifts between minutes)."""
     import sklearn.decomposition as skd
 
     import nmfkit
 
-    for library, cls in (("scikit-learn", getattr(skd, estimator)),
-                         ("nmfkit", getattr(nmfkit, estimator))):
-        seconds, model, w = timed(lambda: cls(**kwargs), x)
-        rows.append(dict(case=name, library=library, seconds=seconds, n_iter=int(model.n_iter_),
-                         error=error(x, w, model.components_, beta)))
-        print(f"{name:38s} {library:13s} {seconds:8.2f} s {model.n_iter_:5d} it  "
-              f"error {rows[-1]['error']:.6f}", flush=True)
+    seconds, model, w = timed(lambda: getattr(skd, estimator)(**kwargs), x)
+    rows.append(dict(case=name, library="scikit-learn", seconds=seconds,
+                     n_iter=int(model.n_iter_), error=error(x, w, model.components_, beta)))
+    print(f"{name:38s} {'scikit-learn':13s} {seconds:8.2f} s {model.n_iter_:5d} it  "
+          f"error {rows[-1]['error']:.6f}", flush=True)
+    times, cli_times = [], []
+    for _ in range(reps if cli is not None else 1):
+        seconds, model, w = timed(lambda: getattr(nmfkit, estimator)(**kwargs), x)
+        times.append(seconds)
+        if cli is not None:
+            program, args = cli
+            summary = cli_fit(program, args + ["--max-iter", str(model.n_iter_), "--tol", "0"])
+            cli_times.append(summary["seconds"])
+    rows.append(dict(case=name, library="nmfkit", seconds=statistics.median(times),
+                     runs=times, n_iter=int(model.n_iter_),
+                     error=error(x, w, model.components_, beta)))
+    print(f"{name:38s} {'nmfkit':13s} {rows[-1]['seconds']:8.2f} s {model.n_iter_:5d} it  "
+          f"error {rows[-1]['error']:.6f}", flush=True)
+    if cli is not None:
+        rows[-1]["cli"] = dict(args=" ".join(cli[1]), seconds=statistics.median(cli_times),
+                               runs=cli_times, iterations=summary["iterations"])
+        print(f"{name:38s} {'nmfkit CLI':13s} {rows[-1]['cli']['seconds']:8.2f} s "
+              f"{summary['iterations']:5d} it", flush=True)
 
 
 def cli_fit(nmfkit_cli, args):
     with tempfile.TemporaryDirectory() as out:
-        subprocess.run([nmfkit_cli, "fit", "mnist", "-k", "10", "-q", "-o", out] + args,
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([nmfkit_cli, "fit"] + args + ["-q", "-o", out], check=True,
+                       stdout=subprocess.DEVNULL)
         with open(os.path.join(out, "summary.json")) as f:
             summary = json.load(f)
     return summary
@@ -121,8 +141,9 @@ def write_markdown(result, path):
         "",
         "Measured by `bench/python_speed.py` (part of `make bench`) on "
         f"{result['machine']}, {result['cores']} cores, with every thread the libraries take "
-        "(nmfkit: all cores; scikit-learn: numpy's OpenBLAS), both in one Python process, one "
-        f"run each, on {result['date']}. Errors are evaluated in float64 by scikit-learn's "
+        "(nmfkit: all cores; scikit-learn: numpy's OpenBLAS), both in one Python process, on "
+        f"{result['date']}: scikit-learn once per case, nmfkit three times (the median; once "
+        "for MiniBatchNMF). Errors are evaluated in float64 by scikit-learn's "
         "`_beta_divergence` (square root), so both columns are the same measure.",
         "",
         "| case | scikit-learn | nmfkit | speed-up | error scikit-learn | error nmfkit |",
@@ -138,31 +159,45 @@ def write_markdown(result, path):
             f"{b['n_iter']} it | {a['seconds'] / b['seconds']:.1f}x | {a['error']:.6f} | "
             f"{b['error']:.6f} |"
         )
-    cli = result["cli"]
-    mnist = {row["case"]: row for row in result["rows"] if row["library"] == "nmfkit"}
     lines += [
         "",
         "MNIST is `X = pixels / 255.0` (float64, 60,000 x 784), the form a notebook gives it; the "
         "tf-idf matrix is bench/datasets.py's (documents x terms of the text under "
         "/usr/share/doc) as a scipy CSR matrix, with the two calls of scikit-learn's "
-        "topic-extraction example.",
+        "topic-extraction example. With the defaults (`random_state=None`) both libraries "
+        "start from an unseeded randomized SVD, so their errors change from run to run in the "
+        "eighth digit (scikit-learn's float64 error was 1354.549522 and 1354.549523 in two "
+        "runs of this script, nmfkit's 1354.549549 and 1354.549528).",
         "",
         "## Against the CLI",
         "",
-        "| | Python `fit_transform` | CLI fit (summary.json `seconds`) |",
-        "|---|---|---|",
-        f"| MNIST k=10, init random | {mnist['MNIST k=10, init random, seed 0']['seconds']:.2f} s "
-        f"| {cli['init random']:.2f} s |",
-        f"| MNIST k=10, defaults | {mnist['MNIST k=10, defaults']['seconds']:.2f} s "
-        f"| {cli['defaults']:.2f} s |",
-        f"| MNIST float32 k=10, defaults | "
-        f"{mnist['MNIST float32 k=10, defaults']['seconds']:.2f} s | {cli['defaults']:.2f} s |",
+        "Right after each Python fit, the CLI ran the same fit (three of each, in turn; the "
+        "medians are given): the same data in the same "
+        "precision (`--dtype float64` for a float64 array), the same rule (scikit-learn's `cd` "
+        "or `mu`, not the CLI's own default), start and penalties, and as many iterations "
+        "(`--max-iter` set to the Python fit's `n_iter_`, `--tol 0`). Its time is its "
+        "summary.json `seconds`, the fit's; the Python time is the whole `fit_transform` call, "
+        "scikit-learn's checks of X included.",
         "",
-        "The CLI runs `nmfkit fit mnist -k 10 --solver cd` (with `--init random` for the first "
-        "row): the Python calls' rule, scikit-learn's, not the CLI's own default (hals). "
-        "The CLI reads MNIST's 8-bit pixels and fits in single precision. The Python call fits "
-        "the array it is given in its own precision, as scikit-learn does: a float64 array in "
-        "double precision, a float32 one in single precision like the CLI.",
+        "| case | Python `fit_transform` | CLI fit | Python / CLI | CLI arguments |",
+        "|---|---|---|---|---|",
+    ]
+    for row in result["rows"]:
+        if row["library"] != "nmfkit" or "cli" not in row:
+            continue
+        c = row["cli"]
+        lines.append(f"| {row['case']} | {row['seconds']:.2f} s, {row['n_iter']} it | "
+                     f"{c['seconds']:.2f} s, {c['iterations']} it | "
+                     f"{row['seconds'] / c['seconds']:.2f} | `{c['args']}` |")
+    lines += [
+        "",
+        "The CLI reads MNIST's 8-bit pixels and the tf-idf matrix from its .npy file; a "
+        "`--dtype float64` fit computes in double precision from those values, as the Python call "
+        "does from its float64 array. The starts can differ: given an integer `random_state` "
+        "(the tf-idf calls), the Python estimators compute nndsvda's truncated SVD by "
+        "scikit-learn's recipe, for scikit-learn's start, where the CLI uses its own faster one; "
+        "the factors then differ in the last digits (`cd`) or slightly more (`mu`, not converged "
+        "when it stops).",
         "",
         "## Memory",
         "",
@@ -193,26 +228,28 @@ def main():
     rows = []
     raw = mnist(args.data)
     x = raw / 255.0
+    mnist_cli = ["mnist", "-k", "10", "--solver", "cd"]
     compare("MNIST k=10, init random, seed 0", x,
-            dict(n_components=10, init="random", random_state=0), 2, rows)
-    compare("MNIST k=10, defaults", x, dict(n_components=10), 2, rows)
+            dict(n_components=10, init="random", random_state=0), 2, rows,
+            cli=(args.nmfkit, mnist_cli + ["--init", "random", "--seed", "0", "--dtype", "float64"]))
+    compare("MNIST k=10, defaults", x, dict(n_components=10), 2, rows,
+            cli=(args.nmfkit, mnist_cli + ["--dtype", "float64"]))
     compare("MNIST float32 k=10, defaults", x.astype(np.float32), dict(n_components=10), 2,
-            rows)
+            rows, cli=(args.nmfkit, mnist_cli))
     compare("MNIST k=10, MiniBatchNMF defaults", x, dict(n_components=10, random_state=0), 2,
             rows, estimator="MiniBatchNMF")
     text = tfidf(args.work)
+    text_cli = [os.path.join(args.work, "tfidf.npy"), "-k", "10", "--seed", "1", "--dtype",
+                "float64", "--format", "sparse", "--alpha-w", "5e-5"]
     compare("tf-idf k=10, Frobenius (example)", text,
             dict(n_components=10, random_state=1, init="nndsvda", alpha_W=5e-5, alpha_H=5e-5,
-                 l1_ratio=1), 2, rows)
+                 l1_ratio=1), 2, rows,
+            cli=(args.nmfkit, text_cli + ["--solver", "cd", "--l1-ratio", "1"]))
     compare("tf-idf k=10, Kullback-Leibler (example)", text,
             dict(n_components=10, random_state=1, init="nndsvda", beta_loss="kullback-leibler",
-                 solver="mu", max_iter=1000, alpha_W=5e-5, alpha_H=5e-5, l1_ratio=0.5), 1, rows)
-    cli = {}
-    # The rule the Python calls run (scikit-learn's cd), not the CLI's own default (hals).
-    for label, extra in (("init random", ["--solver", "cd", "--init", "random"]),
-                         ("defaults", ["--solver", "cd"])):
-        summary = cli_fit(args.nmfkit, extra)
-        cli[label] = dict(seconds=summary["seconds"])
+                 solver="mu", max_iter=1000, alpha_W=5e-5, alpha_H=5e-5, l1_ratio=0.5), 1, rows,
+            cli=(args.nmfkit, text_cli + ["--loss", "kullback-leibler", "--solver", "mu",
+                                          "--l1-ratio", "0.5"]))
     memory = peak_memory(args.data)
 
     machine = platform.processor() or platform.machine()
@@ -221,7 +258,7 @@ def main():
                      machine)
     result = dict(machine=model, cores=os.cpu_count(), nmfkit=nmfkit.__version__, rows=rows,
                   date=time.strftime("%Y-%m-%d"),
-                  cli={k: v["seconds"] for k, v in cli.items()}, memory=memory)
+                  memory=memory)
     with open(os.path.join(args.out, "benchmarks-python.json"), "w") as f:
         json.dump(result, f, indent=2)
     write_markdown(result, os.path.join(args.out, "benchmarks-python.md"))
