@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn._config import config_context
+from sklearn._config import config_context, get_config
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
@@ -229,14 +229,30 @@ def _run(X, options, W=None, H=None, fixed_H=None, report=None):
                      _as_start(fixed_H, dtype), report)
 
 
+def _scanned_min(X):
+    """The smallest value of X when X is a contiguous 2-D float32/float64 array that one pass over
+    it (`_core.scan`, on every core) found finite throughout; otherwise None, and scikit-learn's
+    checks run as they are (its sum for finiteness, then its minimum: two passes), raising what
+    they raise in the order they raise it."""
+    if (type(X) is not np.ndarray or X.ndim != 2 or X.size == 0
+            or X.dtype not in (np.float32, np.float64)
+            or not (X.flags.c_contiguous or X.flags.f_contiguous)
+            or get_config()["assume_finite"]):
+        return None
+    finite, low = _core.scan(X)
+    return low if finite else None
+
+
 def _validate_X(estimator, X, reset):
     """scikit-learn's validation of X (sparse CSR/CSC, finite, 2-D, feature names), keeping uint8
-    pixels as they are (fitted from the 8-bit values) and float32/float64 without a copy."""
+    pixels as they are (fitted from the 8-bit values) and float32/float64 without a copy. Returns
+    X and, where _scanned_min found it, its smallest value (for _check_data), else None."""
     if not sp.issparse(X) and getattr(X, "dtype", None) == np.uint8 and reset:
-        return estimator._validate_data(X, dtype=None, reset=reset)
-    return estimator._validate_data(
-        X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32], reset=reset
-    )
+        return estimator._validate_data(X, dtype=None, reset=reset), None
+    low = _scanned_min(X)
+    X = estimator._validate_data(X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32],
+                                 reset=reset, force_all_finite=low is None)
+    return X, low
 
 
 def _x_min(X):
@@ -375,10 +391,15 @@ class _BaseNMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             options["nndsvd"] = _nndsvd_recipe(self.random_state)
         return options
 
-    def _check_data(self, X):
-        check_non_negative(X, f"{type(self).__name__} (input X)")
+    def _check_data(self, X, x_min=None):
+        """scikit-learn's checks of X before a fit; x_min: X's smallest value if already known."""
+        whom = f"{type(self).__name__} (input X)"
+        if x_min is None:
+            check_non_negative(X, whom)
+        elif x_min < 0:
+            raise ValueError("Negative values in data passed to %s" % whom)  # check_non_negative's
         self._check_params(X)
-        if self._beta_loss <= 0 and _x_min(X) == 0:
+        if self._beta_loss <= 0 and (_x_min(X) if x_min is None else x_min) == 0:
             raise ValueError(
                 "When beta_loss <= 0 and X contains zeros, "
                 "the solver may diverge. Please add small values "
@@ -551,18 +572,19 @@ class NMF(_BaseNMF):
     def fit_transform(self, X, y=None, W=None, H=None):
         """Learns an NMF model of X and returns W (samples × components)."""
         self._validate_params()
-        X = _validate_X(self, X, reset=True)
+        X, x_min = _validate_X(self, X, reset=True)
         with config_context(assume_finite=True):
-            W, H, n_iter, error = self._fit_transform(X, W=W, H=H)
+            W, H, n_iter, error = self._fit_transform(X, W=W, H=H, x_min=x_min)
         self.reconstruction_err_ = error
         self.n_components_ = H.shape[0]
         self.components_ = H
         self.n_iter_ = n_iter
         return W
 
-    def _fit_transform(self, X, y=None, W=None, H=None, update_H=True):
-        """The fit (or, with update_H False, W for the fixed H): W, H, iterations, error."""
-        self._check_data(X)
+    def _fit_transform(self, X, y=None, W=None, H=None, update_H=True, x_min=None):
+        """The fit (or, with update_H False, W for the fixed H): W, H, iterations, error. x_min:
+        X's smallest value, if _validate_X found it."""
+        self._check_data(X, x_min)
         W, H = self._check_w_h(X, W, H, update_H)
         options = self._options(X, update_H, W)
         options["solver"] = self.solver
@@ -592,9 +614,9 @@ class NMF(_BaseNMF):
     def transform(self, X):
         """W for X with the fitted components held fixed."""
         check_is_fitted(self)
-        X = _validate_X(self, X, reset=False)
+        X, x_min = _validate_X(self, X, reset=False)
         with config_context(assume_finite=True):
-            W, *_ = self._fit_transform(X, H=self.components_, update_H=False)
+            W, *_ = self._fit_transform(X, H=self.components_, update_H=False, x_min=x_min)
         return W
 
 

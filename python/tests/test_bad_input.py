@@ -172,3 +172,65 @@ def test_random_shapes_dtypes_and_layouts():
         a = outcome(lambda: ours.transform(y))
         b = outcome(lambda: theirs.transform(y))
         assert a[0] == b[0] and (a[0] == "ok" or a[1] == b[1]), (trial, a, b)
+
+
+def _spoiled(how, dtype, layout):
+    x = GOOD.astype(dtype)
+    if "negative" in how:
+        x[1, 2] = -0.5
+    if "nan" in how:
+        x[3, 1] = np.nan
+    if "inf" in how:
+        x[0, 4] = np.inf
+    if "minus zero" in how:
+        x[2, 2] = -0.0
+    if layout == "fortran":
+        return np.asfortranarray(x)
+    if layout == "strided":
+        return np.repeat(x, 2, axis=1)[:, ::2]
+    return x
+
+
+@pytest.mark.parametrize("layout", ["c", "fortran", "strided"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("how", ["negative", "nan", "inf", "negative nan", "negative inf",
+                                 "minus zero"])
+def test_one_pass_checks_of_x_raise_what_scikit_learn_raises(how, dtype, layout):
+    """X's finiteness and sign are checked in one pass (nmfkit._core.scan) for contiguous float
+    arrays; the errors, their order against the parameters' checks, and the checks of transform
+    stay scikit-learn's."""
+    x = _spoiled(how, dtype, layout)
+    # n_components above min(n, m) with nndsvd is refused by the parameters' check, which
+    # scikit-learn makes after X's checks: X's error must come first.
+    for params, valid in ((dict(n_components=2, random_state=0), True),
+                          (dict(n_components=9, init="nndsvd"), False)):
+        kind, _ = same_as_scikit_learn(lambda: nmfkit.NMF(**params).fit_transform(x),
+                                       lambda: skd.NMF(**params).fit_transform(x))
+        assert (kind == "ok") == (valid and how == "minus zero")
+    ours = nmfkit.NMF(2, random_state=0).fit(GOOD.astype(dtype))
+    theirs = skd.NMF(2, random_state=0).fit(GOOD.astype(dtype))
+    same_as_scikit_learn(lambda: ours.transform(x), lambda: theirs.transform(x))
+
+
+def test_scan_reads_every_entry():
+    """nmfkit._core.scan on arrays large enough to be split among threads, each bad value at
+    every position of a vector's lanes and at the end."""
+    from nmfkit import _core
+
+    for dtype in (np.float32, np.float64):
+        x = np.random.RandomState(0).rand(700, 301).astype(dtype)
+        finite, low = _core.scan(x)
+        assert finite and low == x.min()
+        for at in (0, 1, 7, 15, 65535, 65536, x.size - 1):
+            for bad in (np.nan, np.inf, -np.inf):
+                y = x.copy()
+                y.flat[at] = bad
+                assert _core.scan(y)[0] is False, (dtype, at, bad)
+                assert _core.scan(np.asfortranarray(y))[0] is False
+            y = x.copy()
+            y.flat[at] = -3.0
+            assert _core.scan(y) == (True, -3.0)
+    with pytest.raises(ValueError, match="contiguous"):
+        _core.scan(np.ones((4, 6))[:, ::2])
+    with pytest.raises(TypeError, match="float32 or float64"):
+        _core.scan(np.ones((4, 6), dtype=np.int64))
