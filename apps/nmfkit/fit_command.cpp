@@ -454,7 +454,7 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
       ->check(kCount);
   fit->add_option("--format", a.format,
                   "auto (default: sparse when at least half of X is zeros, or 64% with the "
-                  "frobenius loss and k > 12), dense or sparse");
+                  "frobenius loss and k <= 4 or k > 12), dense or sparse");
   fit->add_option("--dtype", a.dtype, "float32 (default) or float64");
   fit->add_option("--vocab", a.vocab,
                   "Text file naming the features, one term per line (n_features lines): each "

@@ -21,7 +21,8 @@ bool sparse_chosen(DataFormat format, double sparse_from, double zero_fraction) 
 double auto_sparse_zero_fraction(double beta, Index k) {
   if (beta == 1) return kAutoSparseZeroFraction;
   if (beta != 2) return kNeverSparse;
-  return k > kAutoFewComponents ? kAutoSparseZeroFractionManyComponents : kAutoSparseZeroFraction;
+  return k > kAutoFewComponents || k <= kAutoTinyComponents ? kAutoSparseZeroFractionManyComponents
+                                                            : kAutoSparseZeroFraction;
 }
 
 template <typename T>

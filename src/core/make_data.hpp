@@ -11,11 +11,13 @@
 namespace nmfkit::core {
 
 /// kAuto stores X as CSR from this fraction of zero entries on (Kullback-Leibler, and the
-/// Frobenius loss with few components).
+/// Frobenius loss with kAutoTinyComponents < k <= kAutoFewComponents).
 inline constexpr double kAutoSparseZeroFraction = 0.5;
-/// The Frobenius loss with more than kAutoFewComponents components: from this fraction on.
+/// The Frobenius loss with more than kAutoFewComponents components, or at most
+/// kAutoTinyComponents: from this fraction on.
 inline constexpr double kAutoSparseZeroFractionManyComponents = 0.64;
 inline constexpr Index kAutoFewComponents = 12;
+inline constexpr Index kAutoTinyComponents = 4;
 /// A zero fraction no X reaches: kAuto stores it dense.
 inline constexpr double kNeverSparse = 2.0;
 
@@ -24,8 +26,12 @@ inline constexpr double kNeverSparse = 2.0;
 /// 19–50% non-zeros (docs/performance.md, "Which storage"). Per stored entry the sparse products
 /// cost several times what a dense entry does, and more so as k grows, so with more than
 /// kAutoFewComponents components dense storage wins from about 36% non-zeros on, with fewer
-/// from about half. Kullback-Leibler keeps half (its rule keeps its own copies of X's lines); the
-/// losses that read every entry (β ∉ {1, 2}) never store X sparse.
+/// from about half. With at most kAutoTinyComponents the dense products read X at memory speed
+/// while a stored entry still costs its decoding and its scattered row: dense wins from about
+/// 36% non-zeros on again (with the AVX-512 kernels; the AVX2 ones are level there). The choice
+/// depends on the data and k alone, never on the machine. Kullback-Leibler keeps half (its rule
+/// keeps its own copies of X's lines); the losses that read every entry (β ∉ {1, 2}) never store
+/// X sparse.
 double auto_sparse_zero_fraction(double beta, Index k);
 /// Whether `format` stores X sparse: kSparse, or kAuto with at least `sparse_from` of X zero.
 bool sparse_chosen(DataFormat format, double sparse_from, double zero_fraction);

@@ -556,10 +556,15 @@ TEST(Format, ReportsHowXWasStored) {
 TEST(Format, AutoTurnsSparseAtHalfZeros) {
   Matrix<double> x = uniform_matrix<double>(20, 10, 39, 0.1);
   for (std::size_t i = 0; i < 99; ++i) x.values[2 * i] = 0;  // 99 of 200 zero
-  FitOptions o = options_for("hals", 2);
+  FitOptions o = options_for("hals", 5);
   o.max_iter = 3;
   EXPECT_EQ(fit(x.view(), o).format, "dense");
   x.values[198] = 0;  // exactly half
+  EXPECT_EQ(fit(x.view(), o).format, "sparse");
+  // With at most 4 components the Frobenius loss asks 64% zeros.
+  o.k = 4;
+  EXPECT_EQ(fit(x.view(), o).format, "dense");
+  for (std::size_t i = 0; i < 28; ++i) x.values[2 * i + 1] = 0;  // 128 of 200 zero: 64%
   EXPECT_EQ(fit(x.view(), o).format, "sparse");
 }
 
