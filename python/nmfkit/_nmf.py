@@ -802,9 +802,11 @@ class MiniBatchNMF(_BaseNMF):
     def fit_transform(self, X, y=None, W=None, H=None):
         """Learns the model of X batch by batch and returns W (samples × components)."""
         self._validate_params()
-        X = self._validate_data(X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32])
+        x_min = _scanned_min(X)
+        X = self._validate_data(X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32],
+                                force_all_finite=x_min is None)
         with config_context(assume_finite=True):
-            W, H, n_iter, n_steps, error = self._fit_transform(X, W=W, H=H)
+            W, H, n_iter, n_steps, error = self._fit_transform(X, W=W, H=H, x_min=x_min)
         self.reconstruction_err_ = error
         self.n_components_ = H.shape[0]
         self.components_ = H
@@ -812,8 +814,8 @@ class MiniBatchNMF(_BaseNMF):
         self.n_steps_ = n_steps
         return W
 
-    def _fit_transform(self, X, W=None, H=None, update_H=True):
-        self._check_data(X)
+    def _fit_transform(self, X, W=None, H=None, update_H=True, x_min=None):
+        self._check_data(X, x_min)
         W, H = self._check_w_h(X, W, H, update_H)
         options = self._options(X, update_H, W)
         report, seen = _minibatch_reporter(self.verbose)
