@@ -243,16 +243,21 @@ def _scanned_min(X):
     return low if finite else None
 
 
-def _validate_X(estimator, X, reset):
-    """scikit-learn's validation of X (sparse CSR/CSC, finite, 2-D, feature names), keeping uint8
-    pixels as they are (fitted from the 8-bit values) and float32/float64 without a copy. Returns
-    X and, where _scanned_min found it, its smallest value (for _check_data), else None."""
-    if not sp.issparse(X) and getattr(X, "dtype", None) == np.uint8 and reset:
-        return estimator._validate_data(X, dtype=None, reset=reset), None
+def _validate_float_X(estimator, X, reset):
+    """scikit-learn's validation of X (sparse CSR/CSC, finite, 2-D, feature names) as float32 or
+    float64, without a copy where X is one already. Returns X and, where _scanned_min found it,
+    its smallest value (for _check_data), else None."""
     low = _scanned_min(X)
     X = estimator._validate_data(X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32],
                                  reset=reset, force_all_finite=low is None)
     return X, low
+
+
+def _validate_X(estimator, X, reset):
+    """_validate_float_X, but uint8 pixels are kept as they are (fitted from the 8-bit values)."""
+    if not sp.issparse(X) and getattr(X, "dtype", None) == np.uint8 and reset:
+        return estimator._validate_data(X, dtype=None, reset=reset), None
+    return _validate_float_X(estimator, X, reset)
 
 
 def _x_min(X):
@@ -802,9 +807,7 @@ class MiniBatchNMF(_BaseNMF):
     def fit_transform(self, X, y=None, W=None, H=None):
         """Learns the model of X batch by batch and returns W (samples × components)."""
         self._validate_params()
-        x_min = _scanned_min(X)
-        X = self._validate_data(X, accept_sparse=("csr", "csc"), dtype=[np.float64, np.float32],
-                                force_all_finite=x_min is None)
+        X, x_min = _validate_float_X(self, X, reset=True)
         with config_context(assume_finite=True):
             W, H, n_iter, n_steps, error = self._fit_transform(X, W=W, H=H, x_min=x_min)
         self.reconstruction_err_ = error
