@@ -37,4 +37,30 @@ inline double log_positive(double x) {
   return s * (half_f2 + t1 + t2) + k * kLn2Lo - half_f2 + f + k * kLn2Hi;
 }
 
+/// log_positive for a positive, finite, normal float, in float arithmetic: the same split of
+/// exponent and mantissa (into [√2/2, √2)), then log(1 + f) = f − f²/2 + f³·P(f) with the
+/// degree-8 minimax polynomial of the Cephes library's logf, and k·ln 2 in two parts. No
+/// division: 16 lanes of it cost about what 4 of the double version do. Within 2 ulp of the
+/// correctly rounded float logarithm over the normal range (tests/core/fast_log_test.cpp).
+inline float log_positive(float x) {
+  constexpr std::uint32_t kSqrtHalfBits = 0x3f3504f3U;  // √2/2
+  constexpr std::uint32_t kOneBits = 0x3f800000U;
+  std::uint32_t bits = std::bit_cast<std::uint32_t>(x) + (kOneBits - kSqrtHalfBits);
+  const float k = static_cast<float>(static_cast<std::int32_t>(bits >> 23) - 127);
+  bits = (bits & 0x007fffffU) + kSqrtHalfBits;
+  const float f = std::bit_cast<float>(bits) - 1.0f;
+  const float z = f * f;
+  float p = 7.0376836292e-2f;
+  p = p * f - 1.1514610310e-1f;
+  p = p * f + 1.1676998740e-1f;
+  p = p * f - 1.2420140846e-1f;
+  p = p * f + 1.4249322787e-1f;
+  p = p * f - 1.6668057665e-1f;
+  p = p * f + 2.0000714765e-1f;
+  p = p * f - 2.4999993993e-1f;
+  p = p * f + 3.3333331174e-1f;
+  const float y = p * f * z + k * -2.12194440e-4f - 0.5f * z;
+  return (f + y) + k * 0.693359375f;
+}
+
 }  // namespace nmfkit::kernels

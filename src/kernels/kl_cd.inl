@@ -221,15 +221,17 @@ double cd_row(const T* x, Index len, T* f, const T* g, Index g_stride, const dou
   if (!control.divergence) return 0;
   // The divergence's part that depends on v, over the entries at the final f (v with the last
   // change added): Σ x·log v, or Σ x/v + log v over the entries with x > ε. Branch-free, so that
-  // the logarithms vectorise (a zero of x adds x·log v = 0).
-  const double eps_d = control.epsilon;
+  // the logarithms vectorise (a zero of x adds x·log v = 0). v is a T; its logarithm (and, for
+  // Itakura-Saito, x/v) is formed in T, each term then joins the double lanes: in float that is
+  // within 1 ulp of float's logarithm and a quarter of the double one's cost.
+  const T eps_t = static_cast<T>(control.epsilon);
   const auto term = [&](Index p) {
-    const double vp = std::max(double(v[p] + pending * pending_row[p]), eps_d);
-    const double xp = double(x[p]);
+    const T vp = std::max(T(v[p] + pending * pending_row[p]), eps_t);
+    const T xp = x[p];
     if constexpr (IS)
-      return (xp > eps_d ? 1.0 : 0.0) * (xp / vp + log_positive(vp));
+      return (xp > eps_t ? 1.0 : 0.0) * double(xp / vp + log_positive(vp));
     else
-      return xp * log_positive(vp);
+      return double(xp) * double(log_positive(vp));
   };
   double lanes[kLanes] = {};
   Index p = 0;
