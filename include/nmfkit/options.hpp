@@ -80,7 +80,8 @@ struct Timings {
 struct Progress {
   int iteration = 0;  ///< iterations done so far (1-based)
   int max_iter = 0;   ///< the iteration limit
-  double loss = 0;    ///< objective: ½‖X−WH‖²_F (or D_β) plus the regularisation terms
+  double loss = 0;    ///< objective: ½‖X−WH‖²_F (or D_β) plus the regularisation terms (NaN
+                      ///< where FitOptions::lazy_objective left it unformed, with the errors)
   double error = 0;   ///< reconstruction error sqrt(2·D_β), ‖X−WH‖_F for Frobenius
   double relative_error = 0;  ///< error / ‖X‖_F
   double seconds = 0;         ///< wall time since the fit started
@@ -131,6 +132,16 @@ struct FitOptions {
   double tol = 1e-4;
   /// How tol is applied (see Stopping). Default kWindow.
   Stopping stopping = Stopping::kWindow;
+  /// With Stopping::kScikitLearn: form the objective only where something reads it, as
+  /// scikit-learn's multiplicative updates do: after the first iteration, every 10th (the
+  /// stopping test) and the last. The other iterations leave NaN in loss_history and report NaN
+  /// to the progress callback; the factors, the iteration count and the final error are the
+  /// same. The multiplicative updates for β ≠ 2 then skip their divergence's logarithms (about
+  /// a third of an iteration on dense X); the Frobenius loss's objective, from the Gram matrices
+  /// at no cost, is formed after every iteration all the same.
+  /// Default false; refused with Stopping::kWindow (whose test reads every iteration) and with
+  /// extrapolation (whose restarts do).
+  bool lazy_objective = false;
   /// Seed of every random choice (initialisation, randomized SVD, cd's shuffle). Default 0. With
   /// init custom and no shuffle nothing is random, and a seed other than 0 is refused.
   std::uint64_t seed = 0;

@@ -598,6 +598,10 @@ class NMF(_BaseNMF):
         elif self.shuffle:
             pass  # scikit-learn ignores shuffle with mu; so does nmfkit
         options["stopping"] = "scikit-learn"
+        if self.solver == "mu":
+            # The objective only where scikit-learn forms it (its test every 10th iteration):
+            # the same fit without the divergence's pass on the other iterations.
+            options["lazy_objective"] = True
         report = _reporter(self.verbose, 10 if self.solver == "mu" else 1)
         if update_H:
             result = _run(X, options, W=W, H=H, report=report)

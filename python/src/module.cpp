@@ -85,6 +85,8 @@ nmfkit::FitOptions options_from(const py::dict& d) {
     else if (key == "stopping")
       o.stopping = v.cast<std::string>() == "scikit-learn" ? nmfkit::Stopping::kScikitLearn
                                                            : nmfkit::Stopping::kWindow;
+    else if (key == "lazy_objective")
+      o.lazy_objective = v.cast<bool>();
     else if (key == "seed")
       o.seed = v.cast<std::uint64_t>();
     else if (key == "nndsvd")

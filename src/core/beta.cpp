@@ -149,11 +149,11 @@ void w_step_rows(Matrix<T>& w, Index r0, Index rows, const T* num, const T* den,
 /// (β ≠ 2), the update's products for the current W kept there, W unchanged, together with the
 /// divergence of the current W and H formed from the same W·H (one product W·H and one read of X
 /// fewer than beta_divergence followed by the update, with the same sums bit for bit). Returns
-/// the divergence's sum of terms when `kept` is given, else 0.
+/// the divergence's sum of terms when `kept` is given and `divergence`, else 0.
 template <typename T, typename Rows>
 double w_pass(const Rows& x, double inverse_scale, const Matrix<T>& w, const Matrix<T>& ht,
               double beta, double l1, double l2, int threads, Matrix<T>* update,
-              WStepTerms<T>* kept) {
+              WStepTerms<T>* kept, bool divergence = true) {
   check_shapes(kept != nullptr ? "beta_divergence_w_terms" : "beta_mu_update_w", x, w, ht);
   threads = std::max(1, threads);
   const Index m = x.cols(), k = w.cols;
@@ -207,7 +207,7 @@ double w_pass(const Rows& x, double inverse_scale, const Matrix<T>& w, const Mat
             num_scale = inverse_scale;
           } else {
             kernels::gemm(false, rows, m, k, T(1), w.row(r0), k, h.data(), m, wh, m);
-            if (kept != nullptr)
+            if (kept != nullptr && divergence)
               sum += kernels::beta_divergence_rows(xb.data, xb.stride, wh, rows, m, inverse_scale,
                                                    beta);
             kernels::beta_mu_terms(xb.data, xb.stride, rows, m, inverse_scale, beta, wh, terms);
@@ -401,6 +401,12 @@ double beta_divergence_w_terms(const nmfkit::Data<T>& x, double inverse_scale, c
       beta);
 }
 template <typename T>
+void beta_w_terms(const nmfkit::Data<T>& x, double inverse_scale, const Matrix<T>& w,
+                  const Matrix<T>& ht, double beta, int threads, WStepTerms<T>& kept) {
+  if (beta == 2) throw InvalidArgument("beta_w_terms: not for beta = 2");
+  w_pass<T>(DataRows<T>{x}, inverse_scale, w, ht, beta, 0.0, 0.0, threads, nullptr, &kept, false);
+}
+template <typename T>
 void beta_mu_step_w(const WStepTerms<T>& kept, Matrix<T>& w, const Matrix<T>& ht, double beta,
                     double l1, double l2, int threads) {
   const Index k = w.cols;
@@ -458,6 +464,8 @@ HStepTerms beta_mu_h_terms(const DenseView<T>& x, double inverse_scale, const Ma
                                          const Matrix<T>&, double, int);                          \
   template double beta_divergence_w_terms<T>(const nmfkit::Data<T>&, double, const Matrix<T>&,    \
                                              const Matrix<T>&, double, int, WStepTerms<T>&);      \
+  template void beta_w_terms<T>(const nmfkit::Data<T>&, double, const Matrix<T>&,                 \
+                                const Matrix<T>&, double, int, WStepTerms<T>&);                   \
   template void beta_mu_step_w<T>(const WStepTerms<T>&, Matrix<T>&, const Matrix<T>&, double,     \
                                   double, double, int);
 NMFKIT_INSTANTIATE(float)

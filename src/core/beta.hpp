@@ -117,6 +117,11 @@ struct WStepTerms {
 template <typename T>
 double beta_divergence_w_terms(const nmfkit::Data<T>& x, double inverse_scale, const Matrix<T>& w,
                                const Matrix<T>& ht, double beta, int threads, WStepTerms<T>& kept);
+/// beta_divergence_w_terms() without the divergence: the kept products alone (the same bytes),
+/// for an iteration whose objective nothing reads (FitOptions::lazy_objective).
+template <typename T>
+void beta_w_terms(const nmfkit::Data<T>& x, double inverse_scale, const Matrix<T>& w,
+                  const Matrix<T>& ht, double beta, int threads, WStepTerms<T>& kept);
 template <typename T>
 void beta_mu_step_w(const WStepTerms<T>& kept, Matrix<T>& w, const Matrix<T>& ht, double beta,
                     double l1, double l2, int threads);

@@ -4,6 +4,7 @@
 // (core/kl_sparse.hpp). The divergence and the H update's sums over samples pass through the
 // context.
 #include <cmath>
+#include <limits>
 
 #include "core/beta.hpp"
 #include "core/data.hpp"
@@ -55,7 +56,7 @@ class BetaSteps final : public Steps<T> {
         clip(f.ht, o_.beta <= 1);
       }
     }
-    return {divergence(f), 0.0};
+    return {this->objective_wanted ? divergence(f) : next_terms(f), 0.0};
   }
 
   void factors_changed(const Factors<T>&) override {
@@ -83,6 +84,22 @@ class BetaSteps final : public Steps<T> {
       return ctx_.sum(d);
     }
     return ctx_.sum(beta_divergence(x_.storage(), s, f.w, f.ht, o_.beta, ctx_.threads));
+  }
+
+  /// What divergence() forms for the next W update, without the divergence (which nothing reads
+  /// after this iteration: lazy_objective): the same quotients or products, so the same next
+  /// update; β = 2 forms nothing (its update reads X itself). Returns NaN, "not formed".
+  double next_terms(const Factors<T>& f) {
+    ScopedTimer timer(time_.updates);
+    const double s = x_.inverse_scale();
+    if (sparse_) {
+      sparse_->quotients(s, f.w, f.ht, false, ctx_.threads);
+      quotients_current_ = true;
+    } else if (o_.beta != 2) {
+      beta_w_terms(x_.storage(), s, f.w, f.ht, o_.beta, ctx_.threads, w_terms_);
+      w_terms_current_ = true;
+    }
+    return std::numeric_limits<double>::quiet_NaN();
   }
 
   /// Tiny entries are set to 0 for stability, as scikit-learn does: W's for β < 1, H's for

@@ -1,6 +1,7 @@
 // The one fit loop: record the objective, extrapolate, report progress, stop. What an iteration
 // does is the Steps' business (core/frobenius.cpp, core/beta_steps.cpp).
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "core/steps.hpp"
@@ -36,9 +37,16 @@ class Loop {
           ex.start(f, loss, penalty, steps.objective_unit(setup_.x_squared_norm),
                    steps.extrapolation_settle(), ctx_.threads);
       }
+      // lazy_objective: formed after the first iteration, every kStopWindow-th (scikit-learn's
+      // test) and the last; validate() allows it only with that test and without extrapolation.
+      const bool wanted =
+          !o_.lazy_objective || it == 1 || it % kStopWindow == 0 || it == o_.max_iter;
+      steps.objective_wanted = wanted;
       const StepResult step = steps.iterate(f, it, extrapolate ? &ex : nullptr);
       result_.iterations = it;
-      if (extrapolate) {
+      if (!wanted && std::isnan(step.data_loss)) {
+        record_unformed();
+      } else if (extrapolate) {
         {
           ScopedTimer timer(ctx_.timings->updates);
           ex.finish(f, step.data_loss, penalty_of(f, setup_.penalties, ctx_));
@@ -76,11 +84,22 @@ class Loop {
     data_loss_ = data_loss * setup_.loss_units;
   }
 
+  /// An iteration whose objective the steps left unformed (lazy_objective): NaN in the history.
+  void record_unformed() {
+    result_.loss_history.push_back(std::numeric_limits<double>::quiet_NaN());
+    result_.history_seconds.push_back(since(ctx_.start));
+  }
+
   double error_at(std::size_t i) const { return std::sqrt(2 * result_.loss_history[i]); }
 
   /// Calls the progress callback; false when it asks to stop.
   bool progress(int it) const {
     if (!o_.progress) return true;
+    if (std::isnan(result_.loss_history.back())) {  // left unformed (lazy_objective)
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      return o_.progress(Progress{it, o_.max_iter, nan, nan, nan, since(ctx_.start),
+                                  result_.timings});
+    }
     const double error = std::sqrt(2 * data_loss_);
     const Progress p{it,
                      o_.max_iter,

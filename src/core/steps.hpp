@@ -42,6 +42,10 @@ class Steps {
   }
   /// Extrapolation's warm-up (Extrapolation::start's settle): 0, none, by default.
   virtual double extrapolation_settle() const { return 0; }
+  /// Set by the loop before each iterate(): false when nothing reads that iteration's objective
+  /// (FitOptions::lazy_objective). Steps whose objective costs a pass of its own may then return
+  /// NaN as the data loss instead of forming it; the others ignore it.
+  bool objective_wanted = true;
 };
 
 /// What the loop needs besides the steps.

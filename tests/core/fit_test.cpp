@@ -5,8 +5,10 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "nmfkit/nmfkit.hpp"
+#include "cd_fit_checks.hpp"
 #include "test_data.hpp"
 
 namespace nmfkit {
@@ -153,6 +155,84 @@ TEST(Fit, ScikitLearnStoppingTestsEveryTenthIterationAgainstTheStartingError) {
   EXPECT_LT((error(r.iterations - 10) - error(r.iterations)) / start, o.tol);
   for (int it = 10; it < r.iterations; it += 10)
     EXPECT_GE((error(it - 10) - error(it)) / start, o.tol) << it;
+}
+
+// lazy_objective: the objective is formed only where the stopping test (every 10th iteration),
+// the first iteration or the last reads it; everything else about the fit is the same, bit for
+// bit: the multiplicative updates for β ≠ 2 on dense X (their divergence then skips a pass of
+// logarithms) and Kullback-Leibler on compressed sparse rows; for β = 2 nothing changes.
+TEST(Fit, LazyObjectiveIsTheSameFitWithTheObjectiveOnlyWhereItIsRead) {
+  Matrix<float> x = testing::positive_data<float>(120, 40, 4, 8);
+  Matrix<float> sparse = x;
+  for (std::size_t i = 0; i < sparse.values.size(); i += 2) sparse.values[i] = 0.0f;
+  struct Case {
+    double beta;
+    const Matrix<float>* x;
+    DataFormat format;
+  };
+  for (const Case& c : {Case{1, &x, DataFormat::kDense}, Case{0, &x, DataFormat::kDense},
+                        Case{0.5, &x, DataFormat::kDense}, Case{2, &x, DataFormat::kDense},
+                        Case{1, &sparse, DataFormat::kSparse}}) {
+    SCOPED_TRACE("beta " + std::to_string(c.beta));
+    FitOptions o = options_for("mu", 4);
+    o.beta = c.beta;
+    o.init = Init::kRandom;
+    o.format = c.format;
+    o.stopping = Stopping::kScikitLearn;
+    o.tol = 1e-3;
+    o.max_iter = 47;  // the test every 10th iteration, then a last one that is not a test
+    const FitResult<float> eager = fit(c.x->view(), o);
+    o.lazy_objective = true;
+    std::vector<int> reported;
+    o.progress = [&](const Progress& p) {
+      if (!std::isnan(p.error)) {
+        EXPECT_FALSE(std::isnan(p.loss));
+        reported.push_back(p.iteration);
+      } else {
+        EXPECT_TRUE(std::isnan(p.loss) && std::isnan(p.relative_error));
+      }
+      return true;
+    };
+    const FitResult<float> lazy = fit(c.x->view(), o);
+    EXPECT_EQ(lazy.iterations, eager.iterations);
+    EXPECT_EQ(lazy.converged, eager.converged);
+    EXPECT_EQ(std::memcmp(lazy.W.data(), eager.W.data(), lazy.W.values.size() * sizeof(float)), 0);
+    EXPECT_EQ(std::memcmp(lazy.H.data(), eager.H.data(), lazy.H.values.size() * sizeof(float)), 0);
+    EXPECT_EQ(lazy.error, eager.error);
+    ASSERT_EQ(lazy.loss_history.size(), eager.loss_history.size());
+    std::vector<int> formed;
+    for (std::size_t i = 0; i < lazy.loss_history.size(); ++i) {
+      const int it = static_cast<int>(i);
+      // β = 2's objective comes from the Gram matrices at no cost: formed after every iteration.
+      const bool read = c.beta == 2 || it <= 1 || it % 10 == 0 || it == lazy.iterations;
+      if (read) {
+        EXPECT_EQ(lazy.loss_history[i], eager.loss_history[i]) << it;
+        if (it > 0) formed.push_back(it);
+      } else {
+        EXPECT_TRUE(std::isnan(lazy.loss_history[i])) << it;
+      }
+    }
+    EXPECT_EQ(reported, formed);
+    EXPECT_EQ(formed.front(), 1);
+    EXPECT_EQ(formed.back(), lazy.iterations);
+  }
+}
+
+TEST(FitErrors, LazyObjectiveOnlyWithScikitLearnsTestAndNoExtrapolation) {
+  const auto d = low_rank<double>(20, 10, 2, 3);
+  FitOptions o = options_for("mu", 2);
+  o.lazy_objective = true;
+  EXPECT_EQ(message_of([&] { fit(d.x.view(), o); }),
+            "lazy_objective applies only with stopping scikit-learn (its test reads every 10th "
+            "iteration), not with the error window, which reads every iteration");
+  o = options_for("hals", 2);
+  o.lazy_objective = true;
+  o.stopping = Stopping::kScikitLearn;
+  EXPECT_EQ(message_of([&] { fit(d.x.view(), o); }),
+            "lazy_objective applies only without extrapolation, whose restarts read the objective "
+            "after every iteration");
+  o.extrapolate = false;
+  EXPECT_NO_THROW(fit(d.x.view(), o));
 }
 
 TEST(Fit, RandomStartTakesMoreComponentsThanFeatures) {
