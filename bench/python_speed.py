@@ -12,6 +12,9 @@ Cases (each library gets the same X, the same call; errors are evaluated here in
   l1_ratio 0.5), with X as a scipy CSR matrix;
 - MNIST as float32, NMF(10) (defaults);
 - MNIST, MiniBatchNMF(10, random_state=0) (its defaults: batches of 1024, forget factor 0.7);
+- bench/datasets.py's music spectrogram (dense, float32), NMF(10, beta_loss='kullback-leibler',
+  solver='mu', init='nndsvda', random_state=0): the form audio takes, where scikit-learn's API
+  allows only mu for that loss;
 - the CLI, right after each nmfkit NMF call: the same fit (data, precision, rule, start,
   penalties, iteration count) as `nmfkit fit`, its own time (summary.json), for the
   Python-against-CLI comparison.
@@ -50,6 +53,14 @@ def tfidf(work):
     if not os.path.exists(path):
         subprocess.run([sys.executable, os.path.join(HERE, "datasets.py"), work], check=True)
     return sp.csr_matrix(np.load(path).astype(np.float64))
+
+
+def spectrogram(work):
+    """bench/datasets.py's synthetic-music magnitude spectrogram (dense, positive) as float32."""
+    path = os.path.join(work, "spectrogram.npy")
+    if not os.path.exists(path):
+        subprocess.run([sys.executable, os.path.join(HERE, "datasets.py"), work], check=True)
+    return np.load(path).astype(np.float32)
 
 
 def error(x, w, h, beta):
@@ -251,6 +262,12 @@ def main():
                  solver="mu", max_iter=1000, alpha_W=5e-5, alpha_H=5e-5, l1_ratio=0.5), 1, rows,
             cli=(args.nmfkit, text_cli + ["--loss", "kullback-leibler", "--solver", "mu",
                                           "--l1-ratio", "0.5"]))
+    music = spectrogram(args.work)
+    compare("spectrogram k=10, Kullback-Leibler (mu)", music,
+            dict(n_components=10, random_state=0, init="nndsvda", beta_loss="kullback-leibler",
+                 solver="mu"), 1, rows,
+            cli=(args.nmfkit, [os.path.join(args.work, "spectrogram.npy"), "-k", "10",
+                               "--loss", "kullback-leibler", "--solver", "mu"]))
     memory = peak_memory(args.data)
 
     machine = platform.processor() or platform.machine()
