@@ -80,9 +80,9 @@ struct Timings {
 struct Progress {
   int iteration = 0;  ///< iterations done so far (1-based)
   int max_iter = 0;   ///< the iteration limit
-  double loss = 0;    ///< objective: ½‖X−WH‖²_F (or D_β) plus the regularisation terms (NaN
-                      ///< where FitOptions::lazy_objective left it unformed, with the errors)
-  double error = 0;   ///< reconstruction error sqrt(2·D_β), ‖X−WH‖_F for Frobenius
+  double loss = 0;   ///< objective: ½‖X−WH‖²_F (or D_β) plus the regularisation terms (NaN
+                     ///< where FitOptions::lazy_objective left it unformed, with the errors)
+  double error = 0;  ///< reconstruction error sqrt(2·D_β), ‖X−WH‖_F for Frobenius
   double relative_error = 0;  ///< error / ‖X‖_F
   double seconds = 0;         ///< wall time since the fit started
   Timings timings;            ///< where that time went so far (cumulative)

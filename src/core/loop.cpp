@@ -97,8 +97,8 @@ class Loop {
     if (!o_.progress) return true;
     if (std::isnan(result_.loss_history.back())) {  // left unformed (lazy_objective)
       const double nan = std::numeric_limits<double>::quiet_NaN();
-      return o_.progress(Progress{it, o_.max_iter, nan, nan, nan, since(ctx_.start),
-                                  result_.timings});
+      return o_.progress(
+          Progress{it, o_.max_iter, nan, nan, nan, since(ctx_.start), result_.timings});
     }
     const double error = std::sqrt(2 * data_loss_);
     const Progress p{it,

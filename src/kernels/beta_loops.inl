@@ -170,7 +170,8 @@ void beta_mu_terms(const T* x, Index x_stride, Index rows, Index m, double s, do
       const T* whi = wh + i * m;
       T* numi = num + i * m;
 #pragma omp simd
-      for (Index j = 0; j < m; ++j) numi[j] = (st * xi[j]) / (whi[j] + (whi[j] == T(0) ? eps : T(0)));
+      for (Index j = 0; j < m; ++j)
+        numi[j] = (st * xi[j]) / (whi[j] + (whi[j] == T(0) ? eps : T(0)));
     }
     return;
   }

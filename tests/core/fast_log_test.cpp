@@ -42,7 +42,8 @@ TEST(FastLog, NearOneAndAtTheEnds) {
 
 float float_ulps_apart(float a, double exact) {
   const float b = static_cast<float>(exact);
-  const float ulp = std::nextafter(std::abs(b), std::numeric_limits<float>::infinity()) - std::abs(b);
+  const float ulp =
+      std::nextafter(std::abs(b), std::numeric_limits<float>::infinity()) - std::abs(b);
   return static_cast<float>(std::abs(double(a) - exact) / ulp);
 }
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "nmfkit/nmfkit.hpp"
 #include "cd_fit_checks.hpp"
+#include "nmfkit/nmfkit.hpp"
 #include "test_data.hpp"
 
 namespace nmfkit {
