@@ -248,3 +248,42 @@ def test_nmfkit_solvers_beyond_scikit_learn():
     for solver in ("hals", "anls-bpp"):
         model = nmfkit.NMF(5, solver=solver, init="random", random_state=0).fit(x)
         assert model.reconstruction_err_ <= reference.reconstruction_err_ * 1.01
+
+
+def test_extrapolated_coordinate_descent():
+    from sklearn.datasets import load_digits
+
+    x = load_digits().data
+    plain = nmfkit.NMF(10, random_state=0).fit(x)
+    faster = nmfkit.NMF(10, random_state=0, extrapolate=True).fit(x)
+    # scikit-learn's 200 iterations end at 864.58 on the 8x8 digits; extrapolated, 853.36 in
+    # fewer (docs/python.md: the same or lower objective on the benchmark's data sets).
+    assert faster.n_iter_ < plain.n_iter_
+    assert faster.reconstruction_err_ < plain.reconstruction_err_ * 0.995
+    assert faster.reconstruction_err_ == pytest.approx(
+        np.linalg.norm(x - faster.transform(x) @ faster.components_), rel=1e-3)
+    assert (faster.components_ >= 0).all()
+    # One thread or two: the same bytes, restarts and all.
+    twice = [nmfkit.NMF(10, random_state=0, extrapolate=True, threads=t).fit(x).components_
+             for t in (1, 2)]
+    np.testing.assert_array_equal(twice[0], twice[1])
+    # W for a fixed H is a convex problem: extrapolated or not, the same answer.
+    faster.set_params(max_iter=2000, tol=1e-8)
+    w_extrapolated = faster.transform(x[:50])
+    w_plain = faster.set_params(extrapolate=False).transform(x[:50])
+    np.testing.assert_allclose(w_extrapolated, w_plain, rtol=1e-3, atol=1e-3)
+
+
+def test_extrapolate_follows_the_solver_and_mu_refuses_it():
+    x = data()
+    default = nmfkit.NMF(5, solver="hals", init="random", random_state=0).fit(x)
+    forced = nmfkit.NMF(5, solver="hals", init="random", random_state=0, extrapolate=True).fit(x)
+    plain = nmfkit.NMF(5, solver="hals", init="random", random_state=0, extrapolate=False).fit(x)
+    np.testing.assert_array_equal(default.components_, forced.components_)
+    assert not np.array_equal(default.components_, plain.components_)
+    with pytest.raises(ValueError, match="solver 'mu' does not extrapolate"):
+        nmfkit.NMF(5, solver="mu", extrapolate=True).fit(x)
+    nmfkit.NMF(5, solver="mu", extrapolate=False, max_iter=5).fit(x)
+    w, h, n_iter = nmfkit.non_negative_factorization(x, n_components=5, init="random",
+                                                     random_state=0, extrapolate=True)
+    assert w.shape == (120, 5) and h.shape == (5, 40) and n_iter > 0
