@@ -30,8 +30,14 @@ struct Blocks {
   Index rows = 1;
 };
 
+/// The fewest chunks of a short X, and their fewest rows: kernels::row_chunks makes one chunk of
+/// up to 4095 rows (a mini-batch of 1024 rows among them), which one thread then works alone.
+constexpr Index kShortChunks = 8, kShortChunkRows = 128;
+
 Blocks blocks_for(Index n, Index m) {
   Blocks b{kernels::row_chunks(n), 1};
+  b.chunks.count =
+      std::max(b.chunks.count, std::clamp<Index>(n / kShortChunkRows, 1, kShortChunks));
   Index largest = 1;
   for (Index c = 0; c < b.chunks.count; ++c)
     largest = std::max(largest, b.chunks.end(c) - b.chunks.begin(c));
@@ -230,7 +236,8 @@ double w_pass(const Rows& x, double inverse_scale, const Matrix<T>& w, const Mat
 
 template <typename T, typename Rows>
 HStepTerms h_terms_impl(const Rows& x, double inverse_scale, const Matrix<T>& w,
-                        const Matrix<T>& ht, double beta, int threads, const Reducer* reducer) {
+                        const Matrix<T>& ht, double beta, int threads, const Reducer* reducer,
+                        bool divergence = false) {
   check_shapes("beta_mu_update_h", x, w, ht);
   threads = std::max(1, threads);
   const Index m = x.cols(), k = w.cols, mk = m * k;
@@ -240,6 +247,9 @@ HStepTerms h_terms_impl(const Rows& x, double inverse_scale, const Matrix<T>& w,
   // order below.
   std::vector<double> partial_num(size(b.chunks.count * mk), 0.0);
   std::vector<double> partial_den(summed_den ? size(b.chunks.count * mk) : 0, 0.0);
+  // The divergence's terms (β ≠ 2), per chunk as divergence_impl sums them: the same bytes.
+  const bool terms_divergence = divergence && beta != 2;
+  std::vector<double> partial_divergence(size(b.chunks.count), 0.0);
   const Matrix<T> h = beta == 2 ? Matrix<T>() : transposed(ht.view());
   const int team = team_for(threads, b.chunks);
   const Index block_entries = beta != 2 ? b.rows * m : 0;
@@ -257,6 +267,7 @@ HStepTerms h_terms_impl(const Rows& x, double inverse_scale, const Matrix<T>& w,
       errors.run([&] {
         double* num = partial_num.data() + c * mk;
         double* den = summed_den ? partial_den.data() + c * mk : nullptr;
+        double divergence_sum = 0;
         for (Index r0 = b.chunks.begin(c); r0 < b.chunks.end(c); r0 += b.rows) {
           const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
           const DenseView<T> xb = x.block(r0, rows, buffer);
@@ -265,6 +276,9 @@ HStepTerms h_terms_impl(const Rows& x, double inverse_scale, const Matrix<T>& w,
             kernels::gemm(true, m, k, rows, T(1), xb.data, xb.stride, wr, k, product, k);
           } else {
             kernels::gemm(false, rows, m, k, T(1), wr, k, h.data(), m, wh, m);
+            if (terms_divergence)
+              divergence_sum += kernels::beta_divergence_rows(xb.data, xb.stride, wh, rows, m,
+                                                              inverse_scale, beta);
             kernels::beta_mu_terms(xb.data, xb.stride, rows, m, inverse_scale, beta, wh, terms);
             kernels::gemm(true, m, k, rows, T(1), terms, m, wr, k, product, k);
           }
@@ -274,6 +288,7 @@ HStepTerms h_terms_impl(const Rows& x, double inverse_scale, const Matrix<T>& w,
             for (Index e = 0; e < mk; ++e) den[e] += double(product[e]);
           }
         }
+        partial_divergence[size(c)] = divergence_sum;
       });
     }
   }
@@ -307,6 +322,13 @@ HStepTerms h_terms_impl(const Rows& x, double inverse_scale, const Matrix<T>& w,
     if (v == 0) v = 1;
   const double num_scale = beta == 2 ? inverse_scale : 1.0;
   HStepTerms terms;
+  if (terms_divergence) {
+    double total = 0;
+    for (double v : partial_divergence) total += v;
+    terms.divergence = divergence_from_terms(total, beta);
+  } else if (divergence) {
+    terms.divergence = divergence_impl(x, inverse_scale, w, ht, beta, threads);
+  }
   terms.num.resize(size(mk));
   terms.den.resize(size(mk));
 #pragma omp parallel for schedule(static) num_threads(threads)
@@ -441,8 +463,9 @@ void beta_mu_update_h(const nmfkit::Data<T>& x, double inverse_scale, const Matr
 
 template <typename T>
 HStepTerms beta_mu_h_terms(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
-                           const Matrix<T>& ht, double beta, int threads) {
-  return h_terms_impl(ViewRows<T>{x}, inverse_scale, w, ht, beta, std::max(1, threads), nullptr);
+                           const Matrix<T>& ht, double beta, int threads, bool divergence) {
+  return h_terms_impl(ViewRows<T>{x}, inverse_scale, w, ht, beta, std::max(1, threads), nullptr,
+                      divergence);
 }
 
 #define NMFKIT_INSTANTIATE(T)                                                                     \
@@ -461,7 +484,7 @@ HStepTerms beta_mu_h_terms(const DenseView<T>& x, double inverse_scale, const Ma
   template void beta_mu_update_h<T>(const nmfkit::Data<T>&, double, const Matrix<T>&, Matrix<T>&, \
                                     double, double, double, int, const Reducer*);                 \
   template HStepTerms beta_mu_h_terms<T>(const DenseView<T>&, double, const Matrix<T>&,           \
-                                         const Matrix<T>&, double, int);                          \
+                                         const Matrix<T>&, double, int, bool);                    \
   template double beta_divergence_w_terms<T>(const nmfkit::Data<T>&, double, const Matrix<T>&,    \
                                              const Matrix<T>&, double, int, WStepTerms<T>&);      \
   template void beta_w_terms<T>(const nmfkit::Data<T>&, double, const Matrix<T>&,                 \

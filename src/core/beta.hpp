@@ -144,12 +144,15 @@ void beta_mu_update_h(const nmfkit::Data<T>& x, double inverse_scale, const Matr
 /// for β = 2, W's column sums (zeros replaced by 1) for β = 1.
 struct HStepTerms {
   std::vector<double> num, den;
+  double divergence = 0;  ///< D_β(X‖W·H) when asked for (beta_mu_h_terms), else 0
 };
 
 /// The sums of beta_mu_update_h() without the step, for a caller that combines them with terms
-/// of its own (scikit-learn's MiniBatchNMF keeps running sums of them).
+/// of its own (scikit-learn's MiniBatchNMF keeps running sums of them). divergence: also
+/// beta_divergence(x, inverse_scale, w, ht, beta) into the result, the same bytes, formed from
+/// the W·H the terms are formed from.
 template <typename T>
 HStepTerms beta_mu_h_terms(const DenseView<T>& x, double inverse_scale, const Matrix<T>& w,
-                           const Matrix<T>& ht, double beta, int threads);
+                           const Matrix<T>& ht, double beta, int threads, bool divergence = false);
 
 }  // namespace nmfkit::core

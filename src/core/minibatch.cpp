@@ -536,7 +536,8 @@ StepCost minibatch_step(const Batch<T>& xb, Matrix<T>& wb, bool fresh, int fresh
                         Matrix<T>& ht, Running<T>& run, const Settings& s, Timings& time) {
   const Index rows = xb.rows(), m = ht.rows, k = ht.cols;
   StepCost cost;
-  std::vector<double> wtw;  // W_bᵀW_b (Frobenius)
+  std::vector<double> wtw;                      // W_bᵀW_b (Frobenius)
+  std::optional<core::HStepTerms> dense_terms;  // dense X, β ≠ 2: formed with the divergence
   if (xb.kl != nullptr) {
     {
       ScopedTimer timer(time.updates);
@@ -579,8 +580,9 @@ StepCost minibatch_step(const Batch<T>& xb, Matrix<T>& wb, bool fresh, int fresh
         step(wb);
       if (s.beta < 1) zero_below_epsilon(wb);
     }
-    ScopedTimer timer(time.loss);
-    cost.divergence = core::beta_divergence(xb.dense, 1.0, wb, ht, s.beta, s.threads);
+    // H's terms of the new W now, with the divergence from the same W·H.
+    dense_terms = core::beta_mu_h_terms(xb.dense, 1.0, wb, ht, s.beta, s.threads, true);
+    cost.divergence = dense_terms->divergence;
   }
   const double l1_h = s.l1_h(rows), l2_h = s.l2_h(rows);
   {
@@ -597,10 +599,10 @@ StepCost minibatch_step(const Batch<T>& xb, Matrix<T>& wb, bool fresh, int fresh
                      l1_h * h_sum + 0.5 * l2_h * h_squares;
   }
   ScopedTimer timer(time.updates);
-  const core::HStepTerms terms =
-      xb.kl != nullptr       ? xb.kl->h_terms(wb, ht, s.threads)
-      : xb.stored != nullptr ? frobenius_h_terms(*xb.stored, wb, wtw, ht, s.threads)
-                             : core::beta_mu_h_terms(xb.dense, 1.0, wb, ht, s.beta, s.threads);
+  const core::HStepTerms terms = xb.kl != nullptr ? xb.kl->h_terms(wb, ht, s.threads)
+                                 : xb.stored != nullptr
+                                     ? frobenius_h_terms(*xb.stored, wb, wtw, ht, s.threads)
+                                     : std::move(*dense_terms);
   const Index entries = m * k;
   const double gamma = s.gamma;
   T* h = ht.data();
