@@ -351,6 +351,135 @@ inline T padded_dot(const T* a, const T* b, Index padded) {
   return acc[0] + acc[1];
 }
 
+#if NMFKIT_VARIANT >= 1
+// padded_dot of `a` with kDotGroup rows of `b` at once (the rows col[0…G) of `padded` entries),
+// into out[0…G) as doubles: the same multiply-adds into the same 16 lanes and the same tree
+// (16 → 8 → 4 → 2 → 1) as padded_dot, so the same sums, bit for bit; but the G trees run
+// side by side in vector shuffles, where one dot's tree alone is a chain of scalar adds that
+// took most of kl_quotients' time. G: one vector of results (AVX2: 4 doubles or 8 floats, whose
+// doubles fill two vectors).
+template <typename T>
+constexpr int kDotGroup = (NMFKIT_VARIANT == 2 ? 2 : 1) * (sizeof(T) == sizeof(double) ? 4 : 8);
+#endif
+
+#if NMFKIT_VARIANT == 1
+/// Lane j + lane j + 4 of two entries' 8 floats: [x's 4, y's 4].
+inline __m256 fold_halves(__m256 x, __m256 y) {
+  return _mm256_add_ps(_mm256_permute2f128_ps(x, y, 0x20), _mm256_permute2f128_ps(x, y, 0x31));
+}
+
+template <typename C>
+inline void grouped_dots(const double* a, const double* b, const C* col, Index padded,
+                         double* out) {
+  __m256d c[4];
+  for (int g = 0; g < 4; ++g) {
+    const double* bg = b + Index(col[g]) * padded;
+    __m256d acc[4] = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),
+                      _mm256_setzero_pd()};
+    for (Index l = 0; l < padded; l += 16)
+      for (int v = 0; v < 4; ++v)
+        acc[v] =
+            _mm256_fmadd_pd(_mm256_load_pd(a + l + 4 * v), _mm256_load_pd(bg + l + 4 * v), acc[v]);
+    // lane j + lane j + 8, then + lane j + 4
+    c[g] = _mm256_add_pd(_mm256_add_pd(acc[0], acc[2]), _mm256_add_pd(acc[1], acc[3]));
+  }
+  // (c0 + c2, c1 + c3) of entries 0 and 2 (p), 1 and 3 (q); then their sums, in entry order.
+  const __m256d p = _mm256_add_pd(_mm256_permute2f128_pd(c[0], c[2], 0x20),
+                                  _mm256_permute2f128_pd(c[0], c[2], 0x31));
+  const __m256d q = _mm256_add_pd(_mm256_permute2f128_pd(c[1], c[3], 0x20),
+                                  _mm256_permute2f128_pd(c[1], c[3], 0x31));
+  _mm256_storeu_pd(out, _mm256_add_pd(_mm256_unpacklo_pd(p, q), _mm256_unpackhi_pd(p, q)));
+}
+
+template <typename C>
+inline void grouped_dots(const float* a, const float* b, const C* col, Index padded, double* out) {
+  __m256 s[8];
+  for (int g = 0; g < 8; ++g) {
+    const float* bg = b + Index(col[g]) * padded;
+    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+    for (Index l = 0; l < padded; l += 16) {
+      lo = _mm256_fmadd_ps(_mm256_load_ps(a + l), _mm256_load_ps(bg + l), lo);
+      hi = _mm256_fmadd_ps(_mm256_load_ps(a + l + 8), _mm256_load_ps(bg + l + 8), hi);
+    }
+    s[g] = _mm256_add_ps(lo, hi);  // lane j + lane j + 8
+  }
+  // Entries 0, 1 (and 4, 5) end in d's halves, 2, 3 (and 6, 7) in e's.
+  const __m256 c04 = fold_halves(s[0], s[4]), c15 = fold_halves(s[1], s[5]);
+  const __m256 c26 = fold_halves(s[2], s[6]), c37 = fold_halves(s[3], s[7]);
+  const __m256 d =
+      _mm256_add_ps(_mm256_shuffle_ps(c04, c15, 0x44), _mm256_shuffle_ps(c04, c15, 0xEE));
+  const __m256 e =
+      _mm256_add_ps(_mm256_shuffle_ps(c26, c37, 0x44), _mm256_shuffle_ps(c26, c37, 0xEE));
+  const __m256 sums = _mm256_add_ps(_mm256_shuffle_ps(d, e, 0x88), _mm256_shuffle_ps(d, e, 0xDD));
+  _mm256_storeu_pd(out, _mm256_cvtps_pd(_mm256_castps256_ps128(sums)));
+  _mm256_storeu_pd(out + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(sums, 1)));
+}
+#endif
+
+#if NMFKIT_VARIANT == 2
+
+/// Lanes 0–3 of x and y + lanes 4–7 of x and y (doubles): [x_j + x_{j+4}, y_j + y_{j+4}].
+inline __m512d fold_halves(__m512d x, __m512d y) {
+  return _mm512_add_pd(_mm512_shuffle_f64x2(x, y, 0x44), _mm512_shuffle_f64x2(x, y, 0xEE));
+}
+/// Pairs (c0, c1) + (c2, c3) of each of the four 4-lane groups of x, y: [x: d0, d1; y: …].
+inline __m512d fold_quarters(__m512d x, __m512d y) {
+  return _mm512_add_pd(_mm512_shuffle_f64x2(x, y, 0x88), _mm512_shuffle_f64x2(x, y, 0xDD));
+}
+
+/// The same for floats: [x's lanes j + j + 8 (8), y's (8)], and lane j + lane j + 4 of four
+/// entries' 8: [x₁'s 4, x₂'s 4, y₁'s 4, y₂'s 4].
+inline __m512 fold_halves(__m512 x, __m512 y) {
+  return _mm512_add_ps(_mm512_shuffle_f32x4(x, y, 0x44), _mm512_shuffle_f32x4(x, y, 0xEE));
+}
+inline __m512 fold_quarters(__m512 x, __m512 y) {
+  return _mm512_add_ps(_mm512_shuffle_f32x4(x, y, 0x88), _mm512_shuffle_f32x4(x, y, 0xDD));
+}
+
+template <typename C>
+inline void grouped_dots(const double* a, const double* b, const C* col, Index padded,
+                         double* out) {
+  __m512d s[8];
+  for (int g = 0; g < 8; ++g) {
+    const double* bg = b + Index(col[g]) * padded;
+    __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd();
+    for (Index l = 0; l < padded; l += 16) {
+      lo = _mm512_fmadd_pd(_mm512_load_pd(a + l), _mm512_load_pd(bg + l), lo);
+      hi = _mm512_fmadd_pd(_mm512_load_pd(a + l + 8), _mm512_load_pd(bg + l + 8), hi);
+    }
+    s[g] = _mm512_add_pd(lo, hi);  // lane j + lane j + 8
+  }
+  // Entries 0, 2, 4, 6 end in p's pairs, 1, 3, 5, 7 in q's.
+  const __m512d p = fold_quarters(fold_halves(s[0], s[2]), fold_halves(s[4], s[6]));
+  const __m512d q = fold_quarters(fold_halves(s[1], s[3]), fold_halves(s[5], s[7]));
+  _mm512_storeu_pd(out, _mm512_add_pd(_mm512_unpacklo_pd(p, q), _mm512_unpackhi_pd(p, q)));
+}
+
+template <typename C>
+inline void grouped_dots(const float* a, const float* b, const C* col, Index padded, double* out) {
+  __m512 s[16];
+  for (int g = 0; g < 16; ++g) {
+    const float* bg = b + Index(col[g]) * padded;
+    __m512 acc = _mm512_setzero_ps();
+    for (Index l = 0; l < padded; l += 16)
+      acc = _mm512_fmadd_ps(_mm512_load_ps(a + l), _mm512_load_ps(bg + l), acc);
+    s[g] = acc;
+  }
+  // Entry 4t + i ends in lane 4t + i: u holds 0, 4, 8, 12, v 1, 5, 9, 13, and so on.
+  const __m512 u = fold_quarters(fold_halves(s[0], s[4]), fold_halves(s[8], s[12]));
+  const __m512 v = fold_quarters(fold_halves(s[1], s[5]), fold_halves(s[9], s[13]));
+  const __m512 u2 = fold_quarters(fold_halves(s[2], s[6]), fold_halves(s[10], s[14]));
+  const __m512 v2 = fold_quarters(fold_halves(s[3], s[7]), fold_halves(s[11], s[15]));
+  // (c0 + c2, c1 + c3) of each entry, then their sum.
+  const __m512 d0 = _mm512_add_ps(_mm512_shuffle_ps(u, v, 0x44), _mm512_shuffle_ps(u, v, 0xEE));
+  const __m512 d1 = _mm512_add_ps(_mm512_shuffle_ps(u2, v2, 0x44), _mm512_shuffle_ps(u2, v2, 0xEE));
+  const __m512 sums =
+      _mm512_add_ps(_mm512_shuffle_ps(d0, d1, 0x88), _mm512_shuffle_ps(d0, d1, 0xDD));
+  _mm512_storeu_pd(out, _mm512_cvtps_pd(_mm512_castps512_ps256(sums)));
+  _mm512_storeu_pd(out + 8, _mm512_cvtps_pd(_mm512_extractf32x8_ps(sums, 1)));
+}
+#endif
+
 /// The divergence's terms are summed in kKlLanes lanes (a row's entry e in lane e mod kKlLanes),
 /// added in lane order at the end: a fixed order that vectorises.
 constexpr int kKlLanes = 8;
@@ -378,11 +507,15 @@ double kl_rows(const M& x, Index r0, Index r1, double scale, const T* w, Index k
   for (Index r = r0; r < r1; ++r) {
     for (Index l = 0; l < k; ++l) wr[l] = w[r * k + l];
     const std::int64_t begin = start[r], count = start[r + 1] - begin;
-    for (std::int64_t e = 0; e < count; ++e) {
-      wh[e] = double(padded_dot(wr, ht + Index(col[begin + e]) * padded, padded));
-      sx[e] = scale * double(value_at(x, begin + e));
-    }
     std::int64_t e = 0;
+#if NMFKIT_VARIANT >= 1
+    for (; e + kDotGroup<T> <= count; e += kDotGroup<T>)
+      grouped_dots(wr, ht, col + begin + e, padded, wh + e);
+#endif
+    for (; e < count; ++e)
+      wh[e] = double(padded_dot(wr, ht + Index(col[begin + e]) * padded, padded));
+    for (e = 0; e < count; ++e) sx[e] = scale * double(value_at(x, begin + e));
+    e = 0;
     for (; e + kKlLanes <= count; e += kKlLanes) {
 #pragma omp simd
       for (int j = 0; j < kKlLanes; ++j)

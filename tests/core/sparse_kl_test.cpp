@@ -303,6 +303,49 @@ TYPED_TEST(SparseKl, VariantsAgree) {
   }
 }
 
+/// Σ a_l·b_l as the FMA variants' kl_quotients forms it: 16 lanes of fused multiply-adds over
+/// blocks of 16 (zeros past k), then the lanes added 16 → 8 → 4 → 2 → 1.
+template <typename T>
+T sixteen_lane_dot(const T* a, const T* b, Index k) {
+  T acc[16] = {};
+  for (Index l0 = 0; l0 < k; l0 += 16)
+    for (Index j = 0; j < 16 && l0 + j < k; ++j) acc[j] = std::fma(a[l0 + j], b[l0 + j], acc[j]);
+  for (int j = 0; j < 8; ++j) acc[j] += acc[j + 8];
+  for (int j = 0; j < 4; ++j) acc[j] += acc[j + 4];
+  return (acc[0] + acc[2]) + (acc[1] + acc[3]);
+}
+
+// The AVX2 and AVX-512 kernels form W·H at 4 to 16 stored entries of a row at once, their dot
+// products' trees side by side in shuffles: each entry's sum is still the one-by-one tree's.
+TYPED_TEST(SparseKl, GroupedDotsAreTheOneByOneDotsBitForBit) {
+  using T = TypeParam;
+  const kernels::Isa saved = kernels::active_isa();
+  const Index n = 300, m = 200;  // about 80 stored entries a row: several groups and a tail
+  const Matrix<T> x = sparse_data<T>(n, m, 21, true);
+  const kernels::CsrMatrix<T> csr = kernels::csr_from_dense(x.view(), 2);
+  const double s = 1.1, eps = core::kBetaEpsilon;
+  int checked = 0;
+  for (kernels::Isa isa : kernels::supported_isas()) {
+    if (isa == kernels::Isa::kBaseline) continue;  // no FMA: other sums
+    kernels::set_active_isa(isa);
+    for (Index k : {Index(3), Index(10), Index(16), Index(23), Index(40)}) {
+      const Matrix<T> w = testing::uniform_matrix<T>(n, k, 22);
+      const Matrix<T> ht = testing::uniform_matrix<T>(m, k, 23);
+      std::vector<T> q(csr.value.size()), expected(q.size());
+      kernels::kl_quotients(csr, s, w.data(), ht.data(), k, eps, q.data(), false, 2);
+      for (Index i = 0; i < n; ++i)
+        for (std::int64_t e = csr.row_start[i]; e < csr.row_start[i + 1]; ++e) {
+          const double wh = double(sixteen_lane_dot(w.row(i), ht.row(csr.col[e]), k));
+          expected[e] = static_cast<T>(s * double(csr.value[e]) / (wh == 0 ? eps : wh));
+        }
+      EXPECT_TRUE(same_bytes(q, expected)) << kernels::isa_name(isa) << ", k = " << k;
+      ++checked;
+    }
+  }
+  kernels::set_active_isa(saved);
+  if (checked == 0) GTEST_SKIP() << "this processor has neither AVX2 nor AVX-512";
+}
+
 TEST(SparseKlFormat, AutoIsSparseForKullbackLeiblerOnHalfZeroX) {
   Matrix<double> x = testing::uniform_matrix<double>(20, 10, 18, 0.1);
   for (std::size_t i = 0; i < 99; ++i) x.values[2 * i] = 0;  // 99 of 200 zero
