@@ -11,10 +11,13 @@ Cases (each library gets the same X, the same call; errors are evaluated here in
   l1_ratio 1) and Kullback-Leibler (solver mu, init nndsvda, max_iter 1000, alpha 5e-5,
   l1_ratio 0.5), with X as a scipy CSR matrix;
 - MNIST as float32, NMF(10) (defaults);
+- MNIST float64 and the tf-idf Frobenius example again, nmfkit with extrapolate=True (its
+  extrapolated coordinate descent, not scikit-learn's rule: the same or a lower objective here);
 - MNIST, MiniBatchNMF(10, random_state=0) (its defaults: batches of 1024, forget factor 0.7);
 - bench/datasets.py's music spectrogram (dense, float32), NMF(10, beta_loss='kullback-leibler',
   solver='mu', init='nndsvda', random_state=0): the form audio takes, where scikit-learn's API
-  allows only mu for that loss;
+  allows only mu for that loss; and MiniBatchNMF(10, beta_loss='kullback-leibler', random_state=0)
+  on it (dense batches with beta != 2);
 - the CLI, right after each nmfkit NMF call: the same fit (data, precision, rule, start,
   penalties, iteration count) as `nmfkit fit`, its own time (summary.json), for the
   Python-against-CLI comparison.
@@ -79,10 +82,11 @@ def timed(make, x):
     return time.perf_counter() - start, model, w
 
 
-def compare(name, x, kwargs, beta, rows, estimator="NMF", cli=None, reps=3):
+def compare(name, x, kwargs, beta, rows, estimator="NMF", cli=None, reps=None, ours=None):
     """Fits x with scikit-learn's and nmfkit's estimator. `cli` = (nmfkit CLI, its arguments for
     the same fit): the CLI's fit, with as many iterations as nmfkit's, runs after each nmfkit
-    fit, `reps` times in turn (medians kept: this machine's speed drifts between minutes)."""
+    fit, `reps` times in turn (medians kept: this machine's speed drifts between minutes).
+    `ours`: parameters only nmfkit's estimator gets (nmfkit's own options)."""
     import sklearn.decomposition as skd
 
     import nmfkit
@@ -93,8 +97,11 @@ def compare(name, x, kwargs, beta, rows, estimator="NMF", cli=None, reps=3):
     print(f"{name:38s} {'scikit-learn':13s} {seconds:8.2f} s {model.n_iter_:5d} it  "
           f"error {rows[-1]['error']:.6f}", flush=True)
     times, cli_times = [], []
-    for _ in range(reps if cli is not None else 1):
-        seconds, model, w = timed(lambda: getattr(nmfkit, estimator)(**kwargs), x)
+    if reps is None:  # three with the CLI beside them, else one
+        reps = 3 if cli is not None else 1
+    for _ in range(reps):
+        seconds, model, w = timed(lambda: getattr(nmfkit, estimator)(**kwargs, **(ours or {})),
+                                  x)
         times.append(seconds)
         if cli is not None:
             program, args = cli
@@ -154,7 +161,7 @@ def write_markdown(result, path):
         f"{result['machine']}, {result['cores']} cores, with every thread the libraries take "
         "(nmfkit: all cores; scikit-learn: numpy's OpenBLAS), both in one Python process, on "
         f"{result['date']}: scikit-learn once per case, nmfkit three times (the median; once "
-        "for MiniBatchNMF). Errors are evaluated in float64 by scikit-learn's "
+        "for MNIST's MiniBatchNMF). Errors are evaluated in float64 by scikit-learn's "
         "`_beta_divergence` (square root), so both columns are the same measure.",
         "",
         "| case | scikit-learn | nmfkit | speed-up | error scikit-learn | error nmfkit |",
@@ -246,6 +253,9 @@ def main():
             cli=(args.nmfkit, mnist_cli + ["--init", "random", "--seed", "0", "--dtype", "float64"]))
     compare("MNIST k=10, defaults", x, dict(n_components=10), 2, rows,
             cli=(args.nmfkit, mnist_cli + ["--dtype", "float64"]))
+    compare("MNIST k=10, defaults; nmfkit extrapolate=True", x, dict(n_components=10), 2, rows,
+            cli=(args.nmfkit, mnist_cli + ["--dtype", "float64", "--extrapolate"]),
+            ours=dict(extrapolate=True))
     compare("MNIST float32 k=10, defaults", x.astype(np.float32), dict(n_components=10), 2,
             rows, cli=(args.nmfkit, mnist_cli))
     compare("MNIST k=10, MiniBatchNMF defaults", x, dict(n_components=10, random_state=0), 2,
@@ -257,6 +267,11 @@ def main():
             dict(n_components=10, random_state=1, init="nndsvda", alpha_W=5e-5, alpha_H=5e-5,
                  l1_ratio=1), 2, rows,
             cli=(args.nmfkit, text_cli + ["--solver", "cd", "--l1-ratio", "1"]))
+    compare("tf-idf k=10, Frobenius (example); nmfkit extrapolate=True", text,
+            dict(n_components=10, random_state=1, init="nndsvda", alpha_W=5e-5, alpha_H=5e-5,
+                 l1_ratio=1), 2, rows,
+            cli=(args.nmfkit, text_cli + ["--solver", "cd", "--l1-ratio", "1", "--extrapolate"]),
+            ours=dict(extrapolate=True))
     compare("tf-idf k=10, Kullback-Leibler (example)", text,
             dict(n_components=10, random_state=1, init="nndsvda", beta_loss="kullback-leibler",
                  solver="mu", max_iter=1000, alpha_W=5e-5, alpha_H=5e-5, l1_ratio=0.5), 1, rows,
@@ -268,6 +283,9 @@ def main():
                  solver="mu"), 1, rows,
             cli=(args.nmfkit, [os.path.join(args.work, "spectrogram.npy"), "-k", "10",
                                "--loss", "kullback-leibler", "--solver", "mu"]))
+    compare("spectrogram k=10, MiniBatchNMF Kullback-Leibler", music,
+            dict(n_components=10, random_state=0, beta_loss="kullback-leibler"), 1, rows,
+            estimator="MiniBatchNMF", reps=3)
     memory = peak_memory(args.data)
 
     machine = platform.processor() or platform.machine()
