@@ -340,7 +340,15 @@ inline T padded_dot(const T* a, const T* b, Index padded) {
   alignas(kAlign) T acc[kBlock] = {};
   for (Index l = 0; l < padded; l += kBlock) {
 #pragma omp simd aligned(a, b : kAlign)
-    for (int j = 0; j < kBlock; ++j) acc[j] += a[l + j] * b[l + j];
+    for (int j = 0; j < kBlock; ++j) {
+#if NMFKIT_VARIANT >= 1
+      // Fused as written, not left to GCC's contraction (which an unoptimised build skips): the
+      // same bytes as grouped_dots' multiply-adds in every build.
+      acc[j] = std::fma(a[l + j], b[l + j], acc[j]);
+#else
+      acc[j] += a[l + j] * b[l + j];
+#endif
+    }
   }
 #pragma GCC unroll 8
   for (int j = 0; j < 8; ++j) acc[j] += acc[j + 8];
