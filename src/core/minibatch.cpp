@@ -581,6 +581,7 @@ StepCost minibatch_step(const Batch<T>& xb, Matrix<T>& wb, bool fresh, int fresh
       if (s.beta < 1) zero_below_epsilon(wb);
     }
     // H's terms of the new W now, with the divergence from the same W·H.
+    ScopedTimer timer(time.updates);
     dense_terms = core::beta_mu_h_terms(xb.dense, 1.0, wb, ht, s.beta, s.threads, true);
     cost.divergence = dense_terms->divergence;
   }
