@@ -175,51 +175,17 @@ void build_lines(const nmfkit::Data<T>& x, double s, DataFormat format, int thre
   }
 }
 
-/// Σ log x over the entries above ε (Itakura-Saito) or Σ x·log x over the positive ones
-/// (Kullback-Leibler), with Σ x, over `count` entries. The logarithm is kernels::log_positive
-/// (within 1 ulp of std::log, and it vectorises); a positive float is a normal double, and a double
-/// below the smallest normal one is scaled up first.
-struct LogSums {
-  double logs = 0, mass = 0;
-  LogSums& operator+=(const LogSums& o) {
-    logs += o.logs, mass += o.mass;
-    return *this;
-  }
-};
-template <bool IS, typename T>
-LogSums log_sums_chunk(const T* v, std::size_t count) {
-  constexpr int kLanes = 8;  // each lane sums every kLanes-th entry, so the loop vectorises
-  constexpr double kTiny = std::numeric_limits<double>::min(), kUp = 18014398509481984.0;  // 2^54
-  const double up_log = std::log(kUp);
-  const auto term = [&](std::size_t i, double& mass) {
-    const double x = double(v[i]);
-    const bool small = x < kTiny;
-    const double l = kernels::log_positive(small ? x * kUp : x) - (small ? up_log : 0.0);
-    if constexpr (IS) return x > kBetaEpsilon ? l : 0.0;
-    mass += x > 0 ? x : 0.0;
-    return x > 0 ? x * l : 0.0;
-  };
-  double logs[kLanes] = {}, mass[kLanes] = {};
-  std::size_t i = 0;
-  for (; i + kLanes <= count; i += kLanes) {
-#pragma omp simd
-    for (int l = 0; l < kLanes; ++l) logs[l] += term(i + std::size_t(l), mass[l]);
-  }
-  for (int l = 0; i < count; ++i, ++l) logs[l] += term(i, mass[l]);
-  LogSums out;
-  for (int l = 0; l < kLanes; ++l) out.logs += logs[l], out.mass += mass[l];
-  return out;
-}
-/// log_sums_chunk over every line of `lines`, by kernels::sum_over_rows (each chunk of lines in
-/// order, the chunks in order: the same bytes for any thread count).
+/// kernels::log_sums (in the instruction set's kernels) over every line of `lines`, by
+/// kernels::sum_over_rows (each chunk of lines in order, the chunks in order: the same bytes for
+/// any thread count).
 template <typename T>
-LogSums log_sums(const Lines<T>& lines, bool itakura_saito, int threads) {
-  return kernels::sum_over_rows<LogSums>(lines.count, std::max(1, threads), [&](Index r) {
+kernels::LogSums log_sums(const Lines<T>& lines, bool itakura_saito, int threads) {
+  return kernels::sum_over_rows<kernels::LogSums>(lines.count, std::max(1, threads), [&](Index r) {
     const std::int64_t b = lines.sparse ? lines.ptr[size(r)] : r * lines.len;
     const std::int64_t e = lines.sparse ? lines.ptr[size(r) + 1] : b + lines.len;
     const T* v = lines.values.data() + b;
     const auto count = static_cast<std::size_t>(e - b);
-    return itakura_saito ? log_sums_chunk<true>(v, count) : log_sums_chunk<false>(v, count);
+    return kernels::log_sums(v, count, itakura_saito, kBetaEpsilon);
   });
 }
 
@@ -244,7 +210,7 @@ class KlCdSteps final : public Steps<T> {
     // The divergence's parts that do not change: Kullback-Leibler's Σ x and Σ x·log x over X's
     // non-zeros; Itakura-Saito's Σ log x over the entries above ε and the count of all entries
     // (core/beta.hpp: each entry's term is x/v − 1 − log x + log v, or −1 where x ≤ ε).
-    const LogSums sums = log_sums(rows_, itakura_saito_, ctx.threads);
+    const kernels::LogSums sums = log_sums(rows_, itakura_saito_, ctx.threads);
     x_log_x_ = sums.logs;
     x_sum_ = itakura_saito_ ? double(rows_.values.size()) : sums.mass;
   }

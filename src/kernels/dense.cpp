@@ -122,6 +122,11 @@ double kl_cd_sparse_row(const T* x, const std::int32_t* idx, Index count, T* f, 
 }
 
 template <typename T>
+LogSums log_sums(const T* x, std::size_t count, bool itakura_saito, double epsilon) {
+  NMFKIT_DISPATCH(log_sums, x, count, itakura_saito, epsilon);
+}
+
+template <typename T>
 double dot(const T* a, const T* b, Index count, int threads) {
   // Chunks of the entries, like rows of one entry each.
   return sum_over_rows<double>(count, threads,
@@ -228,6 +233,7 @@ DenseSummary summarize(const DenseView<T>& x, int threads) {
                                const KlCdControl&, T*);                                            \
   template double kl_cd_sparse_row<T>(const T*, const std::int32_t*, Index, T*, const T*, Index,   \
                                       const double*, Index, const KlCdControl&, T*, T*);           \
+  template LogSums log_sums<T>(const T*, std::size_t, bool, double);                               \
   template double dot<T>(const T*, const T*, Index, int);                                          \
   template NormAndSum norm_and_sum<T>(const DenseView<T>&, int);                                   \
   template std::optional<BadEntry> first_invalid<T>(const DenseView<T>&, int);                     \

@@ -65,4 +65,19 @@ double kl_cd_sparse_row(const T* x, const std::int32_t* idx, Index count, T* f, 
                         Index g_stride, const double* g_sum, Index k, const KlCdControl& control,
                         T* v, T* gathered);
 
+/// The divergence's constant part over `count` values of X, once per fit: Σ x·log x and Σ x over
+/// the values x > 0 (Kullback-Leibler), or Σ log x over the values x > ε (Itakura-Saito; `mass`
+/// then 0). The logarithm is log_positive (within 1 ulp of std::log, and it vectorises); a value
+/// below the smallest normal double is scaled up first. Summed in 8 fixed lanes (value i in lane
+/// i mod 8), added in lane order.
+struct LogSums {
+  double logs = 0, mass = 0;
+  LogSums& operator+=(const LogSums& o) {
+    logs += o.logs, mass += o.mass;
+    return *this;
+  }
+};
+template <typename T>
+LogSums log_sums(const T* x, std::size_t count, bool itakura_saito, double epsilon);
+
 }  // namespace nmfkit::kernels

@@ -271,3 +271,42 @@ double kl_cd_sparse_row(const T* x, const std::int32_t* idx, Index count, T* f, 
   }
   return NMFKIT_VARIANT_NAMESPACE::kl_cd_row(x, count, f, gathered, count, g_sum, k, control, v);
 }
+
+namespace kl_cd_detail {
+
+/// One value's term of log_sums (and its part of the mass).
+template <bool IS>
+inline double log_sums_term(double x, double epsilon, double up_log, double& mass) {
+  constexpr double kTiny = std::numeric_limits<double>::min(), kUp = 18014398509481984.0;  // 2^54
+  const bool small = x < kTiny;
+  const double l = log_positive(small ? x * kUp : x) - (small ? up_log : 0.0);
+  if constexpr (IS) return x > epsilon ? l : 0.0;
+  mass += x > 0 ? x : 0.0;
+  return x > 0 ? x * l : 0.0;
+}
+
+template <bool IS, typename T>
+LogSums log_sums(const T* v, std::size_t count, double epsilon) {
+  constexpr int kSumLanes = 8;  // each lane sums every kSumLanes-th value, so the loop vectorises
+  const double up_log = std::log(18014398509481984.0);  // of 2^54, the scale of tiny values
+  double logs[kSumLanes] = {}, mass[kSumLanes] = {};
+  std::size_t i = 0;
+  for (; i + kSumLanes <= count; i += kSumLanes) {
+#pragma omp simd
+    for (int l = 0; l < kSumLanes; ++l)
+      logs[l] += log_sums_term<IS>(double(v[i + std::size_t(l)]), epsilon, up_log, mass[l]);
+  }
+  for (int l = 0; i < count; ++i, ++l)
+    logs[l] += log_sums_term<IS>(double(v[i]), epsilon, up_log, mass[l]);
+  LogSums out;
+  for (int l = 0; l < kSumLanes; ++l) out.logs += logs[l], out.mass += mass[l];
+  return out;
+}
+
+}  // namespace kl_cd_detail
+
+template <typename T>
+LogSums log_sums(const T* x, std::size_t count, bool itakura_saito, double epsilon) {
+  return itakura_saito ? kl_cd_detail::log_sums<true>(x, count, epsilon)
+                       : kl_cd_detail::log_sums<false>(x, count, epsilon);
+}

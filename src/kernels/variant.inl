@@ -118,6 +118,7 @@ namespace nmfkit::kernels::NMFKIT_VARIANT_NAMESPACE {
                                const KlCdControl&, T*);                                            \
   template double kl_cd_sparse_row<T>(const T*, const std::int32_t*, Index, T*, const T*, Index,   \
                                       const double*, Index, const KlCdControl&, T*, T*);           \
+  template LogSums log_sums<T>(const T*, std::size_t, bool, double);                               \
   template void coordinate_descent_lanes<T>(T*, const T*, Index, double, const T*, Index,          \
                                             const rules::SweepControl&, rules::LaneScratch<T>&,    \
                                             double*);                                              \
