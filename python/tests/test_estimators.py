@@ -284,6 +284,10 @@ def test_extrapolate_follows_the_solver_and_mu_refuses_it():
     with pytest.raises(ValueError, match="solver 'mu' does not extrapolate"):
         nmfkit.NMF(5, solver="mu", extrapolate=True).fit(x)
     nmfkit.NMF(5, solver="mu", extrapolate=False, max_iter=5).fit(x)
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="'extrapolate' parameter of NMF must be"):
+        nmfkit.NMF(5, extrapolate="yes").fit(x)
     w, h, n_iter = nmfkit.non_negative_factorization(x, n_components=5, init="random",
                                                      random_state=0, extrapolate=True)
     assert w.shape == (120, 5) and h.shape == (5, 40) and n_iter > 0
