@@ -95,36 +95,44 @@ inline void add_lanes(__m256 a, double* lanes) {
   _mm256_storeu_pd(lanes + 4, _mm256_add_pd(_mm256_loadu_pd(lanes + 4),
                                             _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1))));
 }
+/// One vector of 8 entries at offset o (run_sums below).
+template <bool IS, bool Pending>
+inline void vector_sums(const float* x, float* v, __m256 vd, const float* gp, const float* gt,
+                        __m256 ve, Index o, __m256& gq, __m256& hq, __m256& tq) {
+  __m256 vp = _mm256_loadu_ps(v + o);
+  if constexpr (Pending) {
+    vp = _mm256_fmadd_ps(vd, _mm256_loadu_ps(gp + o), vp);
+    _mm256_storeu_ps(v + o, vp);
+  }
+  const __m256 r = reciprocal(_mm256_max_ps(vp, ve));
+  const __m256 gr = _mm256_mul_ps(_mm256_loadu_ps(gt + o), r);
+  if constexpr (IS) {
+    const __m256 q = _mm256_mul_ps(gr, _mm256_mul_ps(_mm256_loadu_ps(x + o), r));
+    gq = _mm256_add_ps(gq, _mm256_sub_ps(gr, q));
+    hq = _mm256_fmadd_ps(q, gr, hq);
+    tq = _mm256_max_ps(tq, gr);
+  } else {
+    const __m256 q = _mm256_mul_ps(_mm256_loadu_ps(x + o), gr);
+    gq = _mm256_add_ps(gq, q);
+    hq = _mm256_fmadd_ps(q, gr, hq);
+  }
+}
 template <bool IS, bool Pending>
 inline void run_sums(const float* x, float* v, float d, const float* gp, const float* gt, float eps,
                      int vectors, double* gl, double* hl, float& top) {
   const __m256 vd = _mm256_set1_ps(d), ve = _mm256_set1_ps(eps);
+  // Lanes 0-7 and 8-15 in accumulators of their own, named (not an array indexed in a loop,
+  // which GCC kept in memory: a store and a reload on every vector's dependency chain).
   __m256 tq = _mm256_setzero_ps();
-  __m256 gq[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  __m256 hq[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  __m256 gq0 = _mm256_setzero_ps(), hq0 = _mm256_setzero_ps();
+  __m256 gq1 = _mm256_setzero_ps(), hq1 = _mm256_setzero_ps();
   for (int b = 0; b < vectors; ++b) {
-    for (int h = 0; h < 2; ++h) {
-      const Index o = Index(b) * kLanes + 8 * h;
-      __m256 vp = _mm256_loadu_ps(v + o);
-      if constexpr (Pending) {
-        vp = _mm256_fmadd_ps(vd, _mm256_loadu_ps(gp + o), vp);
-        _mm256_storeu_ps(v + o, vp);
-      }
-      const __m256 r = reciprocal(_mm256_max_ps(vp, ve));
-      const __m256 gr = _mm256_mul_ps(_mm256_loadu_ps(gt + o), r);
-      if constexpr (IS) {
-        const __m256 q = _mm256_mul_ps(gr, _mm256_mul_ps(_mm256_loadu_ps(x + o), r));
-        gq[h] = _mm256_add_ps(gq[h], _mm256_sub_ps(gr, q));
-        hq[h] = _mm256_fmadd_ps(q, gr, hq[h]);
-        tq = _mm256_max_ps(tq, gr);
-      } else {
-        const __m256 q = _mm256_mul_ps(_mm256_loadu_ps(x + o), gr);
-        gq[h] = _mm256_add_ps(gq[h], q);
-        hq[h] = _mm256_fmadd_ps(q, gr, hq[h]);
-      }
-    }
+    const Index o = Index(b) * kLanes;
+    vector_sums<IS, Pending>(x, v, vd, gp, gt, ve, o, gq0, hq0, tq);
+    vector_sums<IS, Pending>(x, v, vd, gp, gt, ve, o + 8, gq1, hq1, tq);
   }
-  for (int h = 0; h < 2; ++h) add_lanes(gq[h], gl + 8 * h), add_lanes(hq[h], hl + 8 * h);
+  add_lanes(gq0, gl), add_lanes(hq0, hl);
+  add_lanes(gq1, gl + 8), add_lanes(hq1, hl + 8);
   if constexpr (IS) {
     float lanes[8];
     _mm256_storeu_ps(lanes, tq);
