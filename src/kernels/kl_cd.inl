@@ -6,36 +6,51 @@ namespace kl_cd_detail {
 constexpr int kLanes = 16;  ///< entry p's terms go to lane p mod kLanes
 constexpr int kRun = 8;     ///< lane vectors summed in T before they join the double lanes
 
-/// For `vectors` × kLanes entries: v ← v + d·gp (when Pending), then adds to the double lanes gl
-/// and hl (each lane's terms summed in T first), with r = 1/v:
+/// For `vectors` × kLanes entries, then `rest` (< kLanes) more: v ← v + d·gp (when Pending),
+/// then adds to the double lanes gl and hl (each lane's terms summed in T first), with r = 1/v:
 /// - Kullback-Leibler (IS false): Σ gt·x·r and Σ gt²·x·r²;
 /// - Itakura-Saito (IS true): Σ gt·r·(1 − x·r) and Σ gt²·x·r³.
+/// The last `rest` entries make one more vector whose missing lanes add nothing (x = 0, G = 0).
 template <bool IS, bool Pending, typename T>
-inline void run_sums(const T* x, T* v, T d, const T* gp, const T* gt, T eps, int vectors,
+inline void run_sums(const T* x, T* v, T d, const T* gp, const T* gt, T eps, int vectors, int rest,
                      double* gl, double* hl, T& top) {
   T gq[kLanes] = {}, hq[kLanes] = {}, tq[kLanes] = {};
-  for (int b = 0; b < vectors; ++b) {
-    const Index o = Index(b) * kLanes;
+  const auto lanes = [&](const T* xo, T* vo, const T* gpo, const T* gto) {
 #pragma omp simd
     for (int l = 0; l < kLanes; ++l) {
-      T vp = v[o + l];
+      T vp = vo[l];
       if constexpr (Pending) {
-        vp += d * gp[o + l];
-        v[o + l] = vp;
+        vp += d * gpo[l];
+        vo[l] = vp;
       }
       const T r = T(1) / std::max(vp, eps);
-      const T gr = gt[o + l] * r;
+      const T gr = gto[l] * r;
       if constexpr (IS) {
-        const T q = gr * (x[o + l] * r);
+        const T q = gr * (xo[l] * r);
         gq[l] += gr - q;
         hq[l] += q * gr;
         tq[l] = std::max(tq[l], gr);
       } else {
-        const T q = x[o + l] * gr;
+        const T q = xo[l] * gr;
         gq[l] += q;
         hq[l] += q * gr;
       }
     }
+  };
+  for (int b = 0; b < vectors; ++b) {
+    const Index o = Index(b) * kLanes;
+    lanes(x + o, v + o, gp + o, gt + o);
+  }
+  if (rest > 0) {
+    const Index o = Index(vectors) * kLanes;
+    T xb[kLanes] = {}, vb[kLanes], gpb[kLanes] = {}, gtb[kLanes] = {};
+    std::fill(vb, vb + kLanes, T(1));
+    std::copy(x + o, x + o + rest, xb);
+    std::copy(v + o, v + o + rest, vb);
+    std::copy(gt + o, gt + o + rest, gtb);
+    if constexpr (Pending) std::copy(gp + o, gp + o + rest, gpb);
+    lanes(xb, vb, gpb, gtb);
+    if constexpr (Pending) std::copy(vb, vb + rest, v + o);
   }
   for (int l = 0; l < kLanes; ++l) gl[l] += double(gq[l]), hl[l] += double(hq[l]);
   if constexpr (IS)
@@ -54,31 +69,40 @@ inline void add_lanes(__m512 a, double* lanes) {
   _mm512_storeu_pd(lanes + 8, _mm512_add_pd(_mm512_loadu_pd(lanes + 8),
                                             _mm512_cvtps_pd(_mm512_extractf32x8_ps(a, 1))));
 }
+/// One vector of 16 entries at offset o, its lanes outside `mask` read as 0 and not written
+/// (run_sums below).
+template <bool IS, bool Pending>
+inline void vector_sums(const float* x, float* v, __m512 vd, const float* gp, const float* gt,
+                        __m512 ve, Index o, __mmask16 mask, __m512& gq, __m512& hq, __m512& tq) {
+  __m512 vp = _mm512_maskz_loadu_ps(mask, v + o);
+  if constexpr (Pending) {
+    vp = _mm512_fmadd_ps(vd, _mm512_maskz_loadu_ps(mask, gp + o), vp);
+    _mm512_mask_storeu_ps(v + o, mask, vp);
+  }
+  const __m512 r = reciprocal(_mm512_max_ps(vp, ve));
+  const __m512 gr = _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, gt + o), r);
+  const __m512 xo = _mm512_maskz_loadu_ps(mask, x + o);
+  if constexpr (IS) {
+    const __m512 q = _mm512_mul_ps(gr, _mm512_mul_ps(xo, r));
+    gq = _mm512_add_ps(gq, _mm512_sub_ps(gr, q));
+    hq = _mm512_fmadd_ps(q, gr, hq);
+    tq = _mm512_max_ps(tq, gr);
+  } else {
+    const __m512 q = _mm512_mul_ps(xo, gr);
+    gq = _mm512_add_ps(gq, q);
+    hq = _mm512_fmadd_ps(q, gr, hq);
+  }
+}
 template <bool IS, bool Pending>
 inline void run_sums(const float* x, float* v, float d, const float* gp, const float* gt, float eps,
-                     int vectors, double* gl, double* hl, float& top) {
+                     int vectors, int rest, double* gl, double* hl, float& top) {
   const __m512 vd = _mm512_set1_ps(d), ve = _mm512_set1_ps(eps);
   __m512 gq = _mm512_setzero_ps(), hq = _mm512_setzero_ps(), tq = _mm512_setzero_ps();
-  for (int b = 0; b < vectors; ++b) {
-    const Index o = Index(b) * kLanes;
-    __m512 vp = _mm512_loadu_ps(v + o);
-    if constexpr (Pending) {
-      vp = _mm512_fmadd_ps(vd, _mm512_loadu_ps(gp + o), vp);
-      _mm512_storeu_ps(v + o, vp);
-    }
-    const __m512 r = reciprocal(_mm512_max_ps(vp, ve));
-    const __m512 gr = _mm512_mul_ps(_mm512_loadu_ps(gt + o), r);
-    if constexpr (IS) {
-      const __m512 q = _mm512_mul_ps(gr, _mm512_mul_ps(_mm512_loadu_ps(x + o), r));
-      gq = _mm512_add_ps(gq, _mm512_sub_ps(gr, q));
-      hq = _mm512_fmadd_ps(q, gr, hq);
-      tq = _mm512_max_ps(tq, gr);
-    } else {
-      const __m512 q = _mm512_mul_ps(_mm512_loadu_ps(x + o), gr);
-      gq = _mm512_add_ps(gq, q);
-      hq = _mm512_fmadd_ps(q, gr, hq);
-    }
-  }
+  for (int b = 0; b < vectors; ++b)
+    vector_sums<IS, Pending>(x, v, vd, gp, gt, ve, Index(b) * kLanes, 0xFFFF, gq, hq, tq);
+  if (rest > 0)
+    vector_sums<IS, Pending>(x, v, vd, gp, gt, ve, Index(vectors) * kLanes,
+                             static_cast<__mmask16>((1u << rest) - 1), gq, hq, tq);
   add_lanes(gq, gl);
   add_lanes(hq, hl);
   if constexpr (IS) top = std::max(top, _mm512_reduce_max_ps(tq));
@@ -95,41 +119,63 @@ inline void add_lanes(__m256 a, double* lanes) {
   _mm256_storeu_pd(lanes + 4, _mm256_add_pd(_mm256_loadu_pd(lanes + 4),
                                             _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1))));
 }
-/// One vector of 8 entries at offset o (run_sums below).
-template <bool IS, bool Pending>
+/// One vector of 8 entries at offset o; with Masked, its lanes outside `mask` read as 0 and not
+/// written (run_sums below).
+template <bool IS, bool Pending, bool Masked>
 inline void vector_sums(const float* x, float* v, __m256 vd, const float* gp, const float* gt,
-                        __m256 ve, Index o, __m256& gq, __m256& hq, __m256& tq) {
-  __m256 vp = _mm256_loadu_ps(v + o);
+                        __m256 ve, Index o, __m256i mask, __m256& gq, __m256& hq, __m256& tq) {
+  const auto load = [&](const float* a) {
+    if constexpr (Masked)
+      return _mm256_maskload_ps(a, mask);
+    else
+      return _mm256_loadu_ps(a);
+  };
+  __m256 vp = load(v + o);
   if constexpr (Pending) {
-    vp = _mm256_fmadd_ps(vd, _mm256_loadu_ps(gp + o), vp);
-    _mm256_storeu_ps(v + o, vp);
+    vp = _mm256_fmadd_ps(vd, load(gp + o), vp);
+    if constexpr (Masked)
+      _mm256_maskstore_ps(v + o, mask, vp);
+    else
+      _mm256_storeu_ps(v + o, vp);
   }
   const __m256 r = reciprocal(_mm256_max_ps(vp, ve));
-  const __m256 gr = _mm256_mul_ps(_mm256_loadu_ps(gt + o), r);
+  const __m256 gr = _mm256_mul_ps(load(gt + o), r);
   if constexpr (IS) {
-    const __m256 q = _mm256_mul_ps(gr, _mm256_mul_ps(_mm256_loadu_ps(x + o), r));
+    const __m256 q = _mm256_mul_ps(gr, _mm256_mul_ps(load(x + o), r));
     gq = _mm256_add_ps(gq, _mm256_sub_ps(gr, q));
     hq = _mm256_fmadd_ps(q, gr, hq);
     tq = _mm256_max_ps(tq, gr);
   } else {
-    const __m256 q = _mm256_mul_ps(_mm256_loadu_ps(x + o), gr);
+    const __m256 q = _mm256_mul_ps(load(x + o), gr);
     gq = _mm256_add_ps(gq, q);
     hq = _mm256_fmadd_ps(q, gr, hq);
   }
 }
+/// The first `count` of 8 lanes, as a mask for _mm256_maskload_ps.
+inline __m256i first_lanes(int count) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
 template <bool IS, bool Pending>
 inline void run_sums(const float* x, float* v, float d, const float* gp, const float* gt, float eps,
-                     int vectors, double* gl, double* hl, float& top) {
+                     int vectors, int rest, double* gl, double* hl, float& top) {
   const __m256 vd = _mm256_set1_ps(d), ve = _mm256_set1_ps(eps);
   // Lanes 0-7 and 8-15 in accumulators of their own, named (not an array indexed in a loop,
   // which GCC kept in memory: a store and a reload on every vector's dependency chain).
   __m256 tq = _mm256_setzero_ps();
   __m256 gq0 = _mm256_setzero_ps(), hq0 = _mm256_setzero_ps();
   __m256 gq1 = _mm256_setzero_ps(), hq1 = _mm256_setzero_ps();
+  const __m256i all = _mm256_set1_epi32(-1);
   for (int b = 0; b < vectors; ++b) {
     const Index o = Index(b) * kLanes;
-    vector_sums<IS, Pending>(x, v, vd, gp, gt, ve, o, gq0, hq0, tq);
-    vector_sums<IS, Pending>(x, v, vd, gp, gt, ve, o + 8, gq1, hq1, tq);
+    vector_sums<IS, Pending, false>(x, v, vd, gp, gt, ve, o, all, gq0, hq0, tq);
+    vector_sums<IS, Pending, false>(x, v, vd, gp, gt, ve, o + 8, all, gq1, hq1, tq);
+  }
+  if (rest > 0) {
+    const Index o = Index(vectors) * kLanes;
+    vector_sums<IS, Pending, true>(x, v, vd, gp, gt, ve, o, first_lanes(rest), gq0, hq0, tq);
+    if (rest > 8)
+      vector_sums<IS, Pending, true>(x, v, vd, gp, gt, ve, o + 8, first_lanes(rest - 8), gq1, hq1,
+                                     tq);
   }
   add_lanes(gq0, gl), add_lanes(hq0, hl);
   add_lanes(gq1, gl + 8), add_lanes(hq1, hl + 8);
@@ -149,26 +195,19 @@ void newton_sums(const T* x, Index len, T* v, T d, const T* gp, const T* gt, T e
                  double& hess, T& top) {
   double gl[kLanes] = {}, hl[kLanes] = {};
   const Index vectors = len / kLanes;
-  for (Index b = 0; b < vectors; b += kRun) {
+  const int rest = static_cast<int>(len - vectors * kLanes);
+  // Runs of kRun vectors; the last entries (a partial vector) join the last run, or make one.
+  for (Index b = 0; b < vectors || (b == 0 && rest > 0); b += kRun) {
     const Index o = b * kLanes;
     const int count = static_cast<int>(std::min<Index>(kRun, vectors - b));
-    run_sums<IS, Pending>(x + o, v + o, d, gp + o, gt + o, eps, count, gl, hl, top);
+    const int tail = b + kRun >= vectors ? rest : 0;
+    run_sums<IS, Pending>(x + o, v + o, d, gp + o, gt + o, eps, count, tail, gl, hl, top);
   }
-  if (const Index p = vectors * kLanes; p < len) {
-    // The last entries as one more vector, padded with terms that add nothing (x = 0, G = 0,
-    // v = 1): short rows (sparse X) would otherwise spend most of a step here.
-    const Index rest = len - p;
-    T xb[kLanes] = {}, vb[kLanes], gpb[kLanes] = {}, gtb[kLanes] = {};
-    std::fill(vb, vb + kLanes, T(1));
-    std::copy(x + p, x + len, xb);
-    std::copy(v + p, v + len, vb);
-    std::copy(gt + p, gt + len, gtb);
-    if constexpr (Pending) std::copy(gp + p, gp + len, gpb);
-    run_sums<IS, Pending>(xb, vb, d, gpb, gtb, eps, 1, gl, hl, top);
-    if constexpr (Pending) std::copy(vb, vb + rest, v + p);
-  }
-  grad = 0, hess = 0;
-  for (int l = 0; l < kLanes; ++l) grad += gl[l], hess += hl[l];
+  // The lanes added as a tree: a short chain of dependent additions.
+  for (int w = kLanes / 2; w >= 1; w /= 2)
+    for (int l = 0; l < w; ++l) gl[l] += gl[l + w], hl[l] += hl[l + w];
+  grad = gl[0];
+  hess = hl[0];
 }
 
 /// v = f·G over the len entries.
