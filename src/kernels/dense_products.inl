@@ -111,6 +111,14 @@ constexpr int kDotRows = 1, kDotCols = 2;
 #endif
 // Rows of X added at once into the k rows of sums of Xᵀ·W (each sum still takes them in order).
 constexpr int kScatterRows = 16;
+#if NMFKIT_VARIANT == 1
+/// AVX2, from this many sums (components) on: rows of X held in registers at once within those
+/// kScatterRows. bench/kernels_bench.cpp's transposed dense product (MNIST's shape, float) under
+/// NMFKIT_ISA=avx2, the two loops in turn: 2 threads, k = 50 78-88 -> 58-66 ms, k = 100 145-151
+/// -> 104-139 ms, but k = 20 38-42 -> 42-48 ms (1 thread: faster from k = 10 on).
+constexpr int kScatterGroup = 4;
+constexpr Index kScatterGroupFrom = 32;
+#endif
 
 /// out[a·p + c] = scale · ⟨x_a, h_c⟩ for the R rows x_a (stride ldx) and C rows h_c (stride ldh)
 /// of length m.
@@ -202,6 +210,29 @@ void scatter_rows_dense(const DenseView<T>& x, Index r0, Index rows, const T* w,
           store64(o, s);
         }
 #else
+#if NMFKIT_VARIANT == 1
+        // 16 vector registers: above kScatterGroupFrom sums, 4 rows' 64 bytes (8 registers) at a
+        // time stay in registers across the sums, which are then loaded and stored 4 times per
+        // kScatterRows rows instead of once; each sum still takes the rows in order. Reading a
+        // row's 64 bytes at each use (below) makes the loop wait on loads, 3 per 2 multiply-adds;
+        // with few sums the extra loads and stores of the sums cost more than that.
+        if (p >= kScatterGroupFrom) {
+          for (int b0 = 0; b0 < kScatterRows; b0 += kScatterGroup) {
+            Vec64<T> xv[kScatterGroup];
+#pragma GCC unroll 4
+            for (int b = 0; b < kScatterGroup; ++b) xv[b] = load64(xa + (b0 + b) * x.stride + j);
+            const T* wb = wa + b0 * p;
+            for (Index l = 0; l < p; ++l) {
+              T* o = acc + l * ldacc + j;
+              Vec64<T> s = load64(o);
+#pragma GCC unroll 4
+              for (int b = 0; b < kScatterGroup; ++b) multiply_add(s, wb[b * p + l], xv[b]);
+              store64(o, s);
+            }
+          }
+          continue;
+        }
+#endif
         for (Index l = 0; l < p; ++l) {
           T* o = acc + l * ldacc + j;
           Vec64<T> s = load64(o);
