@@ -13,7 +13,7 @@ constexpr int kRun = 8;     ///< lane vectors summed in T before they join the d
 /// The last `rest` entries make one more vector whose missing lanes add nothing (x = 0, G = 0).
 template <bool IS, bool Pending, typename T>
 inline void run_sums(const T* x, T* v, T d, const T* gp, const T* gt, T eps, int vectors, int rest,
-                     double* gl, double* hl, T& top) {
+                     bool first, double* gl, double* hl, T& top) {
   T gq[kLanes] = {}, hq[kLanes] = {}, tq[kLanes] = {};
   const auto lanes = [&](const T* xo, T* vo, const T* gpo, const T* gto) {
 #pragma omp simd
@@ -52,7 +52,10 @@ inline void run_sums(const T* x, T* v, T d, const T* gp, const T* gt, T eps, int
     lanes(xb, vb, gpb, gtb);
     if constexpr (Pending) std::copy(vb, vb + rest, v + o);
   }
-  for (int l = 0; l < kLanes; ++l) gl[l] += double(gq[l]), hl[l] += double(hq[l]);
+  for (int l = 0; l < kLanes; ++l) {
+    gl[l] = first ? double(gq[l]) : gl[l] + double(gq[l]);
+    hl[l] = first ? double(hq[l]) : hl[l] + double(hq[l]);
+  }
   if constexpr (IS)
     for (int l = 0; l < kLanes; ++l) top = std::max(top, tq[l]);
 }
@@ -63,11 +66,17 @@ inline __m512 reciprocal(__m512 a) {
   const __m512 r = _mm512_rcp14_ps(a);
   return _mm512_mul_ps(r, _mm512_fnmadd_ps(a, r, _mm512_set1_ps(2.0f)));
 }
-inline void add_lanes(__m512 a, double* lanes) {
-  _mm512_storeu_pd(
-      lanes, _mm512_add_pd(_mm512_loadu_pd(lanes), _mm512_cvtps_pd(_mm512_castps512_ps256(a))));
-  _mm512_storeu_pd(lanes + 8, _mm512_add_pd(_mm512_loadu_pd(lanes + 8),
-                                            _mm512_cvtps_pd(_mm512_extractf32x8_ps(a, 1))));
+/// lanes[0:16] = a's lanes in double (first), else += them.
+inline void add_lanes(__m512 a, double* lanes, bool first) {
+  const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(a));
+  const __m512d hi = _mm512_cvtps_pd(_mm512_extractf32x8_ps(a, 1));
+  if (first) {
+    _mm512_storeu_pd(lanes, lo);
+    _mm512_storeu_pd(lanes + 8, hi);
+  } else {
+    _mm512_storeu_pd(lanes, _mm512_add_pd(_mm512_loadu_pd(lanes), lo));
+    _mm512_storeu_pd(lanes + 8, _mm512_add_pd(_mm512_loadu_pd(lanes + 8), hi));
+  }
 }
 /// One vector of 16 entries at offset o, its lanes outside `mask` read as 0 and not written
 /// (run_sums below).
@@ -94,8 +103,9 @@ inline void vector_sums(const float* x, float* v, __m512 vd, const float* gp, co
   }
 }
 template <bool IS, bool Pending>
-inline void run_sums(const float* x, float* v, float d, const float* gp, const float* gt, float eps,
-                     int vectors, int rest, double* gl, double* hl, float& top) {
+[[gnu::always_inline]] inline void run_sums(const float* x, float* v, float d, const float* gp,
+                                            const float* gt, float eps, int vectors, int rest,
+                                            bool first, double* gl, double* hl, float& top) {
   const __m512 vd = _mm512_set1_ps(d), ve = _mm512_set1_ps(eps);
   __m512 gq = _mm512_setzero_ps(), hq = _mm512_setzero_ps(), tq = _mm512_setzero_ps();
   for (int b = 0; b < vectors; ++b)
@@ -103,8 +113,8 @@ inline void run_sums(const float* x, float* v, float d, const float* gp, const f
   if (rest > 0)
     vector_sums<IS, Pending>(x, v, vd, gp, gt, ve, Index(vectors) * kLanes,
                              static_cast<__mmask16>((1u << rest) - 1), gq, hq, tq);
-  add_lanes(gq, gl);
-  add_lanes(hq, hl);
+  add_lanes(gq, gl, first);
+  add_lanes(hq, hl, first);
   if constexpr (IS) top = std::max(top, _mm512_reduce_max_ps(tq));
 }
 #elif NMFKIT_VARIANT == 1
@@ -113,11 +123,17 @@ inline __m256 reciprocal(__m256 a) {
   const __m256 r = _mm256_rcp_ps(a);
   return _mm256_mul_ps(r, _mm256_fnmadd_ps(a, r, _mm256_set1_ps(2.0f)));
 }
-inline void add_lanes(__m256 a, double* lanes) {
-  _mm256_storeu_pd(
-      lanes, _mm256_add_pd(_mm256_loadu_pd(lanes), _mm256_cvtps_pd(_mm256_castps256_ps128(a))));
-  _mm256_storeu_pd(lanes + 4, _mm256_add_pd(_mm256_loadu_pd(lanes + 4),
-                                            _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1))));
+/// lanes[0:8] = a's lanes in double (first), else += them.
+inline void add_lanes(__m256 a, double* lanes, bool first) {
+  const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(a));
+  const __m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1));
+  if (first) {
+    _mm256_storeu_pd(lanes, lo);
+    _mm256_storeu_pd(lanes + 4, hi);
+  } else {
+    _mm256_storeu_pd(lanes, _mm256_add_pd(_mm256_loadu_pd(lanes), lo));
+    _mm256_storeu_pd(lanes + 4, _mm256_add_pd(_mm256_loadu_pd(lanes + 4), hi));
+  }
 }
 /// One vector of 8 entries at offset o; with Masked, its lanes outside `mask` read as 0 and not
 /// written (run_sums below).
@@ -156,8 +172,9 @@ inline __m256i first_lanes(int count) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 template <bool IS, bool Pending>
-inline void run_sums(const float* x, float* v, float d, const float* gp, const float* gt, float eps,
-                     int vectors, int rest, double* gl, double* hl, float& top) {
+[[gnu::always_inline]] inline void run_sums(const float* x, float* v, float d, const float* gp,
+                                            const float* gt, float eps, int vectors, int rest,
+                                            bool first, double* gl, double* hl, float& top) {
   const __m256 vd = _mm256_set1_ps(d), ve = _mm256_set1_ps(eps);
   // Lanes 0-7 and 8-15 in accumulators of their own, named (not an array indexed in a loop,
   // which GCC kept in memory: a store and a reload on every vector's dependency chain).
@@ -177,15 +194,26 @@ inline void run_sums(const float* x, float* v, float d, const float* gp, const f
       vector_sums<IS, Pending, true>(x, v, vd, gp, gt, ve, o + 8, first_lanes(rest - 8), gq1, hq1,
                                      tq);
   }
-  add_lanes(gq0, gl), add_lanes(hq0, hl);
-  add_lanes(gq1, gl + 8), add_lanes(hq1, hl + 8);
+  add_lanes(gq0, gl, first), add_lanes(hq0, hl, first);
+  add_lanes(gq1, gl + 8, first), add_lanes(hq1, hl + 8, first);
   if constexpr (IS) {
-    float lanes[8];
-    _mm256_storeu_ps(lanes, tq);
-    for (float t : lanes) top = std::max(top, t);
+    // The largest lane, by halving in registers (not through memory).
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(tq), _mm256_extractf128_ps(tq, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    top = std::max(top, _mm_cvtss_f32(m));
   }
 }
 #endif
+
+/// One level of newton_sums' tree: lane l += lane l + W, for l < W.
+template <int W>
+[[gnu::always_inline]] inline void tree_level(double* gl, double* hl) {
+#pragma omp simd
+  for (int l = 0; l < W; ++l) gl[l] += gl[l + W];
+#pragma omp simd
+  for (int l = 0; l < W; ++l) hl[l] += hl[l + W];
+}
 
 /// v ← v + d·gp (when Pending) on every entry, then the sums of one Newton step for G's row gt
 /// (run_sums: Σ gt·x/v and Σ gt²·x/v² for Kullback-Leibler, Σ gt·(1/v − x/v²) and Σ gt²·x/v³
@@ -193,7 +221,13 @@ inline void run_sums(const float* x, float* v, float d, const float* gp, const f
 template <bool IS, bool Pending, typename T>
 void newton_sums(const T* x, Index len, T* v, T d, const T* gp, const T* gt, T eps, double& grad,
                  double& hess, T& top) {
-  double gl[kLanes] = {}, hl[kLanes] = {};
+  if (len == 0) {
+    grad = hess = 0;
+    return;
+  }
+  // Written by the first run (not zeroed first: GCC zeroes small arrays with `rep stos`, whose
+  // start-up cost on AMD CPUs was a sizeable part of a step on short lines).
+  double gl[kLanes], hl[kLanes];
   const Index vectors = len / kLanes;
   const int rest = static_cast<int>(len - vectors * kLanes);
   // Runs of kRun vectors; the last entries (a partial vector) join the last run, or make one.
@@ -201,11 +235,15 @@ void newton_sums(const T* x, Index len, T* v, T d, const T* gp, const T* gt, T e
     const Index o = b * kLanes;
     const int count = static_cast<int>(std::min<Index>(kRun, vectors - b));
     const int tail = b + kRun >= vectors ? rest : 0;
-    run_sums<IS, Pending>(x + o, v + o, d, gp + o, gt + o, eps, count, tail, gl, hl, top);
+    run_sums<IS, Pending>(x + o, v + o, d, gp + o, gt + o, eps, count, tail, b == 0, gl, hl, top);
   }
-  // The lanes added as a tree: a short chain of dependent additions.
-  for (int w = kLanes / 2; w >= 1; w /= 2)
-    for (int l = 0; l < w; ++l) gl[l] += gl[l + w], hl[l] += hl[l + w];
+  // The lanes added as a tree: a short chain of dependent additions (each level spelled out, so
+  // that it is a vector addition).
+  static_assert(kLanes == 16);
+  tree_level<8>(gl, hl);
+  tree_level<4>(gl, hl);
+  tree_level<2>(gl, hl);
+  tree_level<1>(gl, hl);
   grad = gl[0];
   hess = hl[0];
 }
