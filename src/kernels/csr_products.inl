@@ -7,8 +7,8 @@ namespace {
 
 // The products work on blocks of kBlock columns (one 64-byte cache line of floats). `right` and
 // the scattered partial sums are copied into rows padded with zeros to a multiple of kBlock
-// columns (of 8 for doubles with AVX-512: product_width) and aligned to 64 bytes, so every block
-// is a whole-width vector operation on whole cache lines, never a masked or split one; the padding
+// columns (of 8 for doubles with AVX-512, of one register with AVX2: product_width) and aligned to
+// 64 bytes, so every block is a whole-width vector operation, never a masked one; the padding
 // columns are computed and dropped. Blocking only splits the columns: every output entry is still
 // summed over the same stored entries in the same order. GCC at -O2 neither keeps a block in
 // registers nor vectorizes the scatter on its own, so the block loops say so (`omp simd`:
@@ -26,15 +26,40 @@ Index padded_width(Index p) {
 template <typename T>
 constexpr bool kLinePadded = NMFKIT_VARIANT == 2 && sizeof(T) == 8;
 
+/// Whether rows are padded to a multiple of one vector register (AVX2: 8 floats or 4 doubles)
+/// and X·Hᵀ's passes are at most three registers wide (kTimesWidest): its four accumulators of a
+/// pass must stay within AVX2's 16 registers. Wider passes (16 doubles, or 32 floats at k = 20)
+/// kept them in memory, a store and a reload in every multiply-add: MNIST in double at k = 10 ran
+/// its products about twice as long as the AVX-512 build.
+template <typename T>
+constexpr bool kVectorPadded = NMFKIT_VARIANT == 1;
+
+/// The widest pass of X·Hᵀ (accumulators in registers) and of Xᵀ·W (none) where kVectorPadded.
+template <typename T>
+constexpr int kTimesWidest = 96 / int(sizeof(T));
+template <typename T>
+constexpr int kScatterWidest = 128 / int(sizeof(T));
+
 /// The row width of the products' padded copies: 4 or 8 columns for p up to 4 or 8 (a quarter or
 /// half of a block: the copies and partial sums then take a quarter or half the cache), else
 /// padded_width(p), or p rounded up to a multiple of 8 where kLinePadded (k = 20 in double: 24
-/// columns, not 32).
+/// columns, not 32), or to a multiple of a register where kVectorPadded (k = 10 in double: 12).
 template <typename T>
 Index product_width(Index p) {
-  if (p <= 8) return p <= 4 ? 4 : 8;
+  if (p <= 4) return 4;
+  if constexpr (kVectorPadded<T>) {
+    constexpr Index lanes = 32 / sizeof(T);
+    return (p + lanes - 1) / lanes * lanes;
+  }
+  if (p <= 8) return 8;
   return kLinePadded<T> ? (p + 7) / 8 * 8 : padded_width(p);
 }
+
+/// The alignment of a pass's W columns within rows padded by product_width: the largest power of
+/// two that divides W·sizeof(T), at most kAlign (W = 12 doubles: 32 bytes).
+template <int W, typename T>
+constexpr std::size_t kPassAlign = std::min<std::size_t>(kAlign,
+                                                         (W * sizeof(T)) & -(W * sizeof(T)));
 
 /// An uninitialised array of T aligned to kAlign bytes.
 template <typename T>
@@ -75,6 +100,51 @@ T value_at(const CsrBytes<T>& x, std::int64_t e) {
   return x.palette[x.code[static_cast<std::size_t>(e)]];
 }
 
+/// times_row_block (below) with its accumulators spelled as AVX2 registers (GCC's vector
+/// extension, 32 bytes): GCC keeps the `omp simd` form's 4 × W sums in memory once a pass is more
+/// than two registers wide (it does not unroll a loop of three), a store and a reload in every
+/// multiply-add. The same operations in the same order, so the same bytes.
+template <int W, int S, typename T, typename M>
+[[gnu::always_inline]] inline void times_row_registers(const M& x, Index r, T scale, const T* right,
+                                                       Index p, Index j0, T* o) {
+  if constexpr (S > 0) p = S;
+  constexpr int L = 32 / int(sizeof(T));
+  constexpr int V = W / L;
+  typedef T Vec __attribute__((vector_size(32)));
+  Vec acc[4][V];
+#pragma GCC unroll 4
+  for (int a = 0; a < 4; ++a)
+#pragma GCC unroll 4
+    for (int i = 0; i < V; ++i) acc[a][i] = Vec{};
+  const std::int64_t begin = x.row_start[static_cast<std::size_t>(r)];
+  const std::int64_t end = x.row_start[static_cast<std::size_t>(r + 1)];
+  const auto add = [&](std::int64_t e, auto a) {
+    const T v = value_at(x, e);
+    const T* in = right + Index(x.col[static_cast<std::size_t>(e)]) * p + j0;
+#pragma GCC unroll 4
+    for (int i = 0; i < V; ++i) {
+      Vec b;
+      __builtin_memcpy(&b, in + i * L, sizeof(Vec));
+      acc[a][i] += v * b;
+    }
+  };
+  std::int64_t e = begin;
+  for (; e + 4 <= end; e += 4) {
+    add(e, std::integral_constant<int, 0>{});
+    add(e + 1, std::integral_constant<int, 1>{});
+    add(e + 2, std::integral_constant<int, 2>{});
+    add(e + 3, std::integral_constant<int, 3>{});
+  }
+  if (e < end) add(e, std::integral_constant<int, 0>{});
+  if (e + 1 < end) add(e + 1, std::integral_constant<int, 1>{});
+  if (e + 2 < end) add(e + 2, std::integral_constant<int, 2>{});
+#pragma GCC unroll 4
+  for (int i = 0; i < V; ++i) {
+    const Vec sum = ((acc[0][i] + acc[1][i]) + (acc[2][i] + acc[3][i])) * scale;
+    __builtin_memcpy(o + i * L, &sum, sizeof(Vec));
+  }
+}
+
 /// out[r, j0:j0+W] = scale · Σ_e value[e] · right[col[e], j0:j0+W] over row r's stored entries.
 /// Four accumulators take the entries in turn (entry e goes to accumulator e mod 4, counted from
 /// the row's start) and are added as (a0 + a1) + (a2 + a3): four independent chains of
@@ -83,6 +153,10 @@ T value_at(const CsrBytes<T>& x, std::int64_t e) {
 /// entry's row of `right` is found by a shift, not a multiplication.
 template <int W, int S, typename T, typename M>
 void times_row_block(const M& x, Index r, T scale, const T* right, Index p, Index j0, T* o) {
+  if constexpr (kVectorPadded<T> && W % (32 / int(sizeof(T))) == 0) {
+    times_row_registers<W, S>(x, r, scale, right, p, j0, o);
+    return;
+  }
   if constexpr (S > 0) p = S;
   T acc[4][W] = {};
   const std::int64_t begin = x.row_start[static_cast<std::size_t>(r)];
@@ -97,12 +171,18 @@ void times_row_block(const M& x, Index r, T scale, const T* right, Index p, Inde
       for (int j = 0; j < W; ++j) acc[a][j] += v * in[j];
     }
   }
-  for (int a = 0; e < end; ++e, ++a) {
-    const T v = value_at(x, e);
-    const T* in = right + Index(x.col[static_cast<std::size_t>(e)]) * p + j0;
+  // The last 0-3 entries, each to its accumulator by a constant index: a loop over them indexed
+  // acc by a variable, which put acc in memory (zeroed by `rep stos` on every row, and the
+  // register sums stored there before the tail).
+  const auto last = [&](auto a) {
+    const T v = value_at(x, e + a);
+    const T* in = right + Index(x.col[static_cast<std::size_t>(e + a)]) * p + j0;
 #pragma omp simd
     for (int j = 0; j < W; ++j) acc[a][j] += v * in[j];
-  }
+  };
+  if (e < end) last(std::integral_constant<int, 0>{});
+  if (e + 1 < end) last(std::integral_constant<int, 1>{});
+  if (e + 2 < end) last(std::integral_constant<int, 2>{});
 #pragma omp simd
   for (int j = 0; j < W; ++j) o[j] = ((acc[0][j] + acc[1][j]) + (acc[2][j] + acc[3][j])) * scale;
 }
@@ -122,7 +202,7 @@ void scatter_rows_block(const M& x, Index r0, Index r1, const T* right, Index p,
     for (std::int64_t e = start[r]; e < start[r + 1]; ++e) {
       const T v = value_at(x, e);
       T* o = dst + Index(col[e]) * padded + j0;
-#pragma omp simd aligned(o, in : std::min <std::size_t>(kAlign, W * sizeof(T)))
+#pragma omp simd aligned(o, in : kPassAlign <W, T>)
       for (int j = 0; j < W; ++j) o[j] += v * in[j];
     }
   }
@@ -135,10 +215,12 @@ void scatter_rows_block(const M& x, Index r0, Index r1, const T* right, Index p,
 /// ran 4 passes instead of 7, 5-9% less time per iteration. Each column's sums are the same
 /// either way. Without AVX-512's 32 vector registers the 32-column passes are taken only when
 /// every pass is one: X·Hᵀ's 4 × 32 accumulators do not fit 16 (AVX2 at k = 100: 5-25% slower
-/// with them).
-template <typename T, typename F>
+/// with them). Where kVectorPadded, passes of kTimesWidest columns for X·Hᵀ (Accumulators) and
+/// kScatterWidest for Xᵀ·W, the last one what is left (a multiple of a register).
+template <typename T, bool Accumulators, typename F>
 void for_each_pass(Index padded, F&& f) {
-  const Index widest = NMFKIT_VARIANT == 2 || padded % (2 * kBlock) == 0 ? 2 * kBlock : kBlock;
+  Index widest = NMFKIT_VARIANT == 2 || padded % (2 * kBlock) == 0 ? 2 * kBlock : kBlock;
+  if constexpr (kVectorPadded<T>) widest = Accumulators ? kTimesWidest<T> : kScatterWidest<T>;
   for (Index j0 = 0; j0 < padded;) {
     const Index w = std::min(padded - j0, widest);
     if (w == 4)
@@ -149,8 +231,10 @@ void for_each_pass(Index padded, F&& f) {
       f(std::integral_constant<int, kBlock>{}, j0);
     else if (w == 2 * kBlock)
       f(std::integral_constant<int, 2 * kBlock>{}, j0);
-    else if constexpr (kLinePadded<T>)
+    else if constexpr (kLinePadded<T> || (kVectorPadded<T> && sizeof(T) == 4))
       f(std::integral_constant<int, 24>{}, j0);
+    else if constexpr (kVectorPadded<T> && sizeof(T) == 8)
+      f(std::integral_constant<int, 12>{}, j0);
     j0 += w;
   }
 }
@@ -173,7 +257,7 @@ double dot4(const T* a, const T* b, Index k) {
 /// out[0:p] = row r of scale·X·in, `in` being m × padded (padded_copy).
 template <typename T, typename M>
 void times_row(const M& x, Index r, T scale, const T* in, Index p, Index padded, T* out) {
-  for_each_pass<T>(padded, [&](auto step, Index j0) {
+  for_each_pass<T, true>(padded, [&](auto step, Index j0) {
     alignas(kAlign) T block[step];
     if (padded == step)
       times_row_block<step, step>(x, r, scale, in, padded, j0, block);
@@ -188,7 +272,7 @@ void times_row(const M& x, Index r, T scale, const T* in, Index p, Index padded,
 /// the rows' terms in row order.
 template <typename T, typename M>
 void scatter_rows(const M& x, Index r0, Index r1, const T* right, Index p, Index padded, T* dst) {
-  for_each_pass<T>(padded, [&](auto step, Index j0) {
+  for_each_pass<T, false>(padded, [&](auto step, Index j0) {
     if (padded == step)
       scatter_rows_block<step, step>(x, r0, r1, right, p, padded, j0, dst);
     else

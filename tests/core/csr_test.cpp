@@ -334,7 +334,8 @@ TYPED_TEST(CsrKernels, TransposeTimesMatchesDense) {
 
 TYPED_TEST(CsrKernels, RowsOfSeveralPassesMatchDense) {
   // 40 and 100 columns: rows read in several passes (with AVX-512 32 + 16 and 32 + 32 + 32 + 16
-  // columns of floats, 32 + 8 and 32 + 32 + 32 + 8 of doubles; otherwise 16 at a time).
+  // columns of floats, 32 + 8 and 32 + 32 + 32 + 8 of doubles; with AVX2 X·Hᵀ in passes of up to
+  // 24 floats or 12 doubles and Xᵀ·W of up to 32 or 16; the baseline 16 at a time).
   using T = TypeParam;
   std::uint32_t seed = 250;
   for (const Shape& s : {Shape{7, 13, 20}, Shape{2049, 4, 9}, Shape{300, 90, 93}}) {

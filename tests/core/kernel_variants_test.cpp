@@ -8,10 +8,12 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "../test_data.hpp"
+#include "kernels/csr.hpp"
 #include "kernels/isa.hpp"
 #include "nmfkit/errors.hpp"
 #include "nmfkit/fit.hpp"
@@ -112,6 +114,66 @@ TYPED_TEST(IsaVariants, FitsAgreeAcrossTheVariants) {
       EXPECT_TRUE(same_bytes(a.H, b.H)) << label;
       EXPECT_TRUE(same_bytes(a.loss_history, b.loss_history)) << label;
     }
+  }
+}
+
+// The sparse products' passes differ per variant (AVX-512: rows padded to 16 floats or 8 doubles,
+// passes of up to 32 columns; AVX2: padded to one register, 8 floats or 4 doubles, X·Hᵀ in passes
+// of at most 24 floats or 12 doubles and Xᵀ·W of 32 or 16), but every entry is summed over the
+// same stored entries in the same order: the same bytes, for widths at and around each boundary,
+// from float CSR and from 8-bit levels, for both products and through the fused pass.
+TYPED_TEST(IsaVariants, SparseProductsAgreeForEveryWidth) {
+  using T = TypeParam;
+  const std::vector<Isa> isas = kernels::supported_isas();
+  if (std::find(isas.begin(), isas.end(), Isa::kAvx512) == isas.end() ||
+      std::find(isas.begin(), isas.end(), Isa::kAvx2) == isas.end())
+    GTEST_SKIP() << "needs AVX2 and AVX-512";
+  const RestoreIsa restore;
+  const Index n = 403, m = 61;
+  const std::vector<T> levels =
+      testing::converted_levels<T>(testing::random_levels(n, m, 0.6, 31), 1.0 / 255.0);
+  const DenseView<T> view(levels.data(), n, m);
+  const kernels::CsrMatrix<T> csr = kernels::csr_from_dense(view, 2);
+  const auto bytes = kernels::csr_bytes(view, 2);
+  ASSERT_TRUE(bytes.has_value());
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> uniform(0, 1);
+  for (const Index p : {3, 5, 8, 9, 10, 12, 13, 16, 17, 20, 24, 25, 33, 40, 50, 100}) {
+    std::vector<T> h(static_cast<std::size_t>(m * p)), w(static_cast<std::size_t>(n * p));
+    for (T& v : h) v = static_cast<T>(uniform(rng));
+    for (T& v : w) v = static_cast<T>(uniform(rng));
+    std::map<Isa, std::vector<std::vector<T>>> outs;
+    for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+      kernels::set_active_isa(isa);
+      std::vector<std::vector<T>>& o = outs[isa];
+      o.assign(4, {});
+      o[0].resize(static_cast<std::size_t>(n * p));
+      o[1].resize(static_cast<std::size_t>(m * p));
+      o[2].resize(static_cast<std::size_t>(n * p));
+      o[3].resize(static_cast<std::size_t>(m * p));
+      kernels::times(csr, T(0.5), h.data(), p, o[0].data(), 2);
+      kernels::transpose_times(csr, T(0.5), w.data(), p, o[1].data(), 2);
+      kernels::times(*bytes, T(1), h.data(), p, o[2].data(), 2);
+      kernels::transpose_times(*bytes, T(1), w.data(), p, o[3].data(), 2);
+    }
+    for (std::size_t i = 0; i < 4; ++i)
+      EXPECT_TRUE(same_bytes(outs.at(Isa::kAvx2)[i], outs.at(Isa::kAvx512)[i]))
+          << "p " << p << ", product " << i;
+  }
+  // The fused pass (both products, one pass over X) at widths of one and of several passes.
+  for (const int k : {10, 20, 50}) {
+    FitOptions o = testing::options_for("cd", k);
+    o.format = DataFormat::kSparse;
+    o.max_iter = 3;
+    o.tol = 0;
+    o.threads = 2;
+    std::map<Isa, FitResult<T>> fits;
+    for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+      kernels::set_active_isa(isa);
+      fits.emplace(isa, nmfkit::fit(view, o));
+    }
+    EXPECT_TRUE(same_bytes(fits.at(Isa::kAvx2).W, fits.at(Isa::kAvx512).W)) << "k " << k;
+    EXPECT_TRUE(same_bytes(fits.at(Isa::kAvx2).H, fits.at(Isa::kAvx512).H)) << "k " << k;
   }
 }
 
