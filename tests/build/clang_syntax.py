@@ -6,7 +6,8 @@ usage: clang_syntax.py COMPILE_COMMANDS_JSON [JOBS]
 The build itself uses one compiler (GCC by default); a construct only GCC accepts (a sized
 operator delete that clang before 19 leaves off, a GCC-only builtin, ...) would otherwise go
 unnoticed until someone builds with clang. Each source under src/ and apps/ is run through
-`clang++ -fsyntax-only` with the build's own flags (the optimisation and debug flags dropped):
+`clang++ -fsyntax-only` with the build's own flags (the optimisation and debug flags and GCC's
+-mmemset-strategy dropped):
 clang parses it and instantiates its templates, which is where such errors show, in a fraction
 of a compile's time. Exits 77 (skipped) when clang++, or OpenMP for clang, is not installed.
 """
@@ -29,6 +30,8 @@ def clang_args(entry, clang):
         if a == "-o":
             next(it, None)
         elif a == "-c" or a.startswith("-O") or a.startswith("-g"):
+            continue
+        elif a.startswith("-mmemset-strategy="):  # GCC's code generation only; clang has none
             continue
         else:
             out.append(a)
