@@ -2,6 +2,8 @@
 // sum over a buffer far larger than the caches), dense product throughput (OpenBLAS sgemm on the
 // MNIST shape) and nmfkit's products X·Hᵀ and Xᵀ·W on MNIST in each representation (dense float,
 // CSR float, CSR bytes). docs/performance.md turns these numbers into the bound of an iteration.
+// BM_KlCdRow times the Kullback-Leibler / Itakura-Saito coordinate descent's Newton step on one
+// line (kernels::kl_cd_row), one thread.
 //
 //   build/release/bench/nmfkit_micro_bench --benchmark_counters_tabular=true
 // reads MNIST from data/mnist (scripts/fetch-mnist.sh) or $NMFKIT_DATA_DIR/mnist; without it the
@@ -26,6 +28,7 @@
 #include "kernels/blas_threads.hpp"
 #include "kernels/csr.hpp"
 #include "kernels/dense.hpp"
+#include "kernels/kl_cd.hpp"
 
 namespace {
 
@@ -204,6 +207,36 @@ void BM_CsrBytesFromPixels(benchmark::State& state) {
       benchmark::Counter(double(kN * kM) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+/// One Newton step per entry of kernels::kl_cd_row on one line of range(1) entries at k = 40
+/// (range(0): 0 Kullback-Leibler, 1 Itakura-Saito), one thread, v carried from call to call as in
+/// a fit: seconds per entry and step (the spectrogram's W lines are 513 entries, its H lines
+/// 19997).
+void BM_KlCdRow(benchmark::State& state) {
+  const bool is = state.range(0) != 0;
+  const Index len = state.range(1), k = 40;
+  std::mt19937 gen(3);
+  std::uniform_real_distribution<float> u(0.1f, 1.0f);
+  std::vector<float> x(static_cast<std::size_t>(len)), g(static_cast<std::size_t>(k * len));
+  std::vector<float> f(static_cast<std::size_t>(k)), v(x.size());
+  for (float& e : x) e = u(gen) * float(k);
+  for (float& e : g) e = u(gen);
+  for (float& e : f) e = u(gen);
+  std::vector<double> g_sum(static_cast<std::size_t>(k), 0.0);
+  for (Index t = 0; t < k; ++t)
+    for (Index p = 0; p < len; ++p) g_sum[t] += g[t * len + p];
+  nmfkit::kernels::KlCdControl control;
+  control.max_steps = 1;
+  control.step_tol = 0;
+  control.itakura_saito = is;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(nmfkit::kernels::kl_cd_row(x.data(), len, f.data(), g.data(), len,
+                                                        g_sum.data(), k, control, v.data()));
+    control.v_given = true;
+  }
+  state.counters["s/entry-step"] = benchmark::Counter(
+      double(len * k), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
 void thread_args(benchmark::internal::Benchmark* b) {
   for (int t : {1, 2})
     for (int k : {4, 10, 20, 50, 100}) b->Args({t, k});
@@ -227,5 +260,6 @@ BENCHMARK(BM_CsrFloatTransposeTimes)->Apply(thread_args);
 BENCHMARK(BM_CsrBytesTimes)->Apply(thread_args);
 BENCHMARK(BM_CsrBytesTransposeTimes)->Apply(thread_args);
 BENCHMARK(BM_CsrBytesFusedPass)->Apply(thread_args);
+BENCHMARK(BM_KlCdRow)->Args({0, 513})->Args({1, 513})->Args({0, 19997})->Args({1, 19997});
 BENCHMARK(BM_CsrBytesFromPixels)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();
