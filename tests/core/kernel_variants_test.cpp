@@ -37,6 +37,22 @@ class RestoreIsa {
   Isa saved_;
 };
 
+/// Whether this CPU runs both the AVX2 and the AVX-512 variants (the tests that compare them).
+bool avx2_and_avx512() {
+  return kernels::isa_supported(Isa::kAvx2) && kernels::isa_supported(Isa::kAvx512);
+}
+
+/// The fit of x under the AVX2 variant and under the AVX-512 one (the caller restores the variant).
+template <typename T>
+std::map<Isa, FitResult<T>> fit_under_avx2_and_avx512(const DenseView<T>& x, const FitOptions& o) {
+  std::map<Isa, FitResult<T>> fits;
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    kernels::set_active_isa(isa);
+    fits.emplace(isa, nmfkit::fit(x, o));
+  }
+  return fits;
+}
+
 TEST(Isa, KernelIsaNamesTheRunningVariant) {
   const RestoreIsa restore;
   const std::vector<Isa> isas = kernels::supported_isas();
@@ -124,10 +140,7 @@ TYPED_TEST(IsaVariants, FitsAgreeAcrossTheVariants) {
 // from float CSR and from 8-bit levels, for both products and through the fused pass.
 TYPED_TEST(IsaVariants, SparseProductsAgreeForEveryWidth) {
   using T = TypeParam;
-  const std::vector<Isa> isas = kernels::supported_isas();
-  if (std::find(isas.begin(), isas.end(), Isa::kAvx512) == isas.end() ||
-      std::find(isas.begin(), isas.end(), Isa::kAvx2) == isas.end())
-    GTEST_SKIP() << "needs AVX2 and AVX-512";
+  if (!avx2_and_avx512()) GTEST_SKIP() << "needs AVX2 and AVX-512";
   const RestoreIsa restore;
   const Index n = 403, m = 61;
   const std::vector<T> levels =
@@ -167,11 +180,7 @@ TYPED_TEST(IsaVariants, SparseProductsAgreeForEveryWidth) {
     o.max_iter = 3;
     o.tol = 0;
     o.threads = 2;
-    std::map<Isa, FitResult<T>> fits;
-    for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
-      kernels::set_active_isa(isa);
-      fits.emplace(isa, nmfkit::fit(view, o));
-    }
+    const std::map<Isa, FitResult<T>> fits = fit_under_avx2_and_avx512(view, o);
     EXPECT_TRUE(same_bytes(fits.at(Isa::kAvx2).W, fits.at(Isa::kAvx512).W)) << "k " << k;
     EXPECT_TRUE(same_bytes(fits.at(Isa::kAvx2).H, fits.at(Isa::kAvx512).H)) << "k " << k;
   }
@@ -184,10 +193,7 @@ TYPED_TEST(IsaVariants, SparseProductsAgreeForEveryWidth) {
 // seven), with an l1 penalty, and for a rule that shuffles the coordinates (which takes the
 // general loop on both).
 TEST(IsaVariants, CoordinateDescentSweepsAgreeForEveryK) {
-  const std::vector<Isa> isas = kernels::supported_isas();
-  if (std::find(isas.begin(), isas.end(), Isa::kAvx512) == isas.end() ||
-      std::find(isas.begin(), isas.end(), Isa::kAvx2) == isas.end())
-    GTEST_SKIP() << "needs AVX2 and AVX-512";
+  if (!avx2_and_avx512()) GTEST_SKIP() << "needs AVX2 and AVX-512";
   const RestoreIsa restore;
   const Index n = 300, m = 60;
   const Matrix<float> x = testing::uniform_matrix<float>(n, m, 21);
@@ -200,11 +206,7 @@ TEST(IsaVariants, CoordinateDescentSweepsAgreeForEveryK) {
       o.max_iter = 8;
       o.tol = 0;
       o.threads = 2;
-      std::map<Isa, FitResult<float>> fits;
-      for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
-        kernels::set_active_isa(isa);
-        fits.emplace(isa, nmfkit::fit(x.view(), o));
-      }
+      const std::map<Isa, FitResult<float>> fits = fit_under_avx2_and_avx512(x.view(), o);
       const std::string label = "k " + std::to_string(k) + (shuffle ? ", shuffled" : "");
       EXPECT_TRUE(same_bytes(fits.at(Isa::kAvx2).W, fits.at(Isa::kAvx512).W)) << label;
       EXPECT_TRUE(same_bytes(fits.at(Isa::kAvx2).H, fits.at(Isa::kAvx512).H)) << label;
