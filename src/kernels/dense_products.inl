@@ -101,24 +101,15 @@ template <typename T>
 }
 
 // Register blocks of the dot products: R rows of X by C rows of H, R·C accumulators plus R + 1
-// operands in registers (AVX-512: 32 of 64 bytes; AVX2: 16 of 32 bytes, two per Vec64).
+// operands in registers (AVX-512: 32 of 64 bytes; SSE: 16 of 16 bytes, four per Vec64; AVX2 has
+// its own blocks, kDotRowsAvx2 below).
 #if NMFKIT_VARIANT == 2
 constexpr int kDotRows = 4, kDotCols = 4;
-#elif NMFKIT_VARIANT == 1
-constexpr int kDotRows = 2, kDotCols = 2;
 #else
 constexpr int kDotRows = 1, kDotCols = 2;
 #endif
 // Rows of X added at once into the k rows of sums of Xᵀ·W (each sum still takes them in order).
 constexpr int kScatterRows = 16;
-#if NMFKIT_VARIANT == 1
-/// AVX2, from this many sums (components) on: rows of X held in registers at once within those
-/// kScatterRows. bench/kernels_bench.cpp's transposed dense product (MNIST's shape, float) under
-/// NMFKIT_ISA=avx2, the two loops in turn: 2 threads, k = 50 78-88 -> 58-66 ms, k = 100 145-151
-/// -> 104-139 ms, but k = 20 38-42 -> 42-48 ms (1 thread: faster from k = 10 on).
-constexpr int kScatterGroup = 4;
-constexpr Index kScatterGroupFrom = 32;
-#endif
 
 /// out[a·p + c] = scale · ⟨x_a, h_c⟩ for the R rows x_a (stride ldx) and C rows h_c (stride ldh)
 /// of length m.
@@ -157,6 +148,109 @@ void dot_block(const T* x, Index ldx, const T* h, Index ldh, Index m, T scale, T
     for (int c = 0; c < C; ++c) out[a * p + c] = lane_sum<T>(acc[a][c]) * scale;
 }
 
+#if NMFKIT_VARIANT == 1
+/// A 32-byte AVX2 register of T.
+template <typename T>
+using Reg32 = typename VecBytes<T, 32>::type;
+
+template <typename T>
+[[gnu::always_inline]] inline Reg32<T> load32(const T* p) {
+  Reg32<T> v;
+  __builtin_memcpy(&v, p, 32);
+  return v;
+}
+
+template <typename T>
+[[gnu::always_inline]] inline void store32(T* p, const Reg32<T>& v) {
+  __builtin_memcpy(p, &v, 32);
+}
+
+/// Every lane s (one broadcast; a loop setting the lanes became a broadcast and an insert).
+[[gnu::always_inline]] inline Reg32<float> broadcast32(float s) {
+  return Reg32<float>(_mm256_set1_ps(s));
+}
+[[gnu::always_inline]] inline Reg32<double> broadcast32(double s) {
+  return Reg32<double>(_mm256_set1_pd(s));
+}
+
+/// p[0..count) in the first lanes of a register, zeros after (count < 32 / sizeof(T)).
+template <typename T>
+[[gnu::always_inline]] inline Reg32<T> load32_part(const T* p, Index count) {
+  T a[32 / sizeof(T)] = {};
+  for (Index i = 0; i < count; ++i) a[i] = p[i];
+  return load32(a);
+}
+
+// AVX2's X·Hᵀ. Each entry is a 64-byte lane-wise sum, two 32-byte registers, so a 2 × 2 block
+// (8 registers of sums and 4 operands) makes one load per multiply-add, which on these cores
+// sets the pace: the micro-benchmark ran at half the peak of its multiply-adds, with X in cache
+// or not. The two 32-byte halves of a 64-byte sum are independent (lanes 0-7 and 8-15 of every
+// 64 bytes of the row), so they are formed one after the other, each as a 4 × 3 block of one
+// register per entry: 12 registers of sums, 3 rows of H held and one row of X at a time, 7 loads
+// per 12 multiply-adds. Each lane's sum still runs along the row in order, so the bytes are those
+// of every other build.
+constexpr int kDotRowsAvx2 = 4, kDotColsAvx2 = 3;
+
+/// acc[a][c] = the lane-wise sums of the 32-byte half `half` (0 or 1) of each 64 bytes of x_a ⊙
+/// h_c over the R rows x_a (stride ldx) and C rows h_c (stride ldh) of length m.
+template <int R, int C, typename T>
+[[gnu::always_inline]] inline void dot_half(const T* x, Index ldx, const T* h, Index ldh, Index m,
+                                            Index half, Reg32<T> (&acc)[R][C]) {
+  constexpr Index L = kVecLanes<T>, H = 32 / sizeof(T);
+#pragma GCC unroll 4
+  for (int a = 0; a < R; ++a)
+#pragma GCC unroll 4
+    for (int c = 0; c < C; ++c) acc[a][c] = Reg32<T>{};
+  const Index off = half * H;
+  Index j = 0;
+  for (; j + L <= m; j += L) {
+    Reg32<T> hv[C];
+#pragma GCC unroll 4
+    for (int c = 0; c < C; ++c) hv[c] = load32(h + c * ldh + j + off);
+#pragma GCC unroll 4
+    for (int a = 0; a < R; ++a) {
+      const Reg32<T> xv = load32(x + a * ldx + j + off);
+#pragma GCC unroll 4
+      for (int c = 0; c < C; ++c) acc[a][c] += xv * hv[c];
+    }
+  }
+  const Index count = std::min(m - j - off, H);
+  if (count > 0) {
+    Reg32<T> hv[C];
+    for (int c = 0; c < C; ++c) hv[c] = load32_part(h + c * ldh + j + off, count);
+    for (int a = 0; a < R; ++a) {
+      const Reg32<T> xv = load32_part(x + a * ldx + j + off, count);
+      for (int c = 0; c < C; ++c) acc[a][c] += xv * hv[c];
+    }
+  }
+}
+
+/// out[a·p + c] = scale · ⟨x_a, h_c⟩ for the R rows x_a (stride ldx) and C rows h_c (stride ldh)
+/// of length m: dot_block's sums, one 32-byte half after the other.
+template <int R, int C, typename T>
+void dot_block_halves(const T* x, Index ldx, const T* h, Index ldh, Index m, T scale, T* out,
+                      Index p) {
+  Vec64<T> sums[R][C];
+  Reg32<T> acc[R][C];
+  for (Index half = 0; half < 2; ++half) {
+    dot_half<R, C>(x, ldx, h, ldh, m, half, acc);
+    for (int a = 0; a < R; ++a)
+      for (int c = 0; c < C; ++c) sums[a][c].part[half] = acc[a][c];
+  }
+  for (int a = 0; a < R; ++a)
+    for (int c = 0; c < C; ++c) out[a * p + c] = lane_sum<T>(sums[a][c]) * scale;
+}
+
+/// dot_block_halves for `rows` ≤ R rows of X (R, R - 1, ... down to the count).
+template <int R, int C, typename T>
+void dot_halves_upto(const T* x, Index ldx, Index rows, const T* h, Index ldh, Index m, T scale,
+                     T* out, Index p) {
+  if constexpr (R > 1)
+    if (rows < R) return dot_halves_upto<R - 1, C>(x, ldx, rows, h, ldh, m, scale, out, p);
+  dot_block_halves<R, C>(x, ldx, h, ldh, m, scale, out, p);
+}
+#endif
+
 /// C rows of H (stride ldh) against `rows` ≤ kDotRows rows of X.
 template <int C, typename T>
 void dot_rows(const T* x, Index ldx, Index rows, const T* h, Index ldh, Index m, T scale, T* out,
@@ -170,6 +264,22 @@ void dot_rows(const T* x, Index ldx, Index rows, const T* h, Index ldh, Index m,
 template <typename T>
 void times_rows(const DenseView<T>& x, Index r0, Index rows, T scale, const T* h, Index p, T* out) {
   const Index m = x.cols;
+#if NMFKIT_VARIANT == 1
+  for (Index a = 0; a < rows; a += kDotRowsAvx2) {
+    const Index ra = std::min<Index>(kDotRowsAvx2, rows - a);
+    const T* xa = x.row(r0 + a);
+    Index c = 0;
+    for (; c + kDotColsAvx2 <= p; c += kDotColsAvx2)
+      dot_halves_upto<kDotRowsAvx2, kDotColsAvx2>(xa, x.stride, ra, h + c * m, m, m, scale,
+                                                  out + a * p + c, p);
+    if (p - c == 2)
+      dot_halves_upto<kDotRowsAvx2, 2>(xa, x.stride, ra, h + c * m, m, m, scale, out + a * p + c,
+                                       p);
+    else if (p - c == 1)
+      dot_halves_upto<kDotRowsAvx2, 1>(xa, x.stride, ra, h + c * m, m, m, scale, out + a * p + c,
+                                       p);
+  }
+#else
   for (Index a = 0; a < rows; a += kDotRows) {
     const Index ra = std::min<Index>(kDotRows, rows - a);
     const T* xa = x.row(r0 + a);
@@ -178,8 +288,90 @@ void times_rows(const DenseView<T>& x, Index r0, Index rows, T scale, const T* h
       dot_rows<kDotCols>(xa, x.stride, ra, h + c * m, m, m, scale, out + a * p + c, p);
     for (; c < p; ++c) dot_rows<1>(xa, x.stride, ra, h + c * m, m, m, scale, out + a * p + c, p);
   }
+#endif
 }
 
+#if NMFKIT_VARIANT == 1
+// AVX2's Xᵀ·W. Below, each 64 bytes of a sum takes the kScatterRows rows with the sum in
+// registers and each row's 64 bytes read at each use: two loads of X and one broadcast of W per
+// two multiply-adds (and the sums' loads and stores), so the loads set the pace, as in the dot
+// products above. Here a block of C sums × 64 bytes stays in registers across the rows (12
+// registers for C = 6), each row's 64 bytes loaded once for all C sums and each entry of W
+// broadcast once for two multiply-adds: 2 + C loads per 2·C multiply-adds. Each sum still takes
+// the rows in order: the bytes of every other build.
+constexpr int kScatterSumsAvx2 = 6;
+/// Rows taken with a block of sums in registers (its loads and stores once per this many rows).
+constexpr int kScatterRowsAvx2 = 64;
+
+/// acc_l[0, 64 bytes) += Σ_b w[b·p + l] · x_b[0, 64 bytes) for the C rows acc_l (stride ldacc)
+/// and the `rows` rows x_b (stride ldx), each sum taking the rows in order.
+template <int C, typename T>
+void scatter_block(const T* x, Index ldx, Index rows, const T* w, Index p, T* acc, Index ldacc) {
+  constexpr Index H = 32 / sizeof(T);
+  Reg32<T> s[C][2];
+#pragma GCC unroll 8
+  for (int l = 0; l < C; ++l) {
+    s[l][0] = load32(acc + l * ldacc);
+    s[l][1] = load32(acc + l * ldacc + H);
+  }
+  for (Index b = 0; b < rows; ++b) {
+    const Reg32<T> x0 = load32(x + b * ldx), x1 = load32(x + b * ldx + H);
+#pragma GCC unroll 8
+    for (int l = 0; l < C; ++l) {
+      const Reg32<T> wv = broadcast32(w[b * p + l]);
+      s[l][0] += wv * x0;
+      s[l][1] += wv * x1;
+    }
+  }
+#pragma GCC unroll 8
+  for (int l = 0; l < C; ++l) {
+    store32(acc + l * ldacc, s[l][0]);
+    store32(acc + l * ldacc + H, s[l][1]);
+  }
+}
+
+/// scatter_block for the last `rest` < C sums (C - 1, C - 2, ... down to the count).
+template <int C, typename T>
+void scatter_rest(Index rest, const T* x, Index ldx, Index rows, const T* w, Index p, T* acc,
+                  Index ldacc) {
+  if constexpr (C > 0) {
+    if (rest < C) return scatter_rest<C - 1>(rest, x, ldx, rows, w, p, acc, ldacc);
+    scatter_block<C>(x, ldx, rows, w, p, acc, ldacc);
+  }
+}
+
+/// scatter_block over the sums [0, p) in blocks of kScatterSumsAvx2 and a last smaller one.
+template <typename T>
+void scatter_sums(const T* x, Index ldx, Index rows, const T* w, Index p, T* acc, Index ldacc) {
+  constexpr int C = kScatterSumsAvx2;
+  Index l = 0;
+  for (; l + C <= p; l += C) scatter_block<C>(x, ldx, rows, w + l, p, acc + l * ldacc, ldacc);
+  scatter_rest<C - 1>(p - l, x, ldx, rows, w + l, p, acc + l * ldacc, ldacc);
+}
+
+/// scatter_rows_dense (below) with scatter_sums: kScatterRowsAvx2 rows at a time, 64 bytes of
+/// every sum at a time; the last 64 bytes of a row that does not fill them through a zero-padded
+/// copy.
+template <typename T>
+void scatter_rows_dense(const DenseView<T>& x, Index r0, Index rows, const T* w, Index p, T* acc,
+                        Index ldacc) {
+  constexpr Index L = kVecLanes<T>;
+  const Index m = x.cols;
+  const Index full = m / L * L;
+  for (Index a = 0; a < rows; a += kScatterRowsAvx2) {
+    const Index ra = std::min<Index>(kScatterRowsAvx2, rows - a);
+    const T* wa = w + (r0 + a) * p;
+    const T* xa = x.row(r0 + a);
+    for (Index j = 0; j < full; j += L) scatter_sums(xa + j, x.stride, ra, wa, p, acc + j, ldacc);
+    if (full < m) {
+      T tail[kScatterRowsAvx2 * L] = {};
+      for (Index b = 0; b < ra; ++b)
+        std::copy(xa + b * x.stride + full, xa + b * x.stride + m, tail + b * L);
+      scatter_sums(tail, L, ra, wa, p, acc + full, ldacc);
+    }
+  }
+}
+#else
 /// acc (p × ldacc) += Σ_r w_r[l] · x_r over rows [r0, r0 + rows) of X, each sum taking the rows in
 /// order; w is n × p (row stride p) and every row of acc has room for m rounded up to kVecLanes.
 /// kScatterRows rows at a time, so that each 64 bytes of acc (k rows of m sums: more than the
@@ -210,29 +402,6 @@ void scatter_rows_dense(const DenseView<T>& x, Index r0, Index rows, const T* w,
           store64(o, s);
         }
 #else
-#if NMFKIT_VARIANT == 1
-        // 16 vector registers: above kScatterGroupFrom sums, 4 rows' 64 bytes (8 registers) at a
-        // time stay in registers across the sums, which are then loaded and stored 4 times per
-        // kScatterRows rows instead of once; each sum still takes the rows in order. Reading a
-        // row's 64 bytes at each use (below) makes the loop wait on loads, 3 per 2 multiply-adds;
-        // with few sums the extra loads and stores of the sums cost more than that.
-        if (p >= kScatterGroupFrom) {
-          for (int b0 = 0; b0 < kScatterRows; b0 += kScatterGroup) {
-            Vec64<T> xv[kScatterGroup];
-#pragma GCC unroll 4
-            for (int b = 0; b < kScatterGroup; ++b) xv[b] = load64(xa + (b0 + b) * x.stride + j);
-            const T* wb = wa + b0 * p;
-            for (Index l = 0; l < p; ++l) {
-              T* o = acc + l * ldacc + j;
-              Vec64<T> s = load64(o);
-#pragma GCC unroll 4
-              for (int b = 0; b < kScatterGroup; ++b) multiply_add(s, wb[b * p + l], xv[b]);
-              store64(o, s);
-            }
-          }
-          continue;
-        }
-#endif
         for (Index l = 0; l < p; ++l) {
           T* o = acc + l * ldacc + j;
           Vec64<T> s = load64(o);
@@ -262,6 +431,26 @@ void scatter_rows_dense(const DenseView<T>& x, Index r0, Index rows, const T* w,
       }
     }
   }
+}
+
+#endif
+
+/// The rows of X that the fused pass multiplies by Hᵀ and then scatters into Xᵀ·W at once: a
+/// multiple of block_rows (each block still updated in turn, then its rows of WᵀW). With AVX2, up
+/// to kScatterRowsAvx2 rows while they take at most 256 KB (they are read again from the
+/// second-level cache by the scatter), so that each 64 bytes of the sums is loaded and stored
+/// once per up to 64 rows rather than 16: at k = 50 the sums of a chunk are 154 KB on the photo
+/// patches, loaded and stored for every block. Other builds: block_rows (their scatter takes 16
+/// rows at a time anyway). The rows' order in every sum is the same either way.
+template <typename T>
+Index fused_super_rows(Index m, Index block_rows) {
+#if NMFKIT_VARIANT == 1
+  const Index fit = (Index(256) << 10) / std::max<Index>(1, m * Index(sizeof(T)) * block_rows);
+  return block_rows * std::clamp<Index>(fit, 1, std::max<Index>(1, kScatterRowsAvx2 / block_rows));
+#else
+  static_cast<void>(m);
+  return block_rows;
+#endif
 }
 
 /// H = rightᵀ (p × m) from right (m × p).
@@ -333,8 +522,9 @@ void dense_fused_rows(const DenseView<T>& x, T scale, const T* right, Index p, T
   const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));
   std::vector<double> gram_partial(static_cast<std::size_t>(chunks.count * p * p), 0.0);
   block_rows = std::max<Index>(block_rows, 1);
+  const Index super_rows = fused_super_rows<T>(x.cols, block_rows);
   const int team = static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
-  PerThreadScratch<T> rows_p_scratch(team, block_rows * p);
+  PerThreadScratch<T> rows_p_scratch(team, super_rows * p);
   PerThreadScratch<double> gram_scratch(team, gram_rows_scratch(p));
   T* partials = partial.get();
   ParallelErrors errors;  // block() is the caller's code
@@ -348,12 +538,15 @@ void dense_fused_rows(const DenseView<T>& x, T scale, const T* right, Index p, T
         T* acc = partials + c * size;
         std::fill(acc, acc + size, T(0));
         double* g = gram_partial.data() + c * p * p;
-        for (Index r0 = chunks.begin(c); r0 < chunks.end(c); r0 += block_rows) {
-          const Index rows = std::min(block_rows, chunks.end(c) - r0);
-          times_rows(x, r0, rows, scale, h.data(), p, rows_p);
-          block(r0, rows, rows_p);
-          scatter_rows_dense(x, r0, rows, static_cast<const T*>(w), p, acc, ld);
-          gram_add_rows(w + r0 * p, rows, p, scratch, g);
+        for (Index s0 = chunks.begin(c); s0 < chunks.end(c); s0 += super_rows) {
+          const Index s1 = std::min(s0 + super_rows, chunks.end(c));
+          times_rows(x, s0, s1 - s0, scale, h.data(), p, rows_p);
+          for (Index r0 = s0; r0 < s1; r0 += block_rows) {
+            const Index rows = std::min(block_rows, s1 - r0);
+            block(r0, rows, rows_p + (r0 - s0) * p);
+            gram_add_rows(w + r0 * p, rows, p, scratch, g);
+          }
+          scatter_rows_dense(x, s0, s1 - s0, static_cast<const T*>(w), p, acc, ld);
         }
       });
     }

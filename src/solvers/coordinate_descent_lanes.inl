@@ -288,7 +288,24 @@ template <int B>
   }
 #pragma GCC unroll 8
   for (int b = 0; b < B; ++b) store16(gx_mem + (g0 + b) * L, gin[b]);
+  // Where every coordinate of the group moved (nearly always), the loop over the other entries
+  // tests nothing: GCC had re-tested each 1/G_jj for every entry, a compare and two branches per
+  // term.
+  bool all_moved = true;
+#pragma GCC unroll 8
+  for (int b = 0; b < B; ++b) all_moved = all_moved && moved[b];
   const auto others = [&](Index from, Index to) {
+    if (all_moved) {
+      for (Index l = from; l < to; ++l) {
+        float* o = gx_mem + l * L;
+        Lanes16 s = load16(o);
+#pragma GCC unroll 8
+        for (int b = 0; b < B; ++b)
+          s = fma16(load16(d_mem[b]), _mm256_set1_ps(g[(g0 + b) * k + l]), s);
+        store16(o, s);
+      }
+      return;
+    }
     for (Index l = from; l < to; ++l) {
       float* o = gx_mem + l * L;
       Lanes16 s = load16(o);

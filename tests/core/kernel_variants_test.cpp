@@ -14,6 +14,7 @@
 
 #include "../test_data.hpp"
 #include "kernels/csr.hpp"
+#include "kernels/dense.hpp"
 #include "kernels/isa.hpp"
 #include "nmfkit/errors.hpp"
 #include "nmfkit/fit.hpp"
@@ -183,6 +184,69 @@ TYPED_TEST(IsaVariants, SparseProductsAgreeForEveryWidth) {
     const std::map<Isa, FitResult<T>> fits = fit_under_avx2_and_avx512(view, o);
     EXPECT_TRUE(same_bytes(fits.at(Isa::kAvx2).W, fits.at(Isa::kAvx512).W)) << "k " << k;
     EXPECT_TRUE(same_bytes(fits.at(Isa::kAvx2).H, fits.at(Isa::kAvx512).H)) << "k " << k;
+  }
+}
+
+// The dense products' register blocks differ per variant (AVX-512: 4 rows of X by 4 of H, each
+// sum one 64-byte register; AVX2: 4 by 3, each 32-byte half of the 64-byte sums formed in turn;
+// Xᵀ·W as 6 sums × 64 bytes held across the rows under AVX2), but every lane of every sum takes
+// the same terms in the same order: the same bytes, for row lengths with and without a partial
+// last 64 bytes (shorter than one register too), row counts that leave 1-3 rows over, widths that
+// leave 1-5 sums over, through the separate products and the fused pass (whose update of W
+// changes it), which within each variant also equals the separate products.
+TYPED_TEST(IsaVariants, DenseProductsAgreeForEveryWidth) {
+  using T = TypeParam;
+  if (!avx2_and_avx512()) GTEST_SKIP() << "needs AVX2 and AVX-512";
+  const RestoreIsa restore;
+  const Index n = 403;
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<double> uniform(0, 1);
+  const auto random = [&](Index count) {
+    std::vector<T> v(static_cast<std::size_t>(count));
+    for (T& e : v) e = static_cast<T>(uniform(rng));
+    return v;
+  };
+  for (const Index m : {3, 16, 37, 61}) {
+    const std::vector<T> x = random(n * m);
+    const DenseView<T> view(x.data(), n, m);
+    for (const Index p : {1, 2, 3, 4, 5, 6, 7, 11, 13, 20, 50}) {
+      const std::vector<T> right = random(m * p), w0 = random(n * p);
+      // The fused pass's update: each block's rows of W become its rows of X·right, halved.
+      const auto halve = [](std::vector<T>& w, Index p_) {
+        return [&w, p_](Index first, Index count, const T* xr) {
+          for (Index i = 0; i < count * p_; ++i)
+            w[static_cast<std::size_t>(first * p_ + i)] = xr[i] / 2;
+        };
+      };
+      std::map<Isa, std::vector<std::vector<T>>> outs;
+      for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+        kernels::set_active_isa(isa);
+        std::vector<std::vector<T>>& o = outs[isa];
+        o.assign(5, {});
+        o[0].resize(static_cast<std::size_t>(n * p));
+        o[1].resize(static_cast<std::size_t>(m * p));
+        o[3].resize(static_cast<std::size_t>(m * p));
+        if constexpr (!kernels::kDenseProductsByBlas<T>) {
+          kernels::times(view, T(0.5), right.data(), p, o[0].data(), 2);
+          kernels::transpose_times(view, T(0.5), w0.data(), p, o[1].data(), 2);
+        }
+        o[2] = w0;
+        std::vector<double> gram(static_cast<std::size_t>(p * p));
+        kernels::fused_rows<T>(view, T(0.5), right.data(), p, o[2].data(), 16, halve(o[2], p),
+                               o[3].data(), gram.data(), 2);
+        o[4].assign(gram.begin(), gram.end());
+        if constexpr (!kernels::kDenseProductsByBlas<T>) {  // the fused pass = the separate steps
+          std::vector<T> w = o[0], xtw(static_cast<std::size_t>(m * p));
+          for (T& e : w) e /= 2;
+          kernels::transpose_times(view, T(0.5), w.data(), p, xtw.data(), 2);
+          EXPECT_TRUE(same_bytes(w, o[2])) << "m " << m << ", p " << p;
+          EXPECT_TRUE(same_bytes(xtw, o[3])) << "m " << m << ", p " << p;
+        }
+      }
+      for (std::size_t i = 0; i < 5; ++i)
+        EXPECT_TRUE(same_bytes(outs.at(Isa::kAvx2)[i], outs.at(Isa::kAvx512)[i]))
+            << "m " << m << ", p " << p << ", output " << i;
+    }
   }
 }
 
