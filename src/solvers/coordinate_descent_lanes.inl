@@ -258,78 +258,110 @@ struct Avx2Move {
   return d;
 }
 
+/// One group's moves, kept for the terms they add to the other entries of G·x.
+struct Avx2Group {
+  Index g0 = 0;  ///< its first coordinate
+  int size = 0;  ///< its coordinates (≤ kGroupAvx2)
+  bool all_moved = true;
+  bool moved[kGroupAvx2] = {};
+  alignas(32) float d[kGroupAvx2][rules::kLanes];
+};
+
+/// The moves of coordinates [grp.g0, grp.g0 + B), their entries of G·x held in registers (each
+/// move's change added to the group's later entries at once); records the changes in grp.
 template <int B>
-[[gnu::always_inline]] inline void group_moves_avx2(const Avx2Move& m, Index g0, Index k, float* x,
-                                                    float* gx_mem, const float* q, const float* g,
-                                                    const float* inv_diag, bool first_sweep,
-                                                    __m256 (&viol)[2], __m256 (&move)[2]) {
+[[gnu::always_inline]] inline void group_moves_avx2(const Avx2Move& m, Avx2Group& grp, Index k,
+                                                    float* x, float* gx_mem, const float* q,
+                                                    const float* g, const float* inv_diag,
+                                                    bool first_sweep, __m256 (&viol)[2],
+                                                    __m256 (&move)[2]) {
   constexpr int L = rules::kLanes;
+  const Index g0 = grp.g0;
   Lanes16 gin[B];
-  alignas(32) float d_mem[B][L];
-  bool moved[B];
 #pragma GCC unroll 8
   for (int b = 0; b < B; ++b) gin[b] = load16(gx_mem + (g0 + b) * L);
+  grp.all_moved = true;
 #pragma GCC unroll 8
   for (int b = 0; b < B; ++b) {
     const Index j = g0 + b;
     const float inv_s = inv_diag[j];
-    moved[b] = inv_s != 0.0f;
+    const bool moved = inv_s != 0.0f;
+    grp.moved[b] = moved;
+    grp.all_moved = grp.all_moved && moved;
     const __m256 inv = _mm256_set1_ps(inv_s);
     Lanes16 d;
     d.lo = move_half(m, m.on_lo, x + j * L, q + j * L, gin[b].lo, inv, first_sweep, viol[0],
-                     move[0], moved[b]);
+                     move[0], moved);
     d.hi = move_half(m, m.on_hi, x + j * L + 8, q + j * L + 8, gin[b].hi, inv, first_sweep, viol[1],
-                     move[1], moved[b]);
-    store16(d_mem[b], d);
-    if (!moved[b]) continue;
+                     move[1], moved);
+    store16(grp.d[b], d);
+    if (!moved) continue;
     const float* gj = g + j * k + g0;
 #pragma GCC unroll 8
     for (int l = 0; l < B; ++l) gin[l] = fma16(d, _mm256_set1_ps(gj[l]), gin[l]);
   }
 #pragma GCC unroll 8
   for (int b = 0; b < B; ++b) store16(gx_mem + (g0 + b) * L, gin[b]);
-  // Where every coordinate of the group moved (nearly always), the loop over the other entries
-  // tests nothing: GCC had re-tested each 1/G_jj for every entry, a compare and two branches per
-  // term.
-  bool all_moved = true;
+}
+
+/// The group's changes added to the entries [from, to) of G·x (none of its own), in move order.
+/// Where every coordinate of the group moved (nearly always), the loop tests nothing: GCC had
+/// re-tested each 1/G_jj for every entry, a compare and two branches per term.
+template <int B>
+[[gnu::always_inline]] inline void group_terms_avx2(const Avx2Group& grp, Index k, const float* g,
+                                                    float* gx_mem, Index from, Index to) {
+  constexpr int L = rules::kLanes;
+  const float* gg = g + grp.g0 * k;
+  Lanes16 d[B];  // in registers (the stores to G·x might otherwise alias grp.d)
 #pragma GCC unroll 8
-  for (int b = 0; b < B; ++b) all_moved = all_moved && moved[b];
-  const auto others = [&](Index from, Index to) {
-    if (all_moved) {
-      for (Index l = from; l < to; ++l) {
-        float* o = gx_mem + l * L;
-        Lanes16 s = load16(o);
-#pragma GCC unroll 8
-        for (int b = 0; b < B; ++b)
-          s = fma16(load16(d_mem[b]), _mm256_set1_ps(g[(g0 + b) * k + l]), s);
-        store16(o, s);
-      }
-      return;
-    }
+  for (int b = 0; b < B; ++b) d[b] = load16(grp.d[b]);
+  if (grp.all_moved) {
     for (Index l = from; l < to; ++l) {
       float* o = gx_mem + l * L;
       Lanes16 s = load16(o);
 #pragma GCC unroll 8
-      for (int b = 0; b < B; ++b)
-        if (moved[b]) s = fma16(load16(d_mem[b]), _mm256_set1_ps(g[(g0 + b) * k + l]), s);
+      for (int b = 0; b < B; ++b) s = fma16(d[b], _mm256_set1_ps(gg[b * k + l]), s);
       store16(o, s);
     }
-  };
-  others(0, g0);
-  others(g0 + B, k);
-}
-
-template <int B>
-void rest_group_avx2(Index rest, const Avx2Move& m, Index g0, Index k, float* x, float* gx,
-                     const float* q, const float* g, const float* inv_diag, bool first_sweep,
-                     __m256 (&viol)[2], __m256 (&move)[2]) {
-  if constexpr (B > 0) {
-    if (rest != B)
-      return rest_group_avx2<B - 1>(rest, m, g0, k, x, gx, q, g, inv_diag, first_sweep, viol, move);
-    group_moves_avx2<B>(m, g0, k, x, gx, q, g, inv_diag, first_sweep, viol, move);
+    return;
+  }
+  bool moved[B];
+#pragma GCC unroll 8
+  for (int b = 0; b < B; ++b) moved[b] = grp.moved[b];
+  for (Index l = from; l < to; ++l) {
+    float* o = gx_mem + l * L;
+    Lanes16 s = load16(o);
+#pragma GCC unroll 8
+    for (int b = 0; b < B; ++b)
+      if (moved[b]) s = fma16(d[b], _mm256_set1_ps(gg[b * k + l]), s);
+    store16(o, s);
   }
 }
 
+/// group_moves_avx2 and group_terms_avx2 for a group of grp.size ≤ B coordinates.
+template <int B>
+void moves_avx2(const Avx2Move& m, Avx2Group& grp, Index k, float* x, float* gx, const float* q,
+                const float* g, const float* inv_diag, bool first_sweep, __m256 (&viol)[2],
+                __m256 (&move)[2]) {
+  if constexpr (B > 1)
+    if (grp.size < B)
+      return moves_avx2<B - 1>(m, grp, k, x, gx, q, g, inv_diag, first_sweep, viol, move);
+  group_moves_avx2<B>(m, grp, k, x, gx, q, g, inv_diag, first_sweep, viol, move);
+}
+template <int B>
+void terms_avx2(const Avx2Group& grp, Index k, const float* g, float* gx, Index from, Index to) {
+  if (from >= to) return;
+  if constexpr (B > 1)
+    if (grp.size < B) return terms_avx2<B - 1>(grp, k, g, gx, from, to);
+  group_terms_avx2<B>(grp, k, g, gx, from, to);
+}
+
+/// The sweeps in natural order, in groups of kGroupAvx2 coordinates. A group's changes reach the
+/// next group's entries of G·x right after its moves, and the other entries only after the next
+/// group has moved: the moves are a chain of dependent operations (latency), the other entries'
+/// updates independent multiply-adds (throughput), and in this order the processor runs the two
+/// side by side. Every entry still takes the groups' changes in move order: the bytes of the
+/// general loop.
 [[gnu::noinline]] inline void grouped_sweeps_avx2(Index k, float* x, float* gx, const float* q,
                                                   const float* g, const float* inv_diag,
                                                   int max_sweeps, float stop_ratio2, float* viol,
@@ -340,15 +372,27 @@ void rest_group_avx2(Index rest, const Avx2Move& m, Index g0, Index k, float* x,
   m.zero = _mm256_setzero_ps();
   m.sign = _mm256_set1_ps(-0.0f);
   __m256 viol_v[2] = {_mm256_loadu_ps(viol), _mm256_loadu_ps(viol + 8)};
+  Avx2Group groups[2];
   for (int sweep = 0; sweep < max_sweeps; ++sweep) {
     m.on_lo = _mm256_cmp_ps(_mm256_loadu_ps(active), m.zero, _CMP_NEQ_UQ);
     m.on_hi = _mm256_cmp_ps(_mm256_loadu_ps(active + 8), m.zero, _CMP_NEQ_UQ);
     __m256 move[2] = {m.zero, m.zero};
-    Index g0 = 0;
-    for (; g0 + kGroupAvx2 <= k; g0 += kGroupAvx2)
-      group_moves_avx2<kGroupAvx2>(m, g0, k, x, gx, q, g, inv_diag, sweep == 0, viol_v, move);
-    rest_group_avx2<kGroupAvx2 - 1>(k - g0, m, g0, k, x, gx, q, g, inv_diag, sweep == 0, viol_v,
-                                    move);
+    const Avx2Group* last = nullptr;
+    int slot = 0;
+    for (Index g0 = 0; g0 < k; g0 += kGroupAvx2, slot ^= 1) {
+      Avx2Group& grp = groups[slot];
+      grp.g0 = g0;
+      grp.size = static_cast<int>(std::min<Index>(kGroupAvx2, k - g0));
+      moves_avx2<kGroupAvx2>(m, grp, k, x, gx, q, g, inv_diag, sweep == 0, viol_v, move);
+      const Index end = g0 + grp.size;
+      if (last != nullptr) {  // the previous group's changes to the entries of neither group
+        terms_avx2<kGroupAvx2>(*last, k, g, gx, 0, last->g0);
+        terms_avx2<kGroupAvx2>(*last, k, g, gx, end, k);
+      }
+      terms_avx2<kGroupAvx2>(grp, k, g, gx, end, std::min<Index>(end + kGroupAvx2, k));
+      last = &grp;
+    }
+    terms_avx2<kGroupAvx2>(*last, k, g, gx, 0, last->g0);
     float mv[L];
     _mm256_storeu_ps(mv, move[0]);
     _mm256_storeu_ps(mv + 8, move[1]);
