@@ -144,8 +144,8 @@ class FrobeniusSteps final : public Steps<T> {
     };
     {
       ScopedTimer timer(time_.fused);
-      products_.data().fused_w_pass(f.ht.data(), k_, f.w.data(), rules::kLanes, block, xtw_.data(),
-                                    gram_w_.data());
+      products_.data().fused_w_pass(f.ht.data(), k_, f.w.data(), rules::kStreamRows, block,
+                                    xtw_.data(), gram_w_.data());
     }
     if (ex != nullptr) ex->best_w_saved();
     ctx_.sum(xtw_.values);

@@ -435,22 +435,13 @@ void scatter_rows_dense(const DenseView<T>& x, Index r0, Index rows, const T* w,
 
 #endif
 
-/// The rows of X that the fused pass multiplies by Hᵀ and then scatters into Xᵀ·W at once: a
-/// multiple of block_rows (each block still updated in turn, then its rows of WᵀW). With AVX2, up
-/// to kScatterRowsAvx2 rows while they take at most 256 KB (they are read again from the
-/// second-level cache by the scatter), so that each 64 bytes of the sums is loaded and stored
-/// once per up to 64 rows rather than 16: at k = 50 the sums of a chunk are 154 KB on the photo
-/// patches, loaded and stored for every block. Other builds: block_rows (their scatter takes 16
-/// rows at a time anyway). The rows' order in every sum is the same either way.
+/// The rows of X of a block of the fused pass: block_rows, but no more than 256 KB of X where
+/// that leaves at least 16 rows, so that the rows are still in the second-level cache when Xᵀ·W
+/// reads them again after the update.
 template <typename T>
-Index fused_super_rows(Index m, Index block_rows) {
-#if NMFKIT_VARIANT == 1
-  const Index fit = (Index(256) << 10) / std::max<Index>(1, m * Index(sizeof(T)) * block_rows);
-  return block_rows * std::clamp<Index>(fit, 1, std::max<Index>(1, kScatterRowsAvx2 / block_rows));
-#else
-  static_cast<void>(m);
-  return block_rows;
-#endif
+Index fused_block_rows(Index m, Index block_rows) {
+  const Index fit = (Index(256) << 10) / std::max<Index>(1, m * Index(sizeof(T)));
+  return std::min(std::max<Index>(block_rows, 1), std::max<Index>(fit, 16));
 }
 
 /// H = rightᵀ (p × m) from right (m × p).
@@ -521,10 +512,9 @@ void dense_fused_rows(const DenseView<T>& x, T scale, const T* right, Index p, T
   const std::vector<T> h = transposed(right, x.cols, p);
   const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));
   std::vector<double> gram_partial(static_cast<std::size_t>(chunks.count * p * p), 0.0);
-  block_rows = std::max<Index>(block_rows, 1);
-  const Index super_rows = fused_super_rows<T>(x.cols, block_rows);
+  block_rows = fused_block_rows<T>(x.cols, block_rows);
   const int team = static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
-  PerThreadScratch<T> rows_p_scratch(team, super_rows * p);
+  PerThreadScratch<T> rows_p_scratch(team, block_rows * p);
   PerThreadScratch<double> gram_scratch(team, gram_rows_scratch(p));
   T* partials = partial.get();
   ParallelErrors errors;  // block() is the caller's code
@@ -538,15 +528,12 @@ void dense_fused_rows(const DenseView<T>& x, T scale, const T* right, Index p, T
         T* acc = partials + c * size;
         std::fill(acc, acc + size, T(0));
         double* g = gram_partial.data() + c * p * p;
-        for (Index s0 = chunks.begin(c); s0 < chunks.end(c); s0 += super_rows) {
-          const Index s1 = std::min(s0 + super_rows, chunks.end(c));
-          times_rows(x, s0, s1 - s0, scale, h.data(), p, rows_p);
-          for (Index r0 = s0; r0 < s1; r0 += block_rows) {
-            const Index rows = std::min(block_rows, s1 - r0);
-            block(r0, rows, rows_p + (r0 - s0) * p);
-            gram_add_rows(w + r0 * p, rows, p, scratch, g);
-          }
-          scatter_rows_dense(x, s0, s1 - s0, static_cast<const T*>(w), p, acc, ld);
+        for (Index r0 = chunks.begin(c); r0 < chunks.end(c); r0 += block_rows) {
+          const Index rows = std::min(block_rows, chunks.end(c) - r0);
+          times_rows(x, r0, rows, scale, h.data(), p, rows_p);
+          block(r0, rows, rows_p);
+          scatter_rows_dense(x, r0, rows, static_cast<const T*>(w), p, acc, ld);
+          gram_add_rows(w + r0 * p, rows, p, scratch, g);
         }
       });
     }

@@ -21,13 +21,18 @@ struct SweepControl {
   const Index* order = nullptr;  ///< visiting order of the coordinates (nullptr: 0, 1, …, k−1)
 };
 
-/// Rows side by side: coordinate_descent_rows runs the sweeps of kLanes rows at once, one row
+/// Rows side by side: coordinate_descent_lanes runs the sweeps of kLanes rows at once, one row
 /// per vector lane, so the chain of dependent operations of one coordinate move (gradient,
-/// division, update of Gf) is shared by kLanes rows instead of being paid by each. A block
-/// sweeps until its slowest row stops, so more lanes cost sweeps: 16 (one AVX-512 vector of
-/// floats, two of doubles) measured best for float, where 32 lanes were slower on photo patches
-/// (k = 20) and MNIST (k = 50).
+/// division, update of Gf) is shared by kLanes rows instead of being paid by each. 16 lanes (one
+/// AVX-512 vector of floats, two of doubles) measured best for float when a block of lanes swept
+/// until its slowest row stopped (32 lanes were slower on photo patches at k = 20 and MNIST at
+/// k = 50); the rows now stream through the lanes (a stopped row's lane takes the next row).
 inline constexpr int kLanes = 16;
+
+/// Rows handed to coordinate_descent_lanes at once where the caller has them together (the fused
+/// pass's blocks): the more rows stream through the lanes, the fewer sweeps are spent waiting for
+/// a block's slowest row at the end.
+inline constexpr Index kStreamRows = 64;
 
 /// Per-thread scratch space for coordinate_descent_lanes in precision T: k × kLanes arrays,
 /// lane-minor, zeroed. On cache lines of their own: the scratch of every thread is made by one
@@ -36,11 +41,13 @@ template <typename T>
 struct LaneScratch {
   kernels::ScratchVector<T> x, gx, q;
   kernels::ScratchVector<T> inv_diag;  ///< 1/G_jj, or 0 for a coordinate left as it is
+  kernels::ScratchVector<T> row;       ///< k entries: G·x of a row entering a lane
   explicit LaneScratch(Index k)
       : x(static_cast<std::size_t>(k * kLanes), T(0)),
         gx(static_cast<std::size_t>(k * kLanes), T(0)),
         q(static_cast<std::size_t>(k * kLanes), T(0)),
-        inv_diag(static_cast<std::size_t>(k), T(0)) {}
+        inv_diag(static_cast<std::size_t>(k), T(0)),
+        row(static_cast<std::size_t>(k), T(0)) {}
 };
 
 /// G (k × k, double) in the precision T of the sweeps: the fit's own precision, as scikit-learn's
@@ -52,12 +59,13 @@ std::vector<T> lanes_gram(const Matrix<double>& g) {
   return out;
 }
 
-/// Runs the sweeps on rows f[0..count) (count ≤ kLanes, row stride k) at once, each lane making
-/// exactly its own row's moves and stopping decision: a row stops once a sweep's squared move is
-/// at most stop_ratio2 times its first sweep's. violation[0..count) receives each row's first-sweep
-/// Σ_j |projected gradient_j|, measured before each move, as scikit-learn's coordinate descent
-/// sums it (the gradient, or its negative part where f_j = 0). The sweeps run in T, with G given
-/// in T (lanes_gram): a float fit's 16 lanes are one AVX-512 vector (two AVX2 ones), half the
+/// Runs the sweeps on rows f[0..count) (row stride k), kLanes at a time, each lane making exactly
+/// its own row's moves and stopping decision (a stopped row's lane takes the next row; a row's
+/// result does not depend on which rows share the lanes): a row stops once a sweep's squared move
+/// is at most stop_ratio2 times its first sweep's. violation[0..count) receives each row's
+/// first-sweep Σ_j |projected gradient_j|, measured before each move, as scikit-learn's coordinate
+/// descent sums it (the gradient, or its negative part where f_j = 0). The sweeps run in T, with G
+/// given in T (lanes_gram): a float fit's 16 lanes are one AVX-512 vector (two AVX2 ones), half the
 /// work of double lanes.
 /// Runs the instruction-set variant chosen at run time (kernels/variants.hpp; the body is
 /// solvers/coordinate_descent_lanes.inl); instantiated for float and double.
@@ -65,14 +73,16 @@ template <typename T>
 void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T* g, Index k,
                               const SweepControl& control, LaneScratch<T>& s, double* violation);
 
-/// Applies coordinate descent to every row of f in parallel, kLanes rows at a time; returns the
-/// summed violation, added in row order so it does not depend on the thread count.
+/// Applies coordinate descent to every row of f in parallel, in blocks of at least kLanes and at
+/// most 256 rows (four per thread at least, where there are that many); returns the summed
+/// violation, added in row order so it does not depend on the thread count.
 template <typename T>
 double coordinate_descent_rows(Matrix<T>& f, const Matrix<T>& p, const Matrix<double>& g, double l1,
                                const SweepControl& control, int threads) {
   const Index k = f.cols;
   std::vector<double> violations(static_cast<std::size_t>(f.rows));
-  const Index blocks = (f.rows + kLanes - 1) / kLanes;
+  const Index per_call = std::clamp<Index>(f.rows / (4 * std::max(threads, 1)), kLanes, 256);
+  const Index blocks = (f.rows + per_call - 1) / per_call;
   const std::vector<T> gt = lanes_gram<T>(g);
   kernels::PerThread<LaneScratch<T>> scratch(threads, k);
 #pragma omp parallel num_threads(threads)
@@ -80,8 +90,8 @@ double coordinate_descent_rows(Matrix<T>& f, const Matrix<T>& p, const Matrix<do
     LaneScratch<T>& mine = scratch.mine();
 #pragma omp for schedule(static)
     for (Index b = 0; b < blocks; ++b) {
-      const Index i = b * kLanes;
-      coordinate_descent_lanes(f.row(i), p.row(i), std::min<Index>(kLanes, f.rows - i), l1,
+      const Index i = b * per_call;
+      coordinate_descent_lanes(f.row(i), p.row(i), std::min<Index>(per_call, f.rows - i), l1,
                                gt.data(), k, control, mine,
                                violations.data() + static_cast<std::size_t>(i));
     }

@@ -186,5 +186,56 @@ TEST(CoordinateDescentLanes, EveryLaneIsThePlainRowsSweepsBitForBit) {
   kernels::set_active_isa(saved);
 }
 
+// The rows stream through the lanes: a row that stops hands its lane to the next row while the
+// other lanes sweep on. So that must not change any row's result: rows that stop after very
+// different numbers of sweeps (some at the cap), all handed over in one call, against each row
+// alone, bit for bit, moves and violations, under every variant, in both orders and precisions,
+// for k from 2 to 43 (every register version of the sweeps and the general loop).
+TYPED_TEST(Lanes, ARowsResultDoesNotDependOnTheRowsBesideIt) {
+  using T = TypeParam;
+  const kernels::Isa saved = kernels::active_isa();
+  std::mt19937 gen(13);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (const Index k : {Index(2), Index(7), Index(13), Index(24), Index(25), Index(43)}) {
+    const Index rows = 150, inner = k + 3;
+    const std::vector<T> g = rules::lanes_gram<T>(random_gram(k, inner, k / 3, gen));
+    std::vector<T> p(static_cast<std::size_t>(rows * k)), f0(p.size());
+    for (Index r = 0; r < rows; ++r)  // some rows far from their minimiser, some near it
+      for (Index j = 0; j < k; ++j) {
+        const std::size_t i = static_cast<std::size_t>(r * k + j);
+        p[i] = static_cast<T>(u(gen) * double(inner) / 2 * (r % 5 == 0 ? 10 : 1));
+        f0[i] = u(gen) < 0.25 ? T(0) : static_cast<T>(u(gen) * (r % 3 == 0 ? 20 : 1));
+      }
+    std::vector<Index> identity(static_cast<std::size_t>(k));
+    for (Index j = 0; j < k; ++j) identity[static_cast<std::size_t>(j)] = j;
+    for (const kernels::Isa isa : kernels::supported_isas()) {
+      kernels::set_active_isa(isa);
+      for (const bool listed : {false, true}) {
+        rules::SweepControl control;
+        control.max_sweeps = 30;
+        control.stop_ratio2 = 1e-4;
+        if (listed) control.order = identity.data();
+        rules::LaneScratch<T> scratch(k);
+        std::vector<T> together = f0, alone = f0;
+        std::vector<double> v_together(static_cast<std::size_t>(rows)), v_alone(v_together.size());
+        rules::coordinate_descent_lanes(together.data(), p.data(), rows, 0.02, g.data(), k,
+                                        control, scratch, v_together.data());
+        for (Index r = 0; r < rows; ++r)
+          rules::coordinate_descent_lanes(alone.data() + r * k, p.data() + r * k, 1, 0.02,
+                                          g.data(), k, control, scratch, v_alone.data() + r);
+        const std::string where = "k " + std::to_string(k) + ", " +
+                                  (listed ? "listed" : "natural") + " order, under " +
+                                  std::string(kernels::isa_name(isa));
+        EXPECT_EQ(0, std::memcmp(together.data(), alone.data(), together.size() * sizeof(T)))
+            << where;
+        EXPECT_EQ(v_together, v_alone) << where;
+        EXPECT_NE(0, std::memcmp(together.data(), f0.data(), together.size() * sizeof(T)))
+            << where << ": the sweeps moved nothing";
+      }
+    }
+  }
+  kernels::set_active_isa(saved);
+}
+
 }  // namespace
 }  // namespace nmfkit
