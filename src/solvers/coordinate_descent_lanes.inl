@@ -16,6 +16,16 @@ template <typename T>
 #endif
 }
 
+/// A lane whose row has stopped takes the next row at once only while some row in the lanes has
+/// made this many sweeps; before that it waits, and the lanes fill all together when every row has
+/// stopped. Taking a row alone costs about a sweep of 16 lanes at k = 10 (its G·x, its entries in
+/// and out, a return from the sweeps): on MNIST, whose rows stop after 3-5 sweeps (about 3.8 each,
+/// their blocks of 16 about 4.9), taking rows at once made the sweeps cost 1.5-1.8 times as much
+/// (`perf` samples); on the photo patches, whose rows make about 11 sweeps and their blocks about
+/// 35, it took a third off. From 8 sweeps on the patches keep nearly all of that (`perf`, k = 20,
+/// avx2: the sweeps 17-19% of the samples in blocks, 13-14% with this rule, 13% taking rows at
+/// once) and MNIST none of the cost (avx512, k = 10: 12.4-12.6% in blocks, 11.3-11.5%).
+constexpr int kStreamAfter = 8;
 /// What each lane's row has done: the sweeps below run every lane at once, each lane on its own
 /// row's schedule (a lane may be in its row's first sweep while the others are further on).
 template <typename T>
@@ -25,6 +35,7 @@ struct LaneState {
   T first_move[rules::kLanes];  ///< the squared move of that first sweep
   T viol[rules::kLanes];        ///< the row's first-sweep violation
   int budget[rules::kLanes];    ///< sweeps the row may still make
+  int max_sweeps = 0;           ///< a row's sweeps at most
   bool refill = false;          ///< rows wait for lanes: return once a lane's row has stopped
   bool any_first() const {
     for (int v = 0; v < rules::kLanes; ++v)
@@ -38,19 +49,19 @@ struct LaneState {
 /// Returns whether the sweeps end here: no lane is active, or one stopped and rows wait for it.
 template <typename T>
 bool after_sweep(const T* move, T stop_ratio2, LaneState<T>& st) {
-  bool any = false, stopped = false;
+  int running = 0, longest = 0;
   for (int v = 0; v < rules::kLanes; ++v) {
     if (st.active[v] == 0) continue;
     if (st.first[v] != 0) st.first_move[v] = move[v];
     st.first[v] = 0;
     if (move[v] <= stop_ratio2 * st.first_move[v] || --st.budget[v] == 0) {
       st.active[v] = 0;
-      stopped = true;
     } else {
-      any = true;
+      ++running;
+      longest = std::max(longest, st.max_sweeps - st.budget[v]);
     }
   }
-  return !any || (stopped && st.refill);
+  return running == 0 || (st.refill && running < rules::kLanes && longest >= kStreamAfter);
 }
 
 #if NMFKIT_VARIANT == 2
@@ -579,12 +590,11 @@ void general_sweeps(Index k, const rules::SweepControl& control, T* x, T* gx, co
 
 }  // namespace cd_lanes_detail
 
-// The rows stream through the kLanes lanes: a lane whose row has stopped takes the next row
-// (its x, p − l1 and entries of G·x) while the others sweep on, so a block of lanes no longer
-// sweeps until its slowest row stops. On the photo patches at k = 20 (under avx2) the rows made
-// about 11 sweeps each and their blocks of 16 about 35. A row's moves, stopping and violation
-// are its own whichever lanes it shares and whenever it enters: the same bytes as one row at a
-// time.
+// The rows stream through the kLanes lanes: once some row has made kStreamAfter sweeps, a lane
+// whose row has stopped takes the next row (its x, p − l1 and entries of G·x) while the others
+// sweep on, so a block of lanes does not sweep on for its slowest row alone. A row's moves,
+// stopping and violation are its own whichever lanes it shares and whenever it enters: the same
+// bytes as one row at a time.
 template <typename T>
 void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T* g, Index k,
                               const rules::SweepControl& control, rules::LaneScratch<T>& s,
@@ -604,6 +614,7 @@ void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T*
     inv_diag[j] = gjj > 0 && inv <= std::numeric_limits<T>::max() ? inv : T(0);
   }
   cd_lanes_detail::LaneState<T> st;
+  st.max_sweeps = control.max_sweeps;
   Index row[L];
   Index next = 0;  // the first row not yet in a lane
   const auto start = [&](int v, Index r) {
