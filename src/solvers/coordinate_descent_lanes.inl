@@ -36,7 +36,7 @@ struct LaneState {
   T viol[rules::kLanes];        ///< the row's first-sweep violation
   int budget[rules::kLanes];    ///< sweeps the row may still make
   int max_sweeps = 0;           ///< a row's sweeps at most
-  bool refill = false;          ///< rows wait for lanes: return once a lane's row has stopped
+  bool refill = false;          ///< rows wait for lanes (after_sweep: when to return for them)
   bool any_first() const {
     for (int v = 0; v < rules::kLanes; ++v)
       if (first[v] != 0) return true;
@@ -46,7 +46,8 @@ struct LaneState {
 
 /// After a sweep: each active lane whose squared move is at most stop_ratio2 times its row's first
 /// sweep's, or whose row has made its last sweep, stops (the first sweep records that move).
-/// Returns whether the sweeps end here: no lane is active, or one stopped and rows wait for it.
+/// Returns whether the sweeps end here: no lane is active, or rows wait, a lane is free and some
+/// row in the lanes has made kStreamAfter sweeps.
 template <typename T>
 bool after_sweep(const T* move, T stop_ratio2, LaneState<T>& st) {
   int running = 0, longest = 0;
