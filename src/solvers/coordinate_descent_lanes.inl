@@ -625,14 +625,16 @@ void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T*
     st.budget[v] = control.max_sweeps;
   };
   // Every lane empty: the next (up to) kLanes rows in at once, their G·x formed side by side.
+  // Row r's x and p − l1 into lane v (r < 0: zeros).
+  const auto put = [&](int v, Index r) {
+    for (Index j = 0; j < k; ++j) {
+      x[j * L + v] = r >= 0 ? f[r * k + j] : T(0);
+      q[j * L + v] = r >= 0 ? static_cast<T>(double(p[r * k + j]) - l1) : T(0);
+    }
+  };
   const auto fill_all = [&] {
     const Index batch = std::min<Index>(count - next, L);
-    for (Index j = 0; j < k; ++j)
-      for (int v = 0; v < L; ++v) {
-        const Index r = next + v;
-        x[j * L + v] = v < batch ? f[r * k + j] : T(0);
-        q[j * L + v] = v < batch ? static_cast<T>(double(p[r * k + j]) - l1) : T(0);
-      }
+    for (int v = 0; v < L; ++v) put(v, v < batch ? next + v : Index(-1));
     cd_lanes_detail::form_gx(k, g, x, gx);
     for (int v = 0; v < L; ++v) start(v, v < batch ? next + v : Index(-1));
     next += batch;
@@ -662,10 +664,7 @@ void coordinate_descent_lanes(T* f, const T* p, Index count, double l1, const T*
     for (int v = 0; v < L && next < count; ++v) {
       if (row[v] >= 0) continue;  // the next row into an empty lane, alone
       const Index n = next++;
-      for (Index j = 0; j < k; ++j) {
-        x[j * L + v] = f[n * k + j];
-        q[j * L + v] = static_cast<T>(double(p[n * k + j]) - l1);
-      }
+      put(v, n);
       cd_lanes_detail::lane_gx(k, g, x, gx, v, s.row.data());
       start(v, n);
     }
