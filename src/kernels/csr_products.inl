@@ -239,19 +239,48 @@ void for_each_pass(Index padded, F&& f) {
   }
 }
 
-/// Σ a_l·b_l in double, in four interleaved partial sums (a fixed order: for speed, not accuracy).
-template <typename T>
-double dot4(const T* a, const T* b, Index k) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  Index l = 0;
-  for (; l + 4 <= k; l += 4) {
-    s0 += double(a[l]) * double(b[l]);
-    s1 += double(a[l + 1]) * double(b[l + 1]);
-    s2 += double(a[l + 2]) * double(b[l + 2]);
-    s3 += double(a[l + 3]) * double(b[l + 3]);
+/// y[l0:l0+8] = Σ_e x_e·ht[col_e, l0:l0+8] over the stored entries [begin, end) in double, the
+/// entries alternating between two sums added at the end (two chains of multiply-adds, in an
+/// order fixed by the row alone); with `squares`, also returns Σ_e x_e².
+template <bool Squares, typename M>
+double cross_block(const M& x, std::int64_t begin, std::int64_t end, const double* ht, Index kp,
+                   Index l0, double* y) {
+  // Vectors of the variant's register width (not one of 64 bytes: GCC lowers wider vectors
+  // through memory).
+  constexpr int kBytes = NMFKIT_VARIANT >= 1 ? 32 : 16;
+  constexpr int L = kBytes / 8, V = 8 / L;
+  typedef double Vec __attribute__((vector_size(kBytes)));
+  Vec acc[2][V];
+#pragma GCC unroll 4
+  for (int i = 0; i < V; ++i) acc[0][i] = acc[1][i] = Vec{};
+  double q0 = 0, q1 = 0;
+  const auto add = [&](auto a, double v, std::int64_t e) {
+    const double* row = ht + Index(x.col[static_cast<std::size_t>(e)]) * kp + l0;
+#pragma GCC unroll 4
+    for (int i = 0; i < V; ++i) {
+      Vec h;
+      __builtin_memcpy(&h, row + i * L, sizeof(Vec));
+      acc[a][i] += v * h;
+    }
+  };
+  std::int64_t e = begin;
+  for (; e + 2 <= end; e += 2) {
+    const double v0 = double(value_at(x, e)), v1 = double(value_at(x, e + 1));
+    add(std::integral_constant<int, 0>{}, v0, e);
+    add(std::integral_constant<int, 1>{}, v1, e + 1);
+    if constexpr (Squares) q0 += v0 * v0, q1 += v1 * v1;
   }
-  for (; l < k; ++l) s0 += double(a[l]) * double(b[l]);
-  return (s0 + s1) + (s2 + s3);
+  if (e < end) {
+    const double v0 = double(value_at(x, e));
+    add(std::integral_constant<int, 0>{}, v0, e);
+    if constexpr (Squares) q0 += v0 * v0;
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < V; ++i) {
+    const Vec sum = acc[0][i] + acc[1][i];
+    __builtin_memcpy(y + l0 + i * L, &sum, sizeof(Vec));
+  }
+  return q0 + q1;
 }
 
 /// out[0:p] = row r of scale·X·in, `in` being m × padded (padded_copy).
@@ -375,35 +404,44 @@ void fused_rows(const M& x, T scale, const T* right, Index p, T* w, Index block_
 template <typename M, typename T>
 double residual_squared_norm(const M& x, double scale, const T* w, const T* h, Index k,
                              int threads) {
-  // Hᵀ (m × k), so that each stored entry's (W·H)_ij is a dot product of two contiguous rows.
-  std::vector<T> ht(static_cast<std::size_t>(x.cols * k));
+  // Hᵀ (m × kp) in double, rows padded with zeros to a multiple of 8 entries, so that each
+  // stored entry's row of Hᵀ is whole 64-byte vectors.
+  const Index kp = (k + 7) / 8 * 8;
+  std::vector<double> ht(static_cast<std::size_t>(x.cols * kp), 0.0);
   for (Index j = 0; j < x.cols; ++j)
     for (Index l = 0; l < k; ++l)
-      ht[static_cast<std::size_t>(j * k + l)] = h[static_cast<std::size_t>(l * x.cols + j)];
+      ht[static_cast<std::size_t>(j * kp + l)] =
+          double(h[static_cast<std::size_t>(l * x.cols + j)]);
 
   // ‖W·H‖²_F = ⟨WᵀW, HHᵀ⟩ covers every entry, the zeros of X included.
   std::vector<double> gram_w(static_cast<std::size_t>(k * k)), gram_h(gram_w.size());
+  std::vector<T> ht_t(static_cast<std::size_t>(x.cols * k));
+  for (Index j = 0; j < x.cols; ++j)
+    for (Index l = 0; l < k; ++l)
+      ht_t[static_cast<std::size_t>(j * k + l)] = h[static_cast<std::size_t>(l * x.cols + j)];
   gram(w, x.rows, k, gram_w.data(), threads);
-  gram(ht.data(), x.cols, k, gram_h.data(), threads);
+  gram(ht_t.data(), x.cols, k, gram_h.data(), threads);
   double quad = 0;
   for (std::size_t i = 0; i < gram_w.size(); ++i) quad += gram_w[i] * gram_h[i];
 
-  // At a stored entry, (s·x − wh)² − wh² = s·x·(s·x − 2·wh) turns that entry's wh² into its error.
+  // Over a row's stored entries, Σ (s·x − wh)² − wh² = s²·Σ x² − 2·s·W_r·(Σ x·Hᵀ_col): each
+  // stored entry's wh² turned into its error, with X's row times Hᵀ formed once per row.
   const RowChunks chunks = row_chunks(x.rows);
   const auto* start = x.row_start.data();
-  const auto* col = x.col.data();
   std::vector<double> partial(static_cast<std::size_t>(chunks.count), 0.0);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (Index c = 0; c < chunks.count; ++c) {
+    std::vector<double> y(static_cast<std::size_t>(kp));
     double s = 0;
     for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
+      const std::int64_t b = start[r], e = start[r + 1];
+      if (b == e) continue;
+      const double squares = cross_block<true>(x, b, e, ht.data(), kp, 0, y.data());
+      for (Index l0 = 8; l0 < kp; l0 += 8) cross_block<false>(x, b, e, ht.data(), kp, l0, y.data());
       const T* wr = w + r * k;
-      for (std::int64_t e = start[r]; e < start[r + 1]; ++e) {
-        const T* hj = ht.data() + Index(col[e]) * k;
-        const double wh = dot4(wr, hj, k);
-        const double sx = scale * double(value_at(x, e));
-        s += sx * (sx - 2 * wh);
-      }
+      double cross = 0;
+      for (Index l = 0; l < k; ++l) cross += double(wr[l]) * y[static_cast<std::size_t>(l)];
+      s += scale * (scale * squares - 2 * cross);
     }
     partial[static_cast<std::size_t>(c)] = s;
   }

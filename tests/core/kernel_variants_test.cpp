@@ -157,8 +157,11 @@ TYPED_TEST(IsaVariants, SparseProductsAgreeForEveryWidth) {
     for (T& v : h) v = static_cast<T>(uniform(rng));
     for (T& v : w) v = static_cast<T>(uniform(rng));
     std::map<Isa, std::vector<std::vector<T>>> outs;
+    std::map<Isa, std::vector<double>> residuals;  // ‖s·X − W·H‖²: Hᵀ's rows in 8-lane blocks
     for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
       kernels::set_active_isa(isa);
+      residuals[isa] = {kernels::residual_squared_norm(csr, 0.5, w.data(), h.data(), p, 2),
+                        kernels::residual_squared_norm(*bytes, 1.0, w.data(), h.data(), p, 2)};
       std::vector<std::vector<T>>& o = outs[isa];
       o.assign(4, {});
       o[0].resize(static_cast<std::size_t>(n * p));
@@ -173,6 +176,7 @@ TYPED_TEST(IsaVariants, SparseProductsAgreeForEveryWidth) {
     for (std::size_t i = 0; i < 4; ++i)
       EXPECT_TRUE(same_bytes(outs.at(Isa::kAvx2)[i], outs.at(Isa::kAvx512)[i]))
           << "p " << p << ", product " << i;
+    EXPECT_EQ(residuals.at(Isa::kAvx2), residuals.at(Isa::kAvx512)) << "p " << p;
   }
   // The fused pass (both products, one pass over X) at widths of one and of several passes.
   for (const int k : {10, 20, 50}) {
