@@ -142,6 +142,18 @@ void BM_DenseTransposeTimes(benchmark::State& state) {
                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
 
+/// W's Gram matrix WᵀW in double (kernels::gram, what every Frobenius iteration forms for W's
+/// n rows, inside the fused pass block by block): GFlop/s counts the upper triangle's
+/// multiply-adds.
+void BM_Gram(benchmark::State& state) {
+  const Index k = state.range(1);
+  const std::vector<float> w = uniform(kN * k);
+  std::vector<double> g(static_cast<std::size_t>(k * k));
+  for (auto _ : state) nmfkit::kernels::gram(w.data(), kN, k, g.data(), threads(state));
+  state.counters["GFlop/s"] = benchmark::Counter(double(kN) * double(k) * double(k + 1) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+
 template <typename M>
 void sparse_counters(benchmark::State& state, const M& x, Index k, double bytes_per_entry) {
   const double nnz = double(x.row_start.back());
@@ -273,6 +285,7 @@ BENCHMARK(BM_PeakSgemm)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillise
 BENCHMARK(BM_DenseTimes)->Apply(thread_args);
 BENCHMARK(BM_DenseTransposeTimes)->Apply(thread_args);
 BENCHMARK(BM_DenseFusedPass)->Apply(thread_args);
+BENCHMARK(BM_Gram)->Apply(thread_args);
 BENCHMARK(BM_CsrFloatTimes)->Apply(thread_args);
 BENCHMARK(BM_CsrFloatTransposeTimes)->Apply(thread_args);
 BENCHMARK(BM_CsrBytesTimes)->Apply(thread_args);
