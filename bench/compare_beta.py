@@ -45,6 +45,8 @@ def load(path):
     if path.endswith('idx3-ubyte'):
         raw = open(path, 'rb').read()
         x = np.frombuffer(raw[16:], dtype=np.uint8).reshape(60000, 784).astype(np.float32) / 255
+    elif path.endswith('.npz'):
+        return sp.load_npz(path).tocsr().astype(np.float32)
     else:
         x = np.load(path).astype(np.float32)
     return sp.csr_matrix(x) if (x == 0).mean() >= 0.9 else x
@@ -95,7 +97,7 @@ def main():
                    check=True, stdout=sys.stderr)
     files = {"spectrogram": os.path.join(a.data, "spectrogram.npy"),
              "speech": os.path.join(a.data, "speech.npy"),
-             "tfidf": os.path.join(a.data, "tfidf.npy"), "mnist": MNIST}
+             "tfidf": os.path.join(a.data, "tfidf.npz"), "mnist": MNIST}
     rows = []
     for case in a.cases.split(","):
         data, loss_key, k = case.split(":")

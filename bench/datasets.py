@@ -9,10 +9,12 @@ made on this machine:
   120 s of synthetic speech-like sound at 16 kHz: every 0.15 s either a burst of band-passed noise
   (a fricative) or a voiced segment (a pulse train of 29 harmonics of a pitch drawn from
   90-220 Hz, shaped by three formant-like resonances), over faint white noise; same STFT.
-- tfidf.npy: a tf-idf term-document matrix (documents x terms, float32, about 99% zeros) of the
+- tfidf.npy: a tf-idf term-document matrix (documents x terms, float32, about 94% zeros) of the
   text under /usr/share/doc (changelogs, READMEs, copyright files; one document per file, gzip
   files decompressed), scikit-learn's TfidfVectorizer with English stop words, terms in at least 3
   documents, the 5000 most frequent; documents with no term left out.
+- tfidf.npz: the same matrix as scipy.sparse CSR (save_npz), the form scikit-learn's vectorizer
+  gives it: what the benchmarks hand to nmfkit and to scikit-learn (RcppML reads tfidf.npy).
 - patches.npy: 100,000 colour patches of 16 x 16 pixels (uint8, 100000 x 768, pixel-major RGB)
   cut at random places (seed 0) from scikit-learn's two sample photos (china.jpg, flower.jpg,
   427 x 640), half from each: dense photo data with almost no zeros.
@@ -111,6 +113,12 @@ def tfidf(path, root="/usr/share/doc"):
     np.save(path, x.toarray().astype(np.float32))
 
 
+def tfidf_sparse(path, dense):
+    """tfidf.npy's matrix as scipy.sparse CSR (save_npz): the form a term-document matrix has."""
+    import scipy.sparse
+    scipy.sparse.save_npz(path, scipy.sparse.csr_matrix(np.load(dense)))
+
+
 def patches(path, count=100000, size=16, seed=0):
     from sklearn.datasets import load_sample_images
     rng = np.random.default_rng(seed)
@@ -167,15 +175,22 @@ def main():
     out = args[0]
     os.makedirs(out, exist_ok=True)
     makers = [("spectrogram.npy", spectrogram), ("speech.npy", speech), ("tfidf.npy", tfidf),
+              ("tfidf.npz", lambda p: tfidf_sparse(p, os.path.join(out, "tfidf.npy"))),
               ("patches.npy", patches)]
     if growth:
         makers += [(name, lambda p, c=copies: shifted_mnist(p, growth, c))
                    for name, copies in (("mnist-600k.npy", 10), ("mnist-6m.npy", 100))]
     for name, make in makers:
         path = os.path.join(out, name)
+        ext = os.path.splitext(name)[1]
         if not os.path.exists(path):
-            make(path + ".tmp.npy")
-            os.replace(path + ".tmp.npy", path)
+            make(path + ".tmp" + ext)
+            os.replace(path + ".tmp" + ext, path)
+        if ext == ".npz":
+            import scipy.sparse
+            x = scipy.sparse.load_npz(path)
+            print("%s: %d x %d, %d stored" % (name, x.shape[0], x.shape[1], x.nnz))
+            continue
         x = np.load(path, mmap_mode="r")
         x = x.reshape(x.shape[0], -1)
         zeros = sum(int((x[i:i + 100000] == 0).sum()) for i in range(0, x.shape[0], 100000))

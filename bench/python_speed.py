@@ -261,7 +261,7 @@ def main():
     compare("MNIST k=10, MiniBatchNMF defaults", x, dict(n_components=10, random_state=0), 2,
             rows, estimator="MiniBatchNMF")
     text = tfidf(args.work)
-    text_cli = [os.path.join(args.work, "tfidf.npy"), "-k", "10", "--seed", "1", "--dtype",
+    text_cli = [os.path.join(args.work, "tfidf.npz"), "-k", "10", "--seed", "1", "--dtype",
                 "float64", "--format", "sparse", "--alpha-w", "5e-5"]
     compare("tf-idf k=10, Frobenius (example)", text,
             dict(n_components=10, random_state=1, init="nndsvda", alpha_W=5e-5, alpha_H=5e-5,
