@@ -50,20 +50,14 @@ FitExtras prepare_fit(const FitExtrasArgs& args, const Input& in, const std::vec
 
 bool may_fit_levels(const FitExtrasArgs& args, const FitOptions& options, bool single_precision) {
   return single_precision && args.mask.empty() && args.missing.empty() && !args.auto_k &&
-         (options.beta == 2 || options.beta == 1) && options.format != DataFormat::kDense;
+         (options.beta == 2 || options.beta == 1);
 }
 
 bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Input& in,
                  bool single_precision) {
   if (in.plain) return true;  // loaded for it (may_fit_levels)
-  if (!may_fit_levels(args, options, single_precision) || in.sparse ||
-      in.array.dtype != io::DType::kUint8 || !in.observed.empty())
-    return false;
-  const auto& b = in.array.bytes;
-  const auto zeros = std::count(b.begin(), b.end(), std::uint8_t{0});
-  return core::sparse_chosen(options.format,
-                             core::auto_sparse_zero_fraction(options.beta, options.k),
-                             double(zeros) / double(b.size()));
+  return may_fit_levels(args, options, single_precision) && !in.sparse &&
+         in.array.dtype == io::DType::kUint8 && in.observed.empty();
 }
 
 template <typename T>

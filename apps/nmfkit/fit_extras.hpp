@@ -43,8 +43,8 @@ FitExtras prepare_fit(const FitExtrasArgs& args, const Input& in, const std::vec
 
 /// Whether the fit reads INPUT's 8-bit pixels directly (fit_best with an empty x): float
 /// precision, 8-bit input, no mask, no missing values, k given, the Frobenius or the
-/// Kullback-Leibler loss, and X stored sparse (format sparse, or auto with the zero fraction of
-/// core::auto_sparse_zero_fraction); dense storage would need the float copy anyway.
+/// Kullback-Leibler loss. Stored sparse, X is then 8-bit codes built from the pixels; stored
+/// dense, the pixels themselves, decoded a block of rows at a time (core::DenseLevelsStorage).
 bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Input& in,
                  bool single_precision);
 /// The options' part of fits_levels (before the input is read): an 8-bit input may then be left

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "kernels/dense.hpp"
 #include "nmfkit/context.hpp"
@@ -93,6 +94,47 @@ class DenseStorage final : public nmfkit::Data<T> {
  private:
   DenseView<T> x_;
   kernels::NormAndSum stats_;
+};
+
+/// Dense X held as 8-bit levels (kernels::DenseLevels) over caller memory: the products decode a
+/// block of rows at a time, so X takes a quarter of a float copy's memory, and every result is
+/// that copy's, bit for bit (the same values through the same kernels). `summary` is
+/// kernels::summarize(levels).
+class DenseLevelsStorage final : public nmfkit::Data<float> {
+ public:
+  DenseLevelsStorage(const kernels::DenseLevels& x, const kernels::DenseSummary& summary)
+      : x_(x), stats_(summary.stats), zeros_(summary.zeros > 0) {}
+  Index rows() const override { return x_.rows(); }
+  Index cols() const override { return x_.cols(); }
+  DataStats stats() const override { return {stats_.squared_norm, stats_.sum}; }
+  void times(const float* right, Index p, float scale, float* out, int threads) const override {
+    kernels::times(x_, scale, right, p, out, threads);
+  }
+  void transpose_times(const float* right, Index p, float scale, float* out,
+                       int threads) const override {
+    kernels::transpose_times(x_, scale, right, p, out, threads);
+  }
+  bool has_fused_w_pass() const override { return true; }
+  void fused_w_pass(const float* ht, Index k, float scale, float* w, Index block_rows,
+                    const RowBlockFn<float>& block, float* xtw, double* gram,
+                    int threads) const override {
+    kernels::fused_rows(x_, scale, ht, k, w, block_rows, block, xtw, gram, threads);
+  }
+  DenseView<float> row_block(Index first, Index count, std::vector<float>& buffer) const override {
+    buffer.resize(static_cast<std::size_t>(count * x_.cols()));
+    kernels::decode_levels(x_, first, count, buffer.data());
+    return DenseView<float>(buffer.data(), count, x_.cols());
+  }
+  double residual_squared_norm(const float* w, const float* h, Index k, double scale,
+                               int threads) const override {
+    return kernels::residual_squared_norm(x_, scale, w, h, k, threads);
+  }
+  bool has_zero(int) const override { return zeros_; }
+
+ private:
+  kernels::DenseLevels x_;
+  kernels::NormAndSum stats_;
+  bool zeros_;
 };
 
 /// What a fit reads: X/c for the c of data_scale() (so that the factors stay near 1 whatever X's

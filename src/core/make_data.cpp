@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -99,8 +100,18 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, 
     return bytes_choice(
         kernels::csr_bytes_from_levels(levels, palette, std::move(row_start), threads), zeros,
         zero_fraction, threads);
-  // Not zeroed first: the fill below writes every entry, each thread first touching its own
-  // rows' pages (huge ones where the kernel allows: fresh pages are costly to fault in).
+  if constexpr (std::is_same_v<T, float>) {
+    // Dense single precision: the levels themselves, decoded block by block by the products.
+    const kernels::DenseLevels dense{levels, scale};
+    auto choice = std::make_unique<DataChoice<T>>();
+    choice->zero_fraction = zero_fraction;
+    choice->data = std::make_unique<DenseLevelsStorage>(dense, kernels::summarize(dense, threads));
+    choice->dense = true;
+    return choice;
+  }
+  // Double: a copy in T, for BLAS's products (kernels::kDenseProductsByBlas). Not zeroed first:
+  // the fill below writes every entry, each thread first touching its own rows' pages (huge ones
+  // where the kernel allows: fresh pages are costly to fault in).
   std::vector<T, kernels::DefaultInit<T>> x(static_cast<std::size_t>(levels.rows * levels.cols));
 #pragma omp parallel for schedule(static) num_threads(threads)
   for (Index i = 0; i < levels.rows; ++i) {
@@ -147,8 +158,12 @@ std::unique_ptr<DataChoice<T>> make_data(const LevelsSource& source, DataFormat 
     std::vector<std::uint8_t, kernels::DefaultInit<std::uint8_t>> levels(
         static_cast<std::size_t>(n * m));  // written in full by the read
     source.read(0, n, levels.data());
-    return make_data<T>(DenseView<std::uint8_t>(levels.data(), n, m), source.scale, format,
-                        sparse_from, threads);
+    auto choice = make_data<T>(DenseView<std::uint8_t>(levels.data(), n, m), source.scale, format,
+                               sparse_from, threads);
+    // A dense float choice reads the levels in place: it keeps them (a moved vector keeps its
+    // buffer); otherwise they are freed here.
+    if (choice->dense && std::is_same_v<T, float>) choice->owned_levels = std::move(levels);
+    return choice;
   }
   // Second pass: each block's non-zeros into their places.
   kernels::CsrBytes<T> bytes;

@@ -45,6 +45,9 @@ struct DataChoice {
   /// X in T (row-major, unpadded) when it was given otherwise (as 8-bit levels) and stored dense:
   /// written in full once sized, on pages of its own (kernels::DefaultInit).
   std::vector<T, kernels::DefaultInit<T>> owned;
+  /// The 8-bit levels of X when they were read here (make_data's LevelsSource form) and X is
+  /// stored dense as levels (core::DenseLevelsStorage).
+  std::vector<std::uint8_t, kernels::DefaultInit<std::uint8_t>> owned_levels;
 
   const nmfkit::Data<T>& storage() const { return external != nullptr ? *external : *data; }
   /// "dense", "sparse", or "custom" for a caller's storage.
@@ -59,7 +62,8 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<T>& x, DataFormat forma
 
 /// As make_data for X(i, j) = T(levels(i, j) · scale) (scale finite and > 0): sparse X is stored
 /// as 8-bit codes straight from the levels (when it has at most kernels::kMaxCsrBytesCols
-/// columns); dense X is converted into the choice's own matrix.
+/// columns); dense X in single precision is read from the levels in place (DenseLevelsStorage:
+/// the choice refers to them), in double converted into the choice's own matrix.
 template <typename T>
 std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, double scale,
                                          DataFormat format, double sparse_from, int threads);

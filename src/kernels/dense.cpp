@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -84,6 +85,31 @@ template <typename T>
 double residual_squared_norm(const DenseView<T>& x, double scale, const T* w, const T* h, Index k,
                              int threads) {
   NMFKIT_DISPATCH(residual_squared_norm, x, scale, w, h, k, threads);
+}
+
+void times(const DenseLevels& x, float scale, const float* right, Index p, float* out,
+           int threads) {
+  NMFKIT_DISPATCH(dense_times, x, scale, right, p, out, threads);
+}
+
+void transpose_times(const DenseLevels& x, float scale, const float* right, Index p, float* out,
+                     int threads) {
+  NMFKIT_DISPATCH(dense_transpose_times, x, scale, right, p, out, threads);
+}
+
+void fused_rows(const DenseLevels& x, float scale, const float* right, Index p, float* w,
+                Index block_rows, const RowBlockFn<float>& block, float* out, double* gram,
+                int threads) {
+  NMFKIT_DISPATCH(dense_fused_rows, x, scale, right, p, w, block_rows, block, out, gram, threads);
+}
+
+double residual_squared_norm(const DenseLevels& x, double scale, const float* w, const float* h,
+                             Index k, int threads) {
+  NMFKIT_DISPATCH(residual_squared_norm, x, scale, w, h, k, threads);
+}
+
+void decode_levels(const DenseLevels& x, Index first, Index count, float* out) {
+  NMFKIT_DISPATCH(decode_levels, x, first, count, out);
 }
 
 template <typename T>
@@ -213,6 +239,43 @@ DenseSummary summarize(const DenseView<T>& x, int threads) {
         if (!(row[j] >= T(0)) || std::isinf(row[j]))
           summary.bad = BadEntry{chunk.bad_row, j, double(row[j])};
     }
+  }
+  return summary;
+}
+
+DenseSummary summarize(const DenseLevels& x, int threads) {
+  // summarize()'s loop on each chunk's rows decoded (each value the float the copy would hold),
+  // so the same sums in the same order.
+  struct Chunk {
+    Index zeros = 0;
+    NormAndSum stats;
+  };
+  const RowChunks chunks = row_chunks(x.rows());
+  const Index m = x.cols();
+  std::vector<Chunk> partial(static_cast<std::size_t>(chunks.count));
+  std::array<float, 256> palette{};
+  for (std::size_t q = 0; q < 256; ++q) palette[q] = static_cast<float>(double(q) * x.level_scale);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    Chunk& chunk = partial[static_cast<std::size_t>(c)];
+    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
+      const std::uint8_t* row = x.levels.row(r);
+      NormAndSum s;
+      Index zeros = 0;
+      for (Index j = 0; j < m; ++j) {
+        const double v = palette[row[j]];
+        s.squared_norm += v * v;
+        s.sum += v;
+        zeros += row[j] == 0;
+      }
+      chunk.stats += s;
+      chunk.zeros += zeros;
+    }
+  }
+  DenseSummary summary;
+  for (const Chunk& chunk : partial) {
+    summary.stats += chunk.stats;
+    summary.zeros += chunk.zeros;
   }
   return summary;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The hot code for dense row-major data: the skinny products X·R and Xᵀ·R, Gram matrices,
 // norms and value checks. Deterministic for any thread count (see chunks.hpp).
+#include <cstdint>
 #include <functional>
 #include <optional>
 
@@ -43,6 +44,28 @@ void transpose_times(const DenseView<T>& x, T scale, const T* right, Index p, T*
 template <typename T>
 void fused_rows(const DenseView<T>& x, T scale, const T* right, Index p, T* w, Index block_rows,
                 const RowBlockFn<T>& block, T* out, double* gram, int threads);
+
+/// X held as 8-bit levels: X(i, j) = float(double(levels(i, j)) · level_scale), the value
+/// core::make_data's palette gives each level, formed exactly so by the kernels below as they read
+/// a block of rows (a quarter of a float copy's memory). Their results are those of the same
+/// functions on the float copy, bit for bit: the kernels take each block's decoded rows through
+/// the float ones' code.
+struct DenseLevels {
+  DenseView<std::uint8_t> levels;
+  double level_scale = 1;
+  Index rows() const { return levels.rows; }
+  Index cols() const { return levels.cols; }
+};
+void times(const DenseLevels& x, float scale, const float* right, Index p, float* out, int threads);
+void transpose_times(const DenseLevels& x, float scale, const float* right, Index p, float* out,
+                     int threads);
+void fused_rows(const DenseLevels& x, float scale, const float* right, Index p, float* w,
+                Index block_rows, const RowBlockFn<float>& block, float* out, double* gram,
+                int threads);
+double residual_squared_norm(const DenseLevels& x, double scale, const float* w, const float* h,
+                             Index k, int threads);
+/// Rows [first, first + count) of X decoded into out (count × cols, row stride cols).
+void decode_levels(const DenseLevels& x, Index first, Index count, float* out);
 
 /// ‖scale·X − W·H‖²_F for W (n × k) and H (k × m), formed block by block (never the whole W·H)
 /// and accumulated in double: the exact error, free of the cancellation of the Gram trick.
@@ -116,5 +139,7 @@ struct DenseSummary {
 };
 template <typename T>
 DenseSummary summarize(const DenseView<T>& x, int threads);
+/// summarize() of the decoded X (the same sums in the same order, so the same bytes).
+DenseSummary summarize(const DenseLevels& x, int threads);
 
 }  // namespace nmfkit::kernels

@@ -3,6 +3,46 @@
 // extrapolate_range, compiled once per instruction set
 // inside a variant namespace by kernels/variant.inl (no includes here).
 
+/// Rows [first, first + count) of 8-bit X (DenseLevels) decoded into out, row stride cols: each
+/// value as core::make_data's palette forms it, float(double(level) · level_scale).
+inline void decode_rows(const DenseLevels& x, Index first, Index count, float* out) {
+  const Index m = x.cols();
+  const double s = x.level_scale;
+  for (Index i = 0; i < count; ++i) {
+    const std::uint8_t* q = x.levels.row(first + i);
+    float* o = out + i * m;
+#pragma omp simd
+    for (Index j = 0; j < m; ++j) o[j] = static_cast<float>(double(q[j]) * s);
+  }
+}
+
+/// X's rows as the dense kernels read them, a block at a time: a view of T, read in place ...
+template <typename T>
+struct ViewRows {
+  using Value = T;
+  static constexpr bool kDecodes = false;
+  const DenseView<T>& x;
+  Index rows() const { return x.rows; }
+  Index cols() const { return x.cols; }
+  DenseView<T> block(Index first, Index count, T*) const {
+    return DenseView<T>(x.row(first), count, x.cols, x.stride);
+  }
+};
+
+/// ... or 8-bit levels, decoded into the caller's scratch (count × cols floats). The kernels then
+/// run on the decoded rows as they would on the float copy's: the same terms in the same order.
+struct LevelRows {
+  using Value = float;
+  static constexpr bool kDecodes = true;
+  const DenseLevels& x;
+  Index rows() const { return x.rows(); }
+  Index cols() const { return x.cols(); }
+  DenseView<float> block(Index first, Index count, float* scratch) const {
+    decode_rows(x, first, count, scratch);
+    return DenseView<float>(scratch, count, x.cols(), x.cols());
+  }
+};
+
 /// Rows that gram_add_rows converts to double at a time, and the doubles of its scratch for k.
 constexpr Index kGramRows = 32;
 // Tiles of g held in registers: 4 × 16 doubles is 8 AVX-512 registers but 16 AVX2 ones, all there
@@ -102,9 +142,9 @@ void gram(const T* f, Index rows, Index k, double* g, int threads) {
   gram_mirror(g, k);
 }
 
-template <typename T>
-double residual_squared_norm(const DenseView<T>& x, double scale, const T* w, const T* h, Index k,
-                             int threads) {
+template <typename Rows, typename T = typename Rows::Value>
+double residual_rows(const Rows& src, double scale, const T* w, const T* h, Index k, int threads) {
+  const DenseView<T> x(nullptr, src.rows(), src.cols());  // the shape
   const RowChunks chunks = row_chunks(x.rows);
   // Rows per block so that a block of W·H stays near 4 MiB whatever the number of features.
   const Index block = std::max<Index>(1, (Index{1} << 20) / std::max<Index>(1, x.cols));
@@ -116,9 +156,11 @@ double residual_squared_norm(const DenseView<T>& x, double scale, const T* w, co
     largest = std::max(largest, std::min(block, chunks.end(c) - chunks.begin(c)));
   const int team = static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
   PerThreadScratch<T> wh_scratch(team, largest * x.cols);
+  PerThreadScratch<T> x_scratch(team, Rows::kDecodes ? largest * x.cols : 0);
 #pragma omp parallel num_threads(team)
   {
     T* wh = wh_scratch.mine().data();
+    T* xs = x_scratch.mine().data();
 #pragma omp for schedule(dynamic, 1)
     for (Index c = 0; c < chunks.count; ++c) {
       // Entry j of a row goes to lane j mod kLanes (fixed lanes, added in lane order at the end):
@@ -128,8 +170,9 @@ double residual_squared_norm(const DenseView<T>& x, double scale, const T* w, co
       for (Index r0 = chunks.begin(c); r0 < chunks.end(c); r0 += block) {
         const Index rows = std::min(block, chunks.end(c) - r0);
         gemm(false, rows, x.cols, k, T(1), w + r0 * k, k, h, x.cols, wh, x.cols);
+        const DenseView<T> xb = src.block(r0, rows, xs);
         for (Index i = 0; i < rows; ++i) {
-          const T* xi = x.row(r0 + i);
+          const T* xi = xb.row(i);
           const T* whi = wh + i * x.cols;
           Index j = 0;
           for (; j + kLanes <= x.cols; j += kLanes) {
@@ -153,6 +196,21 @@ double residual_squared_norm(const DenseView<T>& x, double scale, const T* w, co
   double total = 0;
   for (double s : partial) total += s;
   return total;
+}
+
+template <typename T>
+double residual_squared_norm(const DenseView<T>& x, double scale, const T* w, const T* h, Index k,
+                             int threads) {
+  return residual_rows(ViewRows<T>{x}, scale, w, h, k, threads);
+}
+
+double residual_squared_norm(const DenseLevels& x, double scale, const float* w, const float* h,
+                             Index k, int threads) {
+  return residual_rows(LevelRows{x}, scale, w, h, k, threads);
+}
+
+void decode_levels(const DenseLevels& x, Index first, Index count, float* out) {
+  decode_rows(x, first, count, out);
 }
 
 template <typename T>

@@ -473,55 +473,84 @@ void sum_transposed_partials(const T* partial, Index count, Index size, Index ld
     }
 }
 
-}  // namespace
+/// Rows of X per decoded block outside the fused pass (times, transpose_times): 64 rows of X's
+/// floats stay in the second-level cache for any row length the products take.
+constexpr Index kDecodeRows = 64;
 
-template <typename T>
-void dense_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads) {
-  if (x.rows == 0 || p == 0) return;
-  const std::vector<T> h = transposed(right, x.cols, p);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index r = 0; r < x.rows; r += kRowsPerTask)
-    times_rows(x, r, std::min(kRowsPerTask, x.rows - r), scale, h.data(), p, out + r * p);
+template <typename Rows, typename T = typename Rows::Value>
+void times_impl(const Rows& src, T scale, const T* right, Index p, T* out, int threads) {
+  const Index n = src.rows(), m = src.cols();
+  if (n == 0 || p == 0) return;
+  const std::vector<T> h = transposed(right, m, p);
+  const int team = static_cast<int>(
+      std::clamp<Index>((n + kRowsPerTask - 1) / kRowsPerTask, 1, std::max(1, threads)));
+  PerThreadScratch<T> x_scratch(team, Rows::kDecodes ? kDecodeRows * m : 0);
+#pragma omp parallel num_threads(team)
+  {
+    T* xs = x_scratch.mine().data();
+#pragma omp for schedule(dynamic, 1)
+    for (Index r = 0; r < n; r += kRowsPerTask) {
+      const Index task_end = std::min(n, r + kRowsPerTask);
+      const Index step = Rows::kDecodes ? kDecodeRows : kRowsPerTask;
+      for (Index r0 = r; r0 < task_end; r0 += step) {
+        const Index rows = std::min(step, task_end - r0);
+        times_rows(src.block(r0, rows, xs), 0, rows, scale, h.data(), p, out + r0 * p);
+      }
+    }
+  }
 }
 
-template <typename T>
-void dense_transpose_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out,
-                           int threads) {
-  if (x.cols == 0 || p == 0) return;
-  const RowChunks chunks = row_chunks(x.rows);
-  const Index ld = vector_padded<T>(x.cols);
+template <typename Rows, typename T = typename Rows::Value>
+void transpose_times_impl(const Rows& src, T scale, const T* right, Index p, T* out, int threads) {
+  const Index n = src.rows(), m = src.cols();
+  if (m == 0 || p == 0) return;
+  const RowChunks chunks = row_chunks(n);
+  const Index ld = vector_padded<T>(m);
   const Index size = p * ld;
   const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index c = 0; c < chunks.count; ++c) {
-    T* acc = partial.get() + c * size;
-    std::fill(acc, acc + size, T(0));
-    scatter_rows_dense(x, chunks.begin(c), chunks.end(c) - chunks.begin(c), right, p, acc, ld);
+  const int team = static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
+  PerThreadScratch<T> x_scratch(team, Rows::kDecodes ? kDecodeRows * m : 0);
+#pragma omp parallel num_threads(team)
+  {
+    T* xs = x_scratch.mine().data();
+#pragma omp for schedule(dynamic, 1)
+    for (Index c = 0; c < chunks.count; ++c) {
+      T* acc = partial.get() + c * size;
+      std::fill(acc, acc + size, T(0));
+      const Index end = chunks.end(c);
+      const Index step = Rows::kDecodes ? kDecodeRows : end - chunks.begin(c);
+      for (Index r0 = chunks.begin(c); r0 < end; r0 += step) {
+        const Index rows = std::min(step, end - r0);
+        scatter_rows_dense(src.block(r0, rows, xs), 0, rows, right + r0 * p, p, acc, ld);
+      }
+    }
   }
-  sum_transposed_partials(partial.get(), chunks.count, size, ld, x.cols, p, scale, out, threads);
+  sum_transposed_partials(partial.get(), chunks.count, size, ld, m, p, scale, out, threads);
 }
 
-template <typename T>
-void dense_fused_rows(const DenseView<T>& x, T scale, const T* right, Index p, T* w,
-                      Index block_rows, const RowBlockFn<T>& block, T* out, double* gram,
-                      int threads) {
+template <typename Rows, typename T = typename Rows::Value>
+void fused_rows_impl(const Rows& src, T scale, const T* right, Index p, T* w, Index block_rows,
+                     const RowBlockFn<T>& block, T* out, double* gram, int threads) {
   if (p <= 0) return;
-  const RowChunks chunks = row_chunks(x.rows);
-  const Index ld = vector_padded<T>(x.cols);
+  const Index m = src.cols();
+  const RowChunks chunks = row_chunks(src.rows());
+  const Index ld = vector_padded<T>(m);
   const Index size = p * ld;
-  const std::vector<T> h = transposed(right, x.cols, p);
+  const std::vector<T> h = transposed(right, m, p);
   const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));
   std::vector<double> gram_partial(static_cast<std::size_t>(chunks.count * p * p), 0.0);
-  block_rows = fused_block_rows<T>(x.cols, block_rows);
+  block_rows = fused_block_rows<T>(m, block_rows);
   const int team = static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
   PerThreadScratch<T> rows_p_scratch(team, block_rows * p);
   PerThreadScratch<double> gram_scratch(team, gram_rows_scratch(p));
+  PerThreadScratch<T> x_scratch(team, Rows::kDecodes ? block_rows * m : 0);
   T* partials = partial.get();
   ParallelErrors errors;  // block() is the caller's code
 #pragma omp parallel num_threads(team)
   {
     T* rows_p = rows_p_scratch.mine().data();
     double* scratch = gram_scratch.mine().data();
+    T* xs = x_scratch.mine().data();
 #pragma omp for schedule(dynamic, 1)
     for (Index c = 0; c < chunks.count; ++c) {
       errors.run([&] {
@@ -530,17 +559,53 @@ void dense_fused_rows(const DenseView<T>& x, T scale, const T* right, Index p, T
         double* g = gram_partial.data() + c * p * p;
         for (Index r0 = chunks.begin(c); r0 < chunks.end(c); r0 += block_rows) {
           const Index rows = std::min(block_rows, chunks.end(c) - r0);
-          times_rows(x, r0, rows, scale, h.data(), p, rows_p);
+          const DenseView<T> xb = src.block(r0, rows, xs);
+          times_rows(xb, 0, rows, scale, h.data(), p, rows_p);
           block(r0, rows, rows_p);
-          scatter_rows_dense(x, r0, rows, static_cast<const T*>(w), p, acc, ld);
+          scatter_rows_dense(xb, 0, rows, static_cast<const T*>(w) + r0 * p, p, acc, ld);
           gram_add_rows(w + r0 * p, rows, p, scratch, g);
         }
       });
     }
   }
   errors.rethrow();
-  if (x.cols > 0)
-    sum_transposed_partials(partials, chunks.count, size, ld, x.cols, p, scale, out, threads);
+  if (m > 0) sum_transposed_partials(partials, chunks.count, size, ld, m, p, scale, out, threads);
   sum_chunk_partials(gram_partial.data(), chunks.count, p * p, gram);
   gram_mirror(gram, p);
+}
+
+}  // namespace
+
+template <typename T>
+void dense_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads) {
+  times_impl(ViewRows<T>{x}, scale, right, p, out, threads);
+}
+
+template <typename T>
+void dense_transpose_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out,
+                           int threads) {
+  transpose_times_impl(ViewRows<T>{x}, scale, right, p, out, threads);
+}
+
+template <typename T>
+void dense_fused_rows(const DenseView<T>& x, T scale, const T* right, Index p, T* w,
+                      Index block_rows, const RowBlockFn<T>& block, T* out, double* gram,
+                      int threads) {
+  fused_rows_impl(ViewRows<T>{x}, scale, right, p, w, block_rows, block, out, gram, threads);
+}
+
+void dense_times(const DenseLevels& x, float scale, const float* right, Index p, float* out,
+                 int threads) {
+  times_impl(LevelRows{x}, scale, right, p, out, threads);
+}
+
+void dense_transpose_times(const DenseLevels& x, float scale, const float* right, Index p,
+                           float* out, int threads) {
+  transpose_times_impl(LevelRows{x}, scale, right, p, out, threads);
+}
+
+void dense_fused_rows(const DenseLevels& x, float scale, const float* right, Index p, float* w,
+                      Index block_rows, const RowBlockFn<float>& block, float* out, double* gram,
+                      int threads) {
+  fused_rows_impl(LevelRows{x}, scale, right, p, w, block_rows, block, out, gram, threads);
 }
