@@ -198,44 +198,52 @@ std::optional<BadEntry> first_invalid(const DenseView<T>& x, int threads) {
   return std::nullopt;
 }
 
-template <typename T>
-DenseSummary summarize(const DenseView<T>& x, int threads) {
-  // sum_over_rows' order: each row's sums, added into its chunk's in row order, the chunks' in
-  // chunk order.
+namespace {
+
+/// summarize()'s pass over rows × cols values of T: row_of(r, buffer) gives row r (a pointer into
+/// X, or `buffer`, a thread's cols values, filled). sum_over_rows' order: each row's sums, added
+/// into its chunk's in row order, the chunks' in chunk order.
+template <typename T, typename RowOf>
+DenseSummary summarize_rows(Index rows, Index cols, int threads, const RowOf& row_of) {
   struct Chunk {
     Index zeros = 0;
     NormAndSum stats;
     Index bad_row = -1;
   };
-  const RowChunks chunks = row_chunks(x.rows);
+  const RowChunks chunks = row_chunks(rows);
   std::vector<Chunk> partial(static_cast<std::size_t>(chunks.count));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index c = 0; c < chunks.count; ++c) {
-    Chunk& chunk = partial[static_cast<std::size_t>(c)];
-    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
-      const T* row = x.row(r);
-      NormAndSum s;
-      Index zeros = 0;
-      bool bad = false;
-      for (Index j = 0; j < x.cols; ++j) {
-        const double v = row[j];
-        s.squared_norm += v * v;
-        s.sum += v;
-        zeros += row[j] == T(0);
-        bad |= !(row[j] >= T(0)) || std::isinf(row[j]);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<T> buffer(static_cast<std::size_t>(cols));
+#pragma omp for schedule(dynamic, 1)
+    for (Index c = 0; c < chunks.count; ++c) {
+      Chunk& chunk = partial[static_cast<std::size_t>(c)];
+      for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
+        const T* row = row_of(r, buffer.data());
+        NormAndSum s;
+        Index zeros = 0;
+        bool bad = false;
+        for (Index j = 0; j < cols; ++j) {
+          const double v = row[j];
+          s.squared_norm += v * v;
+          s.sum += v;
+          zeros += row[j] == T(0);
+          bad |= !(row[j] >= T(0)) || std::isinf(row[j]);
+        }
+        chunk.stats += s;
+        chunk.zeros += zeros;
+        if (bad && chunk.bad_row < 0) chunk.bad_row = r;
       }
-      chunk.stats += s;
-      chunk.zeros += zeros;
-      if (bad && chunk.bad_row < 0) chunk.bad_row = r;
     }
   }
   DenseSummary summary;
+  std::vector<T> buffer(static_cast<std::size_t>(cols));
   for (const Chunk& chunk : partial) {
     summary.stats += chunk.stats;
     summary.zeros += chunk.zeros;
     if (chunk.bad_row >= 0 && !summary.bad) {
-      const T* row = x.row(chunk.bad_row);
-      for (Index j = 0; j < x.cols && !summary.bad; ++j)
+      const T* row = row_of(chunk.bad_row, buffer.data());
+      for (Index j = 0; j < cols && !summary.bad; ++j)
         if (!(row[j] >= T(0)) || std::isinf(row[j]))
           summary.bad = BadEntry{chunk.bad_row, j, double(row[j])};
     }
@@ -243,41 +251,22 @@ DenseSummary summarize(const DenseView<T>& x, int threads) {
   return summary;
 }
 
+}  // namespace
+
+template <typename T>
+DenseSummary summarize(const DenseView<T>& x, int threads) {
+  return summarize_rows<T>(x.rows, x.cols, threads, [&](Index r, T*) { return x.row(r); });
+}
+
 DenseSummary summarize(const DenseLevels& x, int threads) {
-  // summarize()'s loop on each chunk's rows decoded (each value the float the copy would hold),
-  // so the same sums in the same order.
-  struct Chunk {
-    Index zeros = 0;
-    NormAndSum stats;
-  };
-  const RowChunks chunks = row_chunks(x.rows());
-  const Index m = x.cols();
-  std::vector<Chunk> partial(static_cast<std::size_t>(chunks.count));
+  // The decoded rows (each value the float a copy would hold): the copy's sums, bit for bit.
   std::array<float, 256> palette{};
   for (std::size_t q = 0; q < 256; ++q) palette[q] = static_cast<float>(double(q) * x.level_scale);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index c = 0; c < chunks.count; ++c) {
-    Chunk& chunk = partial[static_cast<std::size_t>(c)];
-    for (Index r = chunks.begin(c); r < chunks.end(c); ++r) {
-      const std::uint8_t* row = x.levels.row(r);
-      NormAndSum s;
-      Index zeros = 0;
-      for (Index j = 0; j < m; ++j) {
-        const double v = palette[row[j]];
-        s.squared_norm += v * v;
-        s.sum += v;
-        zeros += row[j] == 0;
-      }
-      chunk.stats += s;
-      chunk.zeros += zeros;
-    }
-  }
-  DenseSummary summary;
-  for (const Chunk& chunk : partial) {
-    summary.stats += chunk.stats;
-    summary.zeros += chunk.zeros;
-  }
-  return summary;
+  return summarize_rows<float>(x.rows(), x.cols(), threads, [&](Index r, float* buffer) {
+    const std::uint8_t* row = x.levels.row(r);
+    for (Index j = 0; j < x.cols(); ++j) buffer[j] = palette[row[j]];
+    return static_cast<const float*>(buffer);
+  });
 }
 
 #define NMFKIT_INSTANTIATE(T)                                                                      \
