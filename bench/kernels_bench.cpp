@@ -266,6 +266,30 @@ void BM_KlCdRow(benchmark::State& state) {
       double(len * k), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
+/// W·H for a block of range(1) rows of W at k = range(0) and 513 columns (the spectrogram's bins),
+/// one thread: range(2) 0 nmfkit's kernels::w_times_h, 1 BLAS's sgemm. The β-divergences form
+/// W·H a block of rows at a time (16 rows in the coordinate descent, about 2000 in mu).
+void BM_WTimesH(benchmark::State& state) {
+  const Index k = state.range(0), rows = state.range(1), m = 513;
+  const bool blas = state.range(2) != 0;
+  std::mt19937 gen(5);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  std::vector<float> w(static_cast<std::size_t>(rows * k)), h(static_cast<std::size_t>(k * m));
+  std::vector<float> wh(static_cast<std::size_t>(rows * m));
+  for (float& e : w) e = u(gen);
+  for (float& e : h) e = u(gen);
+  const nmfkit::kernels::BlasThreadsGuard single;
+  for (auto _ : state) {
+    if (blas)
+      nmfkit::kernels::gemm(false, rows, m, k, 1.0f, w.data(), k, h.data(), m, wh.data(), m);
+    else
+      nmfkit::kernels::w_times_h(w.data(), rows, k, h.data(), m, wh.data());
+    benchmark::DoNotOptimize(wh.data());
+  }
+  state.counters["flop/s"] =
+      benchmark::Counter(double(2 * rows * k * m), benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void thread_args(benchmark::internal::Benchmark* b) {
   for (int t : {1, 2})
     for (int k : {4, 10, 20, 50, 100}) b->Args({t, k});
@@ -286,6 +310,10 @@ BENCHMARK(BM_DenseTimes)->Apply(thread_args);
 BENCHMARK(BM_DenseTransposeTimes)->Apply(thread_args);
 BENCHMARK(BM_DenseFusedPass)->Apply(thread_args);
 BENCHMARK(BM_Gram)->Apply(thread_args);
+BENCHMARK(BM_WTimesH)
+    ->ArgsProduct({{10, 40}, {16, 2048}, {0, 1}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CsrFloatTimes)->Apply(thread_args);
 BENCHMARK(BM_CsrFloatTransposeTimes)->Apply(thread_args);
 BENCHMARK(BM_CsrBytesTimes)->Apply(thread_args);

@@ -51,6 +51,29 @@ std::size_t size(Index count) {
   return static_cast<std::size_t>(count);
 }
 
+/// out (rows × k) = a (rows × m, row stride lda) · ht (m × k), on the calling thread. Single
+/// precision runs nmfkit's own kernels (kernels/dense.hpp), so that a single-precision fit never
+/// calls OpenBLAS, whose work buffers, mapped on a thread's first call, could not be had under a
+/// tight address-space limit and which then retries for ever (a hang, not an error); double keeps
+/// BLAS.
+template <typename T>
+void rows_times_ht(const T* a, Index lda, Index rows, Index m, const T* ht, Index k, T* out) {
+  if constexpr (sizeof(T) == sizeof(float))
+    kernels::times(DenseView<T>(a, rows, m, lda), T(1), ht, k, out, 1);
+  else
+    kernels::gemm(false, rows, k, m, T(1), a, lda, ht, k, out, k);
+}
+
+/// out (m × k) = aᵀ · wr for a (rows × m, row stride lda) and wr (rows × k), as rows_times_ht.
+template <typename T>
+void transposed_rows_times(const T* a, Index lda, Index rows, Index m, const T* wr, Index k,
+                           T* out) {
+  if constexpr (sizeof(T) == sizeof(float))
+    kernels::transpose_times(DenseView<T>(a, rows, m, lda), T(1), wr, k, out, 1);
+  else
+    kernels::gemm(true, m, k, rows, T(1), a, lda, wr, k, out, k);
+}
+
 /// The threads worth starting for the chunks: no more than there are chunks.
 int team_for(int threads, const RowChunks& chunks) {
   return static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
@@ -117,7 +140,7 @@ double divergence_impl(const Rows& x, double inverse_scale, const Matrix<T>& w, 
         for (Index r0 = b.chunks.begin(c); r0 < b.chunks.end(c); r0 += b.rows) {
           const Index rows = std::min(b.rows, b.chunks.end(c) - r0);
           const DenseView<T> xb = x.block(r0, rows, buffer);
-          kernels::gemm(false, rows, m, k, T(1), w.row(r0), k, h.data(), m, wh, m);
+          kernels::w_times_h(w.row(r0), rows, k, h.data(), m, wh);
           sum +=
               kernels::beta_divergence_rows(xb.data, xb.stride, wh, rows, m, inverse_scale, beta);
         }
@@ -209,16 +232,16 @@ double w_pass(const Rows& x, double inverse_scale, const Matrix<T>& w, const Mat
           T* den = kept != nullptr && beta != 1 ? kept->den.row(r0) : den_scratch.mine().data();
           double num_scale = 1;  // s for β = 2, whose numerator is X·Hᵀ formed from X itself
           if (beta == 2) {
-            kernels::gemm(false, rows, k, m, T(1), xb.data, xb.stride, ht.data(), k, num, k);
+            rows_times_ht(xb.data, xb.stride, rows, m, ht.data(), k, num);
             num_scale = inverse_scale;
           } else {
-            kernels::gemm(false, rows, m, k, T(1), w.row(r0), k, h.data(), m, wh, m);
+            kernels::w_times_h(w.row(r0), rows, k, h.data(), m, wh);
             if (kept != nullptr && divergence)
               sum += kernels::beta_divergence_rows(xb.data, xb.stride, wh, rows, m, inverse_scale,
                                                    beta);
             kernels::beta_mu_terms(xb.data, xb.stride, rows, m, inverse_scale, beta, wh, terms);
-            kernels::gemm(false, rows, k, m, T(1), terms, m, ht.data(), k, num, k);
-            if (beta != 1) kernels::gemm(false, rows, k, m, T(1), wh, m, ht.data(), k, den, k);
+            rows_times_ht(terms, m, rows, m, ht.data(), k, num);
+            if (beta != 1) rows_times_ht(wh, m, rows, m, ht.data(), k, den);
           }
           if (update != nullptr)
             w_step_rows(*update, r0, rows, num, den, num_scale, hht, h_sum, beta, l1, l2, gamma,
@@ -273,18 +296,18 @@ HStepTerms h_terms_impl(const Rows& x, double inverse_scale, const Matrix<T>& w,
           const DenseView<T> xb = x.block(r0, rows, buffer);
           const T* wr = w.row(r0);
           if (beta == 2) {
-            kernels::gemm(true, m, k, rows, T(1), xb.data, xb.stride, wr, k, product, k);
+            transposed_rows_times(xb.data, xb.stride, rows, m, wr, k, product);
           } else {
-            kernels::gemm(false, rows, m, k, T(1), wr, k, h.data(), m, wh, m);
+            kernels::w_times_h(wr, rows, k, h.data(), m, wh);
             if (terms_divergence)
               divergence_sum += kernels::beta_divergence_rows(xb.data, xb.stride, wh, rows, m,
                                                               inverse_scale, beta);
             kernels::beta_mu_terms(xb.data, xb.stride, rows, m, inverse_scale, beta, wh, terms);
-            kernels::gemm(true, m, k, rows, T(1), terms, m, wr, k, product, k);
+            transposed_rows_times(terms, m, rows, m, wr, k, product);
           }
           for (Index e = 0; e < mk; ++e) num[e] += double(product[e]);
           if (summed_den) {
-            kernels::gemm(true, m, k, rows, T(1), wh, m, wr, k, product, k);
+            transposed_rows_times(wh, m, rows, m, wr, k, product);
             for (Index e = 0; e < mk; ++e) den[e] += double(product[e]);
           }
         }

@@ -18,9 +18,9 @@
 #include "core/beta.hpp"
 #include "core/data.hpp"
 #include "core/steps.hpp"
-#include "kernels/blas.hpp"
 #include "kernels/chunks.hpp"
 #include "kernels/csr.hpp"
+#include "kernels/dense.hpp"
 #include "kernels/fast_log.hpp"
 #include "kernels/kl_cd.hpp"
 #include "kernels/parallel_errors.hpp"
@@ -303,7 +303,7 @@ class KlCdSteps final : public Steps<T> {
         for (Index b = 0; b < blocks; ++b) {
           errors.run([&] {
             const Index r0 = b * kLineBlock, count = std::min(kLineBlock, lines.count - r0);
-            kernels::gemm(false, count, len, k, T(1), f.row(r0), k, g.data(), len, v, len);
+            kernels::w_times_h(f.row(r0), count, k, g.data(), len, v);
             for (Index i = 0; i < count; ++i) {
               const double d =
                   kernels::kl_cd_row(lines.values.data() + (r0 + i) * len, len, f.row(r0 + i),

@@ -118,6 +118,15 @@ void gram(const T* f, Index rows, Index k, double* g, int threads) {
 }
 
 template <typename T>
+void w_times_h(const T* w, Index rows, Index k, const T* h, Index m, T* wh) {
+  if constexpr (sizeof(T) == sizeof(double)) {
+    gemm(false, rows, m, k, T(1), w, k, h, m, wh, m);
+  } else {
+    NMFKIT_DISPATCH(rows_times_h, w, rows, k, h, m, wh);
+  }
+}
+
+template <typename T>
 void extrapolate_range(T* out, const T* plain, const T* last, Index size, double beta) {
   NMFKIT_DISPATCH(extrapolate_range, out, plain, last, size, beta);
 }
@@ -277,6 +286,7 @@ DenseSummary summarize(const DenseLevels& x, int threads) {
   template double residual_squared_norm<T>(const DenseView<T>&, double, const T*, const T*, Index, \
                                            int);                                                   \
   template void gram<T>(const T*, Index, Index, double*, int);                                     \
+  template void w_times_h<T>(const T*, Index, Index, const T*, Index, T*);                         \
   template void extrapolate_range<T>(T*, const T*, const T*, Index, double);                       \
   template double beta_divergence_rows<T>(const T*, Index, const T*, Index, Index, double,         \
                                           double);                                                 \

@@ -73,6 +73,13 @@ template <typename T>
 double residual_squared_norm(const DenseView<T>& x, double scale, const T* w, const T* h, Index k,
                              int threads);
 
+/// wh (rows × m) = w (rows × k, row stride k) · h (k × m), on the calling thread. Single
+/// precision runs nmfkit's own loop (kernels/dense_products.inl: each entry Σ_t w_it·h_tj with t
+/// in order, on every instruction set), so that no single-precision fit calls OpenBLAS; double
+/// calls BLAS's dgemm.
+template <typename T>
+void w_times_h(const T* w, Index rows, Index k, const T* h, Index m, T* wh);
+
 /// g (k × k) = fᵀ·f for f (rows × k), accumulated and returned in double.
 template <typename T>
 void gram(const T* f, Index rows, Index k, double* g, int threads);

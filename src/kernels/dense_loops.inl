@@ -142,33 +142,10 @@ void gram(const T* f, Index rows, Index k, double* g, int threads) {
   gram_mirror(g, k);
 }
 
-/// wh (rows × m) = W's rows (rows × k, row stride k) · H (k × m), in T, four rows of H at a time
-/// (each entry of wh loaded and stored once per four multiply-adds). nmfkit's own loop rather than
-/// BLAS's: a single-precision fit then never calls OpenBLAS, whose work buffers, mapped on first
-/// use, could not be had under a tight address-space limit once X is loaded, and OpenBLAS then
-/// waits for them instead of failing (a hang under `ulimit -v` in FaultsTest).
+/// wh (rows × m) = W's rows (rows × k, row stride k) · H (k × m): defined in
+/// kernels/dense_products.inl (its register blocks need that file's vectors).
 template <typename T>
-void rows_times_h(const T* w, Index rows, Index k, const T* h, Index m, T* wh) {
-  for (Index i = 0; i < rows; ++i) {
-    const T* wi = w + i * k;
-    T* o = wh + i * m;
-    std::fill(o, o + m, T(0));
-    Index l = 0;
-    for (; l + 4 <= k; l += 4) {
-      const T a0 = wi[l], a1 = wi[l + 1], a2 = wi[l + 2], a3 = wi[l + 3];
-      const T* h0 = h + l * m;
-      const T *h1 = h0 + m, *h2 = h1 + m, *h3 = h2 + m;
-#pragma omp simd
-      for (Index j = 0; j < m; ++j) o[j] += (a0 * h0[j] + a1 * h1[j]) + (a2 * h2[j] + a3 * h3[j]);
-    }
-    for (; l < k; ++l) {
-      const T a = wi[l];
-      const T* hl = h + l * m;
-#pragma omp simd
-      for (Index j = 0; j < m; ++j) o[j] += a * hl[j];
-    }
-  }
-}
+void rows_times_h(const T* w, Index rows, Index k, const T* h, Index m, T* wh);
 
 template <typename Rows, typename T = typename Rows::Value>
 double residual_rows(const Rows& src, double scale, const T* w, const T* h, Index k, int threads) {

@@ -574,7 +574,91 @@ void fused_rows_impl(const Rows& src, T scale, const T* right, Index p, T* w, In
   gram_mirror(gram, p);
 }
 
+// Register blocks of W·H: R rows of W by C 64-byte blocks of H's columns, R·C accumulators plus
+// C operands in registers (AVX-512: 12 + 2 of 32; AVX2: 12 + 2 of 16; SSE: 8 + 4 of 16).
+#if NMFKIT_VARIANT == 2
+constexpr int kWhRows = 6, kWhCols = 2;
+#elif NMFKIT_VARIANT == 1
+constexpr int kWhRows = 6, kWhCols = 1;
+#else
+constexpr int kWhRows = 2, kWhCols = 1;
+#endif
+
+/// out[a·m + j] for the R rows a of W (row stride k) and the C·L columns from j: Σ_t w_at·h_tj,
+/// t in order from 0 (so each entry is the same sum whatever the blocking). Part (with C = 1):
+/// only the first `cols` < L columns, read and written through zero-padded copies.
+template <int R, int C, bool Part, typename T>
+void wh_block(const T* w, Index k, const T* h, Index m, Index j, Index cols, T* out) {
+  static_assert(!Part || C == 1);
+  constexpr Index L = kVecLanes<T>;
+  Vec64<T> acc[R][C];
+#pragma GCC unroll 8
+  for (int a = 0; a < R; ++a)
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c)
+#pragma GCC unroll 8
+      for (int i = 0; i < Vec64<T>::kParts; ++i)
+        acc[a][c].part[i] = typename VecBytes<T, kNativeBytes>::type{};
+  for (Index t = 0; t < k; ++t) {
+    const T* ht = h + t * m + j;
+    Vec64<T> hv[C];
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) hv[c] = Part ? load_part(ht, cols) : load64(ht + c * L);
+#pragma GCC unroll 8
+    for (int a = 0; a < R; ++a) {
+      const T s = w[a * k + t];
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) multiply_add(acc[a][c], s, hv[c]);
+    }
+  }
+  for (int a = 0; a < R; ++a) {
+    T* o = out + a * m + j;
+    if constexpr (Part) {
+      T lanes[kVecLanes<T>];
+      store64(lanes, acc[a][0]);
+      std::copy(lanes, lanes + cols, o);
+    } else {
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) store64(o + c * L, acc[a][c]);
+    }
+  }
+}
+
+/// wh_block over all of a block of R rows' columns: C·L at a time, then L at a time, then the rest.
+template <int R, typename T>
+void wh_rows(const T* w, Index k, const T* h, Index m, T* out) {
+  constexpr Index L = kVecLanes<T>;
+  constexpr int C = kWhCols;
+  Index j = 0;
+  for (; j + C * L <= m; j += C * L) wh_block<R, C, false>(w, k, h, m, j, C * L, out);
+  for (; j + L <= m; j += L) wh_block<R, 1, false>(w, k, h, m, j, L, out);
+  if (j < m) wh_block<R, 1, true>(w, k, h, m, j, m - j, out);
+}
+
+/// wh_rows for the last `rest` < R rows, in one block of that many.
+template <int R, typename T>
+void wh_rest(Index rest, const T* w, Index k, const T* h, Index m, T* out) {
+  if constexpr (R > 0) {
+    if (rest < R) return wh_rest<R - 1>(rest, w, k, h, m, out);
+    wh_rows<R>(w, k, h, m, out);
+  }
+}
+
 }  // namespace
+
+/// wh (rows × m) = W's rows (rows × k, row stride k) · H (k × m), each entry Σ_t w_it·h_tj with t
+/// in order, in T: kWhRows rows of W at a time, H's columns in 64-byte blocks held in registers
+/// across the k terms (each entry of wh stored once). nmfkit's own loop rather than BLAS's: a
+/// single-precision fit then never calls OpenBLAS, whose work buffers, mapped on first use by
+/// each thread, could not be had under a tight address-space limit once X is loaded, and OpenBLAS
+/// then retries for ever instead of failing (a hang under `ulimit -v`, FaultsTest).
+template <typename T>
+void rows_times_h(const T* w, Index rows, Index k, const T* h, Index m, T* wh) {
+  constexpr int R = kWhRows;
+  Index i = 0;
+  for (; i + R <= rows; i += R) wh_rows<R>(w + i * k, k, h, m, wh + i * m);
+  wh_rest<R - 1>(rows - i, w + i * k, k, h, m, wh + i * m);
+}
 
 template <typename T>
 void dense_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads) {

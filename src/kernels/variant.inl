@@ -110,6 +110,7 @@ namespace nmfkit::kernels::NMFKIT_VARIANT_NAMESPACE {
   template double residual_squared_norm<T>(const DenseView<T>&, double, const T*, const T*, Index, \
                                            int);                                                   \
   template void gram<T>(const T*, Index, Index, double*, int);                                     \
+  template void rows_times_h<T>(const T*, Index, Index, const T*, Index, T*);                      \
   template void extrapolate_range<T>(T*, const T*, const T*, Index, double);                       \
   template double beta_divergence_rows<T>(const T*, Index, const T*, Index, Index, double,         \
                                           double);                                                 \

@@ -94,6 +94,9 @@ inline std::vector<std::string> split_lines(const std::string& text) {
   return lines;
 }
 
+/// RunResult::code of a run that SpawnOptions::timeout_seconds ended.
+inline constexpr int kTimedOut = -2;
+
 /// The exit code of a wait status: the code the program returned, else 128 + the signal.
 inline int exit_code(int status) {
   if (status == -1) return -1;
@@ -149,6 +152,7 @@ struct SpawnOptions {
   rlim_t file_size = 0;          ///< RLIMIT_FSIZE in bytes (0: unchanged)
   uid_t user = 0;                ///< run as this user and group id (0: unchanged)
   fs::path cwd;                  ///< working folder (empty: unchanged)
+  int timeout_seconds = 0;       ///< run_cli_with: killed after this long (0: no limit)
 };
 
 /// Starts nmfkit with `args`, stdin from /dev/null, stdout and stderr going to the files `out`
@@ -207,8 +211,23 @@ inline RunResult run_cli_with(const std::vector<std::string>& args, const SpawnO
   r.command = command_text(args);
   const pid_t pid = spawn_cli(args, capture / "out", capture / "err", options);
   int status = -1;
-  if (pid > 0) ::waitpid(pid, &status, 0);
-  r.code = pid > 0 ? exit_code(status) : -1;
+  bool timed_out = false;
+  if (pid > 0 && options.timeout_seconds > 0) {
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_seconds);
+    while (::waitpid(pid, &status, WNOHANG) != pid) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        timed_out = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  } else if (pid > 0) {
+    ::waitpid(pid, &status, 0);
+  }
+  r.code = timed_out ? kTimedOut : pid > 0 ? exit_code(status) : -1;
   r.out = read_file(capture / "out");
   r.err = read_file(capture / "err");
   return r;

@@ -282,6 +282,50 @@ TEST(IsaVariants, CoordinateDescentSweepsAgreeForEveryK) {
   }
 }
 
+// W·H in single precision (kernels::w_times_h, the β-divergences' blocks of W·H and the final
+// error): nmfkit's own loop, each entry Σ_t w_it·h_tj with t in order from 0, whatever the
+// register blocks. Every variant the CPU has is checked entry by entry against that sum formed
+// here: by fused multiply-adds for AVX2 and AVX-512, by a product then a sum for the baseline (no
+// FMA); row counts leave partial register blocks, column counts partial 64-byte vectors.
+TEST(IsaVariants, WTimesHIsTheSumInOrderOnEveryVariant) {
+  const RestoreIsa restore;
+  std::mt19937 rng(31);
+  std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+  for (const Index rows : {1, 5, 6, 7, 13, 16, 40}) {
+    for (const Index k : {1, 3, 10, 40}) {
+      for (const Index m : {1, 15, 16, 17, 33, 100, 513}) {
+        std::vector<float> w(static_cast<std::size_t>(rows * k)),
+            h(static_cast<std::size_t>(k * m));
+        for (float& e : w) e = uniform(rng);
+        for (float& e : h) e = uniform(rng);
+        for (Isa isa : kernels::supported_isas()) {
+          kernels::set_active_isa(isa);
+          std::vector<float> wh(static_cast<std::size_t>(rows * m), -1.0f);
+          kernels::w_times_h(w.data(), rows, k, h.data(), m, wh.data());
+          Index wrong = 0;
+          for (Index i = 0; i < rows; ++i)
+            for (Index j = 0; j < m; ++j) {
+              float sum = 0;
+              for (Index t = 0; t < k; ++t) {
+                const float a = w[static_cast<std::size_t>(i * k + t)];
+                const float b = h[static_cast<std::size_t>(t * m + j)];
+                if (isa == Isa::kBaseline) {
+                  const float product = a * b;  // rounded before the sum, as without FMA
+                  sum = sum + product;
+                } else {
+                  sum = std::fma(a, b, sum);
+                }
+              }
+              wrong += wh[static_cast<std::size_t>(i * m + j)] != sum;
+            }
+          EXPECT_EQ(wrong, 0) << kernels::isa_name(isa) << ", " << rows << " x " << k << " · " << k
+                              << " x " << m;
+        }
+      }
+    }
+  }
+}
+
 // Dense 8-bit X (kernels::DenseLevels) is decoded a block of rows at a time and run through the
 // float kernels: every product, the fused pass (with an update of W), the residual, the summary
 // and the decoded rows equal those of the float copy bit for bit, on every variant the CPU has,
