@@ -575,9 +575,9 @@ void fused_rows_impl(const Rows& src, T scale, const T* right, Index p, T* w, In
 }
 
 // Register blocks of W·H: R rows of W by C 64-byte blocks of H's columns, R·C accumulators plus
-// C operands in registers (AVX-512: 12 + 2 of 32; AVX2: 12 + 2 of 16; SSE: 8 + 4 of 16).
+// C operands in registers (AVX-512: 16 + 2 of 32; AVX2: 12 + 2 of 16; SSE: 8 + 4 of 16).
 #if NMFKIT_VARIANT == 2
-constexpr int kWhRows = 6, kWhCols = 2;
+constexpr int kWhRows = 8, kWhCols = 2;
 #elif NMFKIT_VARIANT == 1
 constexpr int kWhRows = 6, kWhCols = 1;
 #else
@@ -624,40 +624,43 @@ void wh_block(const T* w, Index k, const T* h, Index m, Index j, Index cols, T* 
   }
 }
 
-/// wh_block over all of a block of R rows' columns: C·L at a time, then L at a time, then the rest.
-template <int R, typename T>
-void wh_rows(const T* w, Index k, const T* h, Index m, T* out) {
-  constexpr Index L = kVecLanes<T>;
-  constexpr int C = kWhCols;
-  Index j = 0;
-  for (; j + C * L <= m; j += C * L) wh_block<R, C, false>(w, k, h, m, j, C * L, out);
-  for (; j + L <= m; j += L) wh_block<R, 1, false>(w, k, h, m, j, L, out);
-  if (j < m) wh_block<R, 1, true>(w, k, h, m, j, m - j, out);
+/// wh_block for the last `rest` < R rows, in one block of that many.
+template <int R, int C, bool Part, typename T>
+void wh_block_rest(Index rest, const T* w, Index k, const T* h, Index m, Index j, Index cols,
+                   T* out) {
+  if constexpr (R > 0) {
+    if (rest < R) return wh_block_rest<R - 1, C, Part>(rest, w, k, h, m, j, cols, out);
+    wh_block<R, C, Part>(w, k, h, m, j, cols, out);
+  }
 }
 
-/// wh_rows for the last `rest` < R rows, in one block of that many.
-template <int R, typename T>
-void wh_rest(Index rest, const T* w, Index k, const T* h, Index m, T* out) {
-  if constexpr (R > 0) {
-    if (rest < R) return wh_rest<R - 1>(rest, w, k, h, m, out);
-    wh_rows<R>(w, k, h, m, out);
-  }
+/// wh_block over every row for the columns [j, j + cols): those columns of H (k × 64·C bytes) stay
+/// in the first-level cache while W's rows pass.
+template <int C, bool Part, typename T>
+void wh_columns(const T* w, Index rows, Index k, const T* h, Index m, Index j, Index cols, T* wh) {
+  constexpr int R = kWhRows;
+  Index i = 0;
+  for (; i + R <= rows; i += R) wh_block<R, C, Part>(w + i * k, k, h, m, j, cols, wh + i * m);
+  wh_block_rest<R - 1, C, Part>(rows - i, w + i * k, k, h, m, j, cols, wh + i * m);
 }
 
 }  // namespace
 
 /// wh (rows × m) = W's rows (rows × k, row stride k) · H (k × m), each entry Σ_t w_it·h_tj with t
-/// in order, in T: kWhRows rows of W at a time, H's columns in 64-byte blocks held in registers
-/// across the k terms (each entry of wh stored once). nmfkit's own loop rather than BLAS's: a
+/// in order, in T: H's columns in blocks of 64·kWhCols bytes, each block with kWhRows rows of W at
+/// a time, their sums held in registers across the k terms (each entry of wh stored once).
+/// nmfkit's own loop rather than BLAS's: a
 /// single-precision fit then never calls OpenBLAS, whose work buffers, mapped on first use by
 /// each thread, could not be had under a tight address-space limit once X is loaded, and OpenBLAS
 /// then retries for ever instead of failing (a hang under `ulimit -v`, FaultsTest).
 template <typename T>
 void rows_times_h(const T* w, Index rows, Index k, const T* h, Index m, T* wh) {
-  constexpr int R = kWhRows;
-  Index i = 0;
-  for (; i + R <= rows; i += R) wh_rows<R>(w + i * k, k, h, m, wh + i * m);
-  wh_rest<R - 1>(rows - i, w + i * k, k, h, m, wh + i * m);
+  constexpr Index L = kVecLanes<T>;
+  constexpr int C = kWhCols;
+  Index j = 0;
+  for (; j + C * L <= m; j += C * L) wh_columns<C, false>(w, rows, k, h, m, j, C * L, wh);
+  for (; j + L <= m; j += L) wh_columns<1, false>(w, rows, k, h, m, j, L, wh);
+  if (j < m) wh_columns<1, true>(w, rows, k, h, m, j, m - j, wh);
 }
 
 template <typename T>
