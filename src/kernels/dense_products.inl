@@ -649,10 +649,10 @@ void wh_columns(const T* w, Index rows, Index k, const T* h, Index m, Index j, I
 /// wh (rows × m) = W's rows (rows × k, row stride k) · H (k × m), each entry Σ_t w_it·h_tj with t
 /// in order, in T: H's columns in blocks of 64·kWhCols bytes, each block with kWhRows rows of W at
 /// a time, their sums held in registers across the k terms (each entry of wh stored once).
-/// nmfkit's own loop rather than BLAS's: a
-/// single-precision fit then never calls OpenBLAS, whose work buffers, mapped on first use by
-/// each thread, could not be had under a tight address-space limit once X is loaded, and OpenBLAS
-/// then retries for ever instead of failing (a hang under `ulimit -v`, FaultsTest).
+/// nmfkit's own loop rather than BLAS's: a single-precision fit then never calls OpenBLAS, whose
+/// work buffers, mapped on first use by each thread, could not be had under a tight address-space
+/// limit once X is loaded, and OpenBLAS then retries for ever instead of failing (a hang under
+/// `ulimit -v`, FaultsTest).
 template <typename T>
 void rows_times_h(const T* w, Index rows, Index k, const T* h, Index m, T* wh) {
   constexpr Index L = kVecLanes<T>;
