@@ -44,15 +44,6 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<T>& x, DataFormat forma
   return choice;
 }
 
-namespace {
-
-void check_levels_shape(Index rows, Index cols) {
-  if (rows <= 0 || cols <= 0)
-    throw DataError("X is empty (" + std::to_string(rows) + " x " + std::to_string(cols) +
-                    "); it needs at least one sample and one feature");
-}
-
-// X's value of each level: q · scale in T, checked.
 template <typename T>
 std::array<T, 256> level_palette(double scale) {
   if (!(scale > 0) || !std::isfinite(scale))
@@ -64,6 +55,16 @@ std::array<T, 256> level_palette(double scale) {
     throw InvalidArgument("8-bit levels times " + std::to_string(scale) +
                           " are out of the range of the fit's precision");
   return palette;
+}
+template std::array<float, 256> level_palette<float>(double);
+template std::array<double, 256> level_palette<double>(double);
+
+namespace {
+
+void check_levels_shape(Index rows, Index cols) {
+  if (rows <= 0 || cols <= 0)
+    throw DataError("X is empty (" + std::to_string(rows) + " x " + std::to_string(cols) +
+                    "); it needs at least one sample and one feature");
 }
 
 // The sparse choice of 8-bit codes, its level counts taken from the codes (zeros given).
@@ -102,7 +103,7 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, 
         zero_fraction, threads);
   if constexpr (std::is_same_v<T, float>) {
     // Dense single precision: the levels themselves, decoded block by block by the products.
-    const kernels::DenseLevels dense{levels, scale};
+    const kernels::DenseLevels dense = kernels::DenseLevels::with_scale(levels, scale);
     auto choice = std::make_unique<DataChoice<T>>();
     choice->zero_fraction = zero_fraction;
     choice->data = std::make_unique<DenseLevelsStorage>(dense, kernels::summarize(dense, threads));

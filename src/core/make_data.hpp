@@ -1,5 +1,6 @@
 #pragma once
 // Chooses how X is stored for a fit: dense, or compressed sparse rows when most entries are zero.
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -33,6 +34,10 @@ inline constexpr double kNeverSparse = 2.0;
 /// keeps its own copies of X's lines); the losses that read every entry (β ∉ {1, 2}) never store
 /// X sparse.
 double auto_sparse_zero_fraction(double beta, Index k);
+/// X's value of each 8-bit level, q · scale in T. Throws InvalidArgument for a scale that is not
+/// finite and positive, or whose levels leave T's range.
+template <typename T>
+std::array<T, 256> level_palette(double scale);
 /// Whether `format` stores X sparse: kSparse, or kAuto with at least `sparse_from` of X zero.
 bool sparse_chosen(DataFormat format, double sparse_from, double zero_fraction);
 

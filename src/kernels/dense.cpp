@@ -112,6 +112,19 @@ void decode_levels(const DenseLevels& x, Index first, Index count, float* out) {
   NMFKIT_DISPATCH(decode_levels, x, first, count, out);
 }
 
+DenseLevels DenseLevels::with_scale(const DenseView<std::uint8_t>& levels, double level_scale) {
+  DenseLevels x{levels, level_scale};
+  x.scale_hi = static_cast<float>(level_scale);
+  x.scale_lo = static_cast<float>(level_scale - double(x.scale_hi));
+  x.fused_decode = true;
+  for (int q = 0; q < 256 && x.fused_decode; ++q) {
+    const float l = static_cast<float>(q);
+    x.fused_decode =
+        std::fma(l, x.scale_hi, l * x.scale_lo) == static_cast<float>(double(q) * level_scale);
+  }
+  return x;
+}
+
 template <typename T>
 void gram(const T* f, Index rows, Index k, double* g, int threads) {
   NMFKIT_DISPATCH(gram, f, rows, k, g, threads);

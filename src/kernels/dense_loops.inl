@@ -7,6 +7,21 @@
 /// value as core::make_data's palette forms it, float(double(level) · level_scale).
 inline void decode_rows(const DenseLevels& x, Index first, Index count, float* out) {
   const Index m = x.cols();
+#if NMFKIT_VARIANT != 0
+  if (x.fused_decode) {  // the same floats (DenseLevels::with_scale checked every level)
+    const float hi = x.scale_hi, lo = x.scale_lo;
+    for (Index i = 0; i < count; ++i) {
+      const std::uint8_t* q = x.levels.row(first + i);
+      float* o = out + i * m;
+#pragma omp simd
+      for (Index j = 0; j < m; ++j) {
+        const float l = static_cast<float>(q[j]);
+        o[j] = std::fma(l, hi, l * lo);
+      }
+    }
+    return;
+  }
+#endif
   const double s = x.level_scale;
   for (Index i = 0; i < count; ++i) {
     const std::uint8_t* q = x.levels.row(first + i);

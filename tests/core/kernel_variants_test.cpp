@@ -352,56 +352,63 @@ TEST(DenseLevels, KernelsGiveTheFloatCopysBytesOnEveryVariant) {
   for (const Shape s :
        {Shape{1, 5}, Shape{37, 3}, Shape{203, 61}, Shape{130, 768}, Shape{4500, 37}}) {
     const std::vector<std::uint8_t> q = testing::random_levels(s.n, s.m, 0.3, 40);
-    for (const double level_scale : {1.0 / 255.0, 1.0, 0.37}) {
-      const kernels::DenseLevels levels{DenseView<std::uint8_t>(q.data(), s.n, s.m), level_scale};
-      std::vector<float> x(q.size());
-      for (std::size_t i = 0; i < q.size(); ++i)
-        x[i] = static_cast<float>(double(q[i]) * level_scale);  // make_data's palette
-      const DenseView<float> view(x.data(), s.n, s.m);
-      const kernels::DenseSummary a = kernels::summarize(levels, 2),
-                                  b = kernels::summarize(view, 2);
-      EXPECT_EQ(a.stats.squared_norm, b.stats.squared_norm);
-      EXPECT_EQ(a.stats.sum, b.stats.sum);
-      EXPECT_EQ(a.zeros, b.zeros);
-      for (Isa isa : {Isa::kBaseline, Isa::kAvx2, Isa::kAvx512}) {
-        if (!kernels::isa_supported(isa)) continue;
-        kernels::set_active_isa(isa);
-        const std::string what = std::string(kernels::isa_name(isa)) + ", " + std::to_string(s.n) +
-                                 " x " + std::to_string(s.m) + ", scale " +
-                                 std::to_string(level_scale);
-        std::vector<float> decoded(q.size());
-        kernels::decode_levels(levels, 0, s.n, decoded.data());
-        EXPECT_TRUE(same_bytes(decoded, x)) << what;
-        for (const Index p : {1, 3, 7, 20}) {
-          const std::vector<float> right = random(s.m * p), w0 = random(s.n * p);
-          std::vector<float> t1(static_cast<std::size_t>(s.n * p)), t2(t1.size());
-          kernels::times(levels, 0.5f, right.data(), p, t1.data(), 2);
-          kernels::times(view, 0.5f, right.data(), p, t2.data(), 2);
-          EXPECT_TRUE(same_bytes(t1, t2)) << what << ", p " << p;
-          std::vector<float> u1(static_cast<std::size_t>(s.m * p)), u2(u1.size());
-          kernels::transpose_times(levels, 0.5f, w0.data(), p, u1.data(), 2);
-          kernels::transpose_times(view, 0.5f, w0.data(), p, u2.data(), 2);
-          EXPECT_TRUE(same_bytes(u1, u2)) << what << ", p " << p;
-          // The fused pass: each block's rows of W become its rows of X·right, halved.
-          std::vector<float> w1 = w0, w2 = w0, v1(u1.size()), v2(u1.size());
-          const auto halve = [p](std::vector<float>& w) {
-            return [&w, p](Index first, Index count, const float* xr) {
-              for (Index i = 0; i < count * p; ++i)
-                w[static_cast<std::size_t>(first * p + i)] = xr[i] / 2;
+    for (const double level_scale : {1.0 / 255.0, 1.0, 0.37, 1.0 / 3.0}) {
+      // The decoding in single precision where with_scale found it exact, through double otherwise.
+      for (const bool fused : {false, true}) {
+        const DenseView<std::uint8_t> stored(q.data(), s.n, s.m);
+        const kernels::DenseLevels levels =
+            fused ? kernels::DenseLevels::with_scale(stored, level_scale)
+                  : kernels::DenseLevels{stored, level_scale};
+        if (fused && level_scale == 1.0 / 255.0) EXPECT_TRUE(levels.fused_decode);
+        std::vector<float> x(q.size());
+        for (std::size_t i = 0; i < q.size(); ++i)
+          x[i] = static_cast<float>(double(q[i]) * level_scale);  // make_data's palette
+        const DenseView<float> view(x.data(), s.n, s.m);
+        const kernels::DenseSummary a = kernels::summarize(levels, 2),
+                                    b = kernels::summarize(view, 2);
+        EXPECT_EQ(a.stats.squared_norm, b.stats.squared_norm);
+        EXPECT_EQ(a.stats.sum, b.stats.sum);
+        EXPECT_EQ(a.zeros, b.zeros);
+        for (Isa isa : {Isa::kBaseline, Isa::kAvx2, Isa::kAvx512}) {
+          if (!kernels::isa_supported(isa)) continue;
+          kernels::set_active_isa(isa);
+          const std::string what = std::string(kernels::isa_name(isa)) + ", " +
+                                   std::to_string(s.n) + " x " + std::to_string(s.m) + ", scale " +
+                                   std::to_string(level_scale) + (fused ? ", fused" : "");
+          std::vector<float> decoded(q.size());
+          kernels::decode_levels(levels, 0, s.n, decoded.data());
+          EXPECT_TRUE(same_bytes(decoded, x)) << what;
+          for (const Index p : {1, 3, 7, 20}) {
+            const std::vector<float> right = random(s.m * p), w0 = random(s.n * p);
+            std::vector<float> t1(static_cast<std::size_t>(s.n * p)), t2(t1.size());
+            kernels::times(levels, 0.5f, right.data(), p, t1.data(), 2);
+            kernels::times(view, 0.5f, right.data(), p, t2.data(), 2);
+            EXPECT_TRUE(same_bytes(t1, t2)) << what << ", p " << p;
+            std::vector<float> u1(static_cast<std::size_t>(s.m * p)), u2(u1.size());
+            kernels::transpose_times(levels, 0.5f, w0.data(), p, u1.data(), 2);
+            kernels::transpose_times(view, 0.5f, w0.data(), p, u2.data(), 2);
+            EXPECT_TRUE(same_bytes(u1, u2)) << what << ", p " << p;
+            // The fused pass: each block's rows of W become its rows of X·right, halved.
+            std::vector<float> w1 = w0, w2 = w0, v1(u1.size()), v2(u1.size());
+            const auto halve = [p](std::vector<float>& w) {
+              return [&w, p](Index first, Index count, const float* xr) {
+                for (Index i = 0; i < count * p; ++i)
+                  w[static_cast<std::size_t>(first * p + i)] = xr[i] / 2;
+              };
             };
-          };
-          std::vector<double> g1(static_cast<std::size_t>(p * p)), g2(g1.size());
-          kernels::fused_rows(levels, 0.5f, right.data(), p, w1.data(), 64, halve(w1), v1.data(),
-                              g1.data(), 2);
-          kernels::fused_rows<float>(view, 0.5f, right.data(), p, w2.data(), 64, halve(w2),
-                                     v2.data(), g2.data(), 2);
-          EXPECT_TRUE(same_bytes(w1, w2)) << what << ", p " << p;
-          EXPECT_TRUE(same_bytes(v1, v2)) << what << ", p " << p;
-          EXPECT_EQ(g1, g2) << what << ", p " << p;
-          const std::vector<float> h = random(p * s.m);
-          EXPECT_EQ(kernels::residual_squared_norm(levels, 0.5, w0.data(), h.data(), p, 2),
-                    kernels::residual_squared_norm(view, 0.5, w0.data(), h.data(), p, 2))
-              << what << ", p " << p;
+            std::vector<double> g1(static_cast<std::size_t>(p * p)), g2(g1.size());
+            kernels::fused_rows(levels, 0.5f, right.data(), p, w1.data(), 64, halve(w1), v1.data(),
+                                g1.data(), 2);
+            kernels::fused_rows<float>(view, 0.5f, right.data(), p, w2.data(), 64, halve(w2),
+                                       v2.data(), g2.data(), 2);
+            EXPECT_TRUE(same_bytes(w1, w2)) << what << ", p " << p;
+            EXPECT_TRUE(same_bytes(v1, v2)) << what << ", p " << p;
+            EXPECT_EQ(g1, g2) << what << ", p " << p;
+            const std::vector<float> h = random(p * s.m);
+            EXPECT_EQ(kernels::residual_squared_norm(levels, 0.5, w0.data(), h.data(), p, 2),
+                      kernels::residual_squared_norm(view, 0.5, w0.data(), h.data(), p, 2))
+                << what << ", p " << p;
+          }
         }
       }
     }
