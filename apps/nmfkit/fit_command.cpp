@@ -243,6 +243,7 @@ int run_typed(const FitArgs& args, FitOptions options) {
   // A sparse X is fitted as it is stored (CsrView), never copied dense for the fit.
   const bool sparse = in.sparse.has_value();
   CsrMatrix<T> csr;
+  refuse_sparse_extras(extra_args, in);
   if (sparse)
     csr = take_csr<T>(in);
   else if (by_batches || !fits_levels(extra_args, options, in, std::is_same_v<T, float>))

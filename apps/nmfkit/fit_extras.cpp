@@ -40,16 +40,18 @@ template <typename T>
 FitExtras prepare_fit(const FitExtrasArgs& args, const Input& in, const std::vector<T>& x) {
   if (!args.ranks.empty() && !args.auto_k)
     throw InvalidArgument("--k-range applies only to -k auto");
-  if (args.auto_k) refuse_sparse(in, "-k auto");
-  if (!args.mask.empty()) refuse_sparse(in, "--mask");
-  if (!args.missing.empty()) refuse_sparse(in, "--missing");
   FitExtras extras;
   extras.missing = missing_entries(args.mask, args.missing, in, x, args.limited);
   return extras;
 }
 
+void refuse_sparse_extras(const FitExtrasArgs& args, const Input& in) {
+  if (!args.mask.empty()) refuse_sparse(in, "--mask");
+  if (!args.missing.empty()) refuse_sparse(in, "--missing");
+}
+
 bool may_fit_levels(const FitExtrasArgs& args, const FitOptions& options, bool single_precision) {
-  return single_precision && args.mask.empty() && args.missing.empty() && !args.auto_k &&
+  return single_precision && args.mask.empty() && args.missing.empty() &&
          (options.beta == 2 || options.beta == 1);
 }
 
@@ -78,8 +80,17 @@ FitResult<T> fit_best(const FitExtrasArgs& args, FitOptions& options, const std:
                   << r.points.size() << " ranks in " << fixed(r.seconds, 1) << " s\n";
       chosen(r.chosen_k);
     };
-    AutoKFit<T> f = unless_interrupted(
-        [&] { return fit_auto_k(view, a, extras.missing.any() ? &observed : nullptr); });
+    // X as the fit below would read it: sparse, 8-bit levels or dense; only the selection's
+    // sample of rows is made dense.
+    AutoKFit<T> f = unless_interrupted([&] {
+      if (csr != nullptr)
+        return csr->visit([&](const auto& sparse_x) { return fit_auto_k(sparse_x, a); });
+      if constexpr (std::is_same_v<T, float>) {
+        if (in.plain) return fit_auto_k(in.levels_source(), a);
+        if (x.empty()) return fit_auto_k(in.levels_view(), a);
+      }
+      return fit_auto_k(view, a, extras.missing.any() ? &observed : nullptr);
+    });
     extras.rank = rank_json(f.selection, *a.selection);
     extras.rank_rows = component_rows(f.selection);
     options.k = f.selection.chosen_k;
@@ -93,11 +104,7 @@ FitResult<T> fit_best(const FitExtrasArgs& args, FitOptions& options, const std:
     best = [&] {
       if constexpr (std::is_same_v<T, float>) {
         if (in.plain) return fit_best(in.levels_source(), options, args.restarts, start);
-        if (x.empty()) {
-          const LevelsView levels{DenseView<std::uint8_t>(in.array.bytes.data(), in.rows, in.cols),
-                                  in.scaled_from_uint8 ? 1.0 / 255.0 : 1.0};
-          return fit_best(levels, options, args.restarts, start);
-        }
+        if (x.empty()) return fit_best(in.levels_view(), options, args.restarts, start);
       }
       return fit_best(view, options, args.restarts, start);
     }();

@@ -51,6 +51,9 @@ bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Inp
 /// in its file and read a block of rows at a time (InputOptions::defer_uint8); fits_levels is
 /// then true.
 bool may_fit_levels(const FitExtrasArgs& args, const FitOptions& options, bool single_precision);
+/// Refuses a sparse input for the options that need X dense (--mask, --missing). Before the
+/// sparse X is taken from `in` (its count of stored entries is in the message).
+void refuse_sparse_extras(const FitExtrasArgs& args, const Input& in);
 
 /// nmfkit::fit_best() (with the mask when there is one) or, with -k auto, nmfkit::fit_auto_k():
 /// `chosen(k)` is called once k is chosen, before the fit. The restarts' seeds and objectives and

@@ -107,6 +107,11 @@ struct Input {
       io::convert_range<T>(array, i * cols, cols, scale, out);
     });
   }
+  /// X as the 8-bit pixels read into memory (an array of uint8, rows cut to the limit).
+  LevelsView levels_view() const {
+    return {DenseView<std::uint8_t>(array.bytes.data(), rows, cols),
+            scaled_from_uint8 ? 1.0 / 255.0 : 1.0};
+  }
   /// X as the levels `plain` reads (rows cut to the limit). Only with `plain`.
   LevelsSource levels_source() const {
     return {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <type_traits>
 
 #include "common.hpp"
 #include "interrupt.hpp"
@@ -18,6 +19,7 @@
 #include "output_dir.hpp"
 #include "pictures.hpp"
 #include "progress.hpp"
+#include "sparse_input.hpp"
 #include "viz/rank_plot.hpp"
 #include "viz/report.hpp"
 
@@ -60,9 +62,18 @@ int run_typed(const RankArgs& args, RankOptions options) {
   OutputDir out(args.outdir);
   InputOptions input_options;
   input_options.limit = args.limit;
-  const Input in = load_input(args.input, input_options);
-  refuse_sparse(in, "nmfkit rank");
-  const std::vector<T> x = in.matrix<T>();
+  // Without a mask, a single-precision selection reads 8-bit pixels as they are (an 8-bit file
+  // stays on disk) and a sparse X as it is stored: only the sampled rows are made dense.
+  const bool unmasked = args.mask.empty() && args.missing.empty();
+  input_options.defer_uint8 = unmasked && std::is_same_v<T, float>;
+  Input in = load_input(args.input, input_options);
+  if (!args.mask.empty()) refuse_sparse(in, "--mask");
+  if (!args.missing.empty()) refuse_sparse(in, "--missing");
+  const bool sparse = in.sparse.has_value();
+  const bool levels = std::is_same_v<T, float> && unmasked && !sparse &&
+                      (in.plain || (in.array.dtype == io::DType::kUint8 && in.observed.empty()));
+  const CsrMatrix<T> csr = sparse ? take_csr<T>(in) : CsrMatrix<T>{};
+  const std::vector<T> x = sparse || levels ? std::vector<T>{} : in.matrix<T>();
   const Missing missing = missing_entries(args.mask, args.missing, in, x, args.limit > 0);
   if (options.ks.empty())  // capped by the rows the folds are fitted on
     options.ks =
@@ -84,6 +95,12 @@ int run_typed(const RankArgs& args, RankOptions options) {
   watch_selection(options, heading, args.quiet);
   const DenseView<std::uint8_t> observed(missing.observed.data(), in.rows, in.cols);
   const RankResult r = unless_interrupted([&] {
+    if (sparse)
+      return csr.visit([&](const auto& sparse_x) { return select_rank(sparse_x, options); });
+    if constexpr (std::is_same_v<T, float>) {
+      if (levels && in.plain) return select_rank(in.levels_source(), options);
+      if (levels) return select_rank(in.levels_view(), options);
+    }
     return select_rank(DenseView<T>(x.data(), in.rows, in.cols), options,
                        missing.any() ? &observed : nullptr);
   });

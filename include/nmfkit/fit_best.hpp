@@ -100,5 +100,12 @@ AutoKFit<float> fit_auto_k(const DenseView<float>& x, const AutoKOptions& option
                            const DenseView<std::uint8_t>* observed = nullptr);
 AutoKFit<double> fit_auto_k(const DenseView<double>& x, const AutoKOptions& options,
                             const DenseView<std::uint8_t>* observed = nullptr);
+/// fit_auto_k() of X in compressed sparse rows or as 8-bit levels: the selection as select_rank()
+/// of that form (a dense sample of the rows), the fit at the chosen k as fit_best() of it, so X is
+/// never copied dense.
+template <typename T, typename I>
+AutoKFit<T> fit_auto_k(const CsrView<T, I>& x, const AutoKOptions& options);
+AutoKFit<float> fit_auto_k(const LevelsView& x, const AutoKOptions& options);
+AutoKFit<float> fit_auto_k(const LevelsSource& x, const AutoKOptions& options);
 
 }  // namespace nmfkit

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "nmfkit/errors.hpp"
+#include "nmfkit/fit.hpp"
 #include "nmfkit/matrix.hpp"
 #include "nmfkit/options.hpp"
 
@@ -178,5 +179,16 @@ RankResult select_rank(const DenseView<float>& x, const RankOptions& options,
                        const DenseView<std::uint8_t>* observed = nullptr);
 RankResult select_rank(const DenseView<double>& x, const RankOptions& options,
                        const DenseView<std::uint8_t>* observed = nullptr);
+/// select_rank() of X in another of fit()'s forms, without a dense copy of X: the rows the folds
+/// are fitted on (a sample of at most RankOptions::kAutoSampleEntries entries by default, or
+/// sample_rows of them) and the cophenetic fits' samples are made dense, the rest of X is never
+/// copied. With the same values the result is that of the dense X's selection, bit for bit (the
+/// same rows sampled, the same fits). X in compressed sparse rows (checked as fit() checks it;
+/// T float or double, I std::int32_t or std::int64_t) ...
+template <typename T, typename I>
+RankResult select_rank(const CsrView<T, I>& x, const RankOptions& options);
+/// ... or as 8-bit levels, in memory or read a block of rows at a time (single precision).
+RankResult select_rank(const LevelsView& x, const RankOptions& options);
+RankResult select_rank(const LevelsSource& x, const RankOptions& options);
 
 }  // namespace nmfkit

@@ -393,9 +393,10 @@ py::dict minibatch_transform(const py::object& x, const py::object& h, py::dict 
 
 // ---- rank selection ----
 
-/// select_rank() of dense X: the candidates `ks` (empty: fit_auto_k's default for these options),
+/// select_rank() of X (dense, or compressed sparse rows as with_x takes them: only the sampled
+/// rows are made dense): the candidates `ks` (empty: fit_auto_k's default for these options),
 /// the fit options of every fold as given (empty solver: the selection's default rule).
-py::dict select_rank_x(const py::array& x, std::vector<int> ks, py::dict opts, int folds,
+py::dict select_rank_x(const py::object& x, std::vector<int> ks, py::dict opts, int folds,
                        double holdout, const std::string& rule, const py::object& report) {
   nmfkit::FitOptions fit = options_from(opts);
   if (fit.k < 1) fit.k = 1;
@@ -419,9 +420,7 @@ py::dict select_rank_x(const py::array& x, std::vector<int> ks, py::dict opts, i
       throw;
     }
   };
-  // The core's select_rank reads dense X; the Python side makes sparse X dense first.
-  const nmfkit::RankResult r =
-      has_dtype<float>(x) ? select(dense_view<float>(x, "X")) : select(dense_view<double>(x, "X"));
+  const nmfkit::RankResult r = with_x(x, select);
   py::list points;
   for (const nmfkit::RankPoint& q : r.points) {
     py::dict d;
@@ -528,7 +527,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("select_rank", &select_rank_x, py::arg("X"), py::arg("ks"), py::arg("options"),
         py::arg("folds") = 0, py::arg("holdout") = 0.0, py::arg("rule") = "",
         py::arg("report") = py::none(),
-        "rank selection by held-out entries (nmfkit::select_rank) of dense X");
+        "rank selection by held-out entries (nmfkit::select_rank) of X, dense or CSR");
   m.def("scan", &scan_x, py::arg("X"),
         "(all finite, smallest value) of a contiguous float32/float64 array, in one pass");
   m.def("solvers", [] {

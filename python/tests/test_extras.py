@@ -3,6 +3,7 @@ with the CLI, pictures."""
 import json
 import os
 import pickle
+import resource
 import subprocess
 import warnings
 
@@ -122,6 +123,30 @@ def test_n_components_auto_fits_the_chosen_k():
     assert model.n_components_ == 4 == model.rank_selection_.k
     assert model.components_.shape == (4, 60)
     assert model.get_params()["n_components"] == "auto"
+
+
+def test_select_rank_of_sparse_x_is_that_of_its_dense_values_without_densifying():
+    # A sparse X goes to the core as it is stored (only the sampled rows are made dense there):
+    # the same curve as the dense array, in every scipy format, and n_components="auto" too.
+    dense = low_rank(300, 50, k=3, noise=0.0, density=0.4).astype(np.float32)
+    dense[dense < 0.2] = 0
+    ks = range(1, 6)
+    expected = nmfkit.select_rank(dense, ks)
+    for fmt in ("csr", "csc", "coo"):
+        got = nmfkit.select_rank(sp.csr_matrix(dense).asformat(fmt), ks)
+        assert got.k == expected.k, fmt
+        np.testing.assert_array_equal(got.mean_errors, expected.mean_errors, err_msg=fmt)
+    model = nmfkit.NMF(n_components="auto", random_state=0).fit(sp.csr_matrix(dense))
+    assert model.n_components_ == model.rank_selection_.k
+    # 400,000 x 2,500 with 3 entries a row: densified it would take 8 GB in float64; the
+    # selection reads a sample of 2,000 rows (40 MB dense).
+    rng = np.random.RandomState(1)
+    rows = np.repeat(np.arange(400000), 3)
+    cols = (rows % 2) * 1250 + rng.randint(0, 1250, size=rows.size)
+    big = sp.csr_matrix((rng.rand(rows.size) + 0.5, (rows, cols)), shape=(400000, 2500))
+    result = nmfkit.select_rank(big, [1, 2], folds=2)
+    assert list(result.ks) == [1, 2]
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 3 * 2**20  # KiB: under 3 GiB
 
 
 # ---- model folders ----

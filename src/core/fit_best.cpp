@@ -49,9 +49,10 @@ BestFit<T> best_of(const FitOptions& options, int restarts, FitOnce&& fit_once) 
   return best;
 }
 
-template <typename T>
-AutoKFit<T> fit_auto_k_impl(const DenseView<T>& x, const AutoKOptions& options,
-                            const DenseView<std::uint8_t>* observed) {
+/// fit_auto_k() of X of n × m whatever its form: `select(selection)` runs select_rank() on it,
+/// `fit_at(options, restarts)` fit_best().
+template <typename T, typename Select, typename FitAt>
+AutoKFit<T> auto_k(Index n, Index m, const AutoKOptions& options, Select&& select, FitAt&& fit_at) {
   FitOptions f = options.fit;
   f.k = 1;  // chosen below; the rest is checked before the selection's many fits
   f.validate();
@@ -61,13 +62,30 @@ AutoKFit<T> fit_auto_k_impl(const DenseView<T>& x, const AutoKOptions& options,
         "factors fix k)");
   check_restarts(f, options.restarts);
   AutoKFit<T> out;
-  out.selection = select_rank(
-      x, options.selection ? *options.selection : auto_k_selection(f, x.rows, x.cols), observed);
+  out.selection = select(options.selection ? *options.selection : auto_k_selection(f, n, m));
   if (options.selected) options.selected(out.selection);
   f.k = out.selection.chosen_k;
-  out.best = observed != nullptr ? fit_best(x, *observed, f, options.restarts)
-                                 : fit_best(x, f, options.restarts);
+  out.best = fit_at(f, options.restarts);
   return out;
+}
+
+template <typename T>
+AutoKFit<T> fit_auto_k_impl(const DenseView<T>& x, const AutoKOptions& options,
+                            const DenseView<std::uint8_t>* observed) {
+  return auto_k<T>(
+      x.rows, x.cols, options,
+      [&](const RankOptions& selection) { return select_rank(x, selection, observed); },
+      [&](const FitOptions& f, int restarts) {
+        return observed != nullptr ? fit_best(x, *observed, f, restarts) : fit_best(x, f, restarts);
+      });
+}
+
+/// fit_auto_k() of X in a form without a mask (compressed sparse rows, 8-bit levels).
+template <typename T, typename X>
+AutoKFit<T> fit_auto_k_of(const X& x, Index n, Index m, const AutoKOptions& options) {
+  return auto_k<T>(
+      n, m, options, [&](const RankOptions& selection) { return select_rank(x, selection); },
+      [&](const FitOptions& f, int restarts) { return fit_best(x, f, restarts); });
 }
 
 }  // namespace
@@ -136,6 +154,20 @@ AutoKFit<float> fit_auto_k(const DenseView<float>& x, const AutoKOptions& option
 AutoKFit<double> fit_auto_k(const DenseView<double>& x, const AutoKOptions& options,
                             const DenseView<std::uint8_t>* observed) {
   return fit_auto_k_impl(x, options, observed);
+}
+template <typename T, typename I>
+AutoKFit<T> fit_auto_k(const CsrView<T, I>& x, const AutoKOptions& options) {
+  return fit_auto_k_of<T>(x, x.rows, x.cols, options);
+}
+template AutoKFit<float> fit_auto_k(const CsrView<float, std::int32_t>&, const AutoKOptions&);
+template AutoKFit<float> fit_auto_k(const CsrView<float, std::int64_t>&, const AutoKOptions&);
+template AutoKFit<double> fit_auto_k(const CsrView<double, std::int32_t>&, const AutoKOptions&);
+template AutoKFit<double> fit_auto_k(const CsrView<double, std::int64_t>&, const AutoKOptions&);
+AutoKFit<float> fit_auto_k(const LevelsView& x, const AutoKOptions& options) {
+  return fit_auto_k_of<float>(x, x.levels.rows, x.levels.cols, options);
+}
+AutoKFit<float> fit_auto_k(const LevelsSource& x, const AutoKOptions& options) {
+  return fit_auto_k_of<float>(x, x.rows, x.cols, options);
 }
 
 }  // namespace nmfkit

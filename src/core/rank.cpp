@@ -7,6 +7,7 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -15,11 +16,14 @@
 #include <cstdint>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
 
 #include "core/consensus.hpp"
+#include "core/csr_data.hpp"
+#include "core/make_data.hpp"
 #include "kernels/blas_threads.hpp"
 #include "kernels/dense.hpp"
 #include "nmfkit/fit.hpp"
@@ -125,9 +129,20 @@ struct Subset {
   std::vector<std::uint8_t> observed;
 };
 
+/// X's rows as the selection reads them, whatever X's form: `row(i, out)` writes row i (cols
+/// values, zeros included). `whole` is X itself where it is dense in memory, used in place when
+/// every row is fitted; other forms are made dense only in the rows sampled.
+template <typename T>
+struct RowSource {
+  Index rows = 0;
+  Index cols = 0;
+  std::function<void(Index, T*)> row;
+  const DenseView<T>* whole = nullptr;
+};
+
 /// `count` rows of X drawn without replacement (in their order in X) from the stream `purpose`.
 template <typename T>
-Subset<T> sample_subset(const DenseView<T>& x, const DenseView<std::uint8_t>* observed, Index count,
+Subset<T> sample_subset(const RowSource<T>& x, const DenseView<std::uint8_t>* observed, Index count,
                         std::uint64_t seed, std::uint64_t purpose) {
   std::vector<Index> rows(static_cast<std::size_t>(x.rows));
   for (Index i = 0; i < x.rows; ++i) rows[static_cast<std::size_t>(i)] = i;
@@ -143,7 +158,7 @@ Subset<T> sample_subset(const DenseView<T>& x, const DenseView<std::uint8_t>* ob
   Subset<T> s{Matrix<T>(count, x.cols), {}};
   for (Index t = 0; t < count; ++t) {
     const Index i = rows[static_cast<std::size_t>(t)];
-    std::copy(x.row(i), x.row(i) + x.cols, s.x.row(t));
+    x.row(i, s.x.row(t));
     if (observed != nullptr)
       s.observed.insert(s.observed.end(), observed->row(i), observed->row(i) + x.cols);
   }
@@ -331,12 +346,13 @@ void summarise_point(std::vector<RankPoint>& points, std::size_t p) {
 }
 
 template <typename T>
-RankResult select_rank_impl(const DenseView<T>& x_all, const RankOptions& o,
+RankResult select_rank_impl(const RowSource<T>& x_all, const RankOptions& o,
                             const DenseView<std::uint8_t>* observed_all) {
   const Clock::time_point started = Clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   o.validate();
-  if (x_all.rows <= 0 || x_all.cols <= 0 || x_all.data == nullptr)
+  if (x_all.rows <= 0 || x_all.cols <= 0 ||
+      (x_all.whole != nullptr && x_all.whole->data == nullptr))
     throw DataError("X is empty (" + std::to_string(x_all.rows) + " x " +
                     std::to_string(x_all.cols) + "); it needs at least one sample and one feature");
   if (observed_all != nullptr &&
@@ -367,9 +383,11 @@ RankResult select_rank_impl(const DenseView<T>& x_all, const RankOptions& o,
                           std::to_string(std::min(rows, m)) +
                           " the selection can fit (min of the sampled rows and the features); "
                           "sample more rows");
+  // Every row of a dense X is fitted in place; of another form, made dense (all of them, in order).
+  const bool in_place = rows == n_all && x_all.whole != nullptr;
   Subset<T> sampled;
-  if (rows < n_all) sampled = sample_subset(x_all, observed_all, rows, o.fit.seed, 3);
-  const DenseView<T> x = rows < n_all ? sampled.x.view() : x_all;
+  if (!in_place) sampled = sample_subset(x_all, observed_all, rows, o.fit.seed, 3);
+  const DenseView<T> x = in_place ? *x_all.whole : sampled.x.view();
   const DenseView<std::uint8_t> sampled_mask(sampled.observed.data(), rows, m);
   const DenseView<std::uint8_t>* observed = observed_all == nullptr ? nullptr
                                             : rows < n_all          ? &sampled_mask
@@ -758,13 +776,75 @@ void RankOptions::validate() const {
                           " loss");
 }
 
+namespace {
+
+template <typename T>
+RowSource<T> dense_rows(const DenseView<T>& x) {
+  return {x.rows, x.cols, [&x](Index i, T* out) { std::copy(x.row(i), x.row(i) + x.cols, out); },
+          &x};
+}
+
+/// 8-bit levels' rows decoded as the fit decodes them (core::level_palette, which checks the
+/// scale); `read(i, levels)` gives row i's levels.
+RowSource<float> level_rows(Index rows, Index cols, double scale,
+                            std::function<void(Index, std::uint8_t*)> read) {
+  if (rows <= 0 || cols <= 0)
+    throw DataError("X is empty (" + std::to_string(rows) + " x " + std::to_string(cols) +
+                    "); it needs at least one sample and one feature");
+  const std::array<float, 256> palette = core::level_palette<float>(scale);
+  auto levels = std::make_shared<std::vector<std::uint8_t>>(static_cast<std::size_t>(cols));
+  return {rows, cols, [palette, levels, read = std::move(read), cols](Index i, float* out) {
+            read(i, levels->data());
+            for (Index j = 0; j < cols; ++j)
+              out[j] = palette[(*levels)[static_cast<std::size_t>(j)]];
+          }};
+}
+
+}  // namespace
+
 RankResult select_rank(const DenseView<float>& x, const RankOptions& options,
                        const DenseView<std::uint8_t>* observed) {
-  return select_rank_impl(x, options, observed);
+  return select_rank_impl(dense_rows(x), options, observed);
 }
 RankResult select_rank(const DenseView<double>& x, const RankOptions& options,
                        const DenseView<std::uint8_t>* observed) {
-  return select_rank_impl(x, options, observed);
+  return select_rank_impl(dense_rows(x), options, observed);
+}
+
+template <typename T, typename I>
+RankResult select_rank(const CsrView<T, I>& x, const RankOptions& options) {
+  options.validate();
+  // fit()'s checks of the structure and the values (the final fit makes them again).
+  const core::CsrViewStorage<T, I> checked(
+      x, options.fit.threads > 0 ? options.fit.threads : omp_get_max_threads());
+  const RowSource<T> rows{x.rows, x.cols, [&x](Index i, T* out) {
+                            std::fill(out, out + x.cols, T(0));
+                            for (auto e = x.indptr[i]; e < x.indptr[i + 1]; ++e)
+                              out[x.indices[e]] = x.values[e];
+                          }};
+  return select_rank_impl(rows, options, nullptr);
+}
+template RankResult select_rank(const CsrView<float, std::int32_t>&, const RankOptions&);
+template RankResult select_rank(const CsrView<float, std::int64_t>&, const RankOptions&);
+template RankResult select_rank(const CsrView<double, std::int32_t>&, const RankOptions&);
+template RankResult select_rank(const CsrView<double, std::int64_t>&, const RankOptions&);
+
+RankResult select_rank(const LevelsView& x, const RankOptions& options) {
+  if (x.levels.rows > 0 && x.levels.cols > 0 && x.levels.data == nullptr)
+    throw InvalidArgument("the levels of X have no data pointer");
+  const DenseView<std::uint8_t> levels = x.levels;
+  return select_rank_impl(level_rows(levels.rows, levels.cols, x.scale,
+                                     [levels](Index i, std::uint8_t* out) {
+                                       std::copy(levels.row(i), levels.row(i) + levels.cols, out);
+                                     }),
+                          options, nullptr);
+}
+
+RankResult select_rank(const LevelsSource& x, const RankOptions& options) {
+  if (!x.read) throw InvalidArgument("the levels source of X has no read function");
+  return select_rank_impl(
+      level_rows(x.rows, x.cols, x.scale, [&x](Index i, std::uint8_t* out) { x.read(i, 1, out); }),
+      options, nullptr);
 }
 
 }  // namespace nmfkit

@@ -76,6 +76,48 @@ TEST_F(RankCliTest, WritesTheCurveAndTheChoice) {
   EXPECT_NE(r.out.find("chosen k = "), std::string::npos) << r;
 }
 
+/// The selection's curve without its times.
+nlohmann::json timeless(nlohmann::json points) {
+  for (auto& p : points) p.erase("seconds");
+  return points;
+}
+
+// 8-bit pixels are read as they are stored, the sampled rows decoded (never a float copy of X):
+// the same curve and choice as the float32 file of the same values.
+TEST_F(RankCliTest, EightBitPixelsGiveTheCurveOfTheirFloatValues) {
+  std::vector<float> values(images_.pixels.size());
+  for (std::size_t e = 0; e < values.size(); ++e)
+    values[e] = static_cast<float>(double(images_.pixels[e]) * (1.0 / 255.0));  // as decoded
+  const fs::path npy = dir_ / "tiny.npy";
+  write_npy_f32(npy, values, {TinyImages::kSamples, TinyImages::kFeatures});
+  const auto rank = [&](const fs::path& input, const std::string& sample) {
+    const fs::path out = dir_ / ("rank-" + input.extension().string().substr(1) + "-" + sample);
+    const RunResult r = run_cli({"rank", input.string(), "--k", "1..5", "--folds", "2", "--sample",
+                                 sample, "-o", out.string(), "-q"});
+    EXPECT_EQ(r.code, 0) << r;
+    return nlohmann::json::parse(read_file(out / "rank.json"));
+  };
+  for (const std::string sample : {"all", "25"}) {
+    SCOPED_TRACE(sample);
+    const nlohmann::json levels = rank(idx_, sample), floats = rank(npy, sample);
+    EXPECT_EQ(levels["sample_rows"], floats["sample_rows"]);
+    EXPECT_EQ(levels["chosen_k"], floats["chosen_k"]);
+    EXPECT_EQ(timeless(levels["points"]), timeless(floats["points"]));
+  }
+  const auto auto_k = [&](const fs::path& input) {
+    const fs::path out = dir_ / ("auto-" + input.extension().string().substr(1));
+    const RunResult r = run_cli(
+        {"fit", input.string(), "-k", "auto", "--k-range", "1..5", "-o", out.string(), "-q"});
+    EXPECT_EQ(r.code, 0) << r;
+    return read_summary(out);
+  };
+  const nlohmann::json levels = auto_k(idx_), floats = auto_k(npy);
+  EXPECT_EQ(levels["k"], floats["k"]);
+  EXPECT_EQ(timeless(levels["rank_selection"]["points"]),
+            timeless(floats["rank_selection"]["points"]));
+  EXPECT_NEAR(levels["relative_error"].get<double>(), floats["relative_error"].get<double>(), 1e-5);
+}
+
 TEST_F(RankCliTest, DefaultsScanUpwardsAndShowWhy) {
   const RunResult r = run_cli({"rank", idx_.string(), "-o", out_.string()});
   ASSERT_EQ(r.code, 0) << r;

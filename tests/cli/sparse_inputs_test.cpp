@@ -245,14 +245,67 @@ TEST_F(SparseInputsTest, HostileFilesAreOneLineExitOneAndNoOutput) {
 TEST_F(SparseInputsTest, OptionsThatNeedDenseXAreUsageErrors) {
   write_npz(dir_ / "x.npz");
   const std::string x = (dir_ / "x.npz").string();
-  expect_error(run_cli({"fit", x, "-k", "auto", "-o", out_.string()}), kUsage,
-               {"-k auto", "sparse"});
+  const npz::Csr c = npz::to_csr(x_, kDocs, kTerms);
+  const std::string stored = "(" + std::to_string(c.data.size()) + " stored entries)";
+  const std::string mask = (dir_ / "mask.npy").string();
+  const std::vector<std::uint8_t> observed(kDocs * kTerms, 1);
+  const std::int64_t shape[] = {kDocs, kTerms};
+  io::write_npy(mask, observed.data(), shape);
   expect_error(run_cli({"fit", x, "-k", "2", "--missing", "nan", "-o", out_.string()}), kUsage,
-               {"--missing", "sparse"});
+               {"--missing", "sparse", stored});
+  expect_error(run_cli({"fit", x, "-k", "2", "--mask", mask, "-o", out_.string()}), kUsage,
+               {"--mask", "sparse", stored});
+  expect_error(run_cli({"fit", x, "-k", "auto", "--mask", mask, "-o", out_.string()}), kUsage,
+               {"--mask", "sparse", stored});
   expect_error(run_cli({"fit", x, "-k", "2", "--format", "dense", "-o", out_.string()}), kUsage,
                {"--format dense", "sparse"});
-  expect_error(run_cli({"rank", x, "-o", out_.string()}), kUsage, {"rank", "sparse"});
+  expect_error(run_cli({"rank", x, "--missing", "nan", "-o", out_.string()}), kUsage,
+               {"--missing", "sparse", stored});
+  expect_error(run_cli({"rank", x, "--mask", mask, "-o", out_.string()}), kUsage,
+               {"--mask", "sparse", stored});
   expect_no_output(out_);
+}
+
+/// The selection's curve without its times.
+nlohmann::json timeless(nlohmann::json points) {
+  for (auto& p : points) p.erase("seconds");
+  return points;
+}
+
+// `rank` and `fit -k auto` read a sparse X as it is stored, making only the rows they sample
+// dense: the same curve and choice as the same matrix dense (the same rows sampled, the same fits).
+TEST_F(SparseInputsTest, RankSelectionReadsSparseXAsStored) {
+  write_npz(dir_ / "x.npz");
+  write_npy_f32(dir_ / "x.npy", x_, {kDocs, kTerms});
+  const auto rank = [&](const std::string& name, const std::string& sample) {
+    const fs::path out = dir_ / ("rank-" + name + "-" + sample);
+    const RunResult r = run_cli({"rank", (dir_ / name).string(), "--k", "1..4", "--folds", "2",
+                                 "--sample", sample, "-o", out.string(), "-q"});
+    EXPECT_EQ(r.code, 0) << r;
+    return nlohmann::json::parse(read_file(out / "rank.json"));
+  };
+  for (const std::string sample : {"all", "25"}) {  // every row, then a sample of them
+    SCOPED_TRACE(sample);
+    const nlohmann::json sparse = rank("x.npz", sample), dense = rank("x.npy", sample);
+    EXPECT_EQ(sparse["sample_rows"], dense["sample_rows"]);
+    EXPECT_EQ(sparse["chosen_k"], dense["chosen_k"]);
+    ASSERT_EQ(sparse["points"].size(), dense["points"].size());
+    EXPECT_EQ(timeless(sparse["points"]), timeless(dense["points"]));
+  }
+  const auto auto_k = [&](const std::string& name) {
+    const fs::path out = dir_ / ("auto-" + name);
+    const RunResult r = run_cli({"fit", (dir_ / name).string(), "-k", "auto", "--k-range", "1..4",
+                                 "-o", out.string(), "-q"});
+    EXPECT_EQ(r.code, 0) << r;
+    return read_summary(out);
+  };
+  const nlohmann::json sparse = auto_k("x.npz"), dense = auto_k("x.npy");
+  EXPECT_EQ(sparse["format"], "sparse");
+  EXPECT_EQ(sparse["nnz"], npz::to_csr(x_, kDocs, kTerms).data.size());
+  EXPECT_EQ(sparse["k"], dense["k"]);
+  EXPECT_EQ(timeless(sparse["rank_selection"]["points"]),
+            timeless(dense["rank_selection"]["points"]));
+  EXPECT_NEAR(sparse["relative_error"].get<double>(), dense["relative_error"].get<double>(), 1e-5);
 }
 
 // A 200,000 × 100,000 matrix with a million entries: dense it would take 80 GB in float32.

@@ -173,6 +173,95 @@ TEST(FitAutoK, ChoosesTheRankOfExactRankThreeDataWithSmallNoise) {
   expect_same_fit(r.best.fit, fit_best(x.view(), at_k, 2).fit, "the fit at the chosen k");
 }
 
+void expect_same_selection(const RankResult& a, const RankResult& b, const std::string& where) {
+  EXPECT_EQ(a.chosen_k, b.chosen_k) << where;
+  EXPECT_EQ(a.sample_rows, b.sample_rows) << where;
+  ASSERT_EQ(a.points.size(), b.points.size()) << where;
+  for (std::size_t p = 0; p < a.points.size(); ++p) {
+    EXPECT_TRUE(same_bytes(a.points[p].fold_errors, b.points[p].fold_errors)) << where << " " << p;
+    EXPECT_EQ(a.points[p].components, b.points[p].components) << where << " " << p;
+  }
+}
+
+// Compressed sparse rows and 8-bit levels (in memory or read through a LevelsSource) are selected
+// from a dense sample of their rows, the result that of their dense float values bit for bit,
+// and fitted at the chosen k in their own form.
+TEST(FitAutoK, EveryFormOfXGivesTheSelectionOfItsDenseValues) {
+  constexpr Index n = 90, m = 40;
+  const std::vector<std::uint8_t> q = testing::random_levels(n, m, 0.6, 4);
+  const std::vector<float> xf = testing::converted_levels<float>(q, 1.0 / 255.0);
+  const DenseView<float> dense(xf.data(), n, m);
+  std::vector<std::int64_t> indptr = {0};
+  std::vector<std::int64_t> indices;
+  std::vector<float> values;
+  for (Index i = 0; i < n; ++i) {
+    for (Index j = 0; j < m; ++j)
+      if (xf[static_cast<std::size_t>(i * m + j)] != 0) {
+        indices.push_back(j);
+        values.push_back(xf[static_cast<std::size_t>(i * m + j)]);
+      }
+    indptr.push_back(static_cast<std::int64_t>(indices.size()));
+  }
+  const CsrView<float, std::int64_t> csr{n, m, indptr.data(), indices.data(), values.data()};
+  const LevelsView levels{DenseView<std::uint8_t>(q.data(), n, m)};
+  int reads = 0;
+  LevelsSource source{n, m, 1.0 / 255.0, 0, [&](Index first, Index count, std::uint8_t* out) {
+                        ++reads;
+                        std::copy(q.data() + first * m, q.data() + (first + count) * m, out);
+                      }};
+  for (const Index sample : {Index(0), Index(35)}) {  // every row, then a sample of them
+    AutoKOptions o;
+    o.fit.seed = 3;
+    o.selection = auto_k_selection(o.fit, n, m);
+    o.selection->ks = {1, 2, 3, 4, 5};
+    o.selection->sample_rows = sample;
+    o.selection->keep_components = true;
+    const std::string where = "sample " + std::to_string(sample);
+    const RankResult expected = select_rank(dense, *o.selection);
+    EXPECT_EQ(expected.sample_rows, sample == 0 ? n : sample);
+    expect_same_selection(select_rank(csr, *o.selection), expected, where + " csr");
+    expect_same_selection(select_rank(levels, *o.selection), expected, where + " levels");
+    reads = 0;
+    expect_same_selection(select_rank(source, *o.selection), expected, where + " source");
+    EXPECT_EQ(reads, expected.sample_rows) << where;  // one read per sampled row, no more
+    const AutoKFit<float> from_dense = fit_auto_k(dense, o);
+    FitOptions at_k = o.fit;
+    at_k.k = from_dense.selection.chosen_k;
+    const AutoKFit<float> from_csr = fit_auto_k(csr, o);
+    expect_same_selection(from_csr.selection, from_dense.selection, where + " csr fit");
+    expect_same_fit(from_csr.best.fit, fit(csr, at_k), where + " csr fit");
+    const AutoKFit<float> from_levels = fit_auto_k(levels, o);
+    expect_same_selection(from_levels.selection, from_dense.selection, where + " levels fit");
+    expect_same_fit(from_levels.best.fit, fit(levels, at_k), where + " levels fit");
+    const AutoKFit<float> from_source = fit_auto_k(source, o);
+    expect_same_selection(from_source.selection, from_dense.selection, where + " source fit");
+    expect_same_fit(from_source.best.fit, fit(levels, at_k), where + " source fit");
+  }
+}
+
+// What fit() refuses in a form is refused before any selection fit.
+TEST(FitAutoK, BadFormsAreRefusedAsFitRefusesThem) {
+  const std::vector<std::int32_t> indptr = {0, 1, 2}, bad_indices = {0, 7};
+  const std::vector<float> values = {1, 2}, negative = {1, -2};
+  AutoKOptions o;
+  o.selection = auto_k_selection(o.fit, 2, 3);
+  EXPECT_THROW(
+      fit_auto_k(
+          CsrView<float, std::int32_t>{2, 3, indptr.data(), bad_indices.data(), values.data()}, o),
+      DataError);
+  const std::vector<std::int32_t> indices = {0, 1};
+  EXPECT_THROW(
+      fit_auto_k(CsrView<float, std::int32_t>{2, 3, indptr.data(), indices.data(), negative.data()},
+                 o),
+      DataError);
+  const std::vector<std::uint8_t> q(6, 1);
+  EXPECT_THROW(fit_auto_k(LevelsView{DenseView<std::uint8_t>(q.data(), 2, 3), -1.0}, o),
+               InvalidArgument);
+  EXPECT_THROW(fit_auto_k(LevelsSource{2, 3, 1.0 / 255.0, 0, nullptr}, o), InvalidArgument);
+  EXPECT_THROW(select_rank(LevelsView{DenseView<std::uint8_t>(nullptr, 0, 3)}, *o.selection),
+               DataError);
+}
+
 TEST(FitAutoK, MaskedXIsSelectedAndFittedFromItsObservedEntries) {
   const Matrix<double> x = testing::noisy_low_rank(60, 40, 3, 3);
   std::vector<std::uint8_t> observed(x.values.size(), 1);
