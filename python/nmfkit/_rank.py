@@ -2,10 +2,11 @@
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_array
 
 from . import _core
-from ._nmf import _core_x, _seed_of
+from ._nmf import _core_x, _rows_contiguous, _seed_of
 
 
 class RankSelection:
@@ -81,8 +82,14 @@ def select_rank(X, ks=None, *, solver=None, beta_loss="frobenius", folds=None, h
     min(n_samples, n_features)); the scan stops early once a few candidates past the choice did
     not change it. Returns a RankSelection (its `k`, the curve, `plot()`).
     """
-    # A sparse X stays sparse: the core makes only the rows it samples dense.
-    X = check_array(X, accept_sparse=("csr", "csc", "coo"), dtype=[np.float64, np.float32])
+    # A sparse X stays sparse and uint8 pixels stay 8-bit (selected from in single precision, as
+    # NMF fits them): the core makes only the rows it samples dense.
+    if not sp.issparse(X) and getattr(X, "dtype", None) == np.uint8:
+        X = check_array(X, dtype=None)
+        x = _rows_contiguous(X)
+    else:
+        X = check_array(X, accept_sparse=("csr", "csc", "coo"), dtype=[np.float64, np.float32])
+        x = _core_x(X)[0]
     options = dict(k=1, threads=int(threads or 0), seed=_seed_of(random_state))
     beta = {"frobenius": 2.0, "kullback-leibler": 1.0, "itakura-saito": 0.0}.get(beta_loss,
                                                                                   beta_loss)
@@ -95,7 +102,7 @@ def select_rank(X, ks=None, *, solver=None, beta_loss="frobenius", folds=None, h
     def report(k, mean, se, seconds):
         print(f"k = {k}: held-out error {mean:.6f} ± {se:.6f} ({seconds:.1f} s)")
 
-    result = _core.select_rank(_core_x(X)[0], _parse_ks(ks), options, int(folds or 0),
+    result = _core.select_rank(x, _parse_ks(ks), options, int(folds or 0),
                                float(holdout or 0.0), rule or "",
                                report if verbose else None)
     return RankSelection(result)

@@ -400,8 +400,8 @@ py::dict select_rank_x(const py::object& x, std::vector<int> ks, py::dict opts, 
                        double holdout, const std::string& rule, const py::object& report) {
   nmfkit::FitOptions fit = options_from(opts);
   if (fit.k < 1) fit.k = 1;
-  auto select = [&](const auto& xv) {
-    nmfkit::RankOptions o = nmfkit::auto_k_selection(fit, xv.rows, xv.cols);
+  auto select = [&](const auto& xv, Index rows, Index cols) {
+    nmfkit::RankOptions o = nmfkit::auto_k_selection(fit, rows, cols);
     if (!ks.empty()) o.ks = ks;
     if (folds > 0) o.folds = folds;
     if (holdout > 0) o.holdout = holdout;
@@ -420,7 +420,12 @@ py::dict select_rank_x(const py::object& x, std::vector<int> ks, py::dict opts, 
       throw;
     }
   };
-  const nmfkit::RankResult r = with_x(x, select);
+  // 8-bit pixels are selected from as they are (single precision, as fit_levels fits them).
+  const bool pixels = !py::isinstance<py::tuple>(x) && has_dtype<std::uint8_t>(x.cast<py::array>());
+  const nmfkit::RankResult r =
+      pixels ? select(nmfkit::LevelsView{dense_view<std::uint8_t>(x.cast<py::array>(), "X"), 1.0},
+                      x.cast<py::array>().shape(0), x.cast<py::array>().shape(1))
+             : with_x(x, [&](const auto& xv) { return select(xv, xv.rows, xv.cols); });
   py::list points;
   for (const nmfkit::RankPoint& q : r.points) {
     py::dict d;
@@ -524,10 +529,11 @@ PYBIND11_MODULE(_core, m) {
         py::arg("H") = py::none(), "one MiniBatchNMF step on the batch X: (state, batch cost)");
   m.def("minibatch_transform", &minibatch_transform, py::arg("X"), py::arg("H"), py::arg("options"),
         py::arg("minibatch"), "MiniBatchNMF's transform of X");
-  m.def("select_rank", &select_rank_x, py::arg("X"), py::arg("ks"), py::arg("options"),
-        py::arg("folds") = 0, py::arg("holdout") = 0.0, py::arg("rule") = "",
-        py::arg("report") = py::none(),
-        "rank selection by held-out entries (nmfkit::select_rank) of X, dense or CSR");
+  m.def(
+      "select_rank", &select_rank_x, py::arg("X"), py::arg("ks"), py::arg("options"),
+      py::arg("folds") = 0, py::arg("holdout") = 0.0, py::arg("rule") = "",
+      py::arg("report") = py::none(),
+      "rank selection by held-out entries (nmfkit::select_rank) of X: dense, CSR or uint8 pixels");
   m.def("scan", &scan_x, py::arg("X"),
         "(all finite, smallest value) of a contiguous float32/float64 array, in one pass");
   m.def("solvers", [] {

@@ -125,7 +125,7 @@ def test_n_components_auto_fits_the_chosen_k():
     assert model.get_params()["n_components"] == "auto"
 
 
-def test_select_rank_of_sparse_x_is_that_of_its_dense_values_without_densifying():
+def test_select_rank_of_sparse_x_and_pixels_is_that_of_their_float_values_without_copies():
     # A sparse X goes to the core as it is stored (only the sampled rows are made dense there):
     # the same curve as the dense array, in every scipy format, and n_components="auto" too.
     dense = low_rank(300, 50, k=3, noise=0.0, density=0.4).astype(np.float32)
@@ -138,6 +138,13 @@ def test_select_rank_of_sparse_x_is_that_of_its_dense_values_without_densifying(
         np.testing.assert_array_equal(got.mean_errors, expected.mean_errors, err_msg=fmt)
     model = nmfkit.NMF(n_components="auto", random_state=0).fit(sp.csr_matrix(dense))
     assert model.n_components_ == model.rank_selection_.k
+    # uint8 pixels are selected from as they are, in single precision: the float32 array's curve.
+    pixels = (dense * 100).astype(np.uint8)
+    got = nmfkit.select_rank(pixels, ks)
+    np.testing.assert_array_equal(got.mean_errors,
+                                  nmfkit.select_rank(pixels.astype(np.float32), ks).mean_errors)
+    model = nmfkit.NMF(n_components="auto", random_state=0).fit(pixels)
+    assert model.n_components_ == model.rank_selection_.k == nmfkit.select_rank(pixels).k
     # 400,000 x 2,500 with 3 entries a row: densified it would take 8 GB in float64; the
     # selection reads a sample of 2,000 rows (40 MB dense).
     rng = np.random.RandomState(1)
