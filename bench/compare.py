@@ -237,6 +237,11 @@ def machine():
                 if l.startswith("model name")), "?")
     flags = next((l for l in open("/proc/cpuinfo") if l.startswith("flags")), "")
     isa = "AVX-512" if " avx512f" in flags else "AVX2" if " avx2" in flags else "SSE2"
+    # Kernels forced below what the CPU has (to measure another machine's instruction set here).
+    forced = [f"{var}={os.environ[var]}" for var in ("NMFKIT_ISA", "OPENBLAS_CORETYPE")
+              if os.environ.get(var)]
+    if forced:
+        isa += "; kernels forced: " + ", ".join(forced)
     mem = next((int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
     return f"{os.cpu_count()} cores ({cpu}, {isa}), {mem / 2**20:.0f} GiB, " \
            f"{platform.system()} {platform.release()}"

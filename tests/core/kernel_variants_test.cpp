@@ -359,7 +359,9 @@ TEST(DenseLevels, KernelsGiveTheFloatCopysBytesOnEveryVariant) {
         const kernels::DenseLevels levels =
             fused ? kernels::DenseLevels::with_scale(stored, level_scale)
                   : kernels::DenseLevels{stored, level_scale};
-        if (fused && level_scale == 1.0 / 255.0) EXPECT_TRUE(levels.fused_decode);
+        if (fused && level_scale == 1.0 / 255.0) {
+          EXPECT_TRUE(levels.fused_decode);
+        }
         std::vector<float> x(q.size());
         for (std::size_t i = 0; i < q.size(); ++i)
           x[i] = static_cast<float>(double(q[i]) * level_scale);  // make_data's palette
