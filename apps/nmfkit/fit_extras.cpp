@@ -58,8 +58,7 @@ bool may_fit_levels(const FitExtrasArgs& args, const FitOptions& options, bool s
 bool fits_levels(const FitExtrasArgs& args, const FitOptions& options, const Input& in,
                  bool single_precision) {
   if (in.plain) return true;  // loaded for it (may_fit_levels)
-  return may_fit_levels(args, options, single_precision) && !in.sparse &&
-         in.array.dtype == io::DType::kUint8 && in.observed.empty();
+  return may_fit_levels(args, options, single_precision) && in.holds_levels();
 }
 
 template <typename T>

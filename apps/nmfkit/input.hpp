@@ -107,6 +107,11 @@ struct Input {
       io::convert_range<T>(array, i * cols, cols, scale, out);
     });
   }
+  /// Whether X is 8-bit pixels a fit can read as levels: left in their file (`plain`), or read
+  /// into a uint8 array with no transparent pixels to mask.
+  bool holds_levels() const {
+    return plain || (!sparse && array.dtype == io::DType::kUint8 && observed.empty());
+  }
   /// X as the 8-bit pixels read into memory (an array of uint8, rows cut to the limit).
   LevelsView levels_view() const {
     return {DenseView<std::uint8_t>(array.bytes.data(), rows, cols),

@@ -70,8 +70,7 @@ int run_typed(const RankArgs& args, RankOptions options) {
   if (!args.mask.empty()) refuse_sparse(in, "--mask");
   if (!args.missing.empty()) refuse_sparse(in, "--missing");
   const bool sparse = in.sparse.has_value();
-  const bool levels = std::is_same_v<T, float> && unmasked && !sparse &&
-                      (in.plain || (in.array.dtype == io::DType::kUint8 && in.observed.empty()));
+  const bool levels = std::is_same_v<T, float> && unmasked && in.holds_levels();
   const CsrMatrix<T> csr = sparse ? take_csr<T>(in) : CsrMatrix<T>{};
   const std::vector<T> x = sparse || levels ? std::vector<T>{} : in.matrix<T>();
   const Missing missing = missing_entries(args.mask, args.missing, in, x, args.limit > 0);

@@ -817,10 +817,10 @@ RankResult select_rank(const CsrView<T, I>& x, const RankOptions& options) {
   // fit()'s checks of the structure and the values (the final fit makes them again).
   const core::CsrViewStorage<T, I> checked(
       x, options.fit.threads > 0 ? options.fit.threads : omp_get_max_threads());
-  const RowSource<T> rows{x.rows, x.cols, [&x](Index i, T* out) {
-                            std::fill(out, out + x.cols, T(0));
-                            for (auto e = x.indptr[i]; e < x.indptr[i + 1]; ++e)
-                              out[x.indices[e]] = x.values[e];
+  std::vector<T> buffer;
+  const RowSource<T> rows{x.rows, x.cols, [&](Index i, T* out) {
+                            const DenseView<T> row = checked.row_block(i, 1, buffer);
+                            std::copy(row.row(0), row.row(0) + x.cols, out);
                           }};
   return select_rank_impl(rows, options, nullptr);
 }
