@@ -1,10 +1,14 @@
 #include "core/init.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "core/random.hpp"
 #include "core/randomized_svd.hpp"
+#include "kernels/chunks.hpp"
 #include "nmfkit/errors.hpp"
 
 namespace nmfkit::core {
@@ -23,12 +27,58 @@ Factors<T> random_init(const Scaled<T>& x, int k, std::uint32_t seed) {
   return f;
 }
 
-struct SignedParts {
-  Eigen::VectorXd positive, negative;
+/// How NNDSVD builds one column of a factor from a singular vector u: coefficient · |u|, or
+/// coefficient · max(0, sign·u) (the positive or the negative part).
+struct ColumnRule {
+  double coefficient = 0;  ///< 0: the column stays zero
+  double sign = 1;
+  bool absolute = false;
 };
 
-SignedParts split(const Eigen::VectorXd& v) {
-  return {v.cwiseMax(0.0), (-v).cwiseMax(0.0)};
+/// Per column of u (rows × r): the squared norms of its positive and negative parts, entries
+/// 2j and 2j + 1. Each row chunk sums its rows in order and the chunks are added in chunk order,
+/// so the result does not depend on the thread count.
+template <typename Rows>
+std::vector<double> signed_squared_norms(const Rows& u, int threads) {
+  const Index r = u.cols();
+  const kernels::RowChunks chunks = kernels::row_chunks(u.rows());
+  std::vector<double> partial(static_cast<std::size_t>(chunks.count * 2 * r), 0.0);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (Index c = 0; c < chunks.count; ++c) {
+    double* sums = partial.data() + c * 2 * r;
+    for (Index i = chunks.begin(c); i < chunks.end(c); ++i)
+      for (Index j = 0; j < r; ++j) {
+        const double v = u(i, j);
+        sums[2 * j + (v < 0 ? 1 : 0)] += v * v;
+      }
+  }
+  std::vector<double> total(static_cast<std::size_t>(2 * r), 0.0);
+  kernels::sum_chunk_partials(partial.data(), chunks.count, 2 * r, total.data());
+  return total;
+}
+
+/// Rows of a factor (rows × k, in T) from u (rows × r ≤ k) and the columns' rules: each entry
+/// formed in double, below `zero_below` made 0, a 0 then replaced by `fill` when `fill_zeros`
+/// (nndsvda); columns past r are 0 (or `fill`).
+template <typename T, typename Rows>
+void factor_rows(const Rows& u, const std::vector<ColumnRule>& rules, double zero_below,
+                 bool fill_zeros, double fill, Matrix<T>& out, int threads) {
+  const Index k = out.cols, r = u.cols();
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (Index i = 0; i < out.rows; ++i) {
+    T* row = out.row(i);
+    for (Index j = 0; j < k; ++j) {
+      double v = 0;
+      if (j < r) {
+        const ColumnRule& rule = rules[static_cast<std::size_t>(j)];
+        const double x = u(i, j);
+        v = rule.coefficient * (rule.absolute ? std::abs(x) : std::max(rule.sign * x, 0.0));
+      }
+      if (v < zero_below) v = 0;
+      if (fill_zeros && v == 0.0) v = fill;
+      row[j] = static_cast<T>(v);
+    }
+  }
 }
 
 }  // namespace
@@ -66,23 +116,26 @@ Factors<T> nndsvd_init(const Scaled<T>& x, const FitOptions& o) {
                                     static_cast<std::uint32_t>(o.seed), o.threads)
                    : randomized_svd(x, k, sketch_oversamples(k), power_iterations,
                                     static_cast<std::uint32_t>(o.seed), o.threads, kNndsvdSettled);
-  Eigen::MatrixXd w = Eigen::MatrixXd::Zero(x.rows(), k);
-  Eigen::MatrixXd h = Eigen::MatrixXd::Zero(x.cols(), k);
+  const int threads = o.threads > 0 ? o.threads : omp_get_max_threads();
   const Index rank = svd.s.size();
+  const std::vector<double> u_norms = signed_squared_norms(svd.u, threads);
+  const std::vector<double> v_norms = signed_squared_norms(svd.v, threads);
+  std::vector<ColumnRule> w_rules(static_cast<std::size_t>(rank)), h_rules(w_rules.size());
   if (rank > 0) {
-    w.col(0) = std::sqrt(svd.s(0)) * svd.u.col(0).cwiseAbs();
-    h.col(0) = std::sqrt(svd.s(0)) * svd.v.col(0).cwiseAbs();
+    w_rules[0] = h_rules[0] = ColumnRule{std::sqrt(svd.s(0)), 1, true};
   }
   for (Index j = 1; j < rank; ++j) {
-    const SignedParts a = split(svd.u.col(j)), b = split(svd.v.col(j));
-    const double ap = a.positive.norm(), bp = b.positive.norm();
-    const double an = a.negative.norm(), bn = b.negative.norm();
+    const auto at = [j](const std::vector<double>& n, int part) {
+      return std::sqrt(n[static_cast<std::size_t>(2 * j + part)]);
+    };
+    const double ap = at(u_norms, 0), an = at(u_norms, 1), bp = at(v_norms, 0), bn = at(v_norms, 1);
     const bool use_positive = ap * bp > an * bn;
     const double sigma = use_positive ? ap * bp : an * bn;
     if (sigma <= 0) continue;
     const double lambda = std::sqrt(svd.s(j) * sigma);
-    w.col(j) = lambda / (use_positive ? ap : an) * (use_positive ? a.positive : a.negative);
-    h.col(j) = lambda / (use_positive ? bp : bn) * (use_positive ? b.positive : b.negative);
+    const double sign = use_positive ? 1.0 : -1.0;
+    w_rules[static_cast<std::size_t>(j)] = ColumnRule{lambda / (use_positive ? ap : an), sign};
+    h_rules[static_cast<std::size_t>(j)] = ColumnRule{lambda / (use_positive ? bp : bn), sign};
   }
   // The data seen is X/c (Data::scale()), so factor entries are those of X's factors divided by
   // √c. scikit-learn zeroes entries below 1e-6 and fills with mean(X), both in X's units: the
@@ -91,25 +144,18 @@ Factors<T> nndsvd_init(const Scaled<T>& x, const FitOptions& o) {
   // is not zeroed altogether.
   const double root_scale = std::sqrt(x.scale());
   const double zero_below = 1e-6 / (scikit_learn ? root_scale : std::max(1.0, root_scale));
-  w = (w.array() < zero_below).select(0.0, w);
-  h = (h.array() < zero_below).select(0.0, h);
-
   const double avg = x.mean() * x.scale() / root_scale;  // mean(X), in the factors' units
-  if (o.init == Init::kNndsvda) {
-    w = (w.array() == 0.0).select(avg, w);
-    h = (h.array() == 0.0).select(avg, h);
-  } else if (o.init == Init::kNndsvdar) {
-    NumpyRandom rng(static_cast<std::uint32_t>(o.seed));
-    for (Eigen::MatrixXd* m : {&w, &h})
-      for (Index i = 0; i < m->rows(); ++i)
-        for (Index j = 0; j < k; ++j)
-          if ((*m)(i, j) == 0.0) (*m)(i, j) = std::abs(avg * rng.normal() / 100.0);
-  }
+  const bool fill_avg = o.init == Init::kNndsvda;
   Factors<T> f{Matrix<T>(x.rows(), k), Matrix<T>(x.cols(), k)};
-  for (Index i = 0; i < x.rows(); ++i)
-    for (Index j = 0; j < k; ++j) f.w(i, j) = static_cast<T>(w(i, j));
-  for (Index i = 0; i < x.cols(); ++i)
-    for (Index j = 0; j < k; ++j) f.ht(i, j) = static_cast<T>(h(i, j));
+  factor_rows(svd.u, w_rules, zero_below, fill_avg, avg, f.w, threads);
+  factor_rows(svd.v, h_rules, zero_below, fill_avg, avg, f.ht, threads);
+  if (o.init == Init::kNndsvdar) {
+    // Zeros become |avg·N(0, 1)/100|, drawn in W's then H's row-major order.
+    NumpyRandom rng(static_cast<std::uint32_t>(o.seed));
+    for (Matrix<T>* m : {&f.w, &f.ht})
+      for (T& v : m->values)
+        if (v == T(0)) v = static_cast<T>(std::abs(avg * rng.normal() / 100.0));
+  }
   return f;
 }
 

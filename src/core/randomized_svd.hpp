@@ -8,8 +8,10 @@
 
 namespace nmfkit::core {
 
+using RowMajorXd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
 struct TruncatedSvd {
-  Eigen::MatrixXd u;  ///< rows × rank, orthonormal columns
+  RowMajorXd u;       ///< rows × rank, orthonormal columns (row-major: rows are read one by one)
   Eigen::VectorXd s;  ///< rank singular values, descending
   Eigen::MatrixXd v;  ///< cols × rank, orthonormal columns
 };

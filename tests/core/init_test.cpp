@@ -260,6 +260,28 @@ TEST(RandomizedSvd, FastDecayingFullRankMatchesLeadingSingularValues) {
   EXPECT_NEAR((rebuilt - to_eigen(x)).norm(), std::sqrt(tail), 1e-6 * std::sqrt(tail));
 }
 
+TEST(RandomizedSvd, WellConditionedSketchGivesOrthonormalExactTriplets) {
+  // A sketch whose columns are far from dependent (σ₁/σ₁₅ ≈ 150): the final SVD of Xᵀ·Q goes
+  // through two Cholesky passes and the SVD of the small factor rather than a bidiagonalisation.
+  const Matrix<double> x = decaying_matrix(300, 60, 0.7, 13);
+  const DenseData<double> data(x.view(), 1);
+  const Eigen::JacobiSVD<Eigen::MatrixXd> exact(to_eigen(x),
+                                                Eigen::ComputeThinU | Eigen::ComputeThinV);
+  for (int threads : {1, 2}) {
+    const TruncatedSvd svd = randomized_svd(data, 5, 10, 7, 4, threads);
+    ASSERT_EQ(svd.u.rows(), 300);
+    ASSERT_EQ(svd.u.cols(), 5);
+    ASSERT_EQ(svd.v.rows(), 60);
+    for (Index i = 0; i < 5; ++i) {
+      EXPECT_NEAR(svd.s(i), exact.singularValues()(i), 1e-9 * exact.singularValues()(i)) << i;
+      EXPECT_NEAR(std::abs(svd.u.col(i).dot(exact.matrixU().col(i))), 1.0, 1e-9) << i;
+      EXPECT_NEAR(std::abs(svd.v.col(i).dot(exact.matrixV().col(i))), 1.0, 1e-9) << i;
+    }
+    EXPECT_LT(orthonormality_error(svd.u), 1e-12);
+    EXPECT_LT(orthonormality_error(svd.v), 1e-12);
+  }
+}
+
 TEST(RandomizedSvd, FullRankRequestIsAnExactSvd) {
   // rank == min(n, m): no room for oversampling; the result is the full SVD.
   const Matrix<double> x = uniform_matrix<double>(60, 20, 10);
