@@ -70,8 +70,7 @@ void multiply_rows(RowMajorXd& a, const Eigen::MatrixXd& m, int threads) {
 /// The leading `rank` singular triplets of a tall a (rows × l): a = Q·R by two Cholesky passes
 /// (each a Gram and a product by rows, in parallel), then the SVD of the small R, a = (Q·U_R) S
 /// V_Rᵀ. Nothing when a's columns are nearly dependent. On many rows this is cheaper than
-/// bidiagonalising a (Eigen's BDCSVD of the tf-idf matrix's 5000 × 30 Xᵀ·Q and the rotation took 12
-/// ms).
+/// bidiagonalising a (Eigen's BDCSVD and the rotation: 12 ms for a 5000 × 30 Xᵀ·Q).
 std::optional<TruncatedSvd> tall_svd(RowMajorXd a, Index rank, int threads) {
   const Index l = a.cols();
   Eigen::MatrixXd r_total = Eigen::MatrixXd::Identity(l, l);
