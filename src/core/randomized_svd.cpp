@@ -67,6 +67,15 @@ void multiply_rows(RowMajorXd& a, const Eigen::MatrixXd& m, int threads) {
   });
 }
 
+/// a·m (a.rows() × m.cols()), by rows, in parallel.
+RowMajorXd rows_times(const RowMajorXd& a, const Eigen::MatrixXd& m, int threads) {
+  RowMajorXd out(a.rows(), m.cols());
+  for_row_chunks(a.rows(), threads, [&](Index, Index first, Index count) {
+    out.middleRows(first, count) = a.middleRows(first, count) * m;
+  });
+  return out;
+}
+
 /// The leading `rank` singular triplets of a tall a (rows × l): a = Q·R by two Cholesky passes
 /// (each a Gram and a product by rows, in parallel), then the SVD of the small R, a = (Q·U_R) S
 /// V_Rᵀ. Nothing when a's columns are nearly dependent. On many rows this is cheaper than
@@ -83,11 +92,7 @@ std::optional<TruncatedSvd> tall_svd(RowMajorXd a, Index rank, int threads) {
   }
   const Eigen::BDCSVD<Eigen::MatrixXd> small(r_total, Eigen::ComputeFullU | Eigen::ComputeFullV);
   TruncatedSvd t;
-  const Eigen::MatrixXd rotation = small.matrixU().leftCols(rank);
-  t.u.resize(a.rows(), rank);
-  for_row_chunks(a.rows(), threads, [&](Index, Index first, Index count) {
-    t.u.middleRows(first, count) = a.middleRows(first, count) * rotation;
-  });
+  t.u = rows_times(a, small.matrixU().leftCols(rank), threads);
   t.s = small.singularValues().head(rank);
   t.v = small.matrixV().leftCols(rank);
   return t;
@@ -282,10 +287,7 @@ TruncatedSvd randomized_svd(const Scaled<T>& x, Index rank, Index oversamples, i
     bt_svd.v = svd.matrixV().leftCols(r);
   }
   TruncatedSvd result;
-  result.u.resize(x.rows(), r);
-  for_row_chunks(x.rows(), threads, [&](Index, Index first, Index count) {
-    result.u.middleRows(first, count) = q.middleRows(first, count) * bt_svd.v;
-  });
+  result.u = rows_times(q, bt_svd.v, threads);
   result.s = std::move(bt_svd.s);
   result.v = std::move(bt_svd.u);
   return result;
