@@ -93,6 +93,8 @@ void gram_add_rows(const T* rows, Index count, Index k, double* scratch, double*
     for (Index r = 0; r < n; ++r) {
       double* d = scratch + r * width;
       const T* row = rows + (r0 + r) * k;
+      // `omp simd`: GCC at -O2 left the conversion scalar, a sixth of the Gram's time at k = 50.
+#pragma omp simd
       for (Index b = 0; b < k; ++b) d[b] = double(row[b]);
       for (Index b = k; b < width; ++b) d[b] = 0.0;
     }
