@@ -189,13 +189,19 @@ void beta_mu_terms(const T* x, Index x_stride, Index rows, Index m, double s, do
       T* numi = num + i * m;
       // W·H = 0 replaced by ε as a sum, not a choice between two values: GCC keeps a division
       // under a condition scalar, and a sum of 0 leaves v as it is.
+      // Where W·H is tiny, (W·H)^(β−2) overflows float for β < 1 (below about 1e-26 at β = ½,
+      // which MNIST's fits reach). There the numerator's term is 0 where x = 0 (it was 0·inf =
+      // NaN), and (W·H)^(β−1) is formed from W·H itself, as scikit-learn forms it (as
+      // (W·H)^(β−2)·W·H it was inf, and inf times a zero of H NaN). Elsewhere the same values.
 #pragma omp simd
       for (Index j = 0; j < m; ++j) {
         const T v = whi[j];
         const T vs = v + (safe_num && v == T(0) ? eps : T(0));
         const T p = beta_detail::power<B, 4>(vs, beta - 2);  // (W·H)^(β−2)
-        numi[j] = st * xi[j] * p;
-        whi[j] = p * (safe_den ? vs : v);  // (W·H)^(β−1)
+        const T xs = st * xi[j];
+        numi[j] = xs != T(0) ? xs * p : T(0);
+        const T d = safe_den ? vs : v;
+        whi[j] = std::isinf(p) ? beta_detail::power<B, 2>(d, beta - 1) : p * d;  // (W·H)^(β−1)
       }
     }
   });

@@ -483,6 +483,32 @@ TYPED_TEST(BetaUpdates, RejectMismatchedShapes) {
   EXPECT_THROW(beta_mu_update_h(p.x.view(), 1.0, p.w, ht_wrong, 1.0, 0, 0, 1), InvalidArgument);
 }
 
+// Where W·H is tiny (1e-30 here; MNIST's float fits at β = ½ reach such products after a dozen
+// iterations) its power β − 2 overflows float. Beside a zero of X that made the numerator's term
+// 0·inf = NaN, and (W·H)^(β−1), formed as (W·H)^(β−2)·W·H, was inf, NaN again against a zero of
+// H: the fit broke down ("the loss became nan"). The updates must match the double reference.
+TEST(BetaUpdatesFloat, TinyProductsBesideZerosOfXStayFinite) {
+  Matrix<float> x(3, 4), w(3, 2), ht(4, 2);
+  x.values = {0.0f, 0.3f, 0.7f, 0.9f,   // W·H: 1e-30 at x = 0, else about 1
+              0.5f, 0.0f, 0.6f, 0.8f,   // 1e-30 at x = 0
+              0.0f, 0.0f, 0.4f, 0.2f};  // 1e-30 twice, at x = 0
+  w.values = {1e-15f, 1.0f, 1.0f, 1e-15f, 1e-15f, 1e-15f};
+  ht.values = {1e-15f, 0.0f, 0.0f, 1e-15f, 1.0f, 1.0f, 0.5f, 1.0f};  // H has zeros
+  for (const double beta : {0.5, 1.5, 0.3}) {
+    SCOPED_TRACE("beta " + std::to_string(beta));
+    Matrix<float> w1 = w;
+    beta_mu_update_w(x.view(), 1.0, w1, ht, beta, 0, 0, 1);
+    const auto [dw, iw] = max_relative_difference(
+        w1, reference_update_w(to_double(x), to_double(w), to_double(ht), beta, Penalty{}));
+    EXPECT_LE(dw, tolerance<float>()) << "W, worst entry " << iw;
+    Matrix<float> ht1 = ht;
+    beta_mu_update_h(x.view(), 1.0, w, ht1, beta, 0, 0, 1);
+    const auto [dh, ih] = max_relative_difference(
+        ht1, reference_update_h(to_double(x), to_double(w), to_double(ht), beta, Penalty{}));
+    EXPECT_LE(dh, tolerance<float>()) << "H, worst entry " << ih;
+  }
+}
+
 // ---- (2) exact agreement with scikit-learn ---------------------------------------------------
 
 /// The sklearn script: for every dataset directory and every case (β, l1, l2) in cases.txt, writes
