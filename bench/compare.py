@@ -153,7 +153,7 @@ def nmfkit(dataset, k, threads, env, extra):
         s = json.load(open(os.path.join(out, "summary.json")))
     x_norm = s["x_norm"]
     curve = [[t, math.sqrt(2 * max(l, 0.0)) / x_norm]
-             for t, l in zip(s["history_seconds"], s["loss_history"])]
+             for t, l in zip(s["history_seconds"], s["loss_history"]) if l is not None]
     return {"seconds": s["seconds"], "iterations": s["iterations"],
             "relative_error": s["relative_error"], "rss": rss, "curve": curve,
             "solver": s["solver"], "extrapolate": s["extrapolate"], "timings": s["timings"]}

@@ -119,6 +119,16 @@ FitOptions options_from(const FitArgs& a) {
     o.solver = "mu";
     minibatch_of(a).validate();
   }
+  if (a.loss_every_iteration && (o.solver != "mu" || o.beta == 2 || a.batch_size > 0))
+    throw InvalidArgument(
+        "--loss-every-iteration applies only to solver mu with a loss other than frobenius (the "
+        "other fits form their loss after every iteration), not to solver " +
+        (a.batch_size > 0 ? std::string("mu by mini-batches") : o.solver) + " with loss " +
+        loss_name(o.beta));
+  // The multiplicative updates' divergence (β ≠ 2) costs a pass of logarithms or powers: formed
+  // only where the stopping test reads it (every 10th iteration), as scikit-learn does.
+  o.lazy_objective = a.batch_size == 0 && o.solver == "mu" && o.beta != 2 && !extrapolates(o) &&
+                     !a.loss_every_iteration;
   if (a.dtype != "float32" && a.dtype != "float64")
     throw InvalidArgument("unknown dtype '" + a.dtype + "' (choose float32 or float64)");
   if ((o.init == Init::kCustom) != (!a.w0.empty() || !a.h0.empty()))
@@ -181,7 +191,8 @@ nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, co
   j["error"] = r.error;
   j["relative_error"] = r.relative_error;
   j["x_norm"] = r.x_norm;
-  j["loss_history"] = r.loss_history;
+  j["loss_every_iteration"] = !o.lazy_objective;
+  j["loss_history"] = r.loss_history;  // NaN (JSON null) where the loss was not formed
   j["history_seconds"] = r.history_seconds;
   j["cmap"] = args.cmap;
   j["labels"] = args.labels;
@@ -474,6 +485,10 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   fit->add_flag("--labels", a.labels, "Draw each component's index on its tile");
   fit->add_option("--log-json", a.log_json,
                   "Write one JSON object per iteration to FILE ('-' = stdout)");
+  fit->add_flag("--loss-every-iteration", a.loss_every_iteration,
+                "mu with a loss other than frobenius: form the divergence after every iteration "
+                "(by default only after the first, every 10th and the last, where the stopping "
+                "test reads it: the others show null in summary.json and --log-json)");
   fit->add_flag("-q,--quiet", a.quiet,
                 "Print no progress, only errors and the summary (a progress bar is drawn when "
                 "stderr is a terminal, plain lines otherwise)");
@@ -555,6 +570,7 @@ std::string reproduce_command(const FitArgs& a) {
   add("--cmap", a.cmap);
   add("--sort", a.sort);
   if (a.labels) w.emplace_back("--labels");
+  if (a.loss_every_iteration) w.emplace_back("--loss-every-iteration");
   return command_line(w);
 }
 

@@ -38,7 +38,10 @@ struct FitArgs {
   bool labels = false;           ///< draw component indices on the tiles
   std::string classes = "auto";  ///< --classes: auto, none, folders or a label file
   std::string log_json;          ///< one JSON object per iteration: "-" stdout, else a file
-  std::string vocab;             ///< --vocab: one term per feature; top words instead of images
+  /// --loss-every-iteration: form mu's divergence after every iteration (by default, for β ≠ 2,
+  /// only where the stopping test reads it: FitOptions::lazy_objective)
+  bool loss_every_iteration = false;
+  std::string vocab;           ///< --vocab: one term per feature; top words instead of images
   InputOptions input_options;  ///< --color, --size, --skip-bad, --shape (limit comes from --limit)
   bool quiet = false;
   FitExtrasArgs extra;  ///< -k auto, --k-range, --restarts, --mask, --missing

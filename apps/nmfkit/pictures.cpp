@@ -1,11 +1,13 @@
 #include "pictures.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <iterator>
+#include <limits>
 #include <numeric>
 #include <optional>
 
@@ -238,7 +240,11 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary,
     report.figures.push_back(write_classes(out, *classes, x, w, h, image, style, quiet, written,
                                            samples && words == nullptr));
 
-  const auto loss = summary.value("loss_history", std::vector<double>{});
+  // null where a fit left the loss unformed (FitOptions::lazy_objective): NaN, not drawn.
+  std::vector<double> loss;
+  if (const auto it = summary.find("loss_history"); it != summary.end() && it->is_array())
+    for (const auto& v : *it)
+      loss.push_back(v.is_number() ? v.get<double>() : std::numeric_limits<double>::quiet_NaN());
   // The time each loss_history entry was reached (the first: when the initialisation ended).
   std::vector<double> seconds = summary.value("history_seconds", std::vector<double>{});
   if (seconds.size() != loss.size()) seconds.clear();
@@ -247,8 +253,12 @@ std::vector<std::string> write_pictures(OutputDir& out, const Json& summary,
       viz::loss_svg(loss, seconds, frobenius ? "loss ½‖X − WH‖²" : "loss (β-divergence)");
   write_text(out.stage("loss.svg"), svg);
   written.push_back("loss.svg");
+  const bool every = std::none_of(loss.begin(), loss.end(), [](double v) { return std::isnan(v); });
   report.figures.push_back({"Loss",
-                            "The objective after every iteration (0 = initialisation)" +
+                            std::string(every ? "The objective after every iteration"
+                                              : "The objective after the first, every 10th and "
+                                                "the last iteration") +
+                                " (0 = initialisation)" +
                                 std::string(seconds.empty() ? "." : ", and against time."),
                             "image/svg+xml", std::vector<std::uint8_t>(svg.begin(), svg.end())});
   // With -k auto: the curve the choice came from and the components of several candidates.

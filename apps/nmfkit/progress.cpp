@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -91,6 +92,7 @@ bool ProgressReporter::report(const Progress& p) {
   if (p.iteration == 1 && !settings_.heading.empty()) std::cerr << settings_.heading << "\n";
   const std::string error = settings_.frobenius ? "relative error " + fixed(p.relative_error, 6)
                                                 : "error " + fixed(p.error, 4);
+  if (!std::isnan(p.loss)) formed_ = p;
   if (bar_) {
     if (p.iteration == 1 || p.iteration >= p.max_iter || p.seconds - last_draw_ >= kRedrawSeconds)
       draw_bar(p);
@@ -108,10 +110,12 @@ void ProgressReporter::draw_bar(const Progress& p) {
   std::string bar(static_cast<std::size_t>(kBarWidth), ' ');
   std::fill(bar.begin(), bar.begin() + std::clamp(filled, 0, kBarWidth), '#');
   const double left = p.iteration > 0 ? p.seconds / p.iteration * (p.max_iter - p.iteration) : 0;
+  // The loss and error of the latest iteration that formed them.
+  const Progress& f = std::isnan(p.loss) ? formed_ : p;
   std::cerr << "\r  [" << bar << "] " << p.iteration << "/" << p.max_iter << "  loss "
-            << scientific(p.loss) << "  "
-            << (settings_.frobenius ? "rel. error " + fixed(p.relative_error, 5)
-                                    : "error " + fixed(p.error, 4))
+            << scientific(f.loss) << "  "
+            << (settings_.frobenius ? "rel. error " + fixed(f.relative_error, 5)
+                                    : "error " + fixed(f.error, 4))
             << "  " << duration(p.seconds) << " elapsed, at most ~" << duration(left)
             << " left\x1b[K" << std::flush;
   bar_open_ = true;

@@ -55,6 +55,9 @@ class ProgressReporter {
   bool bar_ = false;
   bool bar_open_ = false;
   double last_draw_ = -1;
+  /// The latest iteration whose loss was formed (FitOptions::lazy_objective leaves NaN in the
+  /// others): what the bar shows.
+  Progress formed_;
   std::FILE* log_ = nullptr;
   bool own_log_ = false;
   std::vector<double> seconds_;

@@ -132,15 +132,18 @@ struct FitOptions {
   double tol = 1e-4;
   /// How tol is applied (see Stopping). Default kWindow.
   Stopping stopping = Stopping::kWindow;
-  /// With Stopping::kScikitLearn: form the objective only where something reads it, as
-  /// scikit-learn's multiplicative updates do: after the first iteration, every 10th (the
-  /// stopping test) and the last. The other iterations leave NaN in loss_history and report NaN
-  /// to the progress callback; the factors, the iteration count and the final error are the
-  /// same. The multiplicative updates for β ≠ 2 then skip their divergence's logarithms (about
-  /// a third of an iteration on dense X); the Frobenius loss's objective, from the Gram matrices
-  /// at no cost, is formed after every iteration all the same.
-  /// Default false; refused with Stopping::kWindow (whose test reads every iteration) and with
-  /// extrapolation (whose restarts do).
+  /// Form the objective only after the first iteration, every 10th and the last, as
+  /// scikit-learn's multiplicative updates do. The other iterations leave NaN in loss_history and
+  /// report NaN to the progress callback. With Stopping::kScikitLearn (whose test reads every
+  /// 10th iteration) the factors, the iteration count and the final error are the same; with
+  /// Stopping::kWindow the window's test is then made every 10th iteration only (the 10
+  /// iterations since the previous test), so a fit may run up to 9 iterations past the first
+  /// window that meets tol. The multiplicative updates for β ≠ 2 skip their divergence's
+  /// logarithms in the other iterations (about a third of an iteration on dense X); the
+  /// Frobenius loss's objective, from the Gram matrices at no cost, and the coordinate descent
+  /// of the divergences, whose passes form it, are formed after every iteration all the same.
+  /// Default false (the CLI sets it for mu with β ≠ 2); refused with extrapolation (whose
+  /// restarts read the objective after every iteration).
   bool lazy_objective = false;
   /// Seed of every random choice (initialisation, randomized SVD, cd's shuffle). Default 0. With
   /// init custom and no shuffle nothing is random, and a seed other than 0 is refused.

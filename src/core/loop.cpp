@@ -37,8 +37,8 @@ class Loop {
           ex.start(f, loss, penalty, steps.objective_unit(setup_.x_squared_norm),
                    steps.extrapolation_settle(), ctx_.threads);
       }
-      // lazy_objective: formed after the first iteration, every kStopWindow-th (scikit-learn's
-      // test) and the last; validate() allows it only with that test and without extrapolation.
+      // lazy_objective: formed after the first iteration, every kStopWindow-th (both stopping
+      // tests read those) and the last; validate() refuses it with extrapolation.
       const bool wanted =
           !o_.lazy_objective || it == 1 || it % kStopWindow == 0 || it == o_.max_iter;
       steps.objective_wanted = wanted;
@@ -111,9 +111,11 @@ class Loop {
     return o_.progress(p);
   }
 
-  /// The last kStopWindow iterations together lowered the error by at most tol·error.
+  /// The last kStopWindow iterations together lowered the error by at most tol·error. With
+  /// lazy_objective the errors exist only every kStopWindow-th iteration: tested there.
   bool error_window_met(int it) const {
     if (o_.tol <= 0 || it < kStopWindow) return false;
+    if (o_.lazy_objective && it % kStopWindow != 0) return false;
     const double earlier = error_at(static_cast<std::size_t>(it - kStopWindow));
     return earlier - error_at(static_cast<std::size_t>(it)) <= o_.tol * earlier;
   }

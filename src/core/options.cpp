@@ -66,10 +66,6 @@ void refuse_idle_combinations(const FitOptions& o) {
           "checks it)");
   }
   if (!o.fused_pass) require_rule(o.solver, &SolverInfo::fused_pass, "fused_pass = false");
-  if (o.lazy_objective && o.stopping != Stopping::kScikitLearn)
-    throw InvalidArgument(
-        "lazy_objective applies only with stopping scikit-learn (its test reads every 10th "
-        "iteration), not with the error window, which reads every iteration");
   if (o.lazy_objective && extrapolates(o))
     throw InvalidArgument(
         "lazy_objective applies only without extrapolation, whose restarts read the objective "

@@ -154,6 +154,54 @@ TEST_F(FitOptionsTest, NumericLossIsBeta) {
   EXPECT_NE(read_file(dir_ / "half" / "W.npy"), read_file(dir_ / "two" / "W.npy"));
 }
 
+// mu's divergence (β ≠ 2) is formed only after the first, every 10th and the last iteration
+// (null in between), unless --loss-every-iteration; the factors are the same either way, and
+// render draws the curve of such a fit.
+TEST_F(FitOptionsTest, MuFormsItsDivergenceWhereTheStoppingTestReadsIt) {
+  const std::vector<std::string> fit25 = {"--loss", "0.5", "--max-iter", "25", "--tol", "0"};
+  const nlohmann::json lazy = fit_ok("lazy", fit25);
+  std::vector<std::string> every_args = fit25;
+  every_args.push_back("--loss-every-iteration");
+  const nlohmann::json every = fit_ok("every", every_args);
+  EXPECT_EQ(lazy["solver"], "mu");
+  EXPECT_EQ(lazy["loss_every_iteration"], false);
+  EXPECT_EQ(every["loss_every_iteration"], true);
+  EXPECT_NE(every["command_line"].get<std::string>().find("--loss-every-iteration"),
+            std::string::npos);
+  const auto& lh = lazy["loss_history"];
+  const auto& eh = every["loss_history"];
+  ASSERT_EQ(lh.size(), 26u);
+  ASSERT_EQ(eh.size(), 26u);
+  for (std::size_t i = 0; i < lh.size(); ++i) {
+    const bool formed = i <= 1 || i % 10 == 0 || i == 25;
+    EXPECT_EQ(lh[i].is_null(), !formed) << i;
+    EXPECT_TRUE(eh[i].is_number()) << i;
+    if (formed) {
+      EXPECT_EQ(lh[i], eh[i]) << i;
+    }
+  }
+  EXPECT_EQ(read_file(dir_ / "lazy" / "W.npy"), read_file(dir_ / "every" / "W.npy"));
+  EXPECT_EQ(read_file(dir_ / "lazy" / "H.npy"), read_file(dir_ / "every" / "H.npy"));
+  EXPECT_EQ(lazy["error"], every["error"]);
+  // The Frobenius loss's mu forms its loss after every iteration (from the Gram matrices).
+  const nlohmann::json two = fit_ok("two", {"--solver", "mu", "--max-iter", "12"});
+  EXPECT_EQ(two["loss_every_iteration"], true);
+  for (const auto& v : two["loss_history"]) EXPECT_TRUE(v.is_number());
+
+  fs::remove(dir_ / "lazy" / "loss.svg");
+  const RunResult r = run_cli({"render", (dir_ / "lazy").string(), "-q"});
+  EXPECT_EQ(r.code, 0) << r;
+  EXPECT_NE(read_file(dir_ / "lazy" / "loss.svg").find("<polyline"), std::string::npos);
+}
+
+TEST_F(FitOptionsTest, LossEveryIterationIsRefusedWhereItWouldDoNothing) {
+  expect_fit_error({"--loss-every-iteration"}, kUsage, {"--loss-every-iteration", "frobenius"});
+  expect_fit_error({"--loss", "kullback-leibler", "--loss-every-iteration"}, kUsage,
+                   {"--loss-every-iteration", "solver cd"});
+  expect_fit_error({"--loss", "0.5", "--batch-size", "10", "--loss-every-iteration"}, kUsage,
+                   {"--loss-every-iteration", "mini-batches"});
+}
+
 TEST_F(FitOptionsTest, L1RegularisationGivesMoreZerosInW) {
   fit_ok("plain", {"--max-iter", "50"});
   const nlohmann::json s =
