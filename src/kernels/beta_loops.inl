@@ -33,11 +33,12 @@ inline V power_halves(V v) {
     return power_halves<H - 2>(v) * v;
 }
 
-/// v^(β − O/2), where B is β in halves, or kAnyBeta to call std::pow with `e` = β − O/2.
+/// v^(β − O/2), where B is β in halves, or kAnyBeta for pow_positive (kernels/fast_log.hpp, it
+/// vectorises) with `e` = β − O/2.
 template <int B, int O, typename V>
 inline V power(V v, double e) {
   if constexpr (B == kAnyBeta)
-    return static_cast<V>(std::pow(double(v), e));
+    return static_cast<V>(pow_positive(double(v), e));
   else
     return power_halves<B - O>(v);
 }
@@ -122,20 +123,6 @@ double divergence_row(const T* x, double s, const T* wh_row, Index m, double bet
   }
   return with_beta(beta, [&](auto b) {
     constexpr int B = decltype(b)::value;
-    if constexpr (B == kAnyBeta) {  // std::pow: no vector form, so only the powers needed
-      double part = 0;
-      for (Index j = 0; j < m; ++j) {
-        const double xs = s * double(x[j]), wh = double(wh_row[j]);
-        if (xs > kEps) {
-          const double p = std::pow(safe(wh), beta - 1);
-          const double wh_beta = wh == 0 ? std::pow(0.0, beta) : p * wh;
-          part += std::pow(xs, beta) - beta * xs * p + (beta - 1) * wh_beta;
-        } else {
-          part += (beta - 1) * std::pow(wh, beta);
-        }
-      }
-      return part;
-    }
     return lane_sum(m, [&](Index j) {
       const double xs = s * double(x[j]), wh = double(wh_row[j]);
       const double p = power<B, 2>(safe(wh), beta - 1);  // wh^(β−1), wh = 0 replaced by ε
@@ -183,6 +170,28 @@ void beta_mu_terms(const T* x, Index x_stride, Index rows, Index m, double s, do
     // In T, as scikit-learn forms them (in X's precision): in float 16 lanes of square roots
     // and divisions per vector instead of 8.
     const T st = static_cast<T>(s), eps = static_cast<T>(kEps);
+    if constexpr (!kFixed) {
+      // One power per entry (pow_positive, which vectorises): q = (W·H)^(β−1) of d (W·H, or ε
+      // for W·H = 0 where β < 1), then (W·H)^(β−2) = q / d, or where d = 0 its value there
+      // (ε^(β−2) for 1 < β < 2, 0 for β > 2). q stays finite for any positive float d.
+      const T p_zero = safe_num ? static_cast<T>(pow_positive(double(eps), beta - 2)) : T(0);
+      for (Index i = 0; i < rows; ++i) {
+        const T* xi = x + i * x_stride;
+        T* whi = wh + i * m;
+        T* numi = num + i * m;
+#pragma omp simd
+        for (Index j = 0; j < m; ++j) {
+          const T v = whi[j];
+          const T d = v + (safe_den && v == T(0) ? eps : T(0));
+          const T q = static_cast<T>(pow_positive(double(d), beta - 1));
+          const T p = d != T(0) ? q / d : p_zero;
+          const T xs = st * xi[j];
+          numi[j] = xs != T(0) ? xs * p : T(0);
+          whi[j] = q;
+        }
+      }
+      return;
+    }
     for (Index i = 0; i < rows; ++i) {
       const T* xi = x + i * x_stride;
       T* whi = wh + i * m;

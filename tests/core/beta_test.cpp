@@ -33,7 +33,7 @@ using testing::same_bytes;
 
 namespace fs = std::filesystem;
 
-constexpr double kBetas[] = {0, 0.5, 1, 1.5, 2, 3};
+constexpr double kBetas[] = {0, 0.3, 0.5, 1, 1.2, 1.5, 2, 2.7, 3};  // 0.3, 1.2, 2.7: pow_positive
 
 /// Penalties (l1, l2) the updates are checked with.
 struct Penalty {
@@ -706,7 +706,7 @@ TYPED_TEST(BetaSklearn, DivergenceAndOneUpdateOfEachFactorMatchScikitLearn) {
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 5 * 4 + 6 * 4);
+  EXPECT_EQ(checked, 8 * 4 + 9 * 4);  // kBetas without β = 0 on X with zeros, and with it
 }
 
 // ---- (3) monotonicity ------------------------------------------------------------------------

@@ -67,5 +67,48 @@ TEST(FastLog, FloatWithinOneUlpOverTheNormalRange) {
     EXPECT_LE(float_ulps_apart(kernels::log_positive(x), std::log(double(x))), 1.0f) << x;
 }
 
+// kernels::exp_bounded, the exponential of the powers of a β without a specialised one: within
+// 2 ulp of std::exp over [−708, 709], exact at 0, +inf above and 0 below.
+TEST(FastExp, WithinTwoUlpOfLibmOverItsRange) {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> wide(-708.0, 709.0), narrow(-2.0, 2.0);
+  double worst = 0;
+  for (int i = 0; i < 1000000; ++i)
+    for (const double x : {wide(rng), narrow(rng)})
+      worst = std::max(worst, ulps_apart(kernels::exp_bounded(x), std::exp(x)));
+  EXPECT_LE(worst, 2.0);
+  EXPECT_EQ(kernels::exp_bounded(0.0), 1.0);
+  for (double x : {-708.0, 709.0, 1e-300, -1e-300, 0.34657359027997264, -0.34657359027997264})
+    EXPECT_LE(ulps_apart(kernels::exp_bounded(x), std::exp(x)), 2.0) << x;
+  EXPECT_EQ(kernels::exp_bounded(709.5), std::numeric_limits<double>::infinity());
+  EXPECT_EQ(kernels::exp_bounded(1e300), std::numeric_limits<double>::infinity());
+  EXPECT_EQ(kernels::exp_bounded(-708.5), 0.0);
+  EXPECT_EQ(kernels::exp_bounded(-std::numeric_limits<double>::infinity()), 0.0);
+}
+
+// kernels::pow_positive against std::pow over the values the β-divergences' updates take (W·H
+// from 1e-30 to 1e30, exponents β − 1 and β − 2 for β in (−1, 4)): relative error within
+// (3 + 3·|e·ln v|) ulp (the logarithm's rounding, scaled by e and by the exponential); 0 and
+// subnormal bases.
+TEST(FastExp, PowPositiveAgainstLibm) {
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> log10v(-30.0, 30.0), exponent(-3.0, 3.0);
+  for (int i = 0; i < 1000000; ++i) {
+    const double v = std::pow(10.0, log10v(rng)), e = exponent(rng);
+    if (e == 0) continue;
+    const double bound = 3 + 3 * std::abs(e * std::log(v));
+    ASSERT_LE(ulps_apart(kernels::pow_positive(v, e), std::pow(v, e)), bound) << v << " " << e;
+  }
+  EXPECT_EQ(kernels::pow_positive(0.0, 0.7), 0.0);
+  EXPECT_EQ(kernels::pow_positive(0.0, -1.3), std::numeric_limits<double>::infinity());
+  EXPECT_EQ(kernels::pow_positive(1.0, -1.7), 1.0);
+  EXPECT_EQ(kernels::pow_positive(4.0, 0.5), 2.0);
+  for (const double v : {std::numeric_limits<double>::denorm_min(), 1e-310, 3e-320})
+    for (const double e : {0.3, -0.01, 1.5})
+      EXPECT_LE(ulps_apart(kernels::pow_positive(v, e), std::pow(v, e)),
+                3 + 3 * std::abs(e * std::log(v)))
+          << v << " " << e;
+}
+
 }  // namespace
 }  // namespace nmfkit
