@@ -6,7 +6,9 @@
 // polynomial of degree 14 in s used by fdlibm-derived libraries (error below 1 ulp of the result
 // for the reduced argument). Its result is within 1 ulp of std::log on positive normal arguments
 // (tests/core/fast_log_test.cpp); zero, negative, subnormal, infinite and NaN arguments give
-// meaningless values: callers mask them out or check the sum afterwards.
+// meaningless values: callers mask them out or check the sum afterwards. The same header has the
+// float logarithm, and the exponential and the power built on them for the β-divergences whose
+// powers are not square roots.
 #include <bit>
 #include <cstdint>
 #include <limits>
