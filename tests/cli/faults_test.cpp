@@ -354,7 +354,9 @@ TEST_F(FaultsTest, MemoryLimitsDuringLoadAndFitEndWithOneLine) {
                                       "--threads", "2", "-o", out.string(), "-q"},
                                      options);
     outcomes.add(r, out);
-    if (r.code != 0) EXPECT_FALSE(fs::exists(dir_ / "deep"));
+    if (r.code != 0) {
+      EXPECT_FALSE(fs::exists(dir_ / "deep"));
+    }
   }
   EXPECT_GE(outcomes.failed, 2) << "the limits no longer exercise a shortage";
   EXPECT_GE(outcomes.succeeded, 1) << "no limit was enough";
