@@ -71,6 +71,7 @@ void check_minibatch_args(const FitArgs& a) {
   if (a.shuffle) refuse("--shuffle");
   if (a.extrapolate) refuse("--extrapolate");
   if (a.no_extrapolate) refuse("--no-extrapolate");
+  if (a.sketch > 0) refuse("--sketch");
   if (const double beta = parse_loss(a.loss); a.format != "auto" && beta != 2 && beta != 1)
     refuse("--format " + a.format +
            " and a loss other than frobenius or kullback-leibler (its batches are read as dense "
@@ -111,6 +112,12 @@ FitOptions options_from(const FitArgs& a) {
     throw InvalidArgument("--no-extrapolate applies only to a rule that extrapolates, not " +
                           o.solver);
   o.max_iter = a.max_iter;
+  o.sketch = a.sketch;
+  if (a.sketch_power >= 0) {
+    if (a.sketch == 0)
+      throw InvalidArgument("--sketch-power applies only with --sketch (a fit of X's projection)");
+    o.sketch_power_iterations = a.sketch_power;
+  }
   o.tol = a.tol;
   o.seed = static_cast<std::uint64_t>(a.seed);
   o.threads = a.threads;
@@ -191,6 +198,7 @@ nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, co
   j["error"] = r.error;
   j["relative_error"] = r.relative_error;
   j["x_norm"] = r.x_norm;
+  j["sketch"] = r.sketch_columns;  // columns of the sketch whose projection was fitted; 0: X
   j["loss_every_iteration"] = !o.lazy_objective;
   j["loss_history"] = r.loss_history;  // NaN (JSON null) where the loss was not formed
   j["history_seconds"] = r.history_seconds;
@@ -439,6 +447,14 @@ CLI::App* add_fit_command(CLI::App& app, FitArgs& a) {
   fit->add_flag("--no-extrapolate", a.no_extrapolate,
                 "hals; cd for kullback-leibler and itakura-saito: plain updates, no "
                 "extrapolation");
+  fit->add_option("--sketch", a.sketch,
+                  "frobenius: fit X's projection on a randomized sketch of its range with "
+                  "k + N columns (randomized HALS; far fewer operations per iteration on dense "
+                  "X, the final error X's own; docs/solvers.md); default 0: fit X itself")
+      ->check(kCount);
+  fit->add_option("--sketch-power", a.sketch_power,
+                  "--sketch: power iterations of its range finder (default 4)")
+      ->check(kCount);
   fit->add_option("--batch-size", a.batch_size,
                   "Fit by mini-batches of N samples (scikit-learn's MiniBatchNMF, multiplicative "
                   "updates; see docs/minibatch.md); default: the full fit")
@@ -552,6 +568,8 @@ std::string reproduce_command(const FitArgs& a) {
     if (mb.fresh_restarts) w.emplace_back("--fresh-restarts");
     add("--max-no-improvement", std::to_string(mb.max_no_improvement));
   }
+  if (a.sketch > 0) add("--sketch", std::to_string(a.sketch));
+  if (a.sketch_power >= 0) add("--sketch-power", std::to_string(a.sketch_power));
   add("--max-iter", std::to_string(a.max_iter));
   add("--tol", number(a.tol));
   add("--seed", std::to_string(a.seed));

@@ -27,6 +27,8 @@ struct FitArgs {
   bool extrapolate = false;
   bool no_extrapolate = false;
   int max_iter = 200;
+  int sketch = 0;         ///< --sketch: columns of the sketch beyond k (0: fit X itself)
+  int sketch_power = -1;  ///< --sketch-power; -1: not given (FitOptions' default)
   double tol = 1e-4;
   std::int64_t seed = 0;
   int threads = 0;

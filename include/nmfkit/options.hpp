@@ -173,6 +173,18 @@ struct FitOptions {
   /// sweep's change (Gillis & Glineur 2012 use 0.1). Default 0.1. Only solver hals with
   /// hals_max_sweeps > 1 takes a value other than the default.
   double hals_sweep_tol = 0.1;
+  /// Frobenius loss: fit X's projection on a randomized sketch of its range instead of X itself
+  /// (randomized HALS, Erichson, Mendible, Wihlborn & Kutz 2018). The sketch Q (n_samples × l,
+  /// orthonormal columns, l = k + sketch) spans the range the randomized range finder gives with
+  /// sketch_power_iterations power iterations, and every product of the fit reads Q and
+  /// B = Qᵀ·X (l × n_features) instead of X: about l/n_features of the products' arithmetic on
+  /// dense X, for 2·sketch_power_iterations + 2 passes over X before the first iteration. The
+  /// loss history is the Gram trick's with the projection's products and ‖X‖² itself; the final
+  /// error is X's own. 0 (the default) fits X. Refused with another loss, with transform, with
+  /// samples split across processes, and where l is not below min(n_samples, n_features).
+  int sketch = 0;
+  /// Power iterations of the sketch's range finder (sketch > 0). Default 4.
+  int sketch_power_iterations = 4;
   /// Called after every iteration (may be empty).
   ProgressCallback progress;
 

@@ -27,10 +27,12 @@ struct FitResult {
   double error = 0;           ///< final ‖X−WH‖_F (scikit-learn's reconstruction_err_)
   double relative_error = 0;  ///< error / ‖X‖_F
   double x_norm = 0;          ///< ‖X‖_F
-  std::uint64_t seed = 0;     ///< the seed used
-  int threads = 1;            ///< threads used
-  std::string solver;         ///< the update rule used
-  std::string format;  ///< how X was stored: "dense", "sparse", or "custom" (a caller's Data)
+  /// Columns of the sketch whose projection of X the fit read (FitOptions::sketch), else 0.
+  Index sketch_columns = 0;
+  std::uint64_t seed = 0;  ///< the seed used
+  int threads = 1;         ///< threads used
+  std::string solver;      ///< the update rule used
+  std::string format;      ///< how X was stored: "dense", "sparse", or "custom" (a caller's Data)
   Init init = Init::kNndsvda;
   Timings timings;
 };

@@ -75,6 +75,12 @@ void refuse_idle_combinations(const FitOptions& o) {
         "l1_ratio applies only with alpha_w or alpha_h > 0 (it mixes the "
         "regularisation), not with both 0; got l1_ratio " +
         number(o.l1_ratio));
+  if (o.sketch > 0 && o.beta != 2)
+    throw InvalidArgument("sketch applies only to the frobenius loss, not " + loss_name(o.beta));
+  if (o.sketch_power_iterations != defaults.sketch_power_iterations && o.sketch == 0)
+    throw InvalidArgument(
+        "sketch_power_iterations applies only with sketch > 0 (a fit of X's projection), not "
+        "with sketch 0");
   if (o.seed != 0 && o.init == Init::kCustom && !o.shuffle)
     throw InvalidArgument(
         "seed applies only to random choices (init random, nndsvd, nndsvda or nndsvdar; solver cd "
@@ -171,6 +177,11 @@ void FitOptions::validate() const {
   if (!(hals_sweep_tol >= 0) || !std::isfinite(hals_sweep_tol))
     throw InvalidArgument("hals_sweep_tol must be a finite number >= 0, got " +
                           std::to_string(hals_sweep_tol));
+  if (sketch < 0)
+    throw InvalidArgument("sketch must be >= 0 (0: fit X itself), got " + std::to_string(sketch));
+  if (sketch_power_iterations < 0)
+    throw InvalidArgument("sketch_power_iterations must be >= 0, got " +
+                          std::to_string(sketch_power_iterations));
   refuse_idle_combinations(*this);
 }
 
@@ -204,6 +215,10 @@ void FitOptions::validate(Index n_samples, Index n_features) const {
   if (svd_start && k > limit)
     throw InvalidArgument("k must be between 1 and min(n_samples, n_features) = " +
                           std::to_string(limit) + ", got " + std::to_string(k));
+  if (sketch > 0 && Index(k) + sketch >= limit)
+    throw InvalidArgument("sketch: k + sketch = " + std::to_string(Index(k) + sketch) +
+                          " columns must be below min(n_samples, n_features) = " +
+                          std::to_string(limit) + " (a sketch that wide is no smaller than X)");
 }
 
 }  // namespace nmfkit

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/kl_sparse.hpp"
+#include "core/sketch.hpp"
 #include "core/steps.hpp"
 #include "kernels/blas_threads.hpp"
 #include "nmfkit/errors.hpp"
@@ -81,12 +82,11 @@ FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
                           loss_name(options.beta) + " loss");
 
   // Checks the data before its shape is used; the fit runs on X/c.
-  const std::unique_ptr<DataChoice<T>> choice =
-      problem.make_data(options.format,
-                        auto_sparse_zero_fraction(options.beta, problem.fixed_h != nullptr
-                                                                    ? problem.fixed_h->rows
-                                                                    : options.k),
-                        ctx.threads);
+  const std::unique_ptr<DataChoice<T>> choice = problem.make_data(
+      options.format,
+      auto_sparse_zero_fraction(options.beta,
+                                problem.fixed_h != nullptr ? problem.fixed_h->rows : options.k),
+      ctx.threads);
   result.format = choice->format();
   const Scaled<T> x(choice->storage(), ctx.threads, /*normalize=*/true, ctx.reducer);
   // k is bounded by the data it is fitted on; transform takes it from the fitted H instead.
@@ -114,6 +114,21 @@ FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
   PlainProducts<T> plain(x);
   std::unique_ptr<Products<T>> decorated;
   if (problem.decorate) decorated = problem.decorate(x, k, ctx);
+  if (options.sketch > 0) {
+    // validate() has refused other losses and sketches as wide as X.
+    const char* without = decorated                ? "missing entries (a masked fit)"
+                          : !update_h              ? "transform (H is given)"
+                          : ctx.reducer != nullptr ? "samples split across processes"
+                                                   : nullptr;
+    if (without != nullptr)
+      throw InvalidArgument(std::string("sketch applies only to a fit of all of X in one process, "
+                                        "not with ") +
+                            without);
+    ScopedTimer timer(time.init);
+    decorated = sketched_products(x, k + options.sketch, options.sketch_power_iterations,
+                                  options.seed, ctx.threads);
+    result.sketch_columns = k + options.sketch;
+  }
   Products<T>& products = decorated ? *decorated : plain;
   LoopSetup setup;
   setup.penalties = penalties(options, x.total_rows(), x.cols(), c);

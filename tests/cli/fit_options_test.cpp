@@ -202,6 +202,27 @@ TEST_F(FitOptionsTest, LossEveryIterationIsRefusedWhereItWouldDoNothing) {
                    {"--loss-every-iteration", "mini-batches"});
 }
 
+TEST_F(FitOptionsTest, SketchFitsTheProjectionAndReportsXsOwnError) {
+  EXPECT_EQ(fit_ok("plain", {})["sketch"], 0);
+  const nlohmann::json s = fit_ok("sketched", {"--sketch", "10", "--max-iter", "30"});
+  EXPECT_EQ(s["sketch"], kK + 10) << "the sketch's columns: k + 10";
+  EXPECT_NE(s["command_line"].get<std::string>().find("--sketch 10"), std::string::npos);
+  const NpyMatrix w = read_npy_f32(dir_ / "sketched" / "W.npy");
+  const NpyMatrix h = read_npy_f32(dir_ / "sketched" / "H.npy");
+  const std::vector<float> x = images_.scaled();
+  double residual = 0;
+  for (int i = 0; i < TinyImages::kSamples; ++i)
+    for (int j = 0; j < TinyImages::kFeatures; ++j) {
+      double wh = 0;
+      for (int l = 0; l < kK; ++l)
+        wh += double(w.values[static_cast<std::size_t>(i * kK + l)]) *
+              double(h.values[static_cast<std::size_t>(l * TinyImages::kFeatures + j)]);
+      const double d = double(x[static_cast<std::size_t>(i * TinyImages::kFeatures + j)]) - wh;
+      residual += d * d;
+    }
+  EXPECT_NEAR(s["error"].get<double>(), std::sqrt(residual), 1e-4 * std::sqrt(x_squared_norm()));
+}
+
 TEST_F(FitOptionsTest, L1RegularisationGivesMoreZerosInW) {
   fit_ok("plain", {"--max-iter", "50"});
   const nlohmann::json s =

@@ -43,6 +43,11 @@ TEST_F(RefusedOptionsTest, EveryCombinationThatWouldDoNothingIsAUsageErrorNaming
       {{"--shuffle", "--solver", "mu"}, {"shuffle", "solver", "mu"}},
       {{"--l1-ratio", "0.5"}, {"l1_ratio", "alpha_w", "alpha_h"}},
       {{"--l1-ratio", "1", "--alpha-h", "0"}, {"l1_ratio", "alpha_w", "alpha_h"}},
+      {{"--sketch-power", "2"}, {"--sketch-power", "--sketch"}},
+      {{"--sketch", "10", "--loss", "kullback-leibler"},
+       {"sketch", "frobenius", "kullback-leibler"}},
+      {{"--sketch", "10", "--batch-size", "20"}, {"--batch-size", "--sketch"}},
+      {{"--sketch", "57"}, {"sketch", "60", "min(n_samples, n_features)"}},
   };
   std::vector<std::string> seeded = custom();
   seeded.insert(seeded.end(), {"--seed", "3"});
@@ -68,7 +73,8 @@ TEST_F(RefusedOptionsTest, TheSameOptionsWhereTheyDoSomethingRun) {
         {"--shuffle", "--solver", "cd"},
         {"--l1-ratio", "0.5", "--alpha-h", "0.01"},
         {"--format", "dense", "--loss", "kullback-leibler"},
-        {"--init", "nndsvdar", "--seed", "3", "--restarts", "2"}}) {
+        {"--init", "nndsvdar", "--seed", "3", "--restarts", "2"},
+        {"--sketch", "10", "--sketch-power", "2"}}) {
     std::vector<std::string> args = options;
     args.insert(args.end(), {"--max-iter", "5", "-q"});
     const RunResult r = fit(idx_, 3, dir_ / "ok", args);
