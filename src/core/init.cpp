@@ -107,15 +107,23 @@ constexpr Index kScikitLearnOversamples = 10;
 // its randomized SVD has sketch_oversamples and stops its power iterations early, and the zero
 // threshold of data of tiny magnitude is relative.
 template <typename T>
-Factors<T> nndsvd_init(const Scaled<T>& x, const FitOptions& o) {
+Factors<T> nndsvd_init(const Scaled<T>& x, const FitOptions& o, const TruncatedSvd* given) {
   const int k = o.k;
   const bool scikit_learn = o.nndsvd_recipe == NndsvdRecipe::kScikitLearn;
   const int power_iterations = (k < 0.1 * double(std::min(x.rows(), x.cols()))) ? 7 : 4;
-  const TruncatedSvd svd =
-      scikit_learn ? randomized_svd(x, k, kScikitLearnOversamples, power_iterations,
-                                    static_cast<std::uint32_t>(o.seed), o.threads)
-                   : randomized_svd(x, k, sketch_oversamples(k), power_iterations,
-                                    static_cast<std::uint32_t>(o.seed), o.threads, kNndsvdSettled);
+  TruncatedSvd svd;
+  if (given != nullptr) {  // a wider sketch's SVD: its leading k triplets
+    const Index r = std::min<Index>(k, given->s.size());
+    svd.u = given->u.leftCols(r);
+    svd.s = given->s.head(r);
+    svd.v = given->v.leftCols(r);
+  } else {
+    svd = scikit_learn
+              ? randomized_svd(x, k, kScikitLearnOversamples, power_iterations,
+                               static_cast<std::uint32_t>(o.seed), o.threads)
+              : randomized_svd(x, k, sketch_oversamples(k), power_iterations,
+                               static_cast<std::uint32_t>(o.seed), o.threads, kNndsvdSettled);
+  }
   const int threads = o.threads > 0 ? o.threads : omp_get_max_threads();
   const Index rank = svd.s.size();
   const std::vector<double> u_norms = signed_squared_norms(svd.u, threads);
@@ -162,15 +170,17 @@ Factors<T> nndsvd_init(const Scaled<T>& x, const FitOptions& o) {
 }  // namespace
 
 template <typename T>
-Factors<T> initialize(const Scaled<T>& x, const FitOptions& options) {
+Factors<T> initialize(const Scaled<T>& x, const FitOptions& options, const TruncatedSvd* svd) {
   if (options.init == Init::kCustom)
     throw InvalidArgument("init 'custom' needs the starting factors W0 and H0");
   if (options.init == Init::kRandom)
     return random_init(x, options.k, static_cast<std::uint32_t>(options.seed));
-  return nndsvd_init(x, options);
+  return nndsvd_init(x, options, svd);
 }
 
-template Factors<float> initialize<float>(const Scaled<float>&, const FitOptions&);
-template Factors<double> initialize<double>(const Scaled<double>&, const FitOptions&);
+template Factors<float> initialize<float>(const Scaled<float>&, const FitOptions&,
+                                          const TruncatedSvd*);
+template Factors<double> initialize<double>(const Scaled<double>&, const FitOptions&,
+                                            const TruncatedSvd*);
 
 }  // namespace nmfkit::core

@@ -11,8 +11,14 @@ struct Factors {
   Matrix<T> ht;  ///< n_features × k (H transposed: every factor is updated row by row)
 };
 
+struct TruncatedSvd;
+
+/// The start options.init asks for. `svd`, when given (a fit with FitOptions::sketch), is a
+/// randomized SVD of x with at least k triplets, descending: the NNDSVD starts take its leading
+/// k instead of computing their own.
 template <typename T>
-Factors<T> initialize(const Scaled<T>& x, const FitOptions& options);
+Factors<T> initialize(const Scaled<T>& x, const FitOptions& options,
+                      const TruncatedSvd* svd = nullptr);
 
 /// The extra sketch columns of the randomized SVD behind NNDSVD for k components: scikit-learn's
 /// 10, except where k + 10 rounded down to a multiple of 16 (the products' column block) leaves

@@ -2,7 +2,6 @@
 
 #include <vector>
 
-#include "core/randomized_svd.hpp"
 #include "kernels/dense.hpp"
 
 namespace nmfkit::core {
@@ -12,12 +11,9 @@ namespace {
 template <typename T>
 class SketchedProducts final : public Products<T> {
  public:
-  SketchedProducts(const Scaled<T>& x, Index columns, int power_iterations, std::uint64_t seed,
-                   int threads)
+  SketchedProducts(const Scaled<T>& x, const TruncatedSvd& svd, int threads)
       : x_(x), threads_(threads) {
     // X/c ≈ U·S·Vᵀ over the sketch's l directions, which is Q·Qᵀ·X/c: Q = U and B = S·Vᵀ.
-    const TruncatedSvd svd =
-        randomized_svd(x, columns, 0, power_iterations, static_cast<std::uint32_t>(seed), threads);
     l_ = svd.s.size();
     const Index n = x.rows(), m = x.cols();
     q_.resize(static_cast<std::size_t>(n * l_));
@@ -66,15 +62,14 @@ class SketchedProducts final : public Products<T> {
 }  // namespace
 
 template <typename T>
-std::unique_ptr<Products<T>> sketched_products(const Scaled<T>& x, Index columns,
-                                               int power_iterations, std::uint64_t seed,
+std::unique_ptr<Products<T>> sketched_products(const Scaled<T>& x, const TruncatedSvd& svd,
                                                int threads) {
-  return std::make_unique<SketchedProducts<T>>(x, columns, power_iterations, seed, threads);
+  return std::make_unique<SketchedProducts<T>>(x, svd, threads);
 }
 
-template std::unique_ptr<Products<float>> sketched_products<float>(const Scaled<float>&, Index, int,
-                                                                   std::uint64_t, int);
-template std::unique_ptr<Products<double>> sketched_products<double>(const Scaled<double>&, Index,
-                                                                     int, std::uint64_t, int);
+template std::unique_ptr<Products<float>> sketched_products<float>(const Scaled<float>&,
+                                                                   const TruncatedSvd&, int);
+template std::unique_ptr<Products<double>> sketched_products<double>(const Scaled<double>&,
+                                                                     const TruncatedSvd&, int);
 
 }  // namespace nmfkit::core

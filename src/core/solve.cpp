@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "core/kl_sparse.hpp"
+#include "core/randomized_svd.hpp"
 #include "core/sketch.hpp"
 #include "core/steps.hpp"
 #include "kernels/blas_threads.hpp"
@@ -25,7 +27,8 @@ void scale_in_place(Matrix<T>& m, double factor) {
 
 /// The starting factors of the scaled problem.
 template <typename T>
-Factors<T> start_factors(const Problem<T>& problem, const Scaled<T>& x, const FitOptions& o) {
+Factors<T> start_factors(const Problem<T>& problem, const Scaled<T>& x, const FitOptions& o,
+                         const TruncatedSvd* sketch) {
   const Index n = x.rows(), m = x.cols(), k = o.k;
   const double root_c = std::sqrt(x.scale());
   Factors<T> f;
@@ -43,7 +46,7 @@ Factors<T> start_factors(const Problem<T>& problem, const Scaled<T>& x, const Fi
     f.w = checked_copy(problem.start->w, n, k, "W0", root_c);
     f.ht = checked_copy(problem.start->h, k, m, "H0", root_c, /*transpose=*/true);
   } else {
-    f = initialize(x, o);
+    f = initialize(x, o, sketch);
   }
   return f;
 }
@@ -103,20 +106,13 @@ FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
                       "loss with beta > 0");
   }
 
-  Factors<T> f;
-  {
-    ScopedTimer timer(time.init);
-    f = start_factors(problem, x, options);
-  }
-  ctx.check_cancelled();
-
   const bool update_h = problem.fixed_h == nullptr;
-  PlainProducts<T> plain(x);
-  std::unique_ptr<Products<T>> decorated;
-  if (problem.decorate) decorated = problem.decorate(x, k, ctx);
+  // FitOptions::sketch: the randomized SVD over all the sketch's directions gives both the
+  // projection the products read and the NNDSVD starts' leading triplets. validate() has refused
+  // other losses and sketches as wide as X.
+  std::optional<TruncatedSvd> sketch;
   if (options.sketch > 0) {
-    // validate() has refused other losses and sketches as wide as X.
-    const char* without = decorated                ? "missing entries (a masked fit)"
+    const char* without = problem.decorate         ? "missing entries (a masked fit)"
                           : !update_h              ? "transform (H is given)"
                           : ctx.reducer != nullptr ? "samples split across processes"
                                                    : nullptr;
@@ -125,9 +121,24 @@ FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
                                         "not with ") +
                             without);
     ScopedTimer timer(time.init);
-    decorated = sketched_products(x, k + options.sketch, options.sketch_power_iterations,
-                                  options.seed, ctx.threads);
-    result.sketch_columns = k + options.sketch;
+    sketch = randomized_svd(x, k + options.sketch, 0, options.sketch_power_iterations,
+                            static_cast<std::uint32_t>(options.seed), ctx.threads);
+  }
+  Factors<T> f;
+  {
+    ScopedTimer timer(time.init);
+    f = start_factors(problem, x, options, sketch ? &*sketch : nullptr);
+  }
+  ctx.check_cancelled();
+
+  PlainProducts<T> plain(x);
+  std::unique_ptr<Products<T>> decorated;
+  if (problem.decorate) decorated = problem.decorate(x, k, ctx);
+  if (sketch) {
+    ScopedTimer timer(time.init);
+    decorated = sketched_products(x, *sketch, ctx.threads);
+    result.sketch_columns = sketch->s.size();
+    sketch.reset();
   }
   Products<T>& products = decorated ? *decorated : plain;
   LoopSetup setup;

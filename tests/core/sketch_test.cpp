@@ -55,8 +55,10 @@ TEST(Sketch, ExactLowRankDataIsRecoveredThroughTheSketch) {
 // own (computed from the returned factors and X), and it stays close to the plain fit's.
 TEST(Sketch, FinalErrorIsThatOfXItselfAndNearThePlainFits) {
   const Matrix<double> x = noisy_low_rank(400, 150, 8, 5, 0.3);
-  for (const std::string solver : {"hals", "cd"}) {
-    FitOptions o = options_for(solver, 8);
+  for (const std::string solver : {"hals", "cd", "random"}) {
+    // "random": hals from a random start (the sketch then serves the products alone).
+    FitOptions o = options_for(solver == "random" ? "hals" : solver, 8);
+    if (solver == "random") o.init = Init::kRandom;
     o.sketch = 24;
     const FitResult<double> r = fit(x.view(), o);
     EXPECT_NEAR(r.error, direct_error(x, r.W, r.H), 1e-9 * frobenius(x)) << solver;
