@@ -26,7 +26,6 @@ class SketchedProducts final : public Products<T> {
   }
 
   const Scaled<T>& data() const override { return x_; }
-  Index columns() const { return l_; }
 
   double times_ht(const Factors<T>& f, T* out) override {
     const Index k = f.ht.cols;
