@@ -96,6 +96,8 @@ nmfkit::FitOptions options_from(const py::dict& d) {
       o.threads = v.cast<int>();
     else if (key == "extrapolate")
       o.extrapolate = v.cast<bool>();
+    else if (key == "sketch")
+      o.sketch = v.cast<int>();
     else if (key == "format") {
       const std::string f = v.cast<std::string>();
       o.format = f == "dense"    ? nmfkit::DataFormat::kDense

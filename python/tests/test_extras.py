@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn.decomposition as skd
+from sklearn.base import clone
 from sklearn.decomposition._nmf import _beta_divergence
 from sklearn.exceptions import ConvergenceWarning
 
@@ -227,3 +228,24 @@ def test_show_components_draws_every_component():
         nmfkit.show_components(model, (7, 9))
     bundle = model._repr_mimebundle_()
     assert bundle["image/png"].startswith(b"\x89PNG") and "<img" in bundle["text/html"]
+
+
+def test_sketch_fits_a_projection_and_reports_xs_own_error():
+    rng = np.random.default_rng(4)
+    X = rng.random((600, 5)) @ rng.random((5, 120)) + 0.3 * rng.random((600, 120))
+    plain = nmfkit.NMF(6, solver="hals", random_state=0, max_iter=300)
+    W0 = plain.fit_transform(X)
+    model = nmfkit.NMF(6, solver="hals", random_state=0, max_iter=300, sketch=20)
+    W = model.fit_transform(X)
+    assert model.get_params()["sketch"] == 20
+    assert clone(model).sketch == 20
+    error = np.linalg.norm(X - W @ model.components_)
+    assert model.reconstruction_err_ == pytest.approx(error, rel=1e-6)
+    assert model.reconstruction_err_ == pytest.approx(plain.reconstruction_err_, rel=0.01)
+    assert not np.array_equal(W, W0)  # the projection, not X, was fitted
+    # transform holds H and fits X itself
+    assert model.transform(X).shape == (600, 6)
+    with pytest.raises(ValueError, match="sketch"):
+        nmfkit.NMF(6, solver="mu", beta_loss="kullback-leibler", sketch=20).fit(X)
+    with pytest.raises(ValueError, match="sketch"):
+        nmfkit.NMF(6, sketch=-1).fit(X)
