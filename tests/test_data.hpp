@@ -4,10 +4,12 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "nmfkit/errors.hpp"
 #include "nmfkit/matrix.hpp"
 #include "nmfkit/options.hpp"
 
@@ -79,6 +81,16 @@ std::vector<T> converted_levels(const std::vector<std::uint8_t>& levels, double 
   std::vector<T> x(levels.size());
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<T>(double(levels[i]) * scale);
   return x;
+}
+
+/// The message of the nmfkit::Error that f throws, or "(no exception)".
+inline std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no exception)";
 }
 
 /// Options for `solver` with k components on one thread; everything else default.

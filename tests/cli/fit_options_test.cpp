@@ -71,21 +71,24 @@ class FitOptionsTest : public CliTest {
     h0_ = h0;
   }
 
-  // ½‖X − W0·H0‖² for the scaled tiny images, in double.
-  double start_objective() const {
+  // ‖X − W·H‖² for the scaled tiny images and W (samples × kK), H (kK × features), in double.
+  double squared_residual(const std::vector<float>& w, const std::vector<float>& h) const {
     const std::vector<float> x = images_.scaled();
     double s = 0;
     for (int i = 0; i < TinyImages::kSamples; ++i)
       for (int j = 0; j < TinyImages::kFeatures; ++j) {
         double wh = 0;
         for (int l = 0; l < kK; ++l)
-          wh += double(w0_[static_cast<std::size_t>(i * kK + l)]) *
-                double(h0_[static_cast<std::size_t>(l * TinyImages::kFeatures + j)]);
+          wh += double(w[static_cast<std::size_t>(i * kK + l)]) *
+                double(h[static_cast<std::size_t>(l * TinyImages::kFeatures + j)]);
         const double d = double(x[static_cast<std::size_t>(i * TinyImages::kFeatures + j)]) - wh;
         s += d * d;
       }
-    return 0.5 * s;
+    return s;
   }
+
+  // ½‖X − W0·H0‖² for the scaled tiny images, in double.
+  double start_objective() const { return 0.5 * squared_residual(w0_, h0_); }
 
   double x_squared_norm() const {
     double s = 0;
@@ -209,18 +212,8 @@ TEST_F(FitOptionsTest, SketchFitsTheProjectionAndReportsXsOwnError) {
   EXPECT_NE(s["command_line"].get<std::string>().find("--sketch 10"), std::string::npos);
   const NpyMatrix w = read_npy_f32(dir_ / "sketched" / "W.npy");
   const NpyMatrix h = read_npy_f32(dir_ / "sketched" / "H.npy");
-  const std::vector<float> x = images_.scaled();
-  double residual = 0;
-  for (int i = 0; i < TinyImages::kSamples; ++i)
-    for (int j = 0; j < TinyImages::kFeatures; ++j) {
-      double wh = 0;
-      for (int l = 0; l < kK; ++l)
-        wh += double(w.values[static_cast<std::size_t>(i * kK + l)]) *
-              double(h.values[static_cast<std::size_t>(l * TinyImages::kFeatures + j)]);
-      const double d = double(x[static_cast<std::size_t>(i * TinyImages::kFeatures + j)]) - wh;
-      residual += d * d;
-    }
-  EXPECT_NEAR(s["error"].get<double>(), std::sqrt(residual), 1e-4 * std::sqrt(x_squared_norm()));
+  EXPECT_NEAR(s["error"].get<double>(), std::sqrt(squared_residual(w.values, h.values)),
+              1e-4 * std::sqrt(x_squared_norm()));
 }
 
 TEST_F(FitOptionsTest, L1RegularisationGivesMoreZerosInW) {

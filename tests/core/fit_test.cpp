@@ -20,14 +20,7 @@ using testing::frobenius;
 using testing::low_rank;
 using testing::options_for;
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
+using testing::message_of;
 
 TEST(Fit, HigherKGivesLowerError) {
   const auto d = low_rank<double>(80, 40, 8, 21);

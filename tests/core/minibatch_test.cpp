@@ -17,6 +17,7 @@ namespace nmfkit {
 namespace {
 
 using testing::low_rank;
+using testing::message_of;
 using testing::same_bytes;
 using testing::uniform_matrix;
 
@@ -588,15 +589,6 @@ TEST(MiniBatch, BatchSizeAboveTheSamplesIsAllOfThem) {
   EXPECT_EQ(r.n_steps, 5);
   EXPECT_EQ(r.fit.iterations, 5);
   EXPECT_DOUBLE_EQ(r.state.rho, 0.7);
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no exception)";
 }
 
 TEST(MiniBatch, OptionsAreValidated) {

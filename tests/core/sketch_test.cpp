@@ -25,14 +25,7 @@ Matrix<float> to_float(const Matrix<double>& m) {
   return out;
 }
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
+using testing::message_of;
 
 // Exact rank-r data lies in any sketch of at least r directions: the sketched fit is a fit of X
 // itself and recovers it as the plain fit does.

@@ -22,14 +22,7 @@ using testing::low_rank;
 using testing::options_for;
 using testing::uniform_matrix;
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
+using testing::message_of;
 
 bool contains(const std::string& text, const std::string& word) {
   return text.find(word) != std::string::npos;
