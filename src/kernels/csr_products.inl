@@ -34,11 +34,13 @@ constexpr bool kLinePadded = NMFKIT_VARIANT == 2 && sizeof(T) == 8;
 template <typename T>
 constexpr bool kVectorPadded = NMFKIT_VARIANT == 1;
 
-/// The widest pass of X·Hᵀ (accumulators in registers) and of Xᵀ·W (none) where kVectorPadded.
+/// The widest pass of X·Hᵀ (accumulators in registers) and of Xᵀ·W (none) where kVectorPadded:
+/// Xᵀ·W's eight registers of the scattered row take k = 50 in one pass instead of two (MNIST,
+/// 2 threads, `BM_CsrBytesTransposeTimes` 28 → 24 ms, `BM_CsrBytesFusedPass` 43 → 39 ms).
 template <typename T>
 constexpr int kTimesWidest = 96 / int(sizeof(T));
 template <typename T>
-constexpr int kScatterWidest = 128 / int(sizeof(T));
+constexpr int kScatterWidest = 256 / int(sizeof(T));
 
 /// The row width of the products' padded copies: 4 or 8 columns for p up to 4 or 8 (a quarter or
 /// half of a block: the copies and partial sums then take a quarter or half the cache), else
@@ -208,19 +210,50 @@ void scatter_rows_block(const M& x, Index r0, Index r1, const T* right, Index p,
   }
 }
 
+/// f(std::integral_constant<int, c·L>{}, j0) for w = c·L, 1 ≤ c ≤ 8, where c·L ≤ Widest.
+template <int L, int Widest, typename F>
+[[gnu::always_inline]] inline void pass_of_width(Index w, Index j0, F& f) {
+  const auto pass = [&](auto c) {
+    if constexpr (c * L <= Widest) f(std::integral_constant<int, c * L>{}, j0);
+  };
+  switch (w / L) {
+    case 1: pass(std::integral_constant<int, 1>{}); break;
+    case 2: pass(std::integral_constant<int, 2>{}); break;
+    case 3: pass(std::integral_constant<int, 3>{}); break;
+    case 4: pass(std::integral_constant<int, 4>{}); break;
+    case 5: pass(std::integral_constant<int, 5>{}); break;
+    case 6: pass(std::integral_constant<int, 6>{}); break;
+    case 7: pass(std::integral_constant<int, 7>{}); break;
+    default: pass(std::integral_constant<int, 8>{}); break;
+  }
+}
+
 /// f(std::integral_constant<int, W>{}, j0) for the passes over rows `padded` wide (product_width),
-/// left to right: the whole row when it is one pass wide (4, 8, 16 or 32 columns, or 24 where
-/// kLinePadded), else passes of 32 columns (two blocks) and a last one of what is left. Each pass
-/// reads the row's stored entries once, so the fewer the better: MNIST at k = 100 (112 columns)
-/// ran 4 passes instead of 7, 5-9% less time per iteration. Each column's sums are the same
-/// either way. Without AVX-512's 32 vector registers the 32-column passes are taken only when
-/// every pass is one: X·Hᵀ's 4 × 32 accumulators do not fit 16 (AVX2 at k = 100: 5-25% slower
-/// with them). Where kVectorPadded, passes of kTimesWidest columns for X·Hᵀ (Accumulators) and
-/// kScatterWidest for Xᵀ·W, the last one what is left (a multiple of a register).
+/// left to right: the whole row when it is one pass wide, else passes of the widest width and a
+/// last one of what is left. Each pass reads the row's stored entries once, so the fewer the
+/// better: MNIST at k = 100 (112 columns) ran 4 passes instead of 7, 5-9% less time per
+/// iteration. Each column's sums are the same either way.
+/// - X·Hᵀ (Accumulators) keeps 4 × W sums in registers: passes of 32 columns with AVX-512, of
+///   16 elsewhere unless every pass is one of 32 (AVX2 at k = 100: 5-25% slower with them), of
+///   kTimesWidest where kVectorPadded.
+/// - Xᵀ·W keeps only the scattered row's W entries in registers: passes of 32 columns with
+///   AVX-512 (64 measured slower there), of kScatterWidest where kVectorPadded.
 template <typename T, bool Accumulators, typename F>
 void for_each_pass(Index padded, F&& f) {
-  Index widest = NMFKIT_VARIANT == 2 || padded % (2 * kBlock) == 0 ? 2 * kBlock : kBlock;
-  if constexpr (kVectorPadded<T>) widest = Accumulators ? kTimesWidest<T> : kScatterWidest<T>;
+  if constexpr (kVectorPadded<T>) {
+    constexpr int L = 32 / int(sizeof(T));  // widths in multiples of a register
+    constexpr int widest = Accumulators ? kTimesWidest<T> : kScatterWidest<T>;
+    for (Index j0 = 0; j0 < padded;) {
+      const Index w = std::min<Index>(padded - j0, widest);
+      if (w < L)
+        f(std::integral_constant<int, 4>{}, j0);
+      else
+        pass_of_width<L, widest>(w, j0, f);
+      j0 += w;
+    }
+    return;
+  }
+  const Index widest = NMFKIT_VARIANT == 2 || padded % (2 * kBlock) == 0 ? 2 * kBlock : kBlock;
   for (Index j0 = 0; j0 < padded;) {
     const Index w = std::min(padded - j0, widest);
     if (w == 4)
@@ -231,10 +264,8 @@ void for_each_pass(Index padded, F&& f) {
       f(std::integral_constant<int, kBlock>{}, j0);
     else if (w == 2 * kBlock)
       f(std::integral_constant<int, 2 * kBlock>{}, j0);
-    else if constexpr (kLinePadded<T> || (kVectorPadded<T> && sizeof(T) == 4))
+    else if constexpr (kLinePadded<T>)
       f(std::integral_constant<int, 24>{}, j0);
-    else if constexpr (kVectorPadded<T> && sizeof(T) == 8)
-      f(std::integral_constant<int, 12>{}, j0);
     j0 += w;
   }
 }
