@@ -8,7 +8,7 @@ The bound of one iteration is the larger of
 - reading X: once per iteration (W's update runs inside one pass over X, dense or sparse); in
   the storage nmfkit picks: 8-bit CSR (3 bytes per non-zero, 8 per row) for 8-bit images with
   at least half zeros (64% for k > 12), float CSR (8 bytes per non-zero) for other sparse data,
-  dense float32 otherwise;
+  dense 8-bit (a byte per pixel) for other 8-bit images, dense float32 otherwise;
 - the two products' arithmetic, 2·2·nnz·k flops (2·2·n·m·k dense), at the sgemm peak;
 and leaves out the O((n + m)·k²) Gram matrices and coordinate sweeps, so it is a lower bound.
 
@@ -27,12 +27,22 @@ sys.path.insert(0, os.path.join(REPO, "bench"))
 from compare import FILES, NAMES  # noqa: E402
 
 
-def load(path):
+def shape_and_stored(path):
+    """(rows, columns, stored non-zeros, 8-bit) of a benchmark file: an NPY array, a scipy.sparse
+    .npz (the tf-idf matrix, as compare.py hands it over) or an IDX image file."""
+    if path.endswith(".npz"):
+        import scipy.sparse
+        x = scipy.sparse.load_npz(path)
+        return x.shape[0], x.shape[1], int(x.count_nonzero()), False
     if path.endswith(".npy"):
-        return np.load(path, mmap_mode="r")
-    raw = (gzip.open if path.endswith(".gz") else open)(path, "rb").read()
-    n, h, w = (int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(3))
-    return np.frombuffer(raw[16:], dtype=np.uint8).reshape(n, h * w)
+        x = np.load(path, mmap_mode="r")
+    else:
+        raw = (gzip.open if path.endswith(".gz") else open)(path, "rb").read()
+        n, h, w = (int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(3))
+        x = np.frombuffer(raw[16:], dtype=np.uint8).reshape(n, h * w)
+    n, m = x.shape
+    nnz = int(sum(np.count_nonzero(x[i:i + 10000]) for i in range(0, n, 10000)))
+    return n, m, nnz, x.dtype == np.uint8
 
 
 def machine_rates(micro, threads):
@@ -54,10 +64,7 @@ def main():
     for case in data["cases"]:
         ds, k = case["dataset"], case["k"]
         if ds not in facts:
-            x = load(FILES[ds])
-            n, m = x.shape
-            nnz = int(sum(np.count_nonzero(x[i:i + 10000]) for i in range(0, n, 10000)))
-            facts[ds] = (n, m, nnz, x.dtype == np.uint8)
+            facts[ds] = shape_and_stored(FILES[ds])
         n, m, nnz, eight_bit = facts[ds]
         # core::auto_sparse_zero_fraction (the Frobenius loss): sparse from half zeros for
         # k <= 12, from 64% above.
@@ -66,8 +73,9 @@ def main():
             storage, size, passes = ("8-bit CSR" if eight_bit else "float CSR"), \
                 (3 if eight_bit else 8) * nnz + 8 * n, 1
             flops = 4.0 * nnz * k
-        else:
-            storage, size, passes = "dense float32", 4 * n * m, 1
+        else:  # 8-bit images stored dense keep their pixels (DenseLevels)
+            storage, size, passes = ("dense 8-bit", n * m, 1) if eight_bit else \
+                ("dense float32", 4 * n * m, 1)
             flops = 4.0 * n * m * k
         bound = max(passes * size / bw, flops / peak)
         run = case["rows"][0]["runs"][0]
