@@ -241,22 +241,12 @@ void scatter_rows_block(const M& x, Index r0, Index r1, const T* right, Index p,
   }
 }
 
-/// f(std::integral_constant<int, c·L>{}, j0) for w = c·L, 1 ≤ c ≤ 8, where c·L ≤ Widest.
-template <int L, int Widest, typename F>
-[[gnu::always_inline]] inline void pass_of_width(Index w, Index j0, F& f) {
-  const auto pass = [&](auto c) {
-    if constexpr (c * L <= Widest) f(std::integral_constant<int, c * L>{}, j0);
-  };
-  switch (w / L) {
-    case 1: pass(std::integral_constant<int, 1>{}); break;
-    case 2: pass(std::integral_constant<int, 2>{}); break;
-    case 3: pass(std::integral_constant<int, 3>{}); break;
-    case 4: pass(std::integral_constant<int, 4>{}); break;
-    case 5: pass(std::integral_constant<int, 5>{}); break;
-    case 6: pass(std::integral_constant<int, 6>{}); break;
-    case 7: pass(std::integral_constant<int, 7>{}); break;
-    default: pass(std::integral_constant<int, 8>{}); break;
-  }
+/// f(std::integral_constant<int, w>{}, j0) for a pass w = c·L columns wide, 1 ≤ c ≤ sizeof...(C)
+/// (C = 0, 1, …: one instantiation of f per width a pass can have).
+template <int L, typename F, int... C>
+[[gnu::always_inline]] inline void pass_of_width(Index w, Index j0, F& f,
+                                                 std::integer_sequence<int, C...>) {
+  (void)((w == (C + 1) * L && (f(std::integral_constant<int, (C + 1) * L>{}, j0), true)) || ...);
 }
 
 /// f(std::integral_constant<int, W>{}, j0) for the passes over rows `padded` wide (product_width),
@@ -279,7 +269,7 @@ void for_each_pass(Index padded, F&& f) {
       if (w < L)
         f(std::integral_constant<int, 4>{}, j0);
       else
-        pass_of_width<L, widest>(w, j0, f);
+        pass_of_width<L>(w, j0, f, std::make_integer_sequence<int, widest / L>{});
       j0 += w;
     }
     return;
