@@ -307,20 +307,25 @@ TYPED_TEST(AnlsBpp, SatisfiesKktConditionsAtLargerK) {
 }
 
 TYPED_TEST(AnlsBpp, SatisfiesKktConditionsOnIllConditionedProblems) {
-  // Pairs of nearly parallel components make G ill-conditioned (about 1e6): the exchanges need
-  // many steps and the backup rule; the answer must still be exact.
+  // Pairs of nearly parallel components make G ill-conditioned (about 1e6 at the smallest
+  // spread): the exchanges need many steps and the backup rule; the answer must still be exact.
+  // The spreads take G on both sides of where the steps stop going through G⁻¹ and factorize
+  // each passive set instead.
   using T = TypeParam;
   const Index k = 30, rows = 400;
-  Matrix<double> o = other_factor(60, k, 61, 0.3);
-  std::mt19937 gen(62);
-  std::uniform_real_distribution<double> u(0.0, 1e-3);
-  for (Index j = 1; j < k; j += 2)
-    for (Index c = 0; c < o.rows; ++c) o(c, j) = o(c, j - 1) + u(gen);
-  const Problem<T> pr = problem_from<T>(o, rows, 63);
-  for (bool from_zero : {true, false}) {
-    Matrix<T> f = from_zero ? Matrix<T>(rows, k) : start<T>(rows, k, 62);
-    update(f, pr, Penalty{});
-    expect_kkt(f, pr.p, pr.g, Penalty{}, std::is_same_v<T, float> ? 1e-4 : 1e-10);
+  for (double spread : {1e-1, 1e-2, 3e-3, 1e-3}) {
+    Matrix<double> o = other_factor(60, k, 61, 0.3);
+    std::mt19937 gen(62);
+    std::uniform_real_distribution<double> u(0.0, spread);
+    for (Index j = 1; j < k; j += 2)
+      for (Index c = 0; c < o.rows; ++c) o(c, j) = o(c, j - 1) + u(gen);
+    const Problem<T> pr = problem_from<T>(o, rows, 63);
+    for (bool from_zero : {true, false}) {
+      Matrix<T> f = from_zero ? Matrix<T>(rows, k) : start<T>(rows, k, 62);
+      update(f, pr, Penalty{});
+      SCOPED_TRACE("spread " + std::to_string(spread));
+      expect_kkt(f, pr.p, pr.g, Penalty{}, std::is_same_v<T, float> ? 1e-4 : 1e-10);
+    }
   }
 }
 
