@@ -203,7 +203,7 @@ void solve(const FactorCache::View& f, const double* q, double* z) {
 struct Workspace {
   std::vector<double> q, x, z, start, u, s, e, dx, dy;
   std::vector<double> input;  ///< the row as it came in, all of its coordinates
-  std::vector<Index> active;
+  std::vector<Index> active, passive_list;
   std::vector<char> passive, requested, infeasible;
   FactorCache cache;
   LaneScratch<double> cd;
@@ -220,6 +220,7 @@ struct Workspace {
         dy(static_cast<std::size_t>(k)),
         input(static_cast<std::size_t>(all)),
         active(static_cast<std::size_t>(k)),
+        passive_list(static_cast<std::size_t>(k)),
         passive(static_cast<std::size_t>(k)),
         requested(static_cast<std::size_t>(k)),
         infeasible(static_cast<std::size_t>(k)),
@@ -356,13 +357,37 @@ void solve_held(const double* inv, const double* l, const Index* active, Index a
   for (Index c = 0; c < a; ++c) x[active[c]] = 0;
 }
 
+/// The Cholesky factor L of M_II (M is k × k, I = idx[0..n)) into l (n × n by rows, the
+/// diagonal kept as 1 / L_cc). False if a pivot L_cc² is not above tol times its diagonal M_cc.
+bool lower_factor(const double* m, Index k, const Index* idx, Index n, double tol, double* l) {
+  for (Index c = 0; c < n; ++c) {
+    const double* mc = m + idx[c] * k;
+    double* lc = l + c * n;
+    for (Index t = 0; t <= c; ++t) {
+      double acc = mc[idx[t]];
+      const double* lt = l + t * n;
+      for (Index s = 0; s < t; ++s) acc -= lc[s] * lt[s];
+      if (t < c) {
+        lc[t] = acc * lt[t];
+      } else if (acc > tol * mc[idx[c]] && acc > 0) {
+        lc[t] = 1.0 / std::sqrt(acc);
+      } else {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 /// Block principal pivoting whose steps go through G⁻¹ (`inv`, for a G safely positive definite).
-/// With A the coordinates held at zero, the step's problem G·x − q = y, y_P = 0, x_A = 0 has
-/// x = u + (G⁻¹)_{:A}·y_A, y_A = −S⁻¹u_A, for u = G⁻¹q and S = (G⁻¹)_AA, and y_A is the gradient
-/// there. Each step factorizes the |A| × |A| matrix S instead of the |P| × |P| matrix G_PP, with
-/// no cache (a cache keyed by A measured slower: few rows share an A). With `refine`, the step
-/// that finds no infeasible coordinate refines its answer once (the residual of G·x = q + E_A·y
-/// solved the same way) and checks again, which takes the rounding of G⁻¹ out of the result.
+/// With A the coordinates held at zero and P the others, the step's problem G·x − q = y, y_P = 0,
+/// x_A = 0 has x = u + (G⁻¹)_{:A}·y_A, y_A = −S⁻¹u_A, for u = G⁻¹q and S = (G⁻¹)_AA, and y_A is
+/// the gradient there. A step factorizes the smaller of S (|A| × |A|) and G_PP (|P| × |P|, then
+/// x_P = G_PP⁻¹q_P and y_A = G_AP·x_P − q_A as usual): the rows of W are mostly positive (A
+/// small), those of Hᵀ at large k mostly zero (P small). There is no cache (one keyed by A
+/// measured slower: few rows share an A). With `refine`, the S step that finds no infeasible
+/// coordinate refines its answer once (the residual of G·x = q + E_A·y solved the same way) and
+/// checks again, which takes the rounding of G⁻¹ out of the result.
 bool pivot_by_inverse(const double* g, const double* inv, const double* q, Index k, bool refine,
                       Workspace& ws) {
   double* x = ws.x.data();
@@ -373,31 +398,48 @@ bool pivot_by_inverse(const double* g, const double* inv, const double* q, Index
   double* dy = ws.dy.data();
   double* sa = ws.s.data();
   Index* active = ws.active.data();
+  Index* plist = ws.passive_list.data();
   char* infeasible = ws.infeasible.data();
   times(inv, q, u, k);
   return pivot(k, ws, [&](char* passive) {
     StepResult r;
-    Index a = 0;
-    for (Index j = 0; j < k; ++j)
-      if (!passive[j]) active[a++] = j;
-    for (Index c = 0; c < a; ++c) {  // S = LLᵀ
-      const double* ic = inv + active[c] * k;
-      double* sc = sa + c * a;
-      for (Index t = 0; t <= c; ++t) {
-        double acc = ic[active[t]];
-        const double* st = sa + t * a;
-        for (Index m = 0; m < t; ++m) acc -= sc[m] * st[m];
-        if (t < c) {
-          sc[t] = acc * st[t];
-        } else if (acc > 0) {
-          sc[t] = 1.0 / std::sqrt(acc);
-        } else {
-          r.failed = true;
-          return r;
-        }
-      }
+    Index a = 0, np = 0;
+    for (Index j = 0; j < k; ++j) {
+      if (passive[j])
+        plist[np++] = j;
+      else
+        active[a++] = j;
     }
-    solve_held(inv, sa, active, a, u, k, x, y);
+    const bool direct = np < a;  // G_PP is the smaller system
+    if (!lower_factor(direct ? g : inv, k, direct ? plist : active, direct ? np : a,
+                      direct ? kPivotTol : 0.0, sa)) {
+      r.failed = true;  // direct: a dependent coordinate (pivot_by_factors drops it)
+      return r;
+    }
+    if (direct) {  // x_P = G_PP⁻¹q_P, y_A = G_AP·x_P − q_A
+      for (Index m = 0; m < np; ++m) {
+        const double* lm = sa + m * np;
+        double acc = q[plist[m]];
+        for (Index t = 0; t < m; ++t) acc -= lm[t] * dy[t];
+        dy[m] = acc * lm[m];
+      }
+      for (Index m = np - 1; m >= 0; --m) {
+        const double* lm = sa + m * np;
+        const double zm = dy[m] * lm[m];
+        dy[m] = zm;
+        for (Index t = 0; t < m; ++t) dy[t] -= lm[t] * zm;
+      }
+      std::fill(x, x + k, 0.0);
+      for (Index m = 0; m < np; ++m) x[plist[m]] = dy[m];
+      for (Index c = 0; c < a; ++c) {
+        const double* gc = g + active[c] * k;
+        double acc = -q[active[c]];
+        for (Index m = 0; m < np; ++m) acc += gc[plist[m]] * dy[m];
+        y[c] = acc;
+      }
+    } else {
+      solve_held(inv, sa, active, a, u, k, x, y);
+    }
     const auto mark = [&] {
       r.count = 0;
       Index c = 0;
@@ -411,7 +453,7 @@ bool pivot_by_inverse(const double* g, const double* inv, const double* q, Index
       }
     };
     mark();
-    if (r.count == 0 && refine) {
+    if (r.count == 0 && refine && !direct) {
       times(g, x, e, k);
       for (Index j = 0; j < k; ++j) e[j] = q[j] - e[j];
       for (Index c = 0; c < a; ++c) e[active[c]] += y[c];
