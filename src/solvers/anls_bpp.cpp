@@ -330,23 +330,30 @@ void times(const double* m, const double* w, double* v, Index k) {
   }
 }
 
+/// Solves L·Lᵀ·z = sign·b_I for the factor lower_factor made (n × n by rows, the diagonal kept as
+/// 1 / L_cc) of M_II, I = idx[0..n).
+void solve_factored(const double* l, Index n, const Index* idx, const double* b, double sign,
+                    double* z) {
+  for (Index c = 0; c < n; ++c) {
+    const double* lc = l + c * n;
+    double acc = sign * b[idx[c]];
+    for (Index m = 0; m < c; ++m) acc -= lc[m] * z[m];
+    z[c] = acc * lc[c];
+  }
+  for (Index c = n - 1; c >= 0; --c) {
+    const double* lc = l + c * n;
+    const double zc = z[c] * lc[c];
+    z[c] = zc;
+    for (Index m = 0; m < c; ++m) z[m] -= lc[m] * zc;
+  }
+}
+
 /// Given u = G⁻¹b and S = (G⁻¹)_AA = LLᵀ (`l`, a × a, rows with the diagonal kept as 1 / L_cc),
 /// the solution of G·x = b + E_A·y with x_A = 0: y = −S⁻¹u_A (into y, one entry per coordinate of
 /// A) and x = u + (G⁻¹)_{:A}·y (G⁻¹ is symmetric: its rows A serve), exactly 0 on A.
 void solve_held(const double* inv, const double* l, const Index* active, Index a, const double* u,
                 Index k, double* x, double* y) {
-  for (Index c = 0; c < a; ++c) {
-    const double* lc = l + c * a;
-    double acc = -u[active[c]];
-    for (Index m = 0; m < c; ++m) acc -= lc[m] * y[m];
-    y[c] = acc * lc[c];
-  }
-  for (Index c = a - 1; c >= 0; --c) {
-    const double* lc = l + c * a;
-    const double yc = y[c] * lc[c];
-    y[c] = yc;
-    for (Index m = 0; m < c; ++m) y[m] -= lc[m] * yc;
-  }
+  solve_factored(l, a, active, u, -1.0, y);
   std::copy(u, u + k, x);
   for (Index c = 0; c < a; ++c) {
     const double* ic = inv + active[c] * k;
@@ -417,18 +424,7 @@ bool pivot_by_inverse(const double* g, const double* inv, const double* q, Index
       return r;
     }
     if (direct) {  // x_P = G_PP⁻¹q_P, y_A = G_AP·x_P − q_A
-      for (Index m = 0; m < np; ++m) {
-        const double* lm = sa + m * np;
-        double acc = q[plist[m]];
-        for (Index t = 0; t < m; ++t) acc -= lm[t] * dy[t];
-        dy[m] = acc * lm[m];
-      }
-      for (Index m = np - 1; m >= 0; --m) {
-        const double* lm = sa + m * np;
-        const double zm = dy[m] * lm[m];
-        dy[m] = zm;
-        for (Index t = 0; t < m; ++t) dy[t] -= lm[t] * zm;
-      }
+      solve_factored(sa, np, plist, q, 1.0, dy);
       std::fill(x, x + k, 0.0);
       for (Index m = 0; m < np; ++m) x[plist[m]] = dy[m];
       for (Index c = 0; c < a; ++c) {
