@@ -267,8 +267,9 @@ def markdown(cases, a):
         "the peers computed from their W and H in float64.",
         "",
         "nmfkit's defaults are `nmfkit fit FILE -k K` with nothing else: HALS with extrapolation "
-        "from the nndsvda start, the 10-iteration error-window stopping rule (tol 1e-4), at most "
-        "200 iterations. *Lowest peer error* is the lowest final error of the three peer calls; "
+        "from the nndsvda start (on data with fewer than 10% zeros, here the photo patches, exact "
+        "solves by block principal pivoting, extrapolated: `docs/solvers.md`), the 10-iteration "
+        "error-window stopping rule (tol 1e-4), at most 200 iterations. *Lowest peer error* is the lowest final error of the three peer calls; "
         "*speed-up* is a peer's fit time over nmfkit's. *Time to the peer's error* is when "
         "nmfkit's default run first reached that peer's final error (its own error-against-time "
         "history, initialisation included).",

@@ -35,8 +35,9 @@ std::string join(std::span<const std::string_view> names, const char* sep) {
 
 std::string solver_help() {
   std::string s =
-      "Update rule (default: hals for the frobenius loss, cd for kullback-leibler and "
-      "itakura-saito, mu for the others):";
+      "Update rule (default: hals for the frobenius loss, or anls-bpp extrapolated where X is "
+      "stored dense with fewer than 10% zeros; cd for kullback-leibler and itakura-saito, mu for "
+      "the others):";
   for (const SolverInfo& info : solvers())
     s += "\n  " + std::string(info.name) + ": " + std::string(info.description) +
          (info.any_beta      ? ""
@@ -108,6 +109,9 @@ FitOptions options_from(const FitArgs& a) {
   if (a.extrapolate && a.no_extrapolate)
     throw InvalidArgument("--extrapolate and --no-extrapolate cannot be combined");
   if (a.extrapolate || a.no_extrapolate) o.extrapolate = a.extrapolate;
+  // No rule chosen: on data with few zeros the library fits by exact solves (FitOptions).
+  o.exact_when_few_zeros =
+      a.solver.empty() && a.batch_size <= 0 && !a.extrapolate && !a.no_extrapolate && o.beta == 2;
   if (a.no_extrapolate && !solver_info(o.solver).extrapolate)
     throw InvalidArgument("--no-extrapolate applies only to a rule that extrapolates, not " +
                           o.solver);
@@ -205,7 +209,7 @@ nlohmann::ordered_json summary_json(const FitArgs& args, const FitOptions& o, co
   j["cmap"] = args.cmap;
   j["labels"] = args.labels;
   j["sort"] = args.sort;
-  j["command_line"] = reproduce_command(args);
+  j["command_line"] = reproduce_command(args, r.solver);
   return j;
 }
 
@@ -285,7 +289,9 @@ int run_typed(const FitArgs& args, FitOptions options) {
   }
   const auto heading = [&](int k) {
     return "nmfkit: " + in.description + ", " + std::to_string(in.rows) + " x " +
-           std::to_string(in.cols) + "; k = " + std::to_string(k) + ", solver " + options.solver +
+           std::to_string(in.cols) + "; k = " + std::to_string(k) + ", solver " +
+           (options.exact_when_few_zeros ? std::string("hals (anls-bpp if X has few zeros)")
+                                         : options.solver) +
            ", loss " + loss_name(options.beta) + ", init " + init_of(args) +
            (by_batches ? ", mini-batches of " +
                              std::to_string(std::min<Index>(args.batch_size, in.rows)) + " samples"
@@ -540,13 +546,15 @@ std::string init_of(const FitArgs& args) {
   return "nndsvda";
 }
 
-std::string reproduce_command(const FitArgs& a) {
+std::string reproduce_command(const FitArgs& a, const std::string& solver) {
   std::vector<std::string> w = {"nmfkit", "fit", a.input, "-k", a.k, "-o", a.outdir};
   auto add = [&w](const std::string& flag, const std::string& value) {
     w.push_back(flag);
     w.push_back(value);
   };
-  add("--solver", solver_of(a));
+  add("--solver", solver);
+  // The rule the library chose for data with few zeros extrapolates (FitOptions).
+  const bool chosen_extrapolation = a.solver.empty() && solver == "anls-bpp";
   add("--loss", a.loss);
   add("--init", init_of(a));
   if (!a.w0.empty()) add("--w0", a.w0);
@@ -555,7 +563,7 @@ std::string reproduce_command(const FitArgs& a) {
   add("--alpha-h", a.alpha_h);
   add("--l1-ratio", number(a.l1_ratio));
   if (a.shuffle) w.emplace_back("--shuffle");
-  if (a.extrapolate) w.emplace_back("--extrapolate");
+  if (a.extrapolate || chosen_extrapolation) w.emplace_back("--extrapolate");
   if (a.no_extrapolate) w.emplace_back("--no-extrapolate");
   if (!a.extra.ranks.empty()) add("--k-range", a.extra.ranks);
   if (a.extra.restarts != 1) add("--restarts", std::to_string(a.extra.restarts));

@@ -68,8 +68,9 @@ MiniBatchOptions minibatch_of(const FitArgs& args);
 /// Declares the `fit` subcommand and its options on `app`.
 CLI::App* add_fit_command(CLI::App& app, FitArgs& args);
 
-/// The `nmfkit fit` command line with every option spelled out, shell-quoted.
-std::string reproduce_command(const FitArgs& args);
+/// The `nmfkit fit` command line with every option spelled out, shell-quoted; `solver` is the rule
+/// that ran (FitResult::solver), which the library may have chosen.
+std::string reproduce_command(const FitArgs& args, const std::string& solver);
 
 /// Runs `nmfkit fit`; returns the process exit code. Throws nmfkit errors for the caller to map.
 int run_fit(const FitArgs& args);

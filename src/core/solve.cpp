@@ -53,9 +53,13 @@ Factors<T> start_factors(const Problem<T>& problem, const Scaled<T>& x, const Fi
 
 }  // namespace
 
+/// FitOptions::exact_when_few_zeros: X with fewer zeros than this fraction is fitted by exact
+/// solves (measured: photo patches with 4.7% zeros gain, Fashion-MNIST with 50% loses).
+constexpr double kFewZeros = 0.1;
+
 template <typename T>
-FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
-                   const FitContext& context) {
+FitResult<T> solve(const Problem<T>& problem, const FitOptions& given, const FitContext& context) {
+  FitOptions options = given;  // exact_when_few_zeros may change the rule
   FitResult<T> result;
   Context ctx;
   ctx.reducer = context.reducer;
@@ -91,6 +95,15 @@ FitResult<T> solve(const Problem<T>& problem, const FitOptions& options,
                                 problem.fixed_h != nullptr ? problem.fixed_h->rows : options.k),
       ctx.threads);
   result.format = choice->format();
+  if (options.exact_when_few_zeros && frobenius && options.solver == "hals" &&
+      !options.extrapolate.has_value() && options.hals_max_sweeps == FitOptions{}.hals_max_sweeps &&
+      options.hals_sweep_tol == FitOptions{}.hals_sweep_tol && problem.fixed_h == nullptr &&
+      !problem.decorate && options.sketch == 0 && ctx.reducer == nullptr &&
+      choice->external == nullptr && choice->dense && choice->zero_fraction < kFewZeros) {
+    options.solver = "anls-bpp";
+    options.extrapolate = true;
+    result.solver = options.solver;
+  }
   const Scaled<T> x(choice->storage(), ctx.threads, /*normalize=*/true, ctx.reducer);
   // k is bounded by the data it is fitted on; transform takes it from the fitted H instead.
   const Index k = options.k;

@@ -30,6 +30,33 @@ TEST_F(FitFlagsTest, SolverIsRecorded) {
   EXPECT_NE(read_file(dir_ / "default" / "W.npy"), read_file(dir_ / "mu" / "W.npy"));
 }
 
+// With no rule given, data with few zeros is fitted by exact solves, extrapolated (the library's
+// FitOptions::exact_when_few_zeros), and the summary's command line says so.
+TEST_F(FitFlagsTest, FewZerosGetExactSolvesUnlessARuleIsGiven) {
+  std::vector<float> values(60 * 16);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    values[i] = 0.1f + static_cast<float>((i * 7919) % 101) / 101.0f;
+  const fs::path dense = dir_ / "dense.npy";
+  write_npy_f32(dense, values, {60, 16});
+  const auto run = [&](const std::string& name, std::vector<std::string> extra) {
+    extra.insert(extra.end(), {"--max-iter", "5", "-q"});
+    const RunResult r = fit(dense, kK, dir_ / name, extra);
+    EXPECT_EQ(r.code, 0) << r;
+    return r.code == 0 ? read_summary(dir_ / name) : nlohmann::json::object();
+  };
+  const nlohmann::json chosen = run("chosen", {});
+  EXPECT_EQ(chosen["solver"], "anls-bpp");
+  EXPECT_EQ(chosen["extrapolate"], true);
+  const std::string line = chosen["command_line"];
+  EXPECT_NE(line.find("--solver anls-bpp"), std::string::npos) << line;
+  EXPECT_NE(line.find("--extrapolate"), std::string::npos) << line;
+  const nlohmann::json named = run("named", {"--solver", "anls-bpp", "--extrapolate"});
+  EXPECT_EQ(read_file(dir_ / "chosen" / "W.npy"), read_file(dir_ / "named" / "W.npy"));
+  EXPECT_EQ(run("hals", {"--solver", "hals"})["solver"], "hals");
+  EXPECT_EQ(run("plain", {"--no-extrapolate"})["solver"], "hals");
+  EXPECT_EQ(run("batches", {"--batch-size", "20"})["solver"], "mu");
+}
+
 TEST_F(FitFlagsTest, EveryInitIsRecorded) {
   for (const char* init : {"random", "nndsvd", "nndsvda", "nndsvdar"})
     EXPECT_EQ(fit_ok(init, {"--init", init})["init"], init);

@@ -331,3 +331,51 @@ TEST(Fit, AllZeroDataGivesZeroError) {
 
 }  // namespace
 }  // namespace nmfkit
+
+namespace nmfkit {
+namespace {
+
+// FitOptions::exact_when_few_zeros: X with fewer than 10% zeros is fitted by anls-bpp
+// extrapolated, exactly as that rule asked for by name; anything else keeps hals.
+TEST(Fit, ExactSolvesWhenXHasFewZeros) {
+  Matrix<double> x = testing::uniform_matrix<double>(120, 40, 81);
+  for (double& v : x.values) v += 0.05;  // no zeros
+  FitOptions o = testing::options_for("hals", 4);
+  o.max_iter = 15;
+  o.exact_when_few_zeros = true;
+  const FitResult<double> chosen = fit(x.view(), o);
+  EXPECT_EQ(chosen.solver, "anls-bpp");
+  FitOptions named = testing::options_for("anls-bpp", 4);
+  named.max_iter = 15;
+  named.extrapolate = true;
+  const FitResult<double> by_name = fit(x.view(), named);
+  EXPECT_EQ(chosen.W.values, by_name.W.values);
+  EXPECT_EQ(chosen.H.values, by_name.H.values);
+  EXPECT_EQ(chosen.iterations, by_name.iterations);
+
+  // Not asked, or a choice the flag must not override: hals.
+  FitOptions plain = o;
+  plain.exact_when_few_zeros = false;
+  EXPECT_EQ(fit(x.view(), plain).solver, "hals");
+  FitOptions no_extrapolation = o;
+  no_extrapolation.extrapolate = false;
+  EXPECT_EQ(fit(x.view(), no_extrapolation).solver, "hals");
+  FitOptions sweeps = o;
+  sweeps.hals_max_sweeps = 3;
+  EXPECT_EQ(fit(x.view(), sweeps).solver, "hals");
+  FitOptions kl = o;
+  kl.beta = 1;
+  kl.solver = "cd";
+  EXPECT_EQ(fit(x.view(), kl).solver, "cd");
+
+  // A tenth of the entries zero, or more: hals.
+  Matrix<double> zeros = x;
+  for (std::size_t e = 0; e < zeros.values.size(); e += 10) zeros.values[e] = 0;
+  EXPECT_EQ(fit(zeros.view(), o).solver, "hals");
+  Matrix<double> few = x;
+  for (std::size_t e = 0; e < few.values.size(); e += 11) few.values[e] = 0;
+  EXPECT_EQ(fit(few.view(), o).solver, "anls-bpp");
+}
+
+}  // namespace
+}  // namespace nmfkit
