@@ -142,6 +142,40 @@ void BM_DenseTransposeTimes(benchmark::State& state) {
                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
 
+/// MNIST's pixels as dense 8-bit levels (kernels::DenseLevels, how the CLI stores dense image
+/// data): the products decode a block of rows at a time.
+const nmfkit::kernels::DenseLevels& levels() {
+  static const std::vector<std::uint8_t> q = [] {
+    std::vector<std::uint8_t> v(images().size());
+    for (std::size_t i = 0; i < v.size(); ++i)
+      v[i] = static_cast<std::uint8_t>(std::lround(images()[i] * 255.0f));
+    return v;
+  }();
+  static const nmfkit::kernels::DenseLevels x = nmfkit::kernels::DenseLevels::with_scale(
+      DenseView<std::uint8_t>(q.data(), kN, kM), 1.0 / 255);
+  return x;
+}
+
+void BM_LevelsTimes(benchmark::State& state) {
+  const Index k = state.range(1);
+  const std::vector<float> ht = uniform(kM * k);
+  std::vector<float> out(static_cast<std::size_t>(kN * k));
+  for (auto _ : state)
+    nmfkit::kernels::times(levels(), 1.0f, ht.data(), k, out.data(), threads(state));
+  state.counters["GFlop/s"] = benchmark::Counter(2.0 * double(kN) * double(kM) * double(k) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_LevelsTransposeTimes(benchmark::State& state) {
+  const Index k = state.range(1);
+  const std::vector<float> w = uniform(kN * k);
+  std::vector<float> out(static_cast<std::size_t>(kM * k));
+  for (auto _ : state)
+    nmfkit::kernels::transpose_times(levels(), 1.0f, w.data(), k, out.data(), threads(state));
+  state.counters["GFlop/s"] = benchmark::Counter(2.0 * double(kN) * double(kM) * double(k) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+
 /// W's Gram matrix WᵀW in double (kernels::gram, what every Frobenius iteration forms for W's
 /// n rows, inside the fused pass block by block): GFlop/s counts the upper triangle's
 /// multiply-adds.
@@ -309,6 +343,8 @@ BENCHMARK(BM_PeakSgemm)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillise
 BENCHMARK(BM_DenseTimes)->Apply(thread_args);
 BENCHMARK(BM_DenseTransposeTimes)->Apply(thread_args);
 BENCHMARK(BM_DenseFusedPass)->Apply(thread_args);
+BENCHMARK(BM_LevelsTimes)->Apply(thread_args);
+BENCHMARK(BM_LevelsTransposeTimes)->Apply(thread_args);
 BENCHMARK(BM_Gram)->Apply(thread_args);
 BENCHMARK(BM_WTimesH)
     ->ArgsProduct({{10, 40}, {16, 2048}, {0, 1}})

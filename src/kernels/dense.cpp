@@ -140,6 +140,11 @@ void w_times_h(const T* w, Index rows, Index k, const T* h, Index m, T* wh) {
 }
 
 template <typename T>
+void small_product(const T* a, Index rows, Index k, const T* b, Index m, T* out) {
+  NMFKIT_DISPATCH(rows_times_h, a, rows, k, b, m, out);
+}
+
+template <typename T>
 void extrapolate_range(T* out, const T* plain, const T* last, Index size, double beta) {
   NMFKIT_DISPATCH(extrapolate_range, out, plain, last, size, beta);
 }
@@ -300,6 +305,7 @@ DenseSummary summarize(const DenseLevels& x, int threads) {
                                            int);                                                   \
   template void gram<T>(const T*, Index, Index, double*, int);                                     \
   template void w_times_h<T>(const T*, Index, Index, const T*, Index, T*);                         \
+  template void small_product<T>(const T*, Index, Index, const T*, Index, T*);                     \
   template void extrapolate_range<T>(T*, const T*, const T*, Index, double);                       \
   template double beta_divergence_rows<T>(const T*, Index, const T*, Index, Index, double,         \
                                           double);                                                 \

@@ -89,6 +89,12 @@ double residual_squared_norm(const DenseView<T>& x, double scale, const T* w, co
 template <typename T>
 void w_times_h(const T* w, Index rows, Index k, const T* h, Index m, T* wh);
 
+/// out (rows × m) = a (rows × k, row stride k) · b (k × m) with nmfkit's own loop in either
+/// precision (never BLAS, so it may run inside a parallel region), on the calling thread: each
+/// entry Σ_t a_it·b_tj with t in order, on every instruction set.
+template <typename T>
+void small_product(const T* a, Index rows, Index k, const T* b, Index m, T* out);
+
 /// g (k × k) = fᵀ·f for f (rows × k), accumulated and returned in double.
 template <typename T>
 void gram(const T* f, Index rows, Index k, double* g, int threads);

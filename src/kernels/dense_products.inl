@@ -4,15 +4,16 @@
 // includes here).
 //
 // Neither product packs X (a general matrix product copies its big operand into panels first:
-// as much memory traffic as the product itself when the other side has 10 or 20 columns), and
-// both vectorise along X's rows, so no component count is padded to a vector width:
-//   X·Hᵀ   each entry a dot product of a row of X with a row of H, summed lane-wise in 64-byte
-//          vectors along the row, then in a fixed tree across the lanes;
-//   Xᵀ·W   each row of X scaled by its W entries and added, row after row, into k rows of m sums.
+// as much memory traffic as the product itself when the other side has 10 or 20 columns); the
+// small factor (Hᵀ, or a block of W's rows) is copied into panels instead, and both products run
+// with the components along the vector lanes:
+//   X·Hᵀ   R rows of X at a time, each entry of a row broadcast against the row of Hᵀ;
+//   Xᵀ·W   R columns of X at a time, each row's entries broadcast against that row of W, into m
+//          rows of k sums.
 // Each entry's sum has one order, whatever the blocking of rows and components, the thread count
-// and the instruction set (a 64-byte vector is one AVX-512 register, two AVX2 ones, four SSE ones):
-// the fused pass, which forms both products block by block while a block of rows is in cache,
-// gives the bytes of the two separate products.
+// and the instruction set (an AVX2 and an AVX-512 variant give the same bytes): the fused pass,
+// which forms both products block by block while a block of rows is in cache, gives the bytes of
+// the two separate products.
 
 namespace {
 
@@ -66,19 +67,19 @@ template <typename T>
   return load64(a);
 }
 
+/// acc += s · b, lane by lane.
+template <typename T>
+[[gnu::always_inline]] inline void multiply_add(Vec64<T>& acc, T s, const Vec64<T>& b) {
+#pragma GCC unroll 4
+  for (int i = 0; i < Vec64<T>::kParts; ++i) acc.part[i] += s * b.part[i];
+}
+
 /// acc += a ⊙ b, lane by lane (one fused multiply-add where the instruction set has it).
 template <typename T>
 [[gnu::always_inline]] inline void multiply_add(Vec64<T>& acc, const Vec64<T>& a,
                                                 const Vec64<T>& b) {
 #pragma GCC unroll 4
   for (int i = 0; i < Vec64<T>::kParts; ++i) acc.part[i] += a.part[i] * b.part[i];
-}
-
-/// acc += s · b, lane by lane.
-template <typename T>
-[[gnu::always_inline]] inline void multiply_add(Vec64<T>& acc, T s, const Vec64<T>& b) {
-#pragma GCC unroll 4
-  for (int i = 0; i < Vec64<T>::kParts; ++i) acc.part[i] += s * b.part[i];
 }
 
 /// The lanes of v added in a fixed tree: the upper half onto the lower, then again, down to one.
@@ -99,7 +100,6 @@ template <typename T>
     for (int i = 0; i < width; ++i) a[i] += a[i + width];
   return a[0];
 }
-
 // Register blocks of the dot products: R rows of X by C rows of H, R·C accumulators plus R + 1
 // operands in registers (AVX-512: 32 of 64 bytes; SSE: 16 of 16 bytes, four per Vec64; AVX2 has
 // its own blocks, kDotRowsAvx2 below).
@@ -262,7 +262,8 @@ void dot_rows(const T* x, Index ldx, Index rows, const T* h, Index ldh, Index m,
 
 /// out (rows × p, row stride p) = scale · X[r0, r0 + rows) · Hᵀ for H (p × m, row stride m).
 template <typename T>
-void times_rows(const DenseView<T>& x, Index r0, Index rows, T scale, const T* h, Index p, T* out) {
+void times_rows_by_dots(const DenseView<T>& x, Index r0, Index rows, T scale, const T* h, Index p,
+                        T* out) {
   const Index m = x.cols;
 #if NMFKIT_VARIANT == 1
   for (Index a = 0; a < rows; a += kDotRowsAvx2) {
@@ -306,7 +307,7 @@ constexpr int kScatterRowsAvx2 = 64;
 /// acc_l[0, 64 bytes) += Σ_b w[b·p + l] · x_b[0, 64 bytes) for the C rows acc_l (stride ldacc)
 /// and the `rows` rows x_b (stride ldx), each sum taking the rows in order.
 template <int C, typename T>
-void scatter_block(const T* x, Index ldx, Index rows, const T* w, Index p, T* acc, Index ldacc) {
+void sums_block(const T* x, Index ldx, Index rows, const T* w, Index p, T* acc, Index ldacc) {
   constexpr Index H = 32 / sizeof(T);
   Reg32<T> s[C][2];
 #pragma GCC unroll 8
@@ -330,31 +331,31 @@ void scatter_block(const T* x, Index ldx, Index rows, const T* w, Index p, T* ac
   }
 }
 
-/// scatter_block for the last `rest` < C sums (C - 1, C - 2, ... down to the count).
+/// sums_block for the last `rest` < C sums (C - 1, C - 2, ... down to the count).
 template <int C, typename T>
-void scatter_rest(Index rest, const T* x, Index ldx, Index rows, const T* w, Index p, T* acc,
-                  Index ldacc) {
+void sums_rest(Index rest, const T* x, Index ldx, Index rows, const T* w, Index p, T* acc,
+               Index ldacc) {
   if constexpr (C > 0) {
-    if (rest < C) return scatter_rest<C - 1>(rest, x, ldx, rows, w, p, acc, ldacc);
-    scatter_block<C>(x, ldx, rows, w, p, acc, ldacc);
+    if (rest < C) return sums_rest<C - 1>(rest, x, ldx, rows, w, p, acc, ldacc);
+    sums_block<C>(x, ldx, rows, w, p, acc, ldacc);
   }
 }
 
-/// scatter_block over the sums [0, p) in blocks of kScatterSumsAvx2 and a last smaller one.
+/// sums_block over the sums [0, p) in blocks of kScatterSumsAvx2 and a last smaller one.
 template <typename T>
-void scatter_sums(const T* x, Index ldx, Index rows, const T* w, Index p, T* acc, Index ldacc) {
+void sums_columns(const T* x, Index ldx, Index rows, const T* w, Index p, T* acc, Index ldacc) {
   constexpr int C = kScatterSumsAvx2;
   Index l = 0;
-  for (; l + C <= p; l += C) scatter_block<C>(x, ldx, rows, w + l, p, acc + l * ldacc, ldacc);
-  scatter_rest<C - 1>(p - l, x, ldx, rows, w + l, p, acc + l * ldacc, ldacc);
+  for (; l + C <= p; l += C) sums_block<C>(x, ldx, rows, w + l, p, acc + l * ldacc, ldacc);
+  sums_rest<C - 1>(p - l, x, ldx, rows, w + l, p, acc + l * ldacc, ldacc);
 }
 
-/// scatter_rows_dense (below) with scatter_sums: kScatterRowsAvx2 rows at a time, 64 bytes of
+/// scatter_rows_by_sums (below) with sums_columns: kScatterRowsAvx2 rows at a time, 64 bytes of
 /// every sum at a time; the last 64 bytes of a row that does not fill them through a zero-padded
 /// copy.
 template <typename T>
-void scatter_rows_dense(const DenseView<T>& x, Index r0, Index rows, const T* w, Index p, T* acc,
-                        Index ldacc) {
+void scatter_rows_by_sums(const DenseView<T>& x, Index r0, Index rows, const T* w, Index p, T* acc,
+                          Index ldacc) {
   constexpr Index L = kVecLanes<T>;
   const Index m = x.cols;
   const Index full = m / L * L;
@@ -362,12 +363,12 @@ void scatter_rows_dense(const DenseView<T>& x, Index r0, Index rows, const T* w,
     const Index ra = std::min<Index>(kScatterRowsAvx2, rows - a);
     const T* wa = w + (r0 + a) * p;
     const T* xa = x.row(r0 + a);
-    for (Index j = 0; j < full; j += L) scatter_sums(xa + j, x.stride, ra, wa, p, acc + j, ldacc);
+    for (Index j = 0; j < full; j += L) sums_columns(xa + j, x.stride, ra, wa, p, acc + j, ldacc);
     if (full < m) {
       T tail[kScatterRowsAvx2 * L] = {};
       for (Index b = 0; b < ra; ++b)
         std::copy(xa + b * x.stride + full, xa + b * x.stride + m, tail + b * L);
-      scatter_sums(tail, L, ra, wa, p, acc + full, ldacc);
+      sums_columns(tail, L, ra, wa, p, acc + full, ldacc);
     }
   }
 }
@@ -378,8 +379,8 @@ void scatter_rows_dense(const DenseView<T>& x, Index r0, Index rows, const T* w,
 /// first-level cache holds) is loaded and stored once per kScatterRows multiply-adds; the rows'
 /// 64 bytes are read from the first-level cache at each use rather than held in registers.
 template <typename T>
-void scatter_rows_dense(const DenseView<T>& x, Index r0, Index rows, const T* w, Index p, T* acc,
-                        Index ldacc) {
+void scatter_rows_by_sums(const DenseView<T>& x, Index r0, Index rows, const T* w, Index p, T* acc,
+                          Index ldacc) {
   constexpr Index L = kVecLanes<T>;
   const Index m = x.cols;
   const Index full = m / L * L;
@@ -435,6 +436,262 @@ void scatter_rows_dense(const DenseView<T>& x, Index r0, Index rows, const T* w,
 
 #endif
 
+// The products' register blocks. Both products run as a general matrix product's kernel does,
+// the components along the vector lanes: a block keeps R rows (X·Hᵀ) or R columns (Xᵀ·W) of X by
+// C vectors of components as R·C sums in registers, and each step loads the C vectors of one row
+// of the other factor once and broadcasts R entries of X into R·C multiply-adds (AVX2: 12 sums and
+// 7 loads per 12 multiply-adds, the loads no longer setting the pace). The other factor is first
+// copied into panels (pack_panels): the vectors [v, v + C) of every row after one another, zero
+// past the last component, so that a block reads one contiguous stream.
+//
+// Each sum takes its terms in one order whatever the instruction set, the blocking and the thread
+// count: an entry of X·Hᵀ runs along the row of X in stretches of kDotStretch terms, each summed
+// in order and added to the total in order; an entry of Xᵀ·W takes the rows of its chunk in order.
+// So the AVX2 and AVX-512 variants give the same bytes, and the fused pass those of the separate
+// products.
+template <typename T>
+using NativeVec = typename VecBytes<T, kNativeBytes>::type;
+
+template <typename T>
+constexpr Index kLanes = kNativeBytes / static_cast<Index>(sizeof(T));
+
+#if NMFKIT_VARIANT == 2
+constexpr int kBlockVecs = 4, kBlockSums = 24;  // 24 sums, 4 operands, a broadcast: 29 of 32
+#else
+constexpr int kBlockVecs = 3, kBlockSums = 12;  // 12 sums, 3 operands, a broadcast: 16 of 16
+#endif
+/// Rows (X·Hᵀ) or columns (Xᵀ·W) of X in a block of C vectors of sums: kBlockSums / C, at most 8
+/// (narrow blocks need more independent sums to keep the multiply-adds busy).
+template <int C>
+constexpr int kBlockRowsFor = std::min(8, kBlockSums / C);
+/// Columns of X in a block of Xᵀ·W's sums of C vectors: 8 for one vector, else 4 (a block of 6
+/// columns crosses the rows' 64-byte lines: k = 10 under AVX2 took 16.6 ms instead of 12.0).
+template <int C>
+constexpr int kScatterColsFor = C == 1 ? 8 : 4;
+/// Rows of X·Hᵀ (columns of Xᵀ·W) that meet every panel before the next ones: a multiple of every
+/// kBlockRowsFor, so the rows in a group do not depend on the panel.
+constexpr Index kRowGroup = 24;
+/// The stretch of an X·Hᵀ entry summed in order before it is added to the entry's total.
+constexpr Index kDotStretch = 128;
+/// Rows of X that Xᵀ·W takes with a panel of W's rows (in the first-level cache) at a time.
+constexpr Index kScatterBlockRows = 64;
+
+/// Vectors of T that p components take.
+template <typename T>
+Index vectors_for(Index p) {
+  return (p + kLanes<T> - 1) / kLanes<T>;
+}
+
+/// The entries of panels for `rows` rows of p components: rows × vectors_for(p) vectors.
+template <typename T>
+Index panels_size(Index rows, Index p) {
+  return rows * vectors_for<T>(p) * kLanes<T>;
+}
+
+/// Where component l of row j sits in panels of `rows` rows of p components.
+template <typename T>
+Index panel_offset(Index rows, Index p, Index j, Index l) {
+  constexpr Index L = kLanes<T>;
+  const Index v0 = l / L / kBlockVecs * kBlockVecs;
+  const Index c = std::min<Index>(kBlockVecs, vectors_for<T>(p) - v0);
+  return rows * v0 * L + j * c * L + (l - v0 * L);
+}
+
+/// src (rows × p, row stride p) as panels (panels_size(rows, p) entries): for each v = 0, C, 2C,
+/// ... (C = kBlockVecs, fewer in the last) the vectors [v, v + C) of every row, row after row.
+template <typename T>
+void pack_panels(const T* src, Index rows, Index p, T* out) {
+  constexpr Index L = kLanes<T>;
+  const Index vecs = vectors_for<T>(p);
+  for (Index v = 0; v < vecs; v += kBlockVecs) {
+    const Index c = std::min<Index>(kBlockVecs, vecs - v);
+    const Index first = v * L, last = std::min(p, (v + c) * L);
+    T* panel = out + rows * v * L;
+    for (Index j = 0; j < rows; ++j) {
+      T* o = panel + j * c * L;
+      std::copy(src + j * p + first, src + j * p + last, o);
+      std::fill(o + (last - first), o + c * L, T(0));
+    }
+  }
+}
+
+/// out[a·p + l] = scale · ⟨x_a, h_l⟩ for the R rows x_a (stride ldx) of length m and the `cols`
+/// components of one panel (C vectors per row j of Hᵀ).
+template <int R, int C, typename T>
+void times_block(const T* x, Index ldx, const T* panel, Index m, T scale, T* out, Index p,
+                 Index cols) {
+  using V = NativeVec<T>;
+  constexpr Index L = kLanes<T>;
+  alignas(64) T total[R][C * L];
+  for (Index j0 = 0; j0 < m; j0 += kDotStretch) {
+    const Index j1 = std::min(m, j0 + kDotStretch);
+    V acc[R][C];
+#pragma GCC unroll 8
+    for (int a = 0; a < R; ++a)
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) acc[a][c] = V{};
+    for (Index j = j0; j < j1; ++j) {
+      V h[C];
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) __builtin_memcpy(&h[c], panel + (j * C + c) * L, sizeof(V));
+#pragma GCC unroll 8
+      for (int a = 0; a < R; ++a) {
+        const T s = x[a * ldx + j];
+#pragma GCC unroll 8
+        for (int c = 0; c < C; ++c) acc[a][c] += s * h[c];
+      }
+    }
+#pragma GCC unroll 8
+    for (int a = 0; a < R; ++a)
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) {
+        V t = acc[a][c];
+        if (j0 > 0) {
+          V before;
+          __builtin_memcpy(&before, &total[a][c * L], sizeof(V));
+          t = before + t;
+        }
+        __builtin_memcpy(&total[a][c * L], &t, sizeof(V));
+      }
+  }
+  if (m == 0) std::fill(&total[0][0], &total[0][0] + R * C * L, T(0));
+  for (int a = 0; a < R; ++a)
+    for (Index l = 0; l < cols; ++l) out[a * p + l] = total[a][l] * scale;
+}
+
+/// times_block for `rows` ≤ R rows (R, R - 1, ... down to the count).
+template <int R, int C, typename T>
+void times_block_upto(Index rows, const T* x, Index ldx, const T* panel, Index m, T scale, T* out,
+                      Index p, Index cols) {
+  if constexpr (R > 1)
+    if (rows < R) return times_block_upto<R - 1, C>(rows, x, ldx, panel, m, scale, out, p, cols);
+  times_block<R, C>(x, ldx, panel, m, scale, out, p, cols);
+}
+
+/// The `rows` rows of X from x (stride ldx) against one panel of C vectors, kBlockRowsFor<C> rows
+/// at a time.
+template <int C, typename T>
+void times_panel(const T* x, Index ldx, Index rows, const T* panel, Index m, T scale, T* out,
+                 Index p, Index cols) {
+  constexpr int R = kBlockRowsFor<C>;
+  for (Index a = 0; a < rows; a += R)
+    times_block_upto<R, C>(std::min<Index>(R, rows - a), x + a * ldx, ldx, panel, m, scale,
+                           out + a * p, p, cols);
+}
+
+/// out (rows × p, row stride p) = scale · X[r0, r0 + rows) · Hᵀ for Hᵀ (m × p) in panels.
+template <typename T>
+void times_rows_by_panels(const DenseView<T>& x, Index r0, Index rows, T scale, const T* panels,
+                          Index p, T* out) {
+  constexpr Index L = kLanes<T>;
+  const Index m = x.cols, vecs = vectors_for<T>(p);
+  for (Index a = 0; a < rows; a += kRowGroup) {
+    const Index ra = std::min(kRowGroup, rows - a);
+    const T* xa = x.row(r0 + a);
+    for (Index v = 0; v < vecs; v += kBlockVecs) {
+      const Index c = std::min<Index>(kBlockVecs, vecs - v);
+      const T* panel = panels + m * v * L;
+      T* o = out + a * p + v * L;
+      const Index cols = std::min(p, (v + c) * L) - v * L;
+      switch (c) {
+        case 1:
+          times_panel<1>(xa, x.stride, ra, panel, m, scale, o, p, cols);
+          break;
+        case 2:
+          times_panel<2>(xa, x.stride, ra, panel, m, scale, o, p, cols);
+          break;
+        case 3:
+          times_panel<3>(xa, x.stride, ra, panel, m, scale, o, p, cols);
+          break;
+        default:
+          times_panel<kBlockVecs>(xa, x.stride, ra, panel, m, scale, o, p, cols);
+          break;
+      }
+    }
+  }
+}
+
+/// acc_a += Σ_b x_b[a] · w_b for the R columns a of the `rows` rows x_b (stride ldx) and one
+/// panel of W's rows (C vectors each); acc_a are the sums' C vectors of column a, one after the
+/// other. Each sum takes the rows in order.
+template <int R, int C, typename T>
+void scatter_panel_block(const T* x, Index ldx, Index rows, const T* wpanel, T* acc) {
+  using V = NativeVec<T>;
+  constexpr Index L = kLanes<T>;
+  V s[R][C];
+#pragma GCC unroll 8
+  for (int a = 0; a < R; ++a)
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) __builtin_memcpy(&s[a][c], acc + (a * C + c) * L, sizeof(V));
+  for (Index b = 0; b < rows; ++b) {
+    V w[C];
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) __builtin_memcpy(&w[c], wpanel + (b * C + c) * L, sizeof(V));
+#pragma GCC unroll 8
+    for (int a = 0; a < R; ++a) {
+      const T e = x[b * ldx + a];
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) s[a][c] += e * w[c];
+    }
+  }
+#pragma GCC unroll 8
+  for (int a = 0; a < R; ++a)
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) __builtin_memcpy(acc + (a * C + c) * L, &s[a][c], sizeof(V));
+}
+
+/// scatter_panel_block for `cols` ≤ R columns.
+template <int R, int C, typename T>
+void scatter_panel_upto(Index cols, const T* x, Index ldx, Index rows, const T* wpanel, T* acc) {
+  if constexpr (R > 1)
+    if (cols < R) return scatter_panel_upto<R - 1, C>(cols, x, ldx, rows, wpanel, acc);
+  scatter_panel_block<R, C>(x, ldx, rows, wpanel, acc);
+}
+
+/// The sums of X's m columns for one panel of C vectors of W's `rows` rows, kBlockRowsFor<C>
+/// columns at a time; acc is the sums' panel.
+template <int C, typename T>
+void scatter_panel(const T* x, Index ldx, Index m, Index rows, const T* wpanel, T* acc) {
+  constexpr int R = kScatterColsFor<C>;
+  constexpr Index L = kLanes<T>;
+  for (Index j = 0; j < m; j += R)
+    scatter_panel_upto<R, C>(std::min<Index>(R, m - j), x + j, ldx, rows, wpanel, acc + j * C * L);
+}
+
+/// acc += X[r0, r0 + rows)ᵀ · W's rows [r0, r0 + rows) (w: n × p, row stride p), acc being m rows
+/// of p sums in panels (panels_size(m, p) entries), each sum taking the rows in order;
+/// `wpack` has room for panels_size(kScatterBlockRows, p).
+template <typename T>
+void scatter_rows_by_panels(const DenseView<T>& x, Index r0, Index rows, const T* w, Index p,
+                            T* acc, T* wpack) {
+  constexpr Index L = kLanes<T>;
+  const Index m = x.cols, vecs = vectors_for<T>(p);
+  for (Index b0 = 0; b0 < rows; b0 += kScatterBlockRows) {
+    const Index rb = std::min(kScatterBlockRows, rows - b0);
+    pack_panels(w + (r0 + b0) * p, rb, p, wpack);
+    const T* xb = x.row(r0 + b0);
+    for (Index v = 0; v < vecs; v += kBlockVecs) {
+      const Index c = std::min<Index>(kBlockVecs, vecs - v);
+      const T* wpanel = wpack + rb * v * L;
+      T* panel = acc + m * v * L;
+      switch (c) {
+        case 1:
+          scatter_panel<1>(xb, x.stride, m, rb, wpanel, panel);
+          break;
+        case 2:
+          scatter_panel<2>(xb, x.stride, m, rb, wpanel, panel);
+          break;
+        case 3:
+          scatter_panel<3>(xb, x.stride, m, rb, wpanel, panel);
+          break;
+        default:
+          scatter_panel<kBlockVecs>(xb, x.stride, m, rb, wpanel, panel);
+          break;
+      }
+    }
+  }
+}
+
 /// The rows of X of a block of the fused pass: block_rows, but no more than 256 KB of X where
 /// that leaves at least 16 rows, so that the rows are still in the second-level cache when Xᵀ·W
 /// reads them again after the update.
@@ -442,6 +699,29 @@ template <typename T>
 Index fused_block_rows(Index m, Index block_rows) {
   const Index fit = (Index(256) << 10) / std::max<Index>(1, m * Index(sizeof(T)));
   return std::min(std::max<Index>(block_rows, 1), std::max<Index>(fit, 16));
+}
+
+/// right (m × p, row stride p) in panels (pack_panels).
+template <typename T>
+std::vector<T> panels_of(const T* right, Index m, Index p) {
+  std::vector<T> out(static_cast<std::size_t>(panels_size<T>(m, p)));
+  pack_panels(right, m, p, out.data());
+  return out;
+}
+
+/// out (m × p) = scale · Σ_c partial_c (each m rows of p sums in panels, `size` apart), added in
+/// chunk order, each output entry by one thread.
+template <typename T>
+void sum_panel_partials(const T* partial, Index count, Index size, Index m, Index p, T scale,
+                        T* out, int threads) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (Index j = 0; j < m; ++j)
+    for (Index l = 0; l < p; ++l) {
+      const Index at = panel_offset<T>(m, p, j, l);
+      T s = partial[at];
+      for (Index c = 1; c < count; ++c) s += partial[c * size + at];
+      out[j * p + l] = s * scale;
+    }
 }
 
 /// H = rightᵀ (p × m) from right (m × p).
@@ -453,7 +733,7 @@ std::vector<T> transposed(const T* right, Index m, Index p) {
   return h;
 }
 
-/// m rounded up to whole 64-byte vectors: the row length of the sums of Xᵀ·W.
+/// m rounded up to whole 64-byte vectors: the row length of scatter_rows_by_sums's sums.
 template <typename T>
 Index vector_padded(Index m) {
   return (m + kVecLanes<T> - 1) / kVecLanes<T> * kVecLanes<T>;
@@ -473,6 +753,69 @@ void sum_transposed_partials(const T* partial, Index count, Index size, Index ld
     }
 }
 
+// Which kernels run. Measured with the AVX2 kernels on 2 cores of an AMD EPYC (bench/
+// kernels_bench.cpp, MNIST's shape, ms for 2 threads, dots/sums → panels):
+//   X·Hᵀ of float rows       k = 4: 8.4 → 7.6,   10: 12.4 → 9.9,  20: 19.5 → 13.6, 100: 69.8 → 51.7
+//   X·Hᵀ of 8-bit levels     k = 4: 7.4 → 9.0,   10: 10.4 → 10.6, 20: 16.6 → 14.2, 100: 63.7 → 52.5
+//   Xᵀ·W of float rows       k = 4: 15.5 → 8.2,  10: 19.2 → 11.5, 20: 26.7 → 17.0, 100: 68.4 → 55.2
+//   Xᵀ·W of 8-bit levels     k = 4: 5.4 → 8.3,   10: 8.6 → 11.5,  20: 14.9 → 15.1, 100: 57.3 → 54.2
+// The panels pad the components to whole vectors (k = 10 fills 10 of 16 AVX2 lanes, k = 4 half of
+// 8), which the dot products and the sums along the rows never do; those read each row of X once
+// per block of sums, which costs where X's rows come from memory but not where a decoded block of
+// them sits in the cache. So X·Hᵀ takes the dot products up to kDotsUpTo components (the choice
+// depends on k alone, so decoded levels keep the bytes of their float copy) and the panels above;
+// Xᵀ·W takes the sums along the rows for decoded blocks and, with AVX2, the panels for X's own
+// rows (both forms give the same bytes: each sum takes the rows in order). The AVX-512 sums along
+// the rows keep 16 rows' 64 bytes in registers and stayed ahead of the panels for X's own rows too
+// (k = 4: 5.7 against 8.3 ms, 50: 19.3 against 26.2), while their X·Hᵀ gained as AVX2's did
+// (k = 10: 10.4 → 7.5, 50: 27.2 → 17.0).
+constexpr Index kDotsUpTo = 8;
+/// Whether Xᵀ·W of X's own (not decoded) rows runs through the panels.
+constexpr bool kScatterPanelsForOwnRows = NMFKIT_VARIANT == 1;
+
+/// X·Hᵀ's operand from right = Hᵀ (m × p): H's rows for the dot products, else panels.
+template <typename T>
+std::vector<T> times_operand(const T* right, Index m, Index p) {
+  return p <= kDotsUpTo ? transposed(right, m, p) : panels_of(right, m, p);
+}
+
+/// out (rows × p, row stride p) = scale · X[r0, r0 + rows) · Hᵀ, h from times_operand.
+template <typename T>
+void times_rows(const DenseView<T>& x, Index r0, Index rows, T scale, const T* h, Index p, T* out) {
+  if (p <= kDotsUpTo)
+    times_rows_by_dots(x, r0, rows, scale, h, p, out);
+  else
+    times_rows_by_panels(x, r0, rows, scale, h, p, out);
+}
+
+/// Xᵀ·W's partial sums for one chunk of rows: p rows of m sums (by_sums) or m rows of p in panels.
+template <typename T>
+Index scatter_size(bool by_sums, Index m, Index p) {
+  return by_sums ? p * vector_padded<T>(m) : panels_size<T>(m, p);
+}
+
+/// acc += X[r0, r0 + rows)ᵀ · W's rows [r0, r0 + rows) in scatter_size's layout; wpack has room
+/// for panels_size(kScatterBlockRows, p).
+template <typename T>
+void scatter_rows(bool by_sums, const DenseView<T>& x, Index r0, Index rows, const T* w, Index p,
+                  T* acc, T* wpack) {
+  if (by_sums)
+    scatter_rows_by_sums(x, r0, rows, w, p, acc, vector_padded<T>(x.cols));
+  else
+    scatter_rows_by_panels(x, r0, rows, w, p, acc, wpack);
+}
+
+/// out (m × p) = scale · the chunks' partial sums (scatter_size apart) added in chunk order.
+template <typename T>
+void sum_scatter_partials(bool by_sums, const T* partial, Index count, Index m, Index p, T scale,
+                          T* out, int threads) {
+  const Index size = scatter_size<T>(by_sums, m, p);
+  if (by_sums)
+    sum_transposed_partials(partial, count, size, vector_padded<T>(m), m, p, scale, out, threads);
+  else
+    sum_panel_partials(partial, count, size, m, p, scale, out, threads);
+}
+
 /// Rows of X per decoded block outside the fused pass (times, transpose_times): 64 rows of X's
 /// floats stay in the second-level cache for any row length the products take.
 constexpr Index kDecodeRows = 64;
@@ -481,7 +824,7 @@ template <typename Rows, typename T = typename Rows::Value>
 void times_impl(const Rows& src, T scale, const T* right, Index p, T* out, int threads) {
   const Index n = src.rows(), m = src.cols();
   if (n == 0 || p == 0) return;
-  const std::vector<T> h = transposed(right, m, p);
+  const std::vector<T> h = times_operand(right, m, p);
   const int team = static_cast<int>(
       std::clamp<Index>((n + kRowsPerTask - 1) / kRowsPerTask, 1, std::max(1, threads)));
   PerThreadScratch<T> x_scratch(team, Rows::kDecodes ? kDecodeRows * m : 0);
@@ -505,14 +848,16 @@ void transpose_times_impl(const Rows& src, T scale, const T* right, Index p, T* 
   const Index n = src.rows(), m = src.cols();
   if (m == 0 || p == 0) return;
   const RowChunks chunks = row_chunks(n);
-  const Index ld = vector_padded<T>(m);
-  const Index size = p * ld;
+  constexpr bool by_sums = Rows::kDecodes || !kScatterPanelsForOwnRows;
+  const Index size = scatter_size<T>(by_sums, m, p);
   const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));
   const int team = static_cast<int>(std::clamp<Index>(chunks.count, 1, std::max(1, threads)));
   PerThreadScratch<T> x_scratch(team, Rows::kDecodes ? kDecodeRows * m : 0);
+  PerThreadScratch<T> w_scratch(team, panels_size<T>(kScatterBlockRows, p));
 #pragma omp parallel num_threads(team)
   {
     T* xs = x_scratch.mine().data();
+    T* ws = w_scratch.mine().data();
 #pragma omp for schedule(dynamic, 1)
     for (Index c = 0; c < chunks.count; ++c) {
       T* acc = partial.get() + c * size;
@@ -521,11 +866,11 @@ void transpose_times_impl(const Rows& src, T scale, const T* right, Index p, T* 
       const Index step = Rows::kDecodes ? kDecodeRows : end - chunks.begin(c);
       for (Index r0 = chunks.begin(c); r0 < end; r0 += step) {
         const Index rows = std::min(step, end - r0);
-        scatter_rows_dense(src.block(r0, rows, xs), 0, rows, right + r0 * p, p, acc, ld);
+        scatter_rows(by_sums, src.block(r0, rows, xs), 0, rows, right + r0 * p, p, acc, ws);
       }
     }
   }
-  sum_transposed_partials(partial.get(), chunks.count, size, ld, m, p, scale, out, threads);
+  sum_scatter_partials(by_sums, partial.get(), chunks.count, m, p, scale, out, threads);
 }
 
 template <typename Rows, typename T = typename Rows::Value>
@@ -534,9 +879,9 @@ void fused_rows_impl(const Rows& src, T scale, const T* right, Index p, T* w, In
   if (p <= 0) return;
   const Index m = src.cols();
   const RowChunks chunks = row_chunks(src.rows());
-  const Index ld = vector_padded<T>(m);
-  const Index size = p * ld;
-  const std::vector<T> h = transposed(right, m, p);
+  constexpr bool by_sums = Rows::kDecodes || !kScatterPanelsForOwnRows;
+  const Index size = scatter_size<T>(by_sums, m, p);
+  const std::vector<T> h = times_operand(right, m, p);
   const AlignedArray<T> partial(static_cast<std::size_t>(chunks.count * size));
   std::vector<double> gram_partial(static_cast<std::size_t>(chunks.count * p * p), 0.0);
   block_rows = fused_block_rows<T>(m, block_rows);
@@ -544,6 +889,7 @@ void fused_rows_impl(const Rows& src, T scale, const T* right, Index p, T* w, In
   PerThreadScratch<T> rows_p_scratch(team, block_rows * p);
   PerThreadScratch<double> gram_scratch(team, gram_rows_scratch(p));
   PerThreadScratch<T> x_scratch(team, Rows::kDecodes ? block_rows * m : 0);
+  PerThreadScratch<T> w_scratch(team, panels_size<T>(kScatterBlockRows, p));
   T* partials = partial.get();
   ParallelErrors errors;  // block() is the caller's code
 #pragma omp parallel num_threads(team)
@@ -551,6 +897,7 @@ void fused_rows_impl(const Rows& src, T scale, const T* right, Index p, T* w, In
     T* rows_p = rows_p_scratch.mine().data();
     double* scratch = gram_scratch.mine().data();
     T* xs = x_scratch.mine().data();
+    T* ws = w_scratch.mine().data();
 #pragma omp for schedule(dynamic, 1)
     for (Index c = 0; c < chunks.count; ++c) {
       errors.run([&] {
@@ -562,14 +909,14 @@ void fused_rows_impl(const Rows& src, T scale, const T* right, Index p, T* w, In
           const DenseView<T> xb = src.block(r0, rows, xs);
           times_rows(xb, 0, rows, scale, h.data(), p, rows_p);
           block(r0, rows, rows_p);
-          scatter_rows_dense(xb, 0, rows, static_cast<const T*>(w) + r0 * p, p, acc, ld);
+          scatter_rows(by_sums, xb, 0, rows, static_cast<const T*>(w) + r0 * p, p, acc, ws);
           gram_add_rows(w + r0 * p, rows, p, scratch, g);
         }
       });
     }
   }
   errors.rethrow();
-  if (m > 0) sum_transposed_partials(partials, chunks.count, size, ld, m, p, scale, out, threads);
+  if (m > 0) sum_scatter_partials(by_sums, partials, chunks.count, m, p, scale, out, threads);
   sum_chunk_partials(gram_partial.data(), chunks.count, p * p, gram);
   gram_mirror(gram, p);
 }
