@@ -23,7 +23,7 @@ double auto_sparse_zero_fraction(double beta, Index k) {
   if (beta == 1) return kAutoSparseZeroFraction;
   if (beta != 2) return kNeverSparse;
   return k > kAutoFewComponents || k <= kAutoTinyComponents ? kAutoSparseZeroFractionManyComponents
-                                                            : kAutoSparseZeroFraction;
+                                                            : kAutoSparseZeroFractionFewComponents;
 }
 
 template <typename T>

@@ -11,9 +11,10 @@
 
 namespace nmfkit::core {
 
-/// kAuto stores X as CSR from this fraction of zero entries on (Kullback-Leibler, and the
-/// Frobenius loss with kAutoTinyComponents < k <= kAutoFewComponents).
+/// kAuto stores X as CSR from this fraction of zero entries on (Kullback-Leibler).
 inline constexpr double kAutoSparseZeroFraction = 0.5;
+/// The Frobenius loss with kAutoTinyComponents < k <= kAutoFewComponents: from this fraction on.
+inline constexpr double kAutoSparseZeroFractionFewComponents = 0.55;
 /// The Frobenius loss with more than kAutoFewComponents components, or at most
 /// kAutoTinyComponents: from this fraction on.
 inline constexpr double kAutoSparseZeroFractionManyComponents = 0.64;
@@ -27,7 +28,9 @@ inline constexpr double kNeverSparse = 2.0;
 /// 19–50% non-zeros (docs/performance.md, "Which storage"). Per stored entry the sparse products
 /// cost several times what a dense entry does, and more so as k grows, so with more than
 /// kAutoFewComponents components dense storage wins from about 36% non-zeros on, with fewer
-/// from about half. With at most kAutoTinyComponents the dense products read X at memory speed
+/// from about 45% (since the dense products' panels, 2026-12-07: Fashion-MNIST's 50% non-zeros
+/// ran 15-25% faster dense at k = 6 to 12 under either instruction set, 45% was level, 39%
+/// sparse). With at most kAutoTinyComponents the dense products read X at memory speed
 /// while a stored entry still costs its decoding and its scattered row: dense wins from about
 /// 36% non-zeros on again (with the AVX-512 kernels; the AVX2 ones are level there). The choice
 /// depends on the data and k alone, never on the machine. Kullback-Leibler keeps half (its rule

@@ -311,14 +311,15 @@ TEST(FitLevels, KullbackLeiblerFromEightBitCodesIsTheFloatFit) {
     ASSERT_NEAR(codes.H.values[i], copy.H.values[i], 1e-4 * (1 + std::abs(copy.H.values[i])));
 }
 
-// Format auto stores X sparse from the zero fraction of its loss and k: half for 5 to 12
-// components (and Kullback-Leibler), 64% for the Frobenius loss with more than 12 or at most 4,
+// Format auto stores X sparse from the zero fraction of its loss and k: 55% for the Frobenius loss
+// with 5 to 12 components, half for Kullback-Leibler, 64% for the Frobenius loss with more than
+// 12 or at most 4,
 // never for the losses that read every entry; the same for 8-bit levels, their float copy and a
 // double array.
 TEST(FormatAuto, StoresSparseFromTheZeroFractionOfTheLossAndK) {
   EXPECT_EQ(core::auto_sparse_zero_fraction(2, 4), 0.64);
-  EXPECT_EQ(core::auto_sparse_zero_fraction(2, 5), 0.5);
-  EXPECT_EQ(core::auto_sparse_zero_fraction(2, 12), 0.5);
+  EXPECT_EQ(core::auto_sparse_zero_fraction(2, 5), 0.55);
+  EXPECT_EQ(core::auto_sparse_zero_fraction(2, 12), 0.55);
   EXPECT_EQ(core::auto_sparse_zero_fraction(2, 13), 0.64);
   EXPECT_EQ(core::auto_sparse_zero_fraction(1, 50), 0.5);
   EXPECT_GT(core::auto_sparse_zero_fraction(0.5, 2), 1.0);
@@ -335,7 +336,7 @@ TEST(FormatAuto, StoresSparseFromTheZeroFractionOfTheLossAndK) {
     const char* format;
   };
   for (const Case& c :
-       {Case{0.56, 5, 2, "sparse"}, Case{0.56, 4, 2, "dense"}, Case{0.72, 4, 2, "sparse"},
+       {Case{0.6, 5, 2, "sparse"}, Case{0.5, 12, 2, "dense"}, Case{0.56, 4, 2, "dense"}, Case{0.72, 4, 2, "sparse"},
         Case{0.56, 13, 2, "dense"}, Case{0.72, 13, 2, "sparse"}, Case{0.56, 13, 1, "sparse"},
         Case{0.56, 4, 1, "sparse"}, Case{0.72, 4, 0.5, "dense"}, Case{0.4, 5, 2, "dense"}}) {
     const std::vector<std::uint8_t> q = testing::random_levels(n, m, c.zeros, 5);
