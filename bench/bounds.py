@@ -7,7 +7,7 @@ thread count) and writes the table between the `bounds` markers of docs/performa
 The bound of one iteration is the larger of
 - reading X: once per iteration (W's update runs inside one pass over X, dense or sparse); in
   the storage nmfkit picks: 8-bit CSR (3 bytes per non-zero, 8 per row) for 8-bit images with
-  at least half zeros (64% for k > 12), float CSR (8 bytes per non-zero) for other sparse data,
+  at least 55% zeros for 5 to 12 components (64% otherwise), float CSR (8 bytes per non-zero) for other sparse data,
   dense 8-bit (a byte per pixel) for other 8-bit images, dense float32 otherwise;
 - the two products' arithmetic, 2·2·nnz·k flops (2·2·n·m·k dense), at the sgemm peak;
 and leaves out the O((n + m)·k²) Gram matrices and coordinate sweeps, so it is a lower bound.
@@ -66,9 +66,9 @@ def main():
         if ds not in facts:
             facts[ds] = shape_and_stored(FILES[ds])
         n, m, nnz, eight_bit = facts[ds]
-        # core::auto_sparse_zero_fraction (the Frobenius loss): sparse from half zeros for
-        # k <= 12, from 64% above.
-        sparse_from = 0.5 if k <= 12 else 0.64
+        # core::auto_sparse_zero_fraction (the Frobenius loss): sparse from 55% zeros for
+        # 4 < k <= 12, from 64% otherwise.
+        sparse_from = 0.55 if 4 < k <= 12 else 0.64
         if n * m - nnz >= sparse_from * n * m:
             storage, size, passes = ("8-bit CSR" if eight_bit else "float CSR"), \
                 (3 if eight_bit else 8) * nnz + 8 * n, 1
