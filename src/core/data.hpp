@@ -78,7 +78,7 @@ class DenseStorage final : public nmfkit::Data<T> {
   void transpose_times(const T* right, Index p, T scale, T* out, int threads) const override {
     kernels::transpose_times(x_, scale, right, p, out, threads);
   }
-  bool has_fused_w_pass() const override { return !kernels::kDenseProductsByBlas<T>; }
+  bool has_fused_w_pass() const override { return true; }
   void fused_w_pass(const T* ht, Index k, T scale, T* w, Index block_rows,
                     const RowBlockFn<T>& block, T* xtw, double* gram, int threads) const override {
     kernels::fused_rows(x_, scale, ht, k, w, block_rows, block, xtw, gram, threads);

@@ -110,7 +110,7 @@ std::unique_ptr<DataChoice<T>> make_data(const DenseView<std::uint8_t>& levels, 
     choice->dense = true;
     return choice;
   }
-  // Double: a copy in T, for BLAS's products (kernels::kDenseProductsByBlas). Not zeroed first:
+  // Double: a copy in T (the decoded levels are single precision). Not zeroed first:
   // the fill below writes every entry, each thread first touching its own rows' pages (huge ones
   // where the kernel allows: fresh pages are costly to fault in).
   std::vector<T, kernels::DefaultInit<T>> x(static_cast<std::size_t>(levels.rows * levels.cols));

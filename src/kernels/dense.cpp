@@ -13,66 +13,17 @@
 
 namespace nmfkit::kernels {
 
-namespace {
-
-/// The products of double X by BLAS, one call per row chunk, the partials of Xᵀ·R added in chunk
-/// order (see dense.hpp for why double keeps them).
-template <typename T>
-void blas_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads) {
-  const RowChunks chunks = row_chunks(x.rows);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index c = 0; c < chunks.count; ++c) {
-    const Index r0 = chunks.begin(c), r1 = chunks.end(c);
-    if (r1 > r0)
-      gemm(false, r1 - r0, p, x.cols, scale, x.row(r0), x.stride, right, p, out + r0 * p, p);
-  }
-}
-
-template <typename T>
-void blas_transpose_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out,
-                          int threads) {
-  const RowChunks chunks = row_chunks(x.rows);
-  const Index size = x.cols * p;
-  if (chunks.count == 1) {
-    gemm(true, x.cols, p, x.rows, scale, x.data, x.stride, right, p, out, p);
-    return;
-  }
-  std::vector<T> partial(static_cast<std::size_t>(chunks.count * size));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (Index c = 0; c < chunks.count; ++c) {
-    const Index r0 = chunks.begin(c), r1 = chunks.end(c);
-    T* dst = partial.data() + c * size;
-    gemm(true, x.cols, p, r1 - r0, scale, x.row(r0), x.stride, right + r0 * p, p, dst, p);
-  }
-#pragma omp parallel for schedule(static) num_threads(threads)
-  for (Index i = 0; i < size; ++i) {
-    T s = partial[static_cast<std::size_t>(i)];
-    for (Index c = 1; c < chunks.count; ++c) s += partial[static_cast<std::size_t>(c * size + i)];
-    out[i] = s;
-  }
-}
-
-}  // namespace
-
 // These run the instruction-set variant chosen at run time (kernels/variants.hpp); their body is
 // kernels/dense_products.inl or kernels/dense_loops.inl.
 
 template <typename T>
 void times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads) {
-  if constexpr (kDenseProductsByBlas<T>) {
-    blas_times(x, scale, right, p, out, threads);
-  } else {
-    NMFKIT_DISPATCH(dense_times, x, scale, right, p, out, threads);  // a switch, then a return
-  }
+  NMFKIT_DISPATCH(dense_times, x, scale, right, p, out, threads);  // a switch, then a return
 }
 
 template <typename T>
 void transpose_times(const DenseView<T>& x, T scale, const T* right, Index p, T* out, int threads) {
-  if constexpr (kDenseProductsByBlas<T>) {
-    blas_transpose_times(x, scale, right, p, out, threads);
-  } else {
-    NMFKIT_DISPATCH(dense_transpose_times, x, scale, right, p, out, threads);
-  }
+  NMFKIT_DISPATCH(dense_transpose_times, x, scale, right, p, out, threads);
 }
 
 template <typename T>

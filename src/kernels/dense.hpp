@@ -19,13 +19,13 @@ namespace nmfkit::kernels {
 template <typename T>
 using RowBlockFn = std::function<void(Index first, Index count, const T* p)>;
 
-/// Whether the dense products of T go through BLAS rather than nmfkit's kernels
-/// (kernels/dense_products.inl). Single precision runs nmfkit's (about twice OpenBLAS's sgemm on
-/// photo patches at k = 4 to 50 with AVX-512, 1.3-1.6 times with AVX2); double keeps BLAS, whose
-/// dgemm was faster than the 64-byte kernels with AVX2 (239 against 271 ms per iteration on the
-/// patches at k = 20), and then has no fused pass (its sums would differ from BLAS's).
-template <typename T>
-inline constexpr bool kDenseProductsByBlas = sizeof(T) == sizeof(double);
+// The dense products are nmfkit's own in both precisions (kernels/dense_products.inl), not
+// BLAS's: OpenBLAS's gemm packs X into panels for each product (as much memory traffic as the
+// product when the other side has 10-20 columns), and it has no pass that forms both products
+// while a block of X is in cache. Single precision: about twice OpenBLAS's sgemm on photo
+// patches at k = 4 to 50 with AVX-512, 1.3-1.6 times with AVX2; double precision since the panel
+// products (2026-12-07, docs/performance.md): whole fits 20-42% shorter than through dgemm on
+// Fashion-MNIST at k = 4 to 20 with AVX2, 28-37% at k = 20 and 50 with AVX-512.
 
 /// out (n × p) = scale · X (n × m) · right (m × p).
 template <typename T>
@@ -39,8 +39,7 @@ void transpose_times(const DenseView<T>& x, T scale, const T* right, Index p, T*
 /// of w and transpose_times() with w do in sequence, each block's rows of X read while in cache:
 /// `block` gets each block's rows of scale·X·right (right: m × p) and updates the same rows of w
 /// (n × p), which then enter out (m × p) = scale·Xᵀ·w and gram (p × p, double) = wᵀw. The same
-/// bytes as the three steps apart (kernels/dense_products.inl), for any thread count, where
-/// times() and transpose_times() are nmfkit's own (not kDenseProductsByBlas).
+/// bytes as the three steps apart (kernels/dense_products.inl), for any thread count.
 template <typename T>
 void fused_rows(const DenseView<T>& x, T scale, const T* right, Index p, T* w, Index block_rows,
                 const RowBlockFn<T>& block, T* out, double* gram, int threads);

@@ -336,9 +336,10 @@ TEST(FormatAuto, StoresSparseFromTheZeroFractionOfTheLossAndK) {
     const char* format;
   };
   for (const Case& c :
-       {Case{0.6, 5, 2, "sparse"}, Case{0.5, 12, 2, "dense"}, Case{0.56, 4, 2, "dense"}, Case{0.72, 4, 2, "sparse"},
-        Case{0.56, 13, 2, "dense"}, Case{0.72, 13, 2, "sparse"}, Case{0.56, 13, 1, "sparse"},
-        Case{0.56, 4, 1, "sparse"}, Case{0.72, 4, 0.5, "dense"}, Case{0.4, 5, 2, "dense"}}) {
+       {Case{0.6, 5, 2, "sparse"}, Case{0.5, 12, 2, "dense"}, Case{0.56, 4, 2, "dense"},
+        Case{0.72, 4, 2, "sparse"}, Case{0.56, 13, 2, "dense"}, Case{0.72, 13, 2, "sparse"},
+        Case{0.56, 13, 1, "sparse"}, Case{0.56, 4, 1, "sparse"}, Case{0.72, 4, 0.5, "dense"},
+        Case{0.4, 5, 2, "dense"}}) {
     const std::vector<std::uint8_t> q = testing::random_levels(n, m, c.zeros, 5);
     const std::vector<float> x = testing::converted_levels<float>(q, 1.0 / 255.0);
     const std::vector<double> xd = testing::converted_levels<double>(q, 1.0 / 255.0);

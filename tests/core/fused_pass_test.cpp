@@ -93,10 +93,8 @@ TYPED_TEST(FusedRows, EqualsTheSeparateStepsBitForBit) {
         };
         check(csr, "csr");
         check(*bytes, "bytes");
-        if constexpr (!kernels::kDenseProductsByBlas<T>) {  // double: BLAS, no dense fused pass
-          check(view, "dense");
-          check(strided_view, "dense with a stride");
-        }
+        check(view, "dense");
+        check(strided_view, "dense with a stride");
       }
     }
   }
@@ -154,7 +152,6 @@ TYPED_TEST(FusedRows, FitsWithAndWithoutItAreTheSame) {
                                 (v.shuffle ? " shuffle" : "") +
                                 " alpha=" + std::to_string(v.alpha) + " k=" + std::to_string(k);
       for (const DataFormat format : {DataFormat::kSparse, DataFormat::kDense}) {
-        if (format == DataFormat::kDense && kernels::kDenseProductsByBlas<T>) continue;
         FitOptions o = options_of(v, k);
         o.format = format;
         expect_same_fits<T>(

@@ -230,16 +230,14 @@ TYPED_TEST(IsaVariants, DenseProductsAgreeForEveryWidth) {
         o[0].resize(static_cast<std::size_t>(n * p));
         o[1].resize(static_cast<std::size_t>(m * p));
         o[3].resize(static_cast<std::size_t>(m * p));
-        if constexpr (!kernels::kDenseProductsByBlas<T>) {
-          kernels::times(view, T(0.5), right.data(), p, o[0].data(), 2);
-          kernels::transpose_times(view, T(0.5), w0.data(), p, o[1].data(), 2);
-        }
+        kernels::times(view, T(0.5), right.data(), p, o[0].data(), 2);
+        kernels::transpose_times(view, T(0.5), w0.data(), p, o[1].data(), 2);
         o[2] = w0;
         std::vector<double> gram(static_cast<std::size_t>(p * p));
         kernels::fused_rows<T>(view, T(0.5), right.data(), p, o[2].data(), 16, halve(o[2], p),
                                o[3].data(), gram.data(), 2);
         o[4].assign(gram.begin(), gram.end());
-        if constexpr (!kernels::kDenseProductsByBlas<T>) {  // the fused pass = the separate steps
+        {  // the fused pass = the separate steps
           std::vector<T> w = o[0], xtw(static_cast<std::size_t>(m * p));
           for (T& e : w) e /= 2;
           kernels::transpose_times(view, T(0.5), w.data(), p, xtw.data(), 2);
