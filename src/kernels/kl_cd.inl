@@ -23,13 +23,15 @@ inline void run_sums(const T* x, T* v, T d, const T* gp, const T* gt, T eps, int
         vp += d * gpo[l];
         vo[l] = vp;
       }
-      const T r = T(1) / std::max(vp, eps);
+      // Selections by value, not std::max: its reference result made GCC select addresses,
+      // which it does not vectorise (the double fits ran this loop one entry at a time).
+      const T r = T(1) / (vp > eps ? vp : eps);
       const T gr = gto[l] * r;
       if constexpr (IS) {
         const T q = gr * (xo[l] * r);
         gq[l] += gr - q;
         hq[l] += q * gr;
-        tq[l] = std::max(tq[l], gr);
+        tq[l] = gr > tq[l] ? gr : tq[l];
       } else {
         const T q = xo[l] * gr;
         gq[l] += q;

@@ -546,18 +546,27 @@ TEST(Format, ReportsHowXWasStored) {
   EXPECT_EQ(format_of(dense_data, DataFormat::kDense), "dense");
 }
 
-TEST(Format, AutoTurnsSparseAtHalfZeros) {
+TEST(Format, AutoTurnsSparseAtTheZeroFractionOfTheLossAndK) {
   Matrix<double> x = uniform_matrix<double>(20, 10, 39, 0.1);
-  for (std::size_t i = 0; i < 99; ++i) x.values[2 * i] = 0;  // 99 of 200 zero
+  for (std::size_t i = 0; i < 100; ++i) x.values[2 * i] = 0;  // 100 of 200 zero: half
   FitOptions o = options_for("hals", 5);
   o.max_iter = 3;
+  EXPECT_EQ(fit(x.view(), o).format, "dense");  // 5 to 12 components: 55%
+  FitOptions kl = options_for("mu", 5);
+  kl.beta = 1;
+  kl.max_iter = 3;
+  EXPECT_EQ(fit(x.view(), kl).format, "sparse");  // Kullback-Leibler: half
+  x.values[0] = 0.5;                              // 99 of 200
+  EXPECT_EQ(fit(x.view(), kl).format, "dense");
+  x.values[0] = 0;
+  for (std::size_t i = 0; i < 9; ++i) x.values[2 * i + 1] = 0;  // 109 of 200
   EXPECT_EQ(fit(x.view(), o).format, "dense");
-  x.values[198] = 0;  // exactly half
+  x.values[19] = 0;  // 110 of 200: 55%
   EXPECT_EQ(fit(x.view(), o).format, "sparse");
   // With at most 4 components the Frobenius loss asks 64% zeros.
   o.k = 4;
   EXPECT_EQ(fit(x.view(), o).format, "dense");
-  for (std::size_t i = 0; i < 28; ++i) x.values[2 * i + 1] = 0;  // 128 of 200 zero: 64%
+  for (std::size_t i = 10; i < 28; ++i) x.values[2 * i + 1] = 0;  // 128 of 200 zero: 64%
   EXPECT_EQ(fit(x.view(), o).format, "sparse");
 }
 
