@@ -11,6 +11,10 @@ namespace nmfkit::kernels {
 
 inline constexpr Index kChunkRows = 2048;  ///< target rows per chunk
 inline constexpr Index kMaxChunks = 32;    ///< cap, so partial buffers stay small
+/// At least this many chunks where each still gets kMinChunkRows rows: with a few thousand rows
+/// of uneven length (a tf-idf matrix's documents) two or three chunks left a thread idle.
+inline constexpr Index kMinChunks = 8;
+inline constexpr Index kMinChunkRows = 256;
 
 /// Rows per task for the row-parallel loops whose results do not depend on the partition.
 inline constexpr Index kRowsPerTask = 256;
@@ -23,7 +27,8 @@ struct RowChunks {
 };
 
 inline RowChunks row_chunks(Index rows) {
-  const Index wanted = (rows + kChunkRows - 1) / kChunkRows;
+  const Index wanted =
+      std::max((rows + kChunkRows - 1) / kChunkRows, std::min(kMinChunks, rows / kMinChunkRows));
   return RowChunks{rows, std::clamp<Index>(wanted, 1, kMaxChunks)};
 }
 

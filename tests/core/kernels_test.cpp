@@ -164,12 +164,15 @@ TYPED_TEST_SUITE(Kernels, Scalars);
 
 TEST(RowChunks, PartitionDependsOnlyOnRowsAndCoversThemInOrder) {
   EXPECT_EQ(row_chunks(1).count, 1);
-  EXPECT_EQ(row_chunks(kChunkRows).count, 1);
-  EXPECT_EQ(row_chunks(kChunkRows + 1).count, 2);
-  EXPECT_EQ(row_chunks(5000).count, 3);
+  EXPECT_EQ(row_chunks(2 * kMinChunkRows - 1).count, 1);  // chunks of kMinChunkRows at least
+  EXPECT_EQ(row_chunks(2 * kMinChunkRows).count, 2);
+  EXPECT_EQ(row_chunks(kChunkRows).count, kMinChunks);  // a few thousand rows: kMinChunks
+  EXPECT_EQ(row_chunks(5000).count, kMinChunks);
+  EXPECT_EQ(row_chunks(kChunkRows * (kMinChunks + 1)).count, kMinChunks + 1);
+  EXPECT_EQ(row_chunks(kChunkRows * (kMinChunks + 1) + 1).count, kMinChunks + 2);
   EXPECT_EQ(row_chunks(kChunkRows * kMaxChunks).count, kMaxChunks);
   EXPECT_EQ(row_chunks(70000).count, kMaxChunks);
-  for (Index rows : {1, 7, 2048, 2049, 5000, 65536, 70000, 1000003}) {
+  for (Index rows : {1, 7, 511, 512, 2048, 2049, 5000, 65536, 70000, 1000003}) {
     const RowChunks c = row_chunks(rows);
     EXPECT_EQ(c.begin(0), 0);
     EXPECT_EQ(c.end(c.count - 1), rows);
