@@ -23,9 +23,10 @@ inline void run_sums(const T* x, T* v, T d, const T* gp, const T* gt, T eps, int
         vp += d * gpo[l];
         vo[l] = vp;
       }
-      // Selections by value, not std::max: its reference result made GCC select addresses,
-      // which it does not vectorise (the double fits ran this loop one entry at a time).
-      const T r = T(1) / (vp > eps ? vp : eps);
+      // std::max's selections spelled out by value (NaN kept alike): its reference result made
+      // GCC select addresses, which it does not vectorise (double fits ran this loop one entry at
+      // a time).
+      const T r = T(1) / (vp < eps ? eps : vp);
       const T gr = gto[l] * r;
       if constexpr (IS) {
         const T q = gr * (xo[l] * r);

@@ -555,7 +555,7 @@ class AnlsBpp final : public UpdateRule<T> {
     fallback.stop_ratio2 = kFallbackStop * kFallbackStop;
 
     // Each thread's workspace is made before the region; its factorization cache still allocates
-    // inside, so each row runs through `errors`.
+    // inside, so each block of rows runs through `errors`.
     kernels::PerThread<Workspace> workspaces(threads, kf);
     kernels::ParallelErrors errors;
     const Index blocks = (f.rows + kRowBlock - 1) / kRowBlock;
