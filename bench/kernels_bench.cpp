@@ -101,6 +101,12 @@ void BM_PeakSgemm(benchmark::State& state) {
                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
 
+/// GFlop/s of one product of MNIST's shape (60000 × 784) with k columns.
+void product_flops(benchmark::State& state, Index k) {
+  state.counters["GFlop/s"] = benchmark::Counter(2.0 * double(kN) * double(kM) * double(k) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+
 /// Flop/s of OpenBLAS sgemm for X·Hᵀ on the dense MNIST shape (the dense kernels' engine).
 void BM_DenseTimes(benchmark::State& state) {
   const Index k = state.range(1);
@@ -109,8 +115,7 @@ void BM_DenseTimes(benchmark::State& state) {
   std::vector<float> out(static_cast<std::size_t>(kN * k));
   nmfkit::kernels::BlasThreadsGuard guard;
   for (auto _ : state) nmfkit::kernels::times(x, 1.0f, ht.data(), k, out.data(), threads(state));
-  state.counters["GFlop/s"] = benchmark::Counter(2.0 * double(kN) * double(kM) * double(k) * 1e-9,
-                                                 benchmark::Counter::kIsIterationInvariantRate);
+  product_flops(state, k);
 }
 
 /// The fused pass over dense X (MNIST's shape, float: X·Hᵀ, an update that keeps W, Xᵀ·W and
@@ -138,8 +143,7 @@ void BM_DenseTransposeTimes(benchmark::State& state) {
   nmfkit::kernels::BlasThreadsGuard guard;
   for (auto _ : state)
     nmfkit::kernels::transpose_times(x, 1.0f, w.data(), k, out.data(), threads(state));
-  state.counters["GFlop/s"] = benchmark::Counter(2.0 * double(kN) * double(kM) * double(k) * 1e-9,
-                                                 benchmark::Counter::kIsIterationInvariantRate);
+  product_flops(state, k);
 }
 
 /// MNIST's pixels as dense 8-bit levels (kernels::DenseLevels, how the CLI stores dense image
@@ -162,8 +166,7 @@ void BM_LevelsTimes(benchmark::State& state) {
   std::vector<float> out(static_cast<std::size_t>(kN * k));
   for (auto _ : state)
     nmfkit::kernels::times(levels(), 1.0f, ht.data(), k, out.data(), threads(state));
-  state.counters["GFlop/s"] = benchmark::Counter(2.0 * double(kN) * double(kM) * double(k) * 1e-9,
-                                                 benchmark::Counter::kIsIterationInvariantRate);
+  product_flops(state, k);
 }
 
 void BM_LevelsTransposeTimes(benchmark::State& state) {
@@ -172,8 +175,7 @@ void BM_LevelsTransposeTimes(benchmark::State& state) {
   std::vector<float> out(static_cast<std::size_t>(kM * k));
   for (auto _ : state)
     nmfkit::kernels::transpose_times(levels(), 1.0f, w.data(), k, out.data(), threads(state));
-  state.counters["GFlop/s"] = benchmark::Counter(2.0 * double(kN) * double(kM) * double(k) * 1e-9,
-                                                 benchmark::Counter::kIsIterationInvariantRate);
+  product_flops(state, k);
 }
 
 /// W's Gram matrix WᵀW in double (kernels::gram, what every Frobenius iteration forms for W's
